@@ -1,0 +1,158 @@
+import type { SessionRecord } from './session.ts';
+
+/**
+ * Storage and infrastructure ports. Each is narrow and split by role; security-critical atomic
+ * operations are methods (`increment`, `deleteByUser`), not conventions. Adapters live in
+ * `@gatehouse/store-sql` and `@gatehouse/store-redis`; all pass the suites in `@gatehouse/testkit`.
+ */
+
+export type IdentityKind = 'user' | 'service';
+
+export interface UserRecord {
+  readonly id: string;
+  /** Canonical email (see `canonicalEmail`); unique. */
+  readonly email: string;
+  readonly kind: IdentityKind;
+  readonly disabled: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewUser {
+  id: string;
+  email: string;
+  kind: IdentityKind;
+  now: number;
+}
+
+export interface UserRepository {
+  /** Returns `undefined` when the email is taken (atomically, by a unique constraint). */
+  create(user: NewUser): Promise<UserRecord | undefined>;
+  findById(id: string): Promise<UserRecord | undefined>;
+  findByEmail(canonicalEmail: string): Promise<UserRecord | undefined>;
+  list(options: { limit: number; offset: number }): Promise<UserRecord[]>;
+  /** Returns false when no such user exists. */
+  setDisabled(id: string, disabled: boolean, now: number): Promise<boolean>;
+}
+
+export interface CredentialRepository {
+  getPasswordHash(userId: string): Promise<string | undefined>;
+  setPasswordHash(userId: string, hash: string, now: number): Promise<void>;
+}
+
+export interface SessionStore {
+  create(record: SessionRecord): Promise<void>;
+  /** The stored record or undefined; callers still check expiry (a store may keep expired rows). */
+  get(idHash: string): Promise<SessionRecord | undefined>;
+  /** Records activity (rolling renewal). No-op when the session is gone. */
+  touch(idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void>;
+  delete(idHash: string): Promise<boolean>;
+  listByUser(userId: string): Promise<SessionRecord[]>;
+  /** Deletes every session of the user except `exceptIdHash`; returns how many were deleted. */
+  deleteByUser(userId: string, exceptIdHash?: string): Promise<number>;
+  /** Removes expired records (stores with native TTLs may do nothing). */
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface RoleRecord {
+  readonly name: string;
+  readonly description: string;
+  readonly permissions: readonly string[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface RoleRepository {
+  /** Creates or replaces the role's description and permissions. */
+  upsert(role: { name: string; description: string; permissions: readonly string[]; now: number }): Promise<RoleRecord>;
+  get(name: string): Promise<RoleRecord | undefined>;
+  list(): Promise<RoleRecord[]>;
+  /** Deletes the role and its assignments. */
+  delete(name: string): Promise<boolean>;
+  /** Returns false when the user already holds the role. */
+  grant(userId: string, roleName: string, now: number): Promise<boolean>;
+  /** Returns false when the user did not hold the role. */
+  revoke(userId: string, roleName: string): Promise<boolean>;
+  rolesOf(userId: string): Promise<string[]>;
+  /** Union of the permissions of every role the user holds. */
+  permissionsOf(userId: string): Promise<string[]>;
+}
+
+export type AuditEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'logout'
+  | 'session.revoked'
+  | 'sessions.revoked_all'
+  | 'user.created'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'password.changed'
+  | 'role.upserted'
+  | 'role.deleted'
+  | 'role.granted'
+  | 'role.revoked'
+  | 'csrf.refused'
+  | 'access.denied';
+
+export interface AuditEvent {
+  readonly id: string;
+  readonly at: number;
+  readonly type: AuditEventType;
+  /** Who did it (user id), when known. */
+  readonly actorId: string | null;
+  /** Whom or what it concerned (user id, role name). */
+  readonly subjectId: string | null;
+  readonly ip: string | null;
+  readonly requestId: string | null;
+  /** Non-secret details; never passwords, tokens or cookies. */
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+  list(options: { limit: number; type?: AuditEventType; subjectId?: string }): Promise<AuditEvent[]>;
+}
+
+export interface CounterStore {
+  /**
+   * Atomically adds one to `key` in a fixed window of `windowMs` starting at the first hit and
+   * returns the new count and when the window ends. Safe under concurrency and across nodes.
+   */
+  increment(key: string, windowMs: number, now: number): Promise<{ count: number; resetAt: number }>;
+  reset(key: string): Promise<void>;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+  /** True when the hash was made with other parameters than the current ones. */
+  needsRehash(hash: string): boolean;
+}
+
+/** Cache invalidations between server nodes (in process by default, Redis pub/sub when configured). */
+export type Invalidation =
+  | { type: 'session.revoked'; idHash: string }
+  | { type: 'user.sessions_revoked'; userId: string }
+  | { type: 'user.changed'; userId: string }
+  | { type: 'roles.changed' };
+
+export interface InvalidationBus {
+  publish(message: Invalidation): Promise<void>;
+  subscribe(handler: (message: Invalidation) => void): () => void;
+}
+
+/** Everything the domain needs from persistence, as one bundle the server wires. */
+export interface Storage {
+  readonly users: UserRepository;
+  readonly credentials: CredentialRepository;
+  readonly sessions: SessionStore;
+  readonly roles: RoleRepository;
+  readonly audit: AuditLog;
+  readonly counters: CounterStore;
+  readonly bus: InvalidationBus;
+  /** Throws when a backing service is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
