@@ -1,0 +1,186 @@
+import type { AuditTrail, RequestMeta } from './audit-trail.ts';
+import type { Clock } from './clock.ts';
+import { canonicalEmail } from './email.ts';
+import { GatehouseError } from './errors.ts';
+import {
+  checkPassword,
+  normalizePassword,
+  type PasswordPolicyOptions,
+  passwordReasonText,
+} from './password-policy.ts';
+import { isValidPermission } from './permissions.ts';
+import type {
+  CredentialRepository,
+  IdentityKind,
+  InvalidationBus,
+  PasswordHasher,
+  RoleRecord,
+  RoleRepository,
+  UserRecord,
+  UserRepository,
+} from './ports.ts';
+import { randomId } from './secrets.ts';
+import type { SessionManager } from './session-manager.ts';
+
+export interface AccountsOptions {
+  users: UserRepository;
+  credentials: CredentialRepository;
+  roles: RoleRepository;
+  hasher: PasswordHasher;
+  sessions: SessionManager;
+  bus: InvalidationBus;
+  audit: AuditTrail;
+  clock: Clock;
+  passwordPolicy: PasswordPolicyOptions;
+}
+
+const ROLE_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+/** Managing identities and their roles: the administrative side of both questions. */
+export class Accounts {
+  readonly #o: AccountsOptions;
+
+  constructor(options: AccountsOptions) {
+    this.#o = options;
+  }
+
+  /** Validates a new password against the policy; throws `password_policy` with the reason. */
+  assertPasswordAcceptable(password: string, email: string): string {
+    const verdict = checkPassword(password, this.#o.passwordPolicy, { email });
+    if (!verdict.ok) throw new GatehouseError('password_policy', { detail: passwordReasonText[verdict.reason] });
+    return verdict.normalized;
+  }
+
+  async createUser(
+    input: { email: string; password?: string; kind?: IdentityKind; roles?: readonly string[] },
+    meta?: RequestMeta,
+  ): Promise<UserRecord> {
+    const email = canonicalEmail(input.email);
+    if (email === undefined) throw new GatehouseError('invalid_request', { detail: 'The email address is invalid.' });
+    const normalized = input.password === undefined ? undefined : this.assertPasswordAcceptable(input.password, email);
+    for (const role of input.roles ?? []) {
+      if ((await this.#o.roles.get(role)) === undefined) {
+        throw new GatehouseError('invalid_request', { detail: `Unknown role: ${role}` });
+      }
+    }
+    const hash = normalized === undefined ? undefined : await this.#o.hasher.hash(normalized);
+    const now = this.#o.clock.now();
+    const user = await this.#o.users.create({ id: randomId(16), email, kind: input.kind ?? 'user', now });
+    if (user === undefined) throw new GatehouseError('conflict', { detail: 'That email address is already registered.' });
+    if (hash !== undefined) await this.#o.credentials.setPasswordHash(user.id, hash, now);
+    await this.#o.audit.record('user.created', meta, { subjectId: user.id, details: { kind: user.kind } });
+    for (const role of input.roles ?? []) await this.grantRole(user.id, role, meta);
+    return user;
+  }
+
+  async findUser(idOrEmail: string): Promise<UserRecord | undefined> {
+    const email = canonicalEmail(idOrEmail);
+    if (email !== undefined) return this.#o.users.findByEmail(email);
+    return this.#o.users.findById(idOrEmail);
+  }
+
+  async requireUser(idOrEmail: string): Promise<UserRecord> {
+    const user = await this.findUser(idOrEmail);
+    if (user === undefined) throw new GatehouseError('not_found', { detail: 'No such user.' });
+    return user;
+  }
+
+  listUsers(options: { limit: number; offset: number }): Promise<UserRecord[]> {
+    return this.#o.users.list(options);
+  }
+
+  /** Disabling ends every session of the user at once, on every node. */
+  async setDisabled(userId: string, disabled: boolean, meta?: RequestMeta): Promise<void> {
+    const found = await this.#o.users.setDisabled(userId, disabled, this.#o.clock.now());
+    if (!found) throw new GatehouseError('not_found', { detail: 'No such user.' });
+    if (disabled) await this.#o.sessions.endAll(userId);
+    await this.#o.bus.publish({ type: 'user.changed', userId });
+    await this.#o.audit.record(disabled ? 'user.disabled' : 'user.enabled', meta, { subjectId: userId });
+  }
+
+  /** Sets a password without knowing the old one (admin/CLI); ends the user's sessions. */
+  async setPassword(userId: string, password: string, meta?: RequestMeta): Promise<void> {
+    const user = await this.#o.users.findById(userId);
+    if (user === undefined) throw new GatehouseError('not_found', { detail: 'No such user.' });
+    const normalized = this.assertPasswordAcceptable(password, user.email);
+    await this.#o.credentials.setPasswordHash(userId, await this.#o.hasher.hash(normalized), this.#o.clock.now());
+    await this.#o.sessions.endAll(userId);
+    await this.#o.audit.record('password.changed', meta, { subjectId: userId, details: { by: 'admin' } });
+  }
+
+  /**
+   * The user changes their own password. The current password is required (re-authentication);
+   * every session of the user ends, and the caller gets a fresh session (new id, no fixation).
+   */
+  async changeOwnPassword(
+    input: { user: UserRecord; currentPassword: string; newPassword: string },
+    meta: RequestMeta & { userAgent: string },
+  ) {
+    const stored = await this.#o.credentials.getPasswordHash(input.user.id);
+    const ok = stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(input.currentPassword)));
+    if (!ok) throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
+    const normalized = this.assertPasswordAcceptable(input.newPassword, input.user.email);
+    const hash = await this.#o.hasher.hash(normalized);
+    await this.#o.credentials.setPasswordHash(input.user.id, hash, this.#o.clock.now());
+    await this.#o.sessions.endAll(input.user.id);
+    await this.#o.audit.record('password.changed', meta, { subjectId: input.user.id, details: { by: 'self' } });
+    return this.#o.sessions.start({ userId: input.user.id, ip: meta.ip, userAgent: meta.userAgent });
+  }
+
+  async upsertRole(input: { name: string; description?: string; permissions: readonly string[] }, meta?: RequestMeta) {
+    if (!ROLE_NAME.test(input.name)) {
+      throw new GatehouseError('invalid_request', { detail: 'Role names are lower-case letters, digits, . _ -' });
+    }
+    const invalid = input.permissions.filter((p) => !isValidPermission(p));
+    if (invalid.length > 0) {
+      throw new GatehouseError('invalid_request', { detail: `Invalid permission: ${invalid[0]} (use resource:action)` });
+    }
+    const before = await this.#o.roles.get(input.name);
+    const role = await this.#o.roles.upsert({
+      name: input.name,
+      description: input.description ?? before?.description ?? '',
+      permissions: [...new Set(input.permissions)].sort(),
+      now: this.#o.clock.now(),
+    });
+    await this.#o.bus.publish({ type: 'roles.changed' });
+    await this.#o.audit.record('role.upserted', meta, {
+      subjectId: role.name,
+      details: { before: before ? before.permissions.join(' ') : null, after: role.permissions.join(' ') },
+    });
+    return role;
+  }
+
+  listRoles(): Promise<RoleRecord[]> {
+    return this.#o.roles.list();
+  }
+
+  async deleteRole(name: string, meta?: RequestMeta): Promise<void> {
+    if (!(await this.#o.roles.delete(name))) throw new GatehouseError('not_found', { detail: 'No such role.' });
+    await this.#o.bus.publish({ type: 'roles.changed' });
+    await this.#o.audit.record('role.deleted', meta, { subjectId: name });
+  }
+
+  async grantRole(userId: string, roleName: string, meta?: RequestMeta): Promise<boolean> {
+    if ((await this.#o.roles.get(roleName)) === undefined) {
+      throw new GatehouseError('not_found', { detail: 'No such role.' });
+    }
+    if ((await this.#o.users.findById(userId)) === undefined) {
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    }
+    const granted = await this.#o.roles.grant(userId, roleName, this.#o.clock.now());
+    await this.#o.bus.publish({ type: 'user.changed', userId });
+    if (granted) await this.#o.audit.record('role.granted', meta, { subjectId: userId, details: { role: roleName } });
+    return granted;
+  }
+
+  async revokeRole(userId: string, roleName: string, meta?: RequestMeta): Promise<boolean> {
+    const revoked = await this.#o.roles.revoke(userId, roleName);
+    await this.#o.bus.publish({ type: 'user.changed', userId });
+    if (revoked) await this.#o.audit.record('role.revoked', meta, { subjectId: userId, details: { role: roleName } });
+    return revoked;
+  }
+
+  rolesOf(userId: string): Promise<string[]> {
+    return this.#o.roles.rolesOf(userId);
+  }
+}

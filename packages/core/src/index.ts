@@ -1,0 +1,38 @@
+export { Accounts, type AccountsOptions } from './accounts.ts';
+export { type AuditInput, AuditTrail, type RequestMeta } from './audit-trail.ts';
+export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { canonicalEmail } from './email.ts';
+export { type ErrorCode, errorCatalogue, GatehouseError, isGatehouseError } from './errors.ts';
+export { LocalInvalidationBus } from './local-bus.ts';
+export {
+  defaultLoginThrottlePolicy,
+  LoginThrottle,
+  type LoginThrottlePolicy,
+  type ThrottleRule,
+} from './login-throttle.ts';
+export {
+  checkPassword,
+  defaultPasswordPolicy,
+  MAX_PASSWORD_BYTES,
+  normalizePassword,
+  type PasswordPolicyOptions,
+  type PasswordVerdict,
+  passwordReasonText,
+} from './password-policy.ts';
+export { PermissionResolver } from './permission-resolver.ts';
+export { isConcretePermission, isValidPermission, PermissionSet, permissionMatches } from './permissions.ts';
+export type * from './ports.ts';
+export type { AuthenticationMethod, Principal, PrincipalKind } from './principal.ts';
+export { constantTimeEqual, hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
+export {
+  checkSession,
+  hashSessionToken,
+  isWellFormedSessionToken,
+  newSession,
+  type SessionCheck,
+  type SessionPolicy,
+  type SessionRecord,
+} from './session.ts';
+export { type ActiveSession, SessionManager, type SessionManagerOptions } from './session-manager.ts';
+export { TtlCache } from './ttl-cache.ts';

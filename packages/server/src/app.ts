@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { GatehouseError } from '@gatehouse/core';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Gatehouse } from './gatehouse.ts';
+import { errorHandler, sendProblem } from './http/problem.ts';
+import { installMethodGuard } from './http/method-guard.ts';
+import { requestIdFrom } from './http/request-meta.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
+import { accountRoutes } from './routes/account.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { healthRoutes } from './routes/health.ts';
+import { introspectionRoutes } from './routes/introspection.ts';
+import { loginRoutes } from './routes/login.ts';
+import { logoutRoutes } from './routes/logout.ts';
+
+/** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
+export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
+  const { config } = gatehouse;
+  const secureIssuer = config.issuer.startsWith('https://');
+  const app = Fastify({
+    loggerInstance: gatehouse.logger as FastifyBaseLogger,
+    // Fastify's own request lines would log full URLs (query strings); ours log the path only.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A hop count is valid at runtime (proxy-addr) though the typings omit it.
+    trustProxy: config.trustProxy as NonNullable<FastifyServerOptions['trustProxy']>,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: false,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id'], randomUUID),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 128 },
+  });
+  app.decorateRequest('session', null);
+  // JSON endpoints must not accept "simple" bodies a cross-site form could send.
+  app.removeContentTypeParser('text/plain');
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
+  app.setErrorHandler(errorHandler);
+  installMethodGuard(app);
+  installSecurityHeaders(app, { hsts: secureIssuer });
+
+  // Over plain http in production only pages are redirected; APIs are refused, never redirected.
+  if (config.nodeEnv === 'production') {
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.protocol === 'https' || request.url === '/healthz' || request.url === '/readyz') return;
+      if (request.method === 'GET' && String(request.headers.accept ?? '').includes('text/html')) {
+        return reply.code(301).header('location', `${config.issuer}${request.url}`).send();
+      }
+      return sendProblem(reply, new GatehouseError('https_required'));
+    });
+  }
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  healthRoutes(app, gatehouse);
+  loginRoutes(app, gatehouse);
+  logoutRoutes(app, gatehouse);
+  accountRoutes(app, gatehouse);
+  adminRoutes(app, gatehouse);
+  introspectionRoutes(app, gatehouse);
+  return app;
+}

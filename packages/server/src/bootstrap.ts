@@ -1,0 +1,24 @@
+import type { Gatehouse } from './gatehouse.ts';
+
+/** The built-in administrator role: every permission. */
+export const ADMIN_ROLE = 'admin';
+
+/**
+ * First start: make sure the admin role exists and, when GATEHOUSE_ADMIN_EMAIL and
+ * GATEHOUSE_ADMIN_PASSWORD are set and no such user exists yet, create the first admin. There are
+ * no default credentials: without these variables (or `gatehouse users create`) nobody can log in.
+ */
+export async function bootstrap(gatehouse: Gatehouse): Promise<void> {
+  const { accounts, config, logger } = gatehouse;
+  if ((await gatehouse.storage.roles.get(ADMIN_ROLE)) === undefined) {
+    await accounts.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: ['*'] });
+  }
+  if (config.adminEmail === undefined || config.adminPassword === undefined) return;
+  if ((await accounts.findUser(config.adminEmail)) !== undefined) return;
+  const user = await accounts.createUser({
+    email: config.adminEmail,
+    password: config.adminPassword,
+    roles: [ADMIN_ROLE],
+  });
+  logger.info({ userId: user.id }, 'created the first admin from GATEHOUSE_ADMIN_EMAIL');
+}

@@ -1,0 +1,31 @@
+import { isGatehouseError } from '@gatehouse/core';
+import { ConfigError } from '../config.ts';
+
+/** Exit codes scripts can rely on. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, conflict: 4 } as const;
+
+export function print(json: boolean, value: unknown, human: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+}
+
+export function fail(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(ExitCode.usage);
+  }
+  if (isGatehouseError(error)) {
+    process.stderr.write(`error: ${error.detail ?? error.title}\n`);
+    if (error.code === 'not_found') process.exit(ExitCode.notFound);
+    if (error.code === 'conflict') process.exit(ExitCode.conflict);
+    if (error.status < 500) process.exit(ExitCode.usage);
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(ExitCode.failure);
+}
+
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}

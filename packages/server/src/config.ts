@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The whole configuration, validated once against this schema and then frozen. Every key has an
+ * environment variable (see `envNames`); an optional JSON file (`GATEHOUSE_CONFIG`) supplies
+ * defaults that the environment overrides. Unknown keys are rejected.
+ */
+export const ConfigSchema = Type.Object(
+  {
+    nodeEnv: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]),
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    issuer: Type.String({ pattern: '^https?://[^/?#]+$' }),
+    dataDir: Type.String({ minLength: 1 }),
+    databaseUrl: Type.String({ minLength: 1 }),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    redisPrefix: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
+    sessionStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
+    secret: Type.Optional(Type.String({ minLength: 32 })),
+    trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })]),
+    sessionIdleTimeoutSeconds: Type.Integer({ minimum: 1 }),
+    sessionAbsoluteTimeoutSeconds: Type.Integer({ minimum: 1 }),
+    sessionCacheTtlMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    passwordMinLength: Type.Integer({ minimum: 8, maximum: 64 }),
+    passwordMaxLength: Type.Integer({ minimum: 64, maximum: 1024 }),
+    loginLimitPerAccountAndIp: Type.Integer({ minimum: 1 }),
+    loginLimitPerAccount: Type.Integer({ minimum: 1 }),
+    loginLimitPerIp: Type.Integer({ minimum: 1 }),
+    loginLimitWindowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    argon2MemoryKib: Type.Integer({ minimum: 19_456 }),
+    argon2TimeCost: Type.Integer({ minimum: 2 }),
+    argon2Parallelism: Type.Integer({ minimum: 1, maximum: 16 }),
+    hashConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
+    adminEmail: Type.Optional(Type.String({ minLength: 3 })),
+    adminPassword: Type.Optional(Type.String({ minLength: 1 })),
+    introspectionSecret: Type.Optional(Type.String({ minLength: 32 })),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Readonly<Static<typeof ConfigSchema>>;
+
+/** Environment variable for each key. */
+export const envNames: Record<keyof Config, string> = {
+  nodeEnv: 'NODE_ENV',
+  host: 'HOST',
+  port: 'PORT',
+  issuer: 'GATEHOUSE_ISSUER',
+  dataDir: 'GATEHOUSE_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  redisUrl: 'REDIS_URL',
+  redisPrefix: 'GATEHOUSE_REDIS_PREFIX',
+  sessionStore: 'GATEHOUSE_SESSION_STORE',
+  secret: 'GATEHOUSE_SECRET',
+  trustProxy: 'GATEHOUSE_TRUST_PROXY',
+  sessionIdleTimeoutSeconds: 'GATEHOUSE_SESSION_IDLE_TIMEOUT',
+  sessionAbsoluteTimeoutSeconds: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
+  sessionCacheTtlMs: 'GATEHOUSE_SESSION_CACHE_TTL_MS',
+  passwordMinLength: 'GATEHOUSE_PASSWORD_MIN_LENGTH',
+  passwordMaxLength: 'GATEHOUSE_PASSWORD_MAX_LENGTH',
+  loginLimitPerAccountAndIp: 'GATEHOUSE_LOGIN_LIMIT_ACCOUNT_IP',
+  loginLimitPerAccount: 'GATEHOUSE_LOGIN_LIMIT_ACCOUNT',
+  loginLimitPerIp: 'GATEHOUSE_LOGIN_LIMIT_IP',
+  loginLimitWindowSeconds: 'GATEHOUSE_LOGIN_LIMIT_WINDOW',
+  argon2MemoryKib: 'GATEHOUSE_ARGON2_MEMORY_KIB',
+  argon2TimeCost: 'GATEHOUSE_ARGON2_TIME_COST',
+  argon2Parallelism: 'GATEHOUSE_ARGON2_PARALLELISM',
+  hashConcurrency: 'GATEHOUSE_HASH_CONCURRENCY',
+  adminEmail: 'GATEHOUSE_ADMIN_EMAIL',
+  adminPassword: 'GATEHOUSE_ADMIN_PASSWORD',
+  introspectionSecret: 'GATEHOUSE_INTROSPECTION_SECRET',
+  logLevel: 'LOG_LEVEL',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Raw = Record<string, unknown>;
+
+function defaults(raw: Raw): Raw {
+  const port = typeof raw.port === 'number' ? raw.port : 8080;
+  const dataDir = typeof raw.dataDir === 'string' ? raw.dataDir : './data';
+  return {
+    nodeEnv: 'development',
+    host: '127.0.0.1',
+    port,
+    issuer: `http://localhost:${port}`,
+    dataDir,
+    databaseUrl: `sqlite:${resolve(dataDir, 'gatehouse.db')}`,
+    redisPrefix: 'gatehouse:',
+    sessionStore: raw.redisUrl === undefined ? 'sql' : 'redis',
+    trustProxy: false,
+    sessionIdleTimeoutSeconds: 30 * 60,
+    sessionAbsoluteTimeoutSeconds: 12 * 60 * 60,
+    sessionCacheTtlMs: 1000,
+    passwordMinLength: 15,
+    passwordMaxLength: 256,
+    loginLimitPerAccountAndIp: 10,
+    loginLimitPerAccount: 20,
+    loginLimitPerIp: 100,
+    loginLimitWindowSeconds: 15 * 60,
+    argon2MemoryKib: 19_456,
+    argon2TimeCost: 2,
+    argon2Parallelism: 1,
+    hashConcurrency: 2,
+    logLevel: 'info',
+  };
+}
+
+const numericKeys = new Set<keyof Config>([
+  'port',
+  'sessionIdleTimeoutSeconds',
+  'sessionAbsoluteTimeoutSeconds',
+  'sessionCacheTtlMs',
+  'passwordMinLength',
+  'passwordMaxLength',
+  'loginLimitPerAccountAndIp',
+  'loginLimitPerAccount',
+  'loginLimitPerIp',
+  'loginLimitWindowSeconds',
+  'argon2MemoryKib',
+  'argon2TimeCost',
+  'argon2Parallelism',
+  'hashConcurrency',
+]);
+
+function fromEnv(env: NodeJS.ProcessEnv): Raw {
+  const raw: Raw = {};
+  for (const [key, name] of Object.entries(envNames) as [keyof Config, string][]) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (numericKeys.has(key)) raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
+    else if (key === 'trustProxy') raw[key] = parseTrustProxy(value);
+    else raw[key] = value;
+  }
+  return raw;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Settings that must never reach production. */
+function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.secret === undefined) problems.push('GATEHOUSE_SECRET is required in production (32+ random characters).');
+  if (!config.issuer.startsWith('https://')) problems.push('GATEHOUSE_ISSUER must be an https:// URL in production.');
+  if (config.trustProxy === true) {
+    problems.push('GATEHOUSE_TRUST_PROXY=true trusts every hop; name the proxy addresses or a hop count.');
+  }
+  if (config.sessionCacheTtlMs > 5000) problems.push('GATEHOUSE_SESSION_CACHE_TTL_MS above 5000 delays revocation.');
+  return problems;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw = {}): Config {
+  const file = env.GATEHOUSE_CONFIG;
+  let fromFile: Raw = {};
+  if (file !== undefined && file !== '') {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Raw;
+    } catch (error) {
+      throw new ConfigError([`Cannot read config file ${file}: ${(error as Error).message}`]);
+    }
+  }
+  const explicit = { ...fromFile, ...fromEnv(env), ...overrides };
+  const candidate = { ...defaults(explicit), ...explicit };
+  const problems = [...Value.Errors(ConfigSchema, candidate)].map(
+    (e) => `${e.path.slice(1) || '(root)'} (${envNames[e.path.slice(1) as keyof Config] ?? 'unknown key'}): ${e.message}`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = candidate as Config;
+  if (config.sessionAbsoluteTimeoutSeconds < config.sessionIdleTimeoutSeconds) {
+    throw new ConfigError(['GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT must be at least the idle timeout.']);
+  }
+  if (config.nodeEnv === 'production') {
+    const unsafe = productionProblems(config);
+    if (unsafe.length > 0) throw new ConfigError(unsafe);
+  }
+  return Object.freeze(config);
+}
+
+/** True when cookies and pages are served over TLS (or localhost, which browsers treat as secure). */
+export function isSecureOrigin(config: Config): boolean {
+  const url = new URL(config.issuer);
+  return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}

@@ -1,0 +1,74 @@
+import { type ActiveSession, GatehouseError } from '@gatehouse/core';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { checkFetchMetadata, checkSessionCsrf } from './csrf.ts';
+import { requestMeta } from './request-meta.ts';
+import { readSessionToken } from './session-cookie.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's live session, once `requireSession` ran. */
+    session: ActiveSession | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function isUnsafe(request: FastifyRequest): boolean {
+  return !SAFE_METHODS.has(request.method);
+}
+
+/** Resolves the session cookie, if any, to a live session. Never throws for a bad cookie. */
+export async function currentSession(gatehouse: Gatehouse, request: FastifyRequest): Promise<ActiveSession | null> {
+  if (request.session !== null) return request.session;
+  const token = readSessionToken(request);
+  if (token === undefined) return null;
+  request.session = (await gatehouse.sessions.resolve(token)) ?? null;
+  return request.session;
+}
+
+/**
+ * Authentication enforced before the handler: a live session is required, and for unsafe methods
+ * the request must pass the CSRF checks. Pages pass `onMissing` to redirect to the login form.
+ */
+export function requireSession(
+  gatehouse: Gatehouse,
+  onMissing?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+): preHandlerAsyncHookHandler {
+  const issuerOrigin = new URL(gatehouse.config.issuer).origin;
+  return async function sessionGate(request, reply) {
+    const active = await currentSession(gatehouse, request);
+    if (active === null) {
+      const handled = onMissing?.(request, reply);
+      if (handled !== undefined) return handled;
+      throw new GatehouseError('unauthenticated');
+    }
+    if (isUnsafe(request)) {
+      try {
+        checkFetchMetadata(request, issuerOrigin);
+        checkSessionCsrf(request, gatehouse.keys.csrf, active.record.idHash);
+      } catch (error) {
+        await gatehouse.audit.record('csrf.refused', requestMeta(request, active.user.id), {
+          subjectId: active.user.id,
+          details: { path: request.routeOptions.url ?? null },
+        });
+        throw error;
+      }
+    }
+  };
+}
+
+/** Authorization enforced before the handler: the caller's current permissions must include one. */
+export function requirePermission(gatehouse: Gatehouse, permission: string): preHandlerAsyncHookHandler {
+  return async function permissionGate(request) {
+    const active = request.session;
+    if (active === null) throw new GatehouseError('unauthenticated');
+    if (!(await gatehouse.permissions.can(active.user.id, permission))) {
+      await gatehouse.audit.record('access.denied', requestMeta(request, active.user.id), {
+        subjectId: active.user.id,
+        details: { permission },
+      });
+      throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });
+    }
+  };
+}

@@ -1,0 +1,72 @@
+import { GatehouseError, hmacSha256, randomToken } from '@gatehouse/core';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LOGIN_CSRF_COOKIE } from './session-cookie.ts';
+
+/**
+ * CSRF defence in depth (OWASP CSRF cheat sheet):
+ * 1. Fetch Metadata / Origin: an unsafe request a browser marks cross-site, or whose Origin is
+ *    foreign or `null`, is refused before anything else.
+ * 2. Tokens: every cookie-authenticated unsafe request carries a token bound to the session
+ *    (HMAC of the session's storage key), in `X-CSRF-Token` or the form field `csrf`. The login form
+ *    carries one bound to a pre-session cookie (login CSRF).
+ * JSON endpoints also refuse "simple" content types (no text/plain parser is registered).
+ */
+export function checkFetchMetadata(request: FastifyRequest, issuerOrigin: string): void {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    throw new GatehouseError('csrf_failed', { detail: 'Cross-site requests are not allowed.' });
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const ownOrigin = `${request.protocol}://${request.host}`;
+  if (origin !== issuerOrigin && origin !== ownOrigin) {
+    throw new GatehouseError('csrf_failed', { detail: 'Cross-site requests are not allowed.' });
+  }
+}
+
+export function sessionCsrfToken(key: Buffer, sessionIdHash: string): string {
+  return hmacSha256(key, `session:${sessionIdHash}`).toString('base64url');
+}
+
+function loginCsrfToken(key: Buffer, nonce: string): string {
+  return hmacSha256(key, `login:${nonce}`).toString('base64url');
+}
+
+function presentedToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-csrf-token'];
+  if (typeof header === 'string') return header;
+  const body = request.body as { csrf?: unknown } | undefined;
+  return typeof body?.csrf === 'string' ? body.csrf : undefined;
+}
+
+function equalTokens(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function checkSessionCsrf(request: FastifyRequest, key: Buffer, sessionIdHash: string): void {
+  const token = presentedToken(request);
+  if (token === undefined || !equalTokens(token, sessionCsrfToken(key, sessionIdHash))) {
+    throw new GatehouseError('csrf_failed', { detail: 'Missing or invalid CSRF token.' });
+  }
+}
+
+/** Issues (or reuses) the login form's pre-session nonce cookie and returns the form token. */
+export function loginFormToken(request: FastifyRequest, reply: FastifyReply, key: Buffer): string {
+  let nonce = request.cookies[LOGIN_CSRF_COOKIE];
+  if (nonce === undefined || !/^[A-Za-z0-9_-]{43}$/.test(nonce)) {
+    nonce = randomToken(32);
+    reply.setCookie(LOGIN_CSRF_COOKIE, nonce, { path: '/', secure: true, httpOnly: true, sameSite: 'lax' });
+  }
+  return loginCsrfToken(key, nonce);
+}
+
+export function checkLoginCsrf(request: FastifyRequest, key: Buffer): void {
+  const nonce = request.cookies[LOGIN_CSRF_COOKIE];
+  const token = presentedToken(request);
+  if (nonce === undefined || token === undefined || !equalTokens(token, loginCsrfToken(key, nonce))) {
+    throw new GatehouseError('csrf_failed', { detail: 'The login form expired. Reload the page and try again.' });
+  }
+}

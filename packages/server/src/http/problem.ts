@@ -1,0 +1,52 @@
+import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The one place that turns errors into responses: RFC 9457 problem details with a stable `type`,
+ * a generic title and a public detail. Internal causes go to the log, never to the client.
+ */
+export function sendProblem(reply: FastifyReply, error: GatehouseError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  if (error.status === 401) reply.header('www-authenticate', 'Session realm="gatehouse"');
+  return reply
+    .code(error.status)
+    .header('cache-control', 'no-store')
+    .type('application/problem+json; charset=utf-8')
+    .send({
+      type: `urn:gatehouse:error:${error.code}`,
+      title: error.title,
+      status: error.status,
+      ...(error.detail === undefined ? {} : { detail: error.detail }),
+      instance: `urn:gatehouse:request:${reply.request.id}`,
+    });
+}
+
+/** Maps Fastify's own errors (body limits, parsers, validation) to our closed list. */
+export function toGatehouseError(error: FastifyError | Error): GatehouseError {
+  if (isGatehouseError(error)) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) {
+    return new GatehouseError('invalid_request', { detail: 'The request body or parameters are invalid.' });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatehouseError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new GatehouseError('unsupported_media_type');
+    default:
+      break;
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status === 413) return new GatehouseError('payload_too_large');
+  if (status === 415) return new GatehouseError('unsupported_media_type');
+  if (status >= 400 && status < 500) return new GatehouseError('invalid_request', { cause: error });
+  return new GatehouseError('internal', { cause: error });
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const mapped = toGatehouseError(error);
+  if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
+  else if (!isGatehouseError(error)) request.log.info({ code: (error as FastifyError).code }, 'request refused');
+  return sendProblem(reply, mapped);
+}

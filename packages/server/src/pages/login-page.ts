@@ -1,0 +1,32 @@
+import { html } from './html.ts';
+import { layout } from './layout.ts';
+
+export interface LoginPageInput {
+  nonce: string;
+  csrf: string;
+  returnTo: string;
+  error?: string;
+  notice?: string;
+}
+
+export function loginPage(input: LoginPageInput): string {
+  return layout({
+    title: 'Sign in',
+    nonce: input.nonce,
+    body: html`
+<h1>Sign in to Gatehouse</h1>
+${input.notice === undefined ? '' : html`<p class="notice" role="status">${input.notice}</p>`}
+${input.error === undefined ? '' : html`<p class="error" role="alert" id="login-error">${input.error}</p>`}
+<form class="stack" method="post" action="/login" ${input.error === undefined ? '' : html`aria-describedby="login-error"`}>
+  <input type="hidden" name="csrf" value="${input.csrf}">
+  <input type="hidden" name="return_to" value="${input.returnTo}">
+  <label for="email">Email
+    <input id="email" name="email" type="email" autocomplete="username" required maxlength="254" autofocus>
+  </label>
+  <label for="password">Password
+    <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+  </label>
+  <button type="submit">Sign in</button>
+</form>`,
+  });
+}

@@ -1,0 +1,141 @@
+import { GatehouseError, type SessionRecord } from '@gatehouse/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { requireSession } from '../http/authenticate.ts';
+import { sessionCsrfToken } from '../http/csrf.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
+import { accountPage } from '../pages/account-page.ts';
+
+const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{24}$' }) });
+const PasswordBody = Type.Object({
+  current_password: Type.String({ maxLength: 4096 }),
+  new_password: Type.String({ maxLength: 4096 }),
+  csrf: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
+function wantsHtml(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return accept.includes('text/html') && !accept.startsWith('application/json');
+}
+
+function toLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(303).header('location', `/login?return_to=${encodeURIComponent(request.url.split('?')[0] ?? '/')}`).send();
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function sessionView(s: SessionRecord, currentId: string) {
+  return {
+    id: s.publicId,
+    current: s.publicId === currentId,
+    created_at: iso(s.createdAt),
+    last_seen_at: iso(s.lastSeenAt),
+    expires_at: iso(Math.min(s.idleExpiresAt, s.absoluteExpiresAt)),
+    auth_method: s.authMethod,
+    ip: s.ip,
+    user_agent: s.userAgent,
+  };
+}
+
+/** The caller's own identity and sessions: JSON for API clients, a page for browsers. */
+export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const pageGate = requireSession(gatehouse, (request, reply) =>
+    wantsHtml(request) ? toLogin(request, reply) : undefined,
+  );
+  const apiGate = requireSession(gatehouse);
+
+  app.get('/account', { preHandler: pageGate }, async (request, reply) => {
+    const { user, record } = request.session!;
+    reply.header('cache-control', 'no-store').header('vary', 'Accept, Cookie');
+    const [roles, permissions] = await Promise.all([
+      gatehouse.accounts.rolesOf(user.id),
+      gatehouse.permissions.permissionsOf(user.id),
+    ]);
+    const csrf = sessionCsrfToken(gatehouse.keys.csrf, record.idHash);
+    if (wantsHtml(request)) {
+      const sessions = await gatehouse.sessions.list(user.id);
+      const query = request.query as Record<string, unknown>;
+      return reply.type('text/html; charset=utf-8').send(
+        accountPage({
+          nonce: request.cspNonce,
+          csrf,
+          user,
+          roles,
+          permissions: permissions.toArray(),
+          sessions,
+          currentSessionId: record.publicId,
+          ...(query.revoked === undefined ? {} : { notice: 'The session was revoked.' }),
+        }),
+      );
+    }
+    return {
+      sub: user.id,
+      kind: user.kind,
+      email: user.email,
+      roles,
+      permissions: permissions.toArray(),
+      session: { id: record.publicId, auth_time: iso(record.authTime), expires_at: iso(record.absoluteExpiresAt) },
+      csrf_token: csrf,
+    };
+  });
+
+  app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
+    const { user, record } = request.session!;
+    const sessions = await gatehouse.sessions.list(user.id);
+    reply.header('cache-control', 'no-store');
+    return { sessions: sessions.map((s) => sessionView(s, record.publicId)) };
+  });
+
+  const revoke = async (request: FastifyRequest, id: string) => {
+    const { user } = request.session!;
+    // Another user's session id is indistinguishable from a non-existent one: 404, never 403.
+    const ended = await gatehouse.sessions.endByPublicId(user.id, id);
+    if (ended === undefined) throw new GatehouseError('not_found', { detail: 'No such session.' });
+    await gatehouse.audit.record('session.revoked', requestMeta(request, user.id), {
+      subjectId: user.id,
+      details: { session: id },
+    });
+    return ended.publicId === request.session!.record.publicId;
+  };
+
+  app.delete<{ Params: typeof SessionParams.static }>(
+    '/account/sessions/:id',
+    { preHandler: apiGate, schema: { params: SessionParams } },
+    async (request, reply) => {
+      if (await revoke(request, request.params.id)) clearSessionCookie(reply);
+      return reply.code(204).send();
+    },
+  );
+
+  /** The no-JavaScript form variant of DELETE, for the account page. */
+  app.post<{ Params: typeof SessionParams.static }>(
+    '/account/sessions/:id/revoke',
+    { preHandler: apiGate, schema: { params: SessionParams } },
+    async (request, reply) => {
+      if (await revoke(request, request.params.id)) {
+        clearSessionCookie(reply);
+        return reply.code(303).header('location', '/login?logged_out=1').send();
+      }
+      return reply.code(303).header('location', '/account?revoked=1').send();
+    },
+  );
+
+  app.post<{ Body: typeof PasswordBody.static }>(
+    '/account/password',
+    { preHandler: apiGate, schema: { body: PasswordBody }, bodyLimit: 16 * 1024 },
+    async (request, reply) => {
+      const { user } = request.session!;
+      const meta = requestMeta(request, user.id);
+      const { token, record } = await gatehouse.accounts.changeOwnPassword(
+        { user, currentPassword: request.body.current_password, newPassword: request.body.new_password },
+        meta,
+      );
+      setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ csrf_token: sessionCsrfToken(gatehouse.keys.csrf, record.idHash) });
+    },
+  );
+}

@@ -1,0 +1,154 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { requirePermission, requireSession } from '../http/authenticate.ts';
+import { requestMeta } from '../http/request-meta.ts';
+
+const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
+const RoleName = Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }) });
+const UserRole = Type.Object({
+  id: Type.String({ pattern: '^[a-f0-9]{32}$' }),
+  role: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }),
+});
+const NewUser = Type.Object(
+  {
+    email: Type.String({ maxLength: 320 }),
+    password: Type.Optional(Type.String({ maxLength: 4096 })),
+    roles: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+const RoleBody = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    permissions: Type.Array(Type.String({ maxLength: 130 }), { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+const GrantBody = Type.Object({ role: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+const Page = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The admin REST API (/admin/v1). Authenticated by session (with CSRF on writes) and authorized by
+ * permission before every handler: users:read|write, roles:read|write, sessions:revoke, audit:read.
+ */
+export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const session = requireSession(gatehouse);
+  const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
+  const meta = (request: FastifyRequest) => requestMeta(request, request.session?.user.id);
+  const userView = async (u: { id: string; email: string; kind: string; disabled: boolean; createdAt: number }) => ({
+    id: u.id,
+    email: u.email,
+    kind: u.kind,
+    disabled: u.disabled,
+    created_at: iso(u.createdAt),
+    roles: await gatehouse.accounts.rolesOf(u.id),
+  });
+
+  app.get<{ Querystring: typeof Page.static }>(
+    '/admin/v1/users',
+    { ...can('users:read'), schema: { querystring: Page } },
+    async (request) => {
+      const users = await gatehouse.accounts.listUsers({
+        limit: request.query.limit ?? 100,
+        offset: request.query.offset ?? 0,
+      });
+      return { users: await Promise.all(users.map(userView)) };
+    },
+  );
+
+  app.post<{ Body: typeof NewUser.static }>(
+    '/admin/v1/users',
+    { ...can('users:write'), schema: { body: NewUser } },
+    async (request, reply) => {
+      const user = await gatehouse.accounts.createUser(
+        { ...request.body, roles: request.body.roles ?? [] },
+        meta(request),
+      );
+      return reply.code(201).header('cache-control', 'no-store').send(await userView(user));
+    },
+  );
+
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post<{ Params: typeof UserId.static }>(
+      `/admin/v1/users/:id/${action}`,
+      { ...can('users:write'), schema: { params: UserId } },
+      async (request, reply) => {
+        await gatehouse.accounts.setDisabled(request.params.id, disabled, meta(request));
+        return reply.code(204).send();
+      },
+    );
+  }
+
+  app.delete<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/sessions',
+    { ...can('sessions:revoke'), schema: { params: UserId } },
+    async (request) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const revoked = await gatehouse.sessions.endAll(user.id);
+      await gatehouse.audit.record('sessions.revoked_all', meta(request), { subjectId: user.id, details: { revoked } });
+      return { revoked };
+    },
+  );
+
+  app.post<{ Params: typeof UserId.static; Body: typeof GrantBody.static }>(
+    '/admin/v1/users/:id/roles',
+    { ...can('roles:write'), schema: { params: UserId, body: GrantBody } },
+    async (request, reply) => {
+      await gatehouse.accounts.grantRole(request.params.id, request.body.role, meta(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete<{ Params: typeof UserRole.static }>(
+    '/admin/v1/users/:id/roles/:role',
+    { ...can('roles:write'), schema: { params: UserRole } },
+    async (request, reply) => {
+      await gatehouse.accounts.revokeRole(request.params.id, request.params.role, meta(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/admin/v1/roles', can('roles:read'), async () => {
+    const roles = await gatehouse.accounts.listRoles();
+    return { roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })) };
+  });
+
+  app.put<{ Params: typeof RoleName.static; Body: typeof RoleBody.static }>(
+    '/admin/v1/roles/:name',
+    { ...can('roles:write'), schema: { params: RoleName, body: RoleBody } },
+    async (request) => {
+      const role = await gatehouse.accounts.upsertRole(
+        { ...request.body, name: request.params.name },
+        meta(request),
+      );
+      return { name: role.name, description: role.description, permissions: role.permissions };
+    },
+  );
+
+  app.delete<{ Params: typeof RoleName.static }>(
+    '/admin/v1/roles/:name',
+    { ...can('roles:write'), schema: { params: RoleName } },
+    async (request, reply) => {
+      await gatehouse.accounts.deleteRole(request.params.name, meta(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Querystring: typeof Page.static }>(
+    '/admin/v1/audit-events',
+    { ...can('audit:read'), schema: { querystring: Page } },
+    async (request) => {
+      const events = await gatehouse.storage.audit.list({ limit: request.query.limit ?? 100 });
+      return { events: events.map((e) => ({ ...e, at: iso(e.at) })) };
+    },
+  );
+}

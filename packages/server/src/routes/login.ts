@@ -1,0 +1,115 @@
+import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { currentSession } from '../http/authenticate.ts';
+import { checkFetchMetadata, checkLoginCsrf, loginFormToken, sessionCsrfToken } from '../http/csrf.ts';
+import { sendProblem } from '../http/problem.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { setSessionCookie } from '../http/session-cookie.ts';
+import { loginPage } from '../pages/login-page.ts';
+
+const LoginBody = Type.Object({
+  email: Type.String({ maxLength: 320 }),
+  password: Type.String({ maxLength: 4096 }),
+  csrf: Type.Optional(Type.String({ maxLength: 128 })),
+  return_to: Type.Optional(Type.String({ maxLength: 512 })),
+});
+type LoginBody = typeof LoginBody.static;
+
+/** Only same-site relative paths: never `//host`, `/\host`, a scheme, or control characters. */
+export function safeReturnTo(value: unknown, fallback = '/account'): string {
+  if (typeof value !== 'string' || value.length > 512) return fallback;
+  if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(value)) return fallback;
+  return value;
+}
+
+function isForm(request: FastifyRequest): boolean {
+  return String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const issuerOrigin = new URL(gatehouse.config.issuer).origin;
+
+  app.get('/login', async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const csrf = loginFormToken(request, reply, gatehouse.keys.csrf);
+    return reply
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(
+        loginPage({
+          nonce: request.cspNonce,
+          csrf,
+          returnTo: safeReturnTo(query.return_to),
+          ...(query.logged_out === undefined ? {} : { notice: 'You have been signed out.' }),
+        }),
+      );
+  });
+
+  app.post<{ Body: LoginBody }>(
+    '/login',
+    { schema: { body: LoginBody }, bodyLimit: 16 * 1024 },
+    async (request, reply) => {
+      const form = isForm(request);
+      try {
+        // Credentials belong in the body only; a query string ends up in logs and history.
+        const query = request.query as Record<string, unknown>;
+        if (query.password !== undefined || query.email !== undefined) {
+          throw new GatehouseError('invalid_request', { detail: 'Send credentials in the request body.' });
+        }
+        checkFetchMetadata(request, issuerOrigin);
+        if (form) checkLoginCsrf(request, gatehouse.keys.csrf);
+        return await login(gatehouse, request, reply, form);
+      } catch (error) {
+        if (!form || !isGatehouseError(error)) throw error;
+        return renderFailure(gatehouse, request, reply, error);
+      }
+    },
+  );
+}
+
+async function login(gatehouse: Gatehouse, request: FastifyRequest<{ Body: LoginBody }>, reply: FastifyReply, form: boolean) {
+  const meta = requestMeta(request);
+  const user = await gatehouse.authenticator.verifyPassword(request.body.email, request.body.password, meta);
+  // No fixation: whatever session the browser had is ended, and a brand-new id is issued.
+  const previous = await currentSession(gatehouse, request);
+  if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
+  const { token, record } = await gatehouse.sessions.start({ userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
+  await gatehouse.audit.record('login.succeeded', { ...meta, actorId: user.id }, {
+    subjectId: user.id,
+    details: { session: record.publicId, method: 'password' },
+  });
+  setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
+  reply.header('cache-control', 'no-store');
+  if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
+  return reply.send({
+    user: { id: user.id, email: user.email },
+    session: {
+      id: record.publicId,
+      expires_at: new Date(record.absoluteExpiresAt).toISOString(),
+      idle_expires_at: new Date(record.idleExpiresAt).toISOString(),
+    },
+    csrf_token: sessionCsrfToken(gatehouse.keys.csrf, record.idHash),
+  });
+}
+
+function renderFailure(gatehouse: Gatehouse, request: FastifyRequest, reply: FastifyReply, error: GatehouseError) {
+  if (error.code === 'csrf_failed' && request.headers['sec-fetch-site'] === 'cross-site') {
+    return sendProblem(reply, error);
+  }
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+  const body = request.body as Partial<LoginBody> | undefined;
+  return reply
+    .code(error.status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(
+      loginPage({
+        nonce: request.cspNonce,
+        csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
+        returnTo: safeReturnTo(body?.return_to),
+        error: error.detail ?? error.title,
+      }),
+    );
+}

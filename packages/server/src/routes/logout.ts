@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { currentSession, requireSession } from '../http/authenticate.ts';
+import { sessionCsrfToken } from '../http/csrf.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { clearSessionCookie } from '../http/session-cookie.ts';
+import { logoutPage } from '../pages/logout-page.ts';
+
+export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  app.get('/logout', async (request, reply) => {
+    const active = await currentSession(gatehouse, request);
+    const csrf = active === null ? undefined : sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash);
+    return reply
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(logoutPage({ nonce: request.cspNonce, csrf }));
+  });
+
+  /** Ends the session server-side, expires the cookie and asks the browser to drop what it kept. */
+  app.post('/logout', { preHandler: requireSession(gatehouse) }, async (request, reply) => {
+    const active = request.session!;
+    await gatehouse.sessions.end(active.record.idHash);
+    await gatehouse.audit.record('logout', requestMeta(request, active.user.id), {
+      subjectId: active.user.id,
+      details: { session: active.record.publicId },
+    });
+    clearSessionCookie(reply);
+    reply.header('clear-site-data', '"cache", "cookies", "storage"').header('cache-control', 'no-store');
+    const form = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    if (form) return reply.code(303).header('location', '/login?logged_out=1').send();
+    return reply.code(204).send();
+  });
+}
