@@ -30,6 +30,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     genReqId: (req) => requestIdFrom(req.headers['x-request-id'], randomUUID),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 128 },
+    // No type coercion: `"password": true` is a 400, not the string "true".
+    ajv: { customOptions: { coerceTypes: false } },
   });
   app.decorateRequest('session', null);
   // JSON endpoints must not accept "simple" bodies a cross-site form could send.

@@ -27,8 +27,12 @@ const RoleBody = Type.Object(
 );
 const GrantBody = Type.Object({ role: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const Page = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]\\d{0,2})$' })),
+  offset: Type.Optional(Type.String({ pattern: '^\\d{1,9}$' })),
+});
+const pageOf = (q: typeof Page.static) => ({
+  limit: Math.min(Number(q.limit ?? 100), 500),
+  offset: Number(q.offset ?? 0),
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -54,10 +58,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/admin/v1/users',
     { ...can('users:read'), schema: { querystring: Page } },
     async (request) => {
-      const users = await gatehouse.accounts.listUsers({
-        limit: request.query.limit ?? 100,
-        offset: request.query.offset ?? 0,
-      });
+      const users = await gatehouse.accounts.listUsers(pageOf(request.query));
       return { users: await Promise.all(users.map(userView)) };
     },
   );
@@ -147,7 +148,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/admin/v1/audit-events',
     { ...can('audit:read'), schema: { querystring: Page } },
     async (request) => {
-      const events = await gatehouse.storage.audit.list({ limit: request.query.limit ?? 100 });
+      const events = await gatehouse.storage.audit.list({ limit: pageOf(request.query).limit });
       return { events: events.map((e) => ({ ...e, at: iso(e.at) })) };
     },
   );
