@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, createUser, type Harness, login, type LoggedIn, strongPassword } from './harness.ts';
+
+let h: Harness;
+let u1: LoggedIn;
+let u2: LoggedIn;
+const pw = strongPassword();
+
+beforeAll(async () => {
+  h = await createHarness({ loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 });
+  await createUser(h, 'u1@example.test', pw);
+  await createUser(h, 'u2@example.test', pw);
+  u2 = await login(h.app, 'u2@example.test', pw);
+});
+afterAll(() => h.close());
+
+const account = (cookie: string) => h.app.inject({ method: 'GET', url: '/account', headers: { cookie } });
+
+describe('CSRF', () => {
+  it('CSRF-01: state changes need the token of the caller’s own session', async () => {
+    u1 = await login(h.app, 'u1@example.test', pw);
+    const other = await login(h.app, 'u1@example.test', pw);
+    const revoke = (headers: Record<string, string>) =>
+      h.app.inject({ method: 'DELETE', url: `/account/sessions/${other.sessionId}`, headers: { cookie: u1.cookie, ...headers } });
+    expect((await revoke({})).statusCode).toBe(403);
+    expect((await revoke({ 'x-csrf-token': u2.csrf })).statusCode).toBe(403);
+    expect((await account(other.cookie)).statusCode).toBe(200);
+    expect((await revoke({ 'x-csrf-token': u1.csrf })).statusCode).toBe(204);
+    expect((await account(other.cookie)).statusCode).toBe(401);
+
+    const password = (headers: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/account/password',
+        headers: { cookie: u1.cookie, ...headers },
+        payload: { current_password: pw, new_password: strongPassword() },
+      });
+    expect((await password({})).statusCode).toBe(403);
+    expect((await password({ 'x-csrf-token': u2.csrf })).statusCode).toBe(403);
+    const logout = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: u1.cookie } });
+    expect(logout.statusCode).toBe(403);
+    expect((await account(u1.cookie)).statusCode).toBe(200);
+  });
+
+  it('CSRF-02: cross-site and simple requests are refused, login included; GET/HEAD change nothing', async () => {
+    const me = await login(h.app, 'u1@example.test', pw);
+    const crossSite = [{ origin: 'https://evil.test' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }];
+    for (const headers of crossSite) {
+      const logout = await h.app.inject({
+        method: 'POST',
+        url: '/logout',
+        headers: { cookie: me.cookie, 'x-csrf-token': me.csrf, ...headers },
+      });
+      expect(logout.statusCode).toBe(403);
+      const loginAttempt = await h.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers,
+        payload: { email: 'u1@example.test', password: pw },
+      });
+      expect(loginAttempt.statusCode).toBe(403);
+      expect(loginAttempt.headers['set-cookie'] ?? '').not.toContain('gatehouse_session');
+    }
+    const simple = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ email: 'u1@example.test', password: pw }),
+    });
+    expect(simple.statusCode).toBe(415);
+    const formWithoutToken = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ email: 'u1@example.test', password: pw }).toString(),
+    });
+    expect(formWithoutToken.statusCode).toBe(403);
+    expect(formWithoutToken.headers['set-cookie'] ?? '').not.toContain('gatehouse_session');
+
+    for (const method of ['GET', 'HEAD'] as const) {
+      for (const url of ['/logout', `/account/sessions/${me.sessionId}`, '/account/password', '/admin/v1/users/0/disable']) {
+        const response = await h.app.inject({ method, url, headers: { cookie: me.cookie } });
+        expect([200, 405]).toContain(response.statusCode);
+        if (response.statusCode === 405) expect(response.headers.allow).toBeTruthy();
+      }
+    }
+    expect((await account(me.cookie)).statusCode).toBe(200);
+    // Same-origin requests from the pages pass.
+    const same = await h.app.inject({
+      method: 'POST',
+      url: '/logout',
+      headers: { cookie: me.cookie, 'x-csrf-token': me.csrf, origin: 'http://localhost:8080', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(same.statusCode).toBe(204);
+  });
+});
