@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createHarness, createUser, type Harness, login, type LoggedIn, strongPassword } from './harness.ts';
+
+let h: Harness;
+let admin: LoggedIn;
+const pw = strongPassword();
+
+beforeAll(async () => {
+  h = await createHarness({ loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 });
+  admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+});
+afterAll(() => h.close());
+
+function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, as: LoggedIn, payload?: unknown) {
+  return h.app.inject({
+    method,
+    url,
+    headers: { cookie: as.cookie, 'x-csrf-token': as.csrf },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}
+
+describe('admin API', () => {
+  it('creates users, roles and grants; permissions apply on the next request', async () => {
+    const created = await call('POST', '/admin/v1/users', admin, { email: 'Editor@Example.test', password: pw });
+    expect(created.statusCode).toBe(201);
+    const editorId = created.json().id as string;
+    expect(created.json().email).toBe('editor@example.test');
+    expect((await call('POST', '/admin/v1/users', admin, { email: 'editor@example.test', password: pw })).statusCode).toBe(409);
+    const weak = await call('POST', '/admin/v1/users', admin, { email: 'weak@example.test', password: 'password1234567' });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().detail).toMatch(/commonly used/);
+
+    const role = await call('PUT', '/admin/v1/roles/editor', admin, { permissions: ['notes:read', 'notes:*'] });
+    expect(role.statusCode).toBe(200);
+    expect(role.json().permissions).toEqual(['notes:*', 'notes:read']);
+    expect((await call('PUT', '/admin/v1/roles/bad', admin, { permissions: ['not a permission'] })).statusCode).toBe(400);
+
+    const editor = await login(h.app, 'editor@example.test', pw);
+    const me = () => h.app.inject({ method: 'GET', url: '/account', headers: { cookie: editor.cookie } });
+    expect((await me()).json().permissions).toEqual([]);
+    expect((await call('POST', `/admin/v1/users/${editorId}/roles`, admin, { role: 'editor' })).statusCode).toBe(204);
+    expect((await me()).json().permissions).toEqual(['notes:*', 'notes:read']);
+    expect((await call('DELETE', `/admin/v1/users/${editorId}/roles/editor`, admin)).statusCode).toBe(204);
+    expect((await me()).json().permissions).toEqual([]);
+
+    const list = await call('GET', '/admin/v1/users?limit=10', admin);
+    expect(list.json().users.map((u: { email: string }) => u.email)).toContain('editor@example.test');
+    const roles = await call('GET', '/admin/v1/roles', admin);
+    expect(roles.json().roles.map((r: { name: string }) => r.name)).toEqual(['admin', 'editor']);
+  });
+
+  it('refuses ordinary users with 403 and records the denial', async () => {
+    await createUser(h, 'plain@example.test', pw);
+    const plain = await login(h.app, 'plain@example.test', pw);
+    for (const [method, url] of [
+      ['GET', '/admin/v1/users'],
+      ['PUT', '/admin/v1/roles/x'],
+      ['GET', '/admin/v1/audit-events'],
+    ] as const) {
+      const response = await call(method, url, plain, method === 'PUT' ? { permissions: [] } : undefined);
+      expect(response.statusCode).toBe(403);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+    }
+    const audit = await call('GET', '/admin/v1/audit-events?limit=50', admin);
+    expect(audit.json().events.some((e: { type: string }) => e.type === 'access.denied')).toBe(true);
+  });
+
+  it('disables and re-enables a user; unknown users are 404', async () => {
+    const user = await createUser(h, 'toggle@example.test', pw);
+    expect((await call('POST', `/admin/v1/users/${user.id}/disable`, admin)).statusCode).toBe(204);
+    await expect(login(h.app, 'toggle@example.test', pw)).rejects.toThrow(/401/);
+    expect((await call('POST', `/admin/v1/users/${user.id}/enable`, admin)).statusCode).toBe(204);
+    await login(h.app, 'toggle@example.test', pw);
+    expect((await call('POST', `/admin/v1/users/${'0'.repeat(32)}/disable`, admin)).statusCode).toBe(404);
+    expect((await call('DELETE', '/admin/v1/roles/nonexistent', admin)).statusCode).toBe(404);
+  });
+});
