@@ -1,0 +1,101 @@
+import { type Invalidation, type InvalidationBus, randomId } from '@gatehouse/core';
+import type { Redis } from 'ioredis';
+
+export interface RedisInvalidationBusOptions {
+  /** Pub/sub channel shared by every node, e.g. `gatehouse:invalidations`. */
+  channel: string;
+  /** Called when a subscriber throws or the subscriber connection fails. Defaults to console.error. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Cache invalidations across nodes over Redis pub/sub. A publish is delivered to this node's
+ * subscribers at once (so the node that made a change never serves stale data, even with Redis
+ * down) and exactly once: the copy that comes back through Redis carries our origin id and is
+ * skipped. Pub/sub is at-most-once, which is why caches that listen here also have short TTLs.
+ */
+export class RedisInvalidationBus implements InvalidationBus {
+  readonly #publisher: Redis;
+  readonly #subscriber: Redis;
+  readonly #channel: string;
+  readonly #origin = randomId(12);
+  readonly #handlers = new Set<(message: Invalidation) => void>();
+  readonly #onError: (error: unknown) => void;
+  readonly #ready: Promise<void>;
+
+  constructor(redis: Redis, options: RedisInvalidationBusOptions) {
+    this.#publisher = redis;
+    this.#channel = options.channel;
+    this.#onError = options.onError ?? ((error) => console.error('gatehouse: invalidation bus error', error));
+    // A connection in subscriber mode can do nothing else, hence a dedicated one. ioredis
+    // re-subscribes by itself after a reconnect.
+    this.#subscriber = redis.duplicate();
+    this.#subscriber.on('error', this.#onError);
+    this.#subscriber.on('message', (channel: string, text: string) => {
+      if (channel === this.#channel) this.#receive(text);
+    });
+    this.#ready = this.#subscriber.subscribe(this.#channel).then(() => undefined);
+    // Callers that never await ready() must not see an unhandled rejection; errors reach onError.
+    this.#ready.catch(this.#onError);
+  }
+
+  /** Resolves once the subscription is active (messages published before that are not received). */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  async publish(message: Invalidation): Promise<void> {
+    this.#deliver(message);
+    await this.#publisher.publish(this.#channel, JSON.stringify({ origin: this.#origin, message }));
+  }
+
+  subscribe(handler: (message: Invalidation) => void): () => void {
+    this.#handlers.add(handler);
+    return () => this.#handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.#handlers.clear();
+    await this.#subscriber.quit();
+  }
+
+  #receive(text: string): void {
+    let envelope: unknown;
+    try {
+      envelope = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof envelope !== 'object' || envelope === null) return;
+    const { origin, message } = envelope as Record<string, unknown>;
+    const invalidation = parseInvalidation(message);
+    if (origin !== this.#origin && invalidation !== undefined) this.#deliver(invalidation);
+  }
+
+  #deliver(message: Invalidation): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
+  }
+}
+
+/** Accepts exactly the shapes of `Invalidation`, rebuilt so that no unexpected fields reach handlers. */
+function parseInvalidation(value: unknown): Invalidation | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { type, idHash, userId } = value as Record<string, unknown>;
+  switch (type) {
+    case 'session.revoked':
+      return typeof idHash === 'string' ? { type, idHash } : undefined;
+    case 'user.sessions_revoked':
+    case 'user.changed':
+      return typeof userId === 'string' ? { type, userId } : undefined;
+    case 'roles.changed':
+      return { type };
+    default:
+      return undefined;
+  }
+}

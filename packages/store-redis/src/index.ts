@@ -1,0 +1,4 @@
+export { RedisInvalidationBus, type RedisInvalidationBusOptions } from './bus.ts';
+export { RedisCounterStore, type RedisCounterStoreOptions } from './counters.ts';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './sessions.ts';
+export { createRedisStores, type RedisStores, type RedisStoresOptions } from './stores.ts';

@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import { RedisInvalidationBus } from './bus.ts';
+import { RedisCounterStore } from './counters.ts';
+import { RedisSessionStore } from './sessions.ts';
+
+export interface RedisStoresOptions {
+  /** Prefix of every key and of the pub/sub channel; lets several deployments share one Redis. */
+  prefix?: string;
+  /** Connection errors after startup and subscriber failures. Defaults to console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export interface RedisStores {
+  readonly redis: Redis;
+  readonly sessions: RedisSessionStore;
+  readonly counters: RedisCounterStore;
+  readonly bus: RedisInvalidationBus;
+  /** Throws unless Redis is connected and answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects (failing fast when Redis is unreachable at startup) and builds the Redis-backed stores. */
+export async function createRedisStores(url: string, options: RedisStoresOptions = {}): Promise<RedisStores> {
+  const prefix = options.prefix ?? 'gatehouse:';
+  const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: Redis error', error));
+  const redis = new Redis(url, { lazyConnect: true });
+  // Until connected, failures surface as the rejection below; after that (reconnect attempts), here.
+  let connected = false;
+  redis.on('error', (error: unknown) => {
+    if (connected) onError(error);
+  });
+  try {
+    await redis.connect();
+    connected = true;
+  } catch (error) {
+    redis.disconnect();
+    throw new Error(`Cannot connect to Redis: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+  const bus = new RedisInvalidationBus(redis, { channel: `${prefix}invalidations`, onError });
+  try {
+    await bus.ready();
+  } catch (error) {
+    await bus.close().catch(() => {});
+    redis.disconnect();
+    throw error;
+  }
+  return {
+    redis,
+    sessions: new RedisSessionStore(redis, { prefix }),
+    counters: new RedisCounterStore(redis, { prefix }),
+    bus,
+    async ping() {
+      // Fail at once instead of queueing the command until a reconnect: this feeds readiness checks.
+      if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
+      await redis.ping();
+    },
+    async close() {
+      await bus.close();
+      await redis.quit();
+    },
+  };
+}

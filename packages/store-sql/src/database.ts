@@ -1,0 +1,98 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database, SqlDialect } from './schema.ts';
+
+export interface OpenDatabaseOptions {
+  /** `postgres://…` / `postgresql://…`, or SQLite: `sqlite:<path>`, a file path, or `:memory:`. */
+  url: string;
+  /** PostgreSQL only: the schema to use (created when missing) instead of the default search_path. */
+  schema?: string;
+  /** PostgreSQL only: the pool size. */
+  maxConnections?: number;
+}
+
+export interface SqlDatabase {
+  readonly db: Kysely<Database>;
+  readonly dialect: SqlDialect;
+  readonly schema: string | undefined;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<SqlDatabase> {
+  return /^postgres(ql)?:\/\//i.test(options.url)
+    ? openPostgres(options)
+    : openSqlite(sqlitePath(options.url));
+}
+
+function sqlitePath(url: string): string {
+  const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length).replace(/^\/\//, '') : url;
+  if (path === '') throw new Error('SQLite database path is empty');
+  return path;
+}
+
+function openSqlite(path: string): SqlDatabase {
+  if (path !== ':memory:') {
+    const file = resolve(path);
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    // Create the file owner-only before SQLite opens it: SQLite gives the -wal and -shm files the
+    // database file's mode, and password hashes and session hashes must not be world-readable.
+    if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  }
+  const sqlite = new SqliteDatabase(path);
+  if (path !== ':memory:') chmodSync(resolve(path), 0o600);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
+}
+
+async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema))
+    throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
+  if (schema !== undefined) await createSchema(options.url, schema);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    // Per-pool parser, so the process-wide pg defaults stay untouched: int8 columns (our ms
+    // timestamps, COUNT) come back as numbers. They are far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? (value: string) => Number.parseInt(value, 10)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that
+  // would crash the process. The pool drops the client and the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', schema, close: () => db.destroy() };
+}
+
+async function createSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists "${schema}"`);
+  } catch (error) {
+    // Concurrent `create schema if not exists` can still collide on the catalog's unique index.
+    if (!(error instanceof Error && 'code' in error && error.code === '23505')) throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Throws when the database does not answer. */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,10 @@
+export { type OpenDatabaseOptions, openDatabase, pingDatabase, type SqlDatabase } from './database.ts';
+export { type MigrationTarget, migrateToLatest } from './migrations.ts';
+export { SqlAuditLog } from './repositories/audit.ts';
+export { SqlCounterStore } from './repositories/counters.ts';
+export { SqlCredentialRepository } from './repositories/credentials.ts';
+export { SqlRoleRepository } from './repositories/roles.ts';
+export { SqlSessionStore } from './repositories/sessions.ts';
+export { SqlUserRepository } from './repositories/users.ts';
+export type * from './schema.ts';
+export { createSqlStorage, type SqlStorage, type SqlStorageOptions } from './storage.ts';

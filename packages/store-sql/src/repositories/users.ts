@@ -1,0 +1,81 @@
+import type { IdentityKind, NewUser, UserRecord, UserRepository } from '@gatehouse/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, UsersTable } from '../schema.ts';
+
+export class SqlUserRepository implements UserRepository {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(user: NewUser): Promise<UserRecord | undefined> {
+    // The unique constraint decides, atomically: a taken email inserts nothing and returns no row.
+    // ON CONFLICT rather than catching the violation keeps a surrounding PostgreSQL transaction usable.
+    const row = await this.#db
+      .insertInto('users')
+      .values({
+        id: user.id,
+        email: user.email,
+        kind: user.kind,
+        disabled: 0,
+        created_at: user.now,
+        updated_at: user.now,
+      })
+      .onConflict((conflict) => conflict.column('email').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async findByEmail(canonicalEmail: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', canonicalEmail)
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async list(options: { limit: number; offset: number }): Promise<UserRecord[]> {
+    const rows = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(options.limit)
+      .offset(options.offset)
+      .execute();
+    return rows.map(toUser);
+  }
+
+  async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    kind: identityKind(row.kind),
+    disabled: Number(row.disabled) !== 0,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function identityKind(value: string): IdentityKind {
+  if (value === 'user' || value === 'service') return value;
+  throw new Error(`users.kind has an unknown value: ${value}`);
+}

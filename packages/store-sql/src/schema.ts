@@ -1,0 +1,78 @@
+/**
+ * Kysely table types. Times are milliseconds since the epoch (`bigint` in PostgreSQL, read back as
+ * numbers by the pool's int8 parser; `integer` in SQLite). Booleans are 0/1 integers and lists and
+ * maps are JSON text, so one schema serves both dialects.
+ */
+export interface UsersTable {
+  id: string;
+  email: string;
+  kind: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CredentialsTable {
+  user_id: string;
+  password_hash: string;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  public_id: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  auth_method: string;
+  auth_time: number;
+  ip: string;
+  user_agent: string;
+}
+
+export interface RolesTable {
+  name: string;
+  description: string;
+  /** JSON array of permission strings. */
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserRolesTable {
+  user_id: string;
+  role_name: string;
+  granted_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  actor_id: string | null;
+  subject_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  /** JSON object of scalar details. */
+  details: string;
+}
+
+export interface CountersTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  credentials: CredentialsTable;
+  sessions: SessionsTable;
+  roles: RolesTable;
+  user_roles: UserRolesTable;
+  audit_events: AuditEventsTable;
+  counters: CountersTable;
+}
+
+export type SqlDialect = 'sqlite' | 'postgres';

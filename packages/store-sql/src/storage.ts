@@ -1,0 +1,52 @@
+import { type InvalidationBus, LocalInvalidationBus, type Storage } from '@gatehouse/core';
+import type { Kysely } from 'kysely';
+import { openDatabase, pingDatabase } from './database.ts';
+import { migrateToLatest } from './migrations.ts';
+import { SqlAuditLog } from './repositories/audit.ts';
+import { SqlCounterStore } from './repositories/counters.ts';
+import { SqlCredentialRepository } from './repositories/credentials.ts';
+import { SqlRoleRepository } from './repositories/roles.ts';
+import { SqlSessionStore } from './repositories/sessions.ts';
+import { SqlUserRepository } from './repositories/users.ts';
+import type { Database, SqlDialect } from './schema.ts';
+
+export interface SqlStorageOptions {
+  /** See `openDatabase`: a PostgreSQL URL or a SQLite path. */
+  url: string;
+  /** PostgreSQL only: the schema to keep the tables in. */
+  schema?: string;
+  /** PostgreSQL only: the pool size (default 10). */
+  maxConnections?: number;
+  /** Defaults to an in-process bus; pass a Redis bus when running several nodes. */
+  bus?: InvalidationBus;
+}
+
+export interface SqlStorage extends Storage {
+  readonly db: Kysely<Database>;
+  readonly dialect: SqlDialect;
+  /** Applies pending migrations; returns their names. Not run implicitly: the server decides when. */
+  migrate(): Promise<string[]>;
+}
+
+export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlStorage> {
+  const database = await openDatabase({
+    url: options.url,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+  });
+  const { db } = database;
+  return {
+    db,
+    dialect: database.dialect,
+    users: new SqlUserRepository(db),
+    credentials: new SqlCredentialRepository(db),
+    sessions: new SqlSessionStore(db),
+    roles: new SqlRoleRepository(db),
+    audit: new SqlAuditLog(db),
+    counters: new SqlCounterStore(db),
+    bus: options.bus ?? new LocalInvalidationBus(),
+    migrate: () => migrateToLatest(database),
+    ping: () => pingDatabase(db),
+    close: () => database.close(),
+  };
+}

@@ -1,0 +1,32 @@
+import { describeStorageConformance } from '@gatehouse/testkit';
+import { sql } from 'kysely';
+import type { SqlStorage } from '../src/index.ts';
+
+/** Runs every conformance suite against one migrated storage, emptied after each test. */
+export function describeSqlConformance(name: string, storage: () => SqlStorage): void {
+  describeStorageConformance(name, async () => ({
+    storage: storage(),
+    cleanup: () => emptyTables(storage()),
+  }));
+}
+
+export async function emptyTables(storage: SqlStorage): Promise<void> {
+  if (storage.dialect === 'postgres') {
+    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters`.execute(
+      storage.db,
+    );
+    return;
+  }
+  // Children first, so foreign keys never block the delete.
+  for (const table of [
+    'user_roles',
+    'sessions',
+    'credentials',
+    'audit_events',
+    'counters',
+    'roles',
+    'users',
+  ] as const) {
+    await storage.db.deleteFrom(table).execute();
+  }
+}

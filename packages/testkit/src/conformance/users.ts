@@ -1,0 +1,95 @@
+import { randomId, type UserRepository } from '@gatehouse/core';
+import { describe, expect, it } from 'vitest';
+import { type MakeFixture, useFixture } from './fixtures.ts';
+
+const NOW = Date.UTC(2026, 0, 1);
+
+export function describeUserRepositoryConformance(name: string, make: MakeFixture<UserRepository>): void {
+  describe(`${name}: UserRepository conformance`, () => {
+    const fixture = useFixture(make);
+
+    it('creates a user and finds it by id and by email', async () => {
+      const { store } = fixture();
+      const created = await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });
+      const expected = {
+        id: 'u1',
+        email: 'ada@example.test',
+        kind: 'user',
+        disabled: false,
+        createdAt: NOW,
+        updatedAt: NOW,
+      };
+      expect(created).toStrictEqual(expected);
+      expect(await store.findById('u1')).toStrictEqual(expected);
+      expect(await store.findByEmail('ada@example.test')).toStrictEqual(expected);
+    });
+
+    it('round-trips service identities', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'svc', email: 'svc@example.test', kind: 'service', now: NOW });
+      expect((await store.findById('svc'))?.kind).toBe('service');
+    });
+
+    it('returns undefined for unknown ids and emails', async () => {
+      const { store } = fixture();
+      expect(await store.findById('nobody')).toBeUndefined();
+      expect(await store.findByEmail('nobody@example.test')).toBeUndefined();
+    });
+
+    it('refuses a duplicate email and keeps the first user', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });
+      expect(
+        await store.create({ id: 'u2', email: 'ada@example.test', kind: 'user', now: NOW + 1 }),
+      ).toBeUndefined();
+      expect((await store.findByEmail('ada@example.test'))?.id).toBe('u1');
+      expect(await store.findById('u2')).toBeUndefined();
+    });
+
+    it('lets exactly one of 10 concurrent creates with the same email succeed', async () => {
+      const { store } = fixture();
+      const ids = Array.from({ length: 10 }, () => `u_${randomId(8)}`);
+      const results = await Promise.all(
+        ids.map((id) => store.create({ id, email: 'race@example.test', kind: 'user', now: NOW })),
+      );
+      const winners = results.filter((result) => result !== undefined);
+      expect(winners).toHaveLength(1);
+      expect((await store.findByEmail('race@example.test'))?.id).toBe(winners[0]?.id);
+      expect(await store.list({ limit: 100, offset: 0 })).toHaveLength(1);
+    });
+
+    it('disables and re-enables a user', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });
+      expect(await store.setDisabled('u1', true, NOW + 10)).toBe(true);
+      expect(await store.findById('u1')).toMatchObject({
+        disabled: true,
+        createdAt: NOW,
+        updatedAt: NOW + 10,
+      });
+      expect(await store.setDisabled('u1', false, NOW + 20)).toBe(true);
+      expect(await store.findByEmail('ada@example.test')).toMatchObject({
+        disabled: false,
+        updatedAt: NOW + 20,
+      });
+      expect(await store.setDisabled('nobody', true, NOW)).toBe(false);
+    });
+
+    it('lists by creation time, then id, with limit and offset', async () => {
+      const { store } = fixture();
+      for (const [id, at] of [
+        ['c', NOW + 2],
+        ['b', NOW],
+        ['d', NOW + 1],
+        ['a', NOW],
+      ] as const) {
+        await store.create({ id, email: `${id}@example.test`, kind: 'user', now: at });
+      }
+      const ids = async (limit: number, offset: number) =>
+        (await store.list({ limit, offset })).map((user) => user.id);
+      expect(await ids(10, 0)).toEqual(['a', 'b', 'd', 'c']);
+      expect(await ids(2, 1)).toEqual(['b', 'd']);
+      expect(await ids(10, 4)).toEqual([]);
+    });
+  });
+}

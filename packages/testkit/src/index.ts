@@ -1,0 +1,34 @@
+export { describeAuditLogConformance } from './conformance/audit.ts';
+export { describeCounterStoreConformance } from './conformance/counters.ts';
+export { describeCredentialRepositoryConformance } from './conformance/credentials.ts';
+export {
+  type Fixture,
+  givenUsers,
+  HOUR,
+  type MakeFixture,
+  sessionFor,
+  sleep,
+} from './conformance/fixtures.ts';
+export { describeRoleRepositoryConformance } from './conformance/roles.ts';
+export {
+  describeSessionStoreConformance,
+  type SessionStoreConformanceOptions,
+} from './conformance/sessions.ts';
+export { describeStorageConformance } from './conformance/storage.ts';
+export { describeUserRepositoryConformance } from './conformance/users.ts';
+export {
+  createMemoryStorage,
+  MemoryAuditLog,
+  MemoryCounterStore,
+  MemoryCredentialRepository,
+  MemoryRoleRepository,
+  MemorySessionStore,
+  MemoryUserRepository,
+} from './memory.ts';
+export {
+  defaultPostgresUrl,
+  defaultRedisUrl,
+  postgresUrlOrSkip,
+  redisUrlOrSkip,
+  servicesRequired,
+} from './services.ts';

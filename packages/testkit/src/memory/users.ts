@@ -1,0 +1,52 @@
+import type { NewUser, UserRecord, UserRepository } from '@gatehouse/core';
+
+/** In-memory users. Email uniqueness is checked and claimed in one synchronous step, so it is atomic. */
+export class MemoryUserRepository implements UserRepository {
+  readonly #byId = new Map<string, UserRecord>();
+  readonly #idByEmail = new Map<string, string>();
+
+  async create(user: NewUser): Promise<UserRecord | undefined> {
+    if (this.#idByEmail.has(user.email)) return undefined;
+    if (this.#byId.has(user.id)) throw new Error(`user id already exists: ${user.id}`);
+    const record: UserRecord = {
+      id: user.id,
+      email: user.email,
+      kind: user.kind,
+      disabled: false,
+      createdAt: user.now,
+      updatedAt: user.now,
+    };
+    this.#byId.set(record.id, record);
+    this.#idByEmail.set(record.email, record.id);
+    return { ...record };
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    const record = this.#byId.get(id);
+    return record && { ...record };
+  }
+
+  async findByEmail(canonicalEmail: string): Promise<UserRecord | undefined> {
+    const id = this.#idByEmail.get(canonicalEmail);
+    return id === undefined ? undefined : this.findById(id);
+  }
+
+  async list(options: { limit: number; offset: number }): Promise<UserRecord[]> {
+    return [...this.#byId.values()]
+      .sort((a, b) => a.createdAt - b.createdAt || compare(a.id, b.id))
+      .slice(options.offset, options.offset + options.limit)
+      .map((record) => ({ ...record }));
+  }
+
+  async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {
+    const record = this.#byId.get(id);
+    if (!record) return false;
+    this.#byId.set(id, { ...record, disabled, updatedAt: now });
+    return true;
+  }
+}
+
+/** Code-unit order, the same order SQL `ORDER BY` gives for ASCII ids with a binary collation. */
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
