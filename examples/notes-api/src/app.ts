@@ -8,13 +8,16 @@ import { NoteStore } from './notes.ts';
  */
 export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): FastifyInstance {
   const app = Fastify({ logger: false });
-  const notes = options.notes ?? new NoteStore([{ ownerId: 'seed', title: 'Welcome', body: 'Try deleting me.' }]);
+  const notes =
+    options.notes ?? new NoteStore([{ ownerId: 'seed', title: 'Welcome', body: 'Try deleting me.' }]);
   const guard = fastifyGuard(options.guard);
   app.removeContentTypeParser('text/plain');
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/notes', { preHandler: guard.requirePermission('notes:read') }, async () => ({ notes: notes.list() }));
+  app.get('/notes', { preHandler: guard.requirePermission('notes:read') }, async () => ({
+    notes: notes.list(),
+  }));
 
   app.post<{ Body: { title: string; body: string } }>(
     '/notes',
@@ -25,7 +28,10 @@ export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): Fas
           type: 'object',
           required: ['title', 'body'],
           additionalProperties: false,
-          properties: { title: { type: 'string', maxLength: 200 }, body: { type: 'string', maxLength: 10_000 } },
+          properties: {
+            title: { type: 'string', maxLength: 200 },
+            body: { type: 'string', maxLength: 10_000 },
+          },
         },
       },
     },
@@ -40,7 +46,10 @@ export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): Fas
     { preHandler: guard.requirePermission('notes:delete') },
     async (request, reply) => {
       if (!notes.delete(request.params.id)) {
-        return reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not found', status: 404 });
+        return reply
+          .code(404)
+          .type('application/problem+json')
+          .send({ type: 'about:blank', title: 'Not found', status: 404 });
       }
       return reply.code(204).send();
     },

@@ -29,7 +29,11 @@ beforeAll(async () => {
   await createUser(h, 'moderator@example.test', pw, ['moderator']);
   notes = new NoteStore();
   notesApp = buildNotesApp({
-    guard: createGuard({ gatehouseUrl: `http://127.0.0.1:${port}`, introspectionSecret: h.config.introspectionSecret!, cacheTtlMs: 200 }),
+    guard: createGuard({
+      gatehouseUrl: `http://127.0.0.1:${port}`,
+      introspectionSecret: h.config.introspectionSecret!,
+      cacheTtlMs: 200,
+    }),
     notes,
   });
   await notesApp.ready();
@@ -52,7 +56,10 @@ describe('the guide’s notes service behind the guard', () => {
     const forbidden = await del(note.id, reader.cookie);
     expect(forbidden.statusCode).toBe(403);
     expect(notes.get(note.id)).toBeDefined();
-    expect((await notesApp.inject({ method: 'GET', url: '/notes', headers: { cookie: reader.cookie } })).statusCode).toBe(200);
+    expect(
+      (await notesApp.inject({ method: 'GET', url: '/notes', headers: { cookie: reader.cookie } }))
+        .statusCode,
+    ).toBe(200);
     const moderator = await login(h.app, 'moderator@example.test', pw);
     expect((await del(note.id, moderator.cookie)).statusCode).toBe(204);
     expect(notes.get(note.id)).toBeUndefined();
@@ -74,9 +81,16 @@ describe('the guide’s notes service behind the guard', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await del(note.id, reader.cookie)).statusCode).toBe(204);
-    await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: reader.cookie, 'x-csrf-token': reader.csrf } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/logout',
+      headers: { cookie: reader.cookie, 'x-csrf-token': reader.csrf },
+    });
     await new Promise((resolve) => setTimeout(resolve, 250));
-    expect((await notesApp.inject({ method: 'GET', url: '/notes', headers: { cookie: reader.cookie } })).statusCode).toBe(401);
+    expect(
+      (await notesApp.inject({ method: 'GET', url: '/notes', headers: { cookie: reader.cookie } }))
+        .statusCode,
+    ).toBe(401);
   });
 
   it('cookie-authenticated cross-site writes are refused by the guard', async () => {

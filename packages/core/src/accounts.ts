@@ -47,7 +47,8 @@ export class Accounts {
   /** Validates a new password against the policy; throws `password_policy` with the reason. */
   assertPasswordAcceptable(password: string, email: string): string {
     const verdict = checkPassword(password, this.#o.passwordPolicy, { email });
-    if (!verdict.ok) throw new GatehouseError('password_policy', { detail: passwordReasonText[verdict.reason] });
+    if (!verdict.ok)
+      throw new GatehouseError('password_policy', { detail: passwordReasonText[verdict.reason] });
     return verdict.normalized;
   }
 
@@ -56,8 +57,10 @@ export class Accounts {
     meta?: RequestMeta,
   ): Promise<UserRecord> {
     const email = canonicalEmail(input.email);
-    if (email === undefined) throw new GatehouseError('invalid_request', { detail: 'The email address is invalid.' });
-    const normalized = input.password === undefined ? undefined : this.assertPasswordAcceptable(input.password, email);
+    if (email === undefined)
+      throw new GatehouseError('invalid_request', { detail: 'The email address is invalid.' });
+    const normalized =
+      input.password === undefined ? undefined : this.assertPasswordAcceptable(input.password, email);
     for (const role of input.roles ?? []) {
       if ((await this.#o.roles.get(role)) === undefined) {
         throw new GatehouseError('invalid_request', { detail: `Unknown role: ${role}` });
@@ -66,7 +69,8 @@ export class Accounts {
     const hash = normalized === undefined ? undefined : await this.#o.hasher.hash(normalized);
     const now = this.#o.clock.now();
     const user = await this.#o.users.create({ id: randomId(16), email, kind: input.kind ?? 'user', now });
-    if (user === undefined) throw new GatehouseError('conflict', { detail: 'That email address is already registered.' });
+    if (user === undefined)
+      throw new GatehouseError('conflict', { detail: 'That email address is already registered.' });
     if (hash !== undefined) await this.#o.credentials.setPasswordHash(user.id, hash, now);
     await this.#o.audit.record('user.created', meta, { subjectId: user.id, details: { kind: user.kind } });
     for (const role of input.roles ?? []) await this.grantRole(user.id, role, meta);
@@ -103,7 +107,11 @@ export class Accounts {
     const user = await this.#o.users.findById(userId);
     if (user === undefined) throw new GatehouseError('not_found', { detail: 'No such user.' });
     const normalized = this.assertPasswordAcceptable(password, user.email);
-    await this.#o.credentials.setPasswordHash(userId, await this.#o.hasher.hash(normalized), this.#o.clock.now());
+    await this.#o.credentials.setPasswordHash(
+      userId,
+      await this.#o.hasher.hash(normalized),
+      this.#o.clock.now(),
+    );
     await this.#o.sessions.endAll(userId);
     await this.#o.audit.record('password.changed', meta, { subjectId: userId, details: { by: 'admin' } });
   }
@@ -117,23 +125,35 @@ export class Accounts {
     meta: RequestMeta & { userAgent: string },
   ) {
     const stored = await this.#o.credentials.getPasswordHash(input.user.id);
-    const ok = stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(input.currentPassword)));
-    if (!ok) throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
+    const ok =
+      stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(input.currentPassword)));
+    if (!ok)
+      throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
     const normalized = this.assertPasswordAcceptable(input.newPassword, input.user.email);
     const hash = await this.#o.hasher.hash(normalized);
     await this.#o.credentials.setPasswordHash(input.user.id, hash, this.#o.clock.now());
     await this.#o.sessions.endAll(input.user.id);
-    await this.#o.audit.record('password.changed', meta, { subjectId: input.user.id, details: { by: 'self' } });
+    await this.#o.audit.record('password.changed', meta, {
+      subjectId: input.user.id,
+      details: { by: 'self' },
+    });
     return this.#o.sessions.start({ userId: input.user.id, ip: meta.ip, userAgent: meta.userAgent });
   }
 
-  async upsertRole(input: { name: string; description?: string; permissions: readonly string[] }, meta?: RequestMeta) {
+  async upsertRole(
+    input: { name: string; description?: string; permissions: readonly string[] },
+    meta?: RequestMeta,
+  ) {
     if (!ROLE_NAME.test(input.name)) {
-      throw new GatehouseError('invalid_request', { detail: 'Role names are lower-case letters, digits, . _ -' });
+      throw new GatehouseError('invalid_request', {
+        detail: 'Role names are lower-case letters, digits, . _ -',
+      });
     }
     const invalid = input.permissions.filter((p) => !isValidPermission(p));
     if (invalid.length > 0) {
-      throw new GatehouseError('invalid_request', { detail: `Invalid permission: ${invalid[0]} (use resource:action)` });
+      throw new GatehouseError('invalid_request', {
+        detail: `Invalid permission: ${invalid[0]} (use resource:action)`,
+      });
     }
     const before = await this.#o.roles.get(input.name);
     const role = await this.#o.roles.upsert({
@@ -155,7 +175,8 @@ export class Accounts {
   }
 
   async deleteRole(name: string, meta?: RequestMeta): Promise<void> {
-    if (!(await this.#o.roles.delete(name))) throw new GatehouseError('not_found', { detail: 'No such role.' });
+    if (!(await this.#o.roles.delete(name)))
+      throw new GatehouseError('not_found', { detail: 'No such role.' });
     await this.#o.bus.publish({ type: 'roles.changed' });
     await this.#o.audit.record('role.deleted', meta, { subjectId: name });
   }
@@ -169,14 +190,16 @@ export class Accounts {
     }
     const granted = await this.#o.roles.grant(userId, roleName, this.#o.clock.now());
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    if (granted) await this.#o.audit.record('role.granted', meta, { subjectId: userId, details: { role: roleName } });
+    if (granted)
+      await this.#o.audit.record('role.granted', meta, { subjectId: userId, details: { role: roleName } });
     return granted;
   }
 
   async revokeRole(userId: string, roleName: string, meta?: RequestMeta): Promise<boolean> {
     const revoked = await this.#o.roles.revoke(userId, roleName);
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    if (revoked) await this.#o.audit.record('role.revoked', meta, { subjectId: userId, details: { role: roleName } });
+    if (revoked)
+      await this.#o.audit.record('role.revoked', meta, { subjectId: userId, details: { role: roleName } });
     return revoked;
   }
 

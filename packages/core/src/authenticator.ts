@@ -1,5 +1,5 @@
-import type { Clock } from './clock.ts';
 import type { AuditTrail, RequestMeta } from './audit-trail.ts';
+import type { Clock } from './clock.ts';
 import { canonicalEmail } from './email.ts';
 import { GatehouseError } from './errors.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -36,7 +36,9 @@ export class Authenticator {
     const account = canonicalEmail(email) ?? email.normalize('NFC').trim().toLowerCase();
     const verdict = await this.#o.throttle.attempt(account, meta.ip);
     if (!verdict.allowed) {
-      await this.#o.audit.record('login.throttled', meta, { details: { retry_after_ms: verdict.retryAfterMs } });
+      await this.#o.audit.record('login.throttled', meta, {
+        details: { retry_after_ms: verdict.retryAfterMs },
+      });
       throw new GatehouseError('too_many_requests', {
         detail: 'Too many login attempts. Try again later.',
         retryAfterSeconds: Math.ceil(verdict.retryAfterMs / 1000),
@@ -55,7 +57,11 @@ export class Authenticator {
     }
     await this.#o.throttle.succeeded(account, meta.ip);
     if (this.#o.hasher.needsRehash(stored)) {
-      await this.#o.credentials.setPasswordHash(user.id, await this.#o.hasher.hash(normalized), this.#o.clock.now());
+      await this.#o.credentials.setPasswordHash(
+        user.id,
+        await this.#o.hasher.hash(normalized),
+        this.#o.clock.now(),
+      );
     }
     return user;
   }

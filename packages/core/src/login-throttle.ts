@@ -48,7 +48,11 @@ export class LoginThrottle {
       this.#counters.increment(keys.account, this.#policy.perAccount.windowMs, now),
       this.#counters.increment(keys.ip, this.#policy.perIp.windowMs, now),
     ]);
-    const limits = [this.#policy.perAccountAndIp.limit, this.#policy.perAccount.limit, this.#policy.perIp.limit];
+    const limits = [
+      this.#policy.perAccountAndIp.limit,
+      this.#policy.perAccount.limit,
+      this.#policy.perIp.limit,
+    ];
     let retryAfterMs = 0;
     results.forEach((result, i) => {
       if (result.count > (limits[i] ?? 0)) retryAfterMs = Math.max(retryAfterMs, result.resetAt - now);

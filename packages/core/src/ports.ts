@@ -64,7 +64,12 @@ export interface RoleRecord {
 
 export interface RoleRepository {
   /** Creates or replaces the role's description and permissions. */
-  upsert(role: { name: string; description: string; permissions: readonly string[]; now: number }): Promise<RoleRecord>;
+  upsert(role: {
+    name: string;
+    description: string;
+    permissions: readonly string[];
+    now: number;
+  }): Promise<RoleRecord>;
   get(name: string): Promise<RoleRecord | undefined>;
   list(): Promise<RoleRecord[]>;
   /** Deletes the role and its assignments. */

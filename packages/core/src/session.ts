@@ -46,7 +46,10 @@ export function isWellFormedSessionToken(token: string): boolean {
   return token.length === 43 && /^[A-Za-z0-9_-]+$/.test(token);
 }
 
-export function newSession(input: NewSessionInput, policy: SessionPolicy): { token: string; record: SessionRecord } {
+export function newSession(
+  input: NewSessionInput,
+  policy: SessionPolicy,
+): { token: string; record: SessionRecord } {
   const token = randomToken(32);
   const record: SessionRecord = {
     idHash: hashSessionToken(token),

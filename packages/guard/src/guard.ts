@@ -77,7 +77,8 @@ export class Guard {
     if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new GuardError('csrf_failed');
     if (origin === undefined) return;
     const host = header(request, 'host');
-    const own = request.url !== undefined && /^https?:/.test(request.url) ? new URL(request.url).origin : undefined;
+    const own =
+      request.url !== undefined && /^https?:/.test(request.url) ? new URL(request.url).origin : undefined;
     const sameHost = host !== undefined && (origin === `https://${host}` || origin === `http://${host}`);
     if (origin !== own && !sameHost) throw new GuardError('csrf_failed');
   }

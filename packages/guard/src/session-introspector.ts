@@ -85,14 +85,19 @@ export class SessionIntrospector {
     try {
       response = await this.#fetch(this.#endpoint, {
         method: 'POST',
-        headers: { authorization: this.#authorization, 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          authorization: this.#authorization,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body: JSON.stringify({ token }),
         signal: AbortSignal.timeout(this.#timeout),
       });
     } catch (error) {
       throw new GuardError('unavailable', { cause: error });
     }
-    if (!response.ok) throw new GuardError('unavailable', { cause: new Error(`introspection answered ${response.status}`) });
+    if (!response.ok)
+      throw new GuardError('unavailable', { cause: new Error(`introspection answered ${response.status}`) });
     return parseAnswer(await response.json());
   }
 }
@@ -101,7 +106,12 @@ function parseAnswer(body: unknown): Answer {
   if (typeof body !== 'object' || body === null) throw new GuardError('unavailable');
   const b = body as Record<string, unknown>;
   if (b.active !== true) return null;
-  if (typeof b.sub !== 'string' || typeof b.sid !== 'string' || typeof b.exp !== 'number' || !Array.isArray(b.permissions)) {
+  if (
+    typeof b.sub !== 'string' ||
+    typeof b.sid !== 'string' ||
+    typeof b.exp !== 'number' ||
+    !Array.isArray(b.permissions)
+  ) {
     throw new GuardError('unavailable', { cause: new Error('malformed introspection answer') });
   }
   return {

@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { GatehouseError } from '@gatehouse/core';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Gatehouse } from './gatehouse.ts';
-import { errorHandler, sendProblem } from './http/problem.ts';
 import { installMethodGuard } from './http/method-guard.ts';
+import { errorHandler, sendProblem } from './http/problem.ts';
 import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';

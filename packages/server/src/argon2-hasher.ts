@@ -1,5 +1,5 @@
-import { hash, verify } from '@node-rs/argon2';
 import type { PasswordHasher } from '@gatehouse/core';
+import { hash, verify } from '@node-rs/argon2';
 import { Semaphore } from './semaphore.ts';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot read). */

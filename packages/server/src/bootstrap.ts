@@ -11,7 +11,11 @@ export const ADMIN_ROLE = 'admin';
 export async function bootstrap(gatehouse: Gatehouse): Promise<void> {
   const { accounts, config, logger } = gatehouse;
   if ((await gatehouse.storage.roles.get(ADMIN_ROLE)) === undefined) {
-    await accounts.upsertRole({ name: ADMIN_ROLE, description: 'Full administrative access', permissions: ['*'] });
+    await accounts.upsertRole({
+      name: ADMIN_ROLE,
+      description: 'Full administrative access',
+      permissions: ['*'],
+    });
   }
   if (config.adminEmail === undefined || config.adminPassword === undefined) return;
   if ((await accounts.findUser(config.adminEmail)) !== undefined) return;

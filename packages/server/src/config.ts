@@ -37,7 +37,9 @@ export const ConfigSchema = Type.Object(
     adminEmail: Type.Optional(Type.String({ minLength: 3 })),
     adminPassword: Type.Optional(Type.String({ minLength: 1 })),
     introspectionSecret: Type.Optional(Type.String({ minLength: 32 })),
-    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
   },
   { additionalProperties: false },
 );
@@ -154,12 +156,15 @@ function parseTrustProxy(value: string): boolean | number | string {
 /** Settings that must never reach production. */
 function productionProblems(config: Config): string[] {
   const problems: string[] = [];
-  if (config.secret === undefined) problems.push('GATEHOUSE_SECRET is required in production (32+ random characters).');
-  if (!config.issuer.startsWith('https://')) problems.push('GATEHOUSE_ISSUER must be an https:// URL in production.');
+  if (config.secret === undefined)
+    problems.push('GATEHOUSE_SECRET is required in production (32+ random characters).');
+  if (!config.issuer.startsWith('https://'))
+    problems.push('GATEHOUSE_ISSUER must be an https:// URL in production.');
   if (config.trustProxy === true) {
     problems.push('GATEHOUSE_TRUST_PROXY=true trusts every hop; name the proxy addresses or a hop count.');
   }
-  if (config.sessionCacheTtlMs > 5000) problems.push('GATEHOUSE_SESSION_CACHE_TTL_MS above 5000 delays revocation.');
+  if (config.sessionCacheTtlMs > 5000)
+    problems.push('GATEHOUSE_SESSION_CACHE_TTL_MS above 5000 delays revocation.');
   return problems;
 }
 
@@ -176,7 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   const explicit = { ...fromFile, ...fromEnv(env), ...overrides };
   const candidate = { ...defaults(explicit), ...explicit };
   const problems = [...Value.Errors(ConfigSchema, candidate)].map(
-    (e) => `${e.path.slice(1) || '(root)'} (${envNames[e.path.slice(1) as keyof Config] ?? 'unknown key'}): ${e.message}`,
+    (e) =>
+      `${e.path.slice(1) || '(root)'} (${envNames[e.path.slice(1) as keyof Config] ?? 'unknown key'}): ${e.message}`,
   );
   if (problems.length > 0) throw new ConfigError(problems);
   const config = candidate as Config;

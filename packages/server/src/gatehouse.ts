@@ -42,7 +42,9 @@ export interface GatehouseOverrides {
 async function openStorage(config: Config, overrides: GatehouseOverrides) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
   const redis =
-    config.redisUrl === undefined ? undefined : await createRedisStores(config.redisUrl, { prefix: config.redisPrefix });
+    config.redisUrl === undefined
+      ? undefined
+      : await createRedisStores(config.redisUrl, { prefix: config.redisPrefix });
   const sql = await createSqlStorage({
     url: config.databaseUrl,
     ...(overrides.databaseSchema === undefined ? {} : { schema: overrides.databaseSchema }),
@@ -50,7 +52,8 @@ async function openStorage(config: Config, overrides: GatehouseOverrides) {
   });
   await sql.migrate();
   const useRedisSessions = config.sessionStore === 'redis';
-  if (useRedisSessions && redis === undefined) throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
+  if (useRedisSessions && redis === undefined)
+    throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
   const storage: Storage = {
     users: sql.users,
     credentials: sql.credentials,
@@ -78,13 +81,18 @@ export async function createGatehouse(
 ): Promise<Gatehouse> {
   const clock = overrides.clock ?? systemClock;
   const { secret, generated } = resolveMasterSecret(config);
-  if (generated) logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
+  if (generated)
+    logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
   const storage = await openStorage(config, overrides);
   const audit = new AuditTrail(storage.audit, clock, (event) =>
     logger.info({ audit: { ...event, details: event.details } }, `audit ${event.type}`),
   );
   const hasher = new Argon2Hasher(
-    { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost, parallelism: config.argon2Parallelism },
+    {
+      memoryKib: config.argon2MemoryKib,
+      timeCost: config.argon2TimeCost,
+      parallelism: config.argon2Parallelism,
+    },
     config.hashConcurrency,
   );
   const sessions = new SessionManager({

@@ -13,13 +13,18 @@ export interface RunningServer {
 }
 
 /** Opens the stores (migrating them), bootstraps the admin, and listens. */
-export async function startServer(config: Config, overrides: GatehouseOverrides = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  overrides: GatehouseOverrides = {},
+): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const gatehouse = await createGatehouse(config, logger, overrides);
   await bootstrap(gatehouse);
   const app = await buildApp(gatehouse);
   const sweeper = setInterval(() => {
-    gatehouse.sessions.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'));
+    gatehouse.sessions
+      .sweepExpired()
+      .catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'));
   }, 60_000);
   sweeper.unref();
   await app.listen({ host: config.host, port: config.port });

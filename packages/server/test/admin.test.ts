@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createHarness, createUser, type Harness, login, type LoggedIn, strongPassword } from './harness.ts';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  createHarness,
+  createUser,
+  type Harness,
+  type LoggedIn,
+  login,
+  strongPassword,
+} from './harness.ts';
 
 let h: Harness;
 let admin: LoggedIn;
@@ -22,24 +31,39 @@ function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, as: Logged
 
 describe('admin API', () => {
   it('creates users, roles and grants; permissions apply on the next request', async () => {
-    const created = await call('POST', '/admin/v1/users', admin, { email: 'Editor@Example.test', password: pw });
+    const created = await call('POST', '/admin/v1/users', admin, {
+      email: 'Editor@Example.test',
+      password: pw,
+    });
     expect(created.statusCode).toBe(201);
     const editorId = created.json().id as string;
     expect(created.json().email).toBe('editor@example.test');
-    expect((await call('POST', '/admin/v1/users', admin, { email: 'editor@example.test', password: pw })).statusCode).toBe(409);
-    const weak = await call('POST', '/admin/v1/users', admin, { email: 'weak@example.test', password: 'password1234567' });
+    expect(
+      (await call('POST', '/admin/v1/users', admin, { email: 'editor@example.test', password: pw }))
+        .statusCode,
+    ).toBe(409);
+    const weak = await call('POST', '/admin/v1/users', admin, {
+      email: 'weak@example.test',
+      password: 'password1234567',
+    });
     expect(weak.statusCode).toBe(400);
     expect(weak.json().detail).toMatch(/commonly used/);
 
-    const role = await call('PUT', '/admin/v1/roles/editor', admin, { permissions: ['notes:read', 'notes:*'] });
+    const role = await call('PUT', '/admin/v1/roles/editor', admin, {
+      permissions: ['notes:read', 'notes:*'],
+    });
     expect(role.statusCode).toBe(200);
     expect(role.json().permissions).toEqual(['notes:*', 'notes:read']);
-    expect((await call('PUT', '/admin/v1/roles/bad', admin, { permissions: ['not a permission'] })).statusCode).toBe(400);
+    expect(
+      (await call('PUT', '/admin/v1/roles/bad', admin, { permissions: ['not a permission'] })).statusCode,
+    ).toBe(400);
 
     const editor = await login(h.app, 'editor@example.test', pw);
     const me = () => h.app.inject({ method: 'GET', url: '/account', headers: { cookie: editor.cookie } });
     expect((await me()).json().permissions).toEqual([]);
-    expect((await call('POST', `/admin/v1/users/${editorId}/roles`, admin, { role: 'editor' })).statusCode).toBe(204);
+    expect(
+      (await call('POST', `/admin/v1/users/${editorId}/roles`, admin, { role: 'editor' })).statusCode,
+    ).toBe(204);
     expect((await me()).json().permissions).toEqual(['notes:*', 'notes:read']);
     expect((await call('DELETE', `/admin/v1/users/${editorId}/roles/editor`, admin)).statusCode).toBe(204);
     expect((await me()).json().permissions).toEqual([]);

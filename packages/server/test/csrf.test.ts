@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, createUser, type Harness, login, type LoggedIn, strongPassword } from './harness.ts';
+import { createHarness, createUser, type Harness, type LoggedIn, login, strongPassword } from './harness.ts';
 
 let h: Harness;
 let u1: LoggedIn;
@@ -21,7 +21,11 @@ describe('CSRF', () => {
     u1 = await login(h.app, 'u1@example.test', pw);
     const other = await login(h.app, 'u1@example.test', pw);
     const revoke = (headers: Record<string, string>) =>
-      h.app.inject({ method: 'DELETE', url: `/account/sessions/${other.sessionId}`, headers: { cookie: u1.cookie, ...headers } });
+      h.app.inject({
+        method: 'DELETE',
+        url: `/account/sessions/${other.sessionId}`,
+        headers: { cookie: u1.cookie, ...headers },
+      });
     expect((await revoke({})).statusCode).toBe(403);
     expect((await revoke({ 'x-csrf-token': u2.csrf })).statusCode).toBe(403);
     expect((await account(other.cookie)).statusCode).toBe(200);
@@ -44,7 +48,11 @@ describe('CSRF', () => {
 
   it('CSRF-02: cross-site and simple requests are refused, login included; GET/HEAD change nothing', async () => {
     const me = await login(h.app, 'u1@example.test', pw);
-    const crossSite = [{ origin: 'https://evil.test' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }];
+    const crossSite = [
+      { origin: 'https://evil.test' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+    ];
     for (const headers of crossSite) {
       const logout = await h.app.inject({
         method: 'POST',
@@ -78,7 +86,12 @@ describe('CSRF', () => {
     expect(formWithoutToken.headers['set-cookie'] ?? '').not.toContain('gatehouse_session');
 
     for (const method of ['GET', 'HEAD'] as const) {
-      for (const url of ['/logout', `/account/sessions/${me.sessionId}`, '/account/password', '/admin/v1/users/0/disable']) {
+      for (const url of [
+        '/logout',
+        `/account/sessions/${me.sessionId}`,
+        '/account/password',
+        '/admin/v1/users/0/disable',
+      ]) {
         const response = await h.app.inject({ method, url, headers: { cookie: me.cookie } });
         expect([200, 405]).toContain(response.statusCode);
         if (response.statusCode === 405) expect(response.headers.allow).toBeTruthy();
@@ -89,7 +102,12 @@ describe('CSRF', () => {
     const same = await h.app.inject({
       method: 'POST',
       url: '/logout',
-      headers: { cookie: me.cookie, 'x-csrf-token': me.csrf, origin: 'http://localhost:8080', 'sec-fetch-site': 'same-origin' },
+      headers: {
+        cookie: me.cookie,
+        'x-csrf-token': me.csrf,
+        origin: 'http://localhost:8080',
+        'sec-fetch-site': 'same-origin',
+      },
     });
     expect(same.statusCode).toBe(204);
   });

@@ -12,7 +12,11 @@ afterAll(() => h.close());
 
 describe('security headers', () => {
   it('HDR-01: responses carrying credentials are not cached', async () => {
-    const response = await h.app.inject({ method: 'POST', url: '/login', payload: { email: 'u1@example.test', password: pw } });
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { email: 'u1@example.test', password: pw },
+    });
     expect(response.headers['cache-control']).toBe('no-store');
     const session = await login(h.app, 'u1@example.test', pw);
     const introspect = await h.app.inject({
@@ -22,7 +26,11 @@ describe('security headers', () => {
       payload: { token: session.token },
     });
     expect(introspect.headers['cache-control']).toBe('no-store');
-    const account = await h.app.inject({ method: 'GET', url: '/account', headers: { cookie: session.cookie } });
+    const account = await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { cookie: session.cookie },
+    });
     expect(account.headers['cache-control']).toBe('no-store');
   });
 
@@ -77,7 +85,11 @@ describe('security headers', () => {
     const session = await login(h.app, 'u1@example.test', pw);
     for (const origin of ['https://evil.test', 'null']) {
       for (const url of ['/account', '/account/sessions', '/login']) {
-        const response = await h.app.inject({ method: 'GET', url, headers: { origin, cookie: session.cookie } });
+        const response = await h.app.inject({
+          method: 'GET',
+          url,
+          headers: { origin, cookie: session.cookie },
+        });
         expect(response.headers['access-control-allow-origin']).toBeUndefined();
         expect(response.headers['access-control-allow-credentials']).toBeUndefined();
       }

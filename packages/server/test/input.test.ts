@@ -47,7 +47,9 @@ describe('IN-01: oversized, malformed and unsupported input', () => {
   });
 
   it('answers 431 to a 100 KB header and 400 to conflicting Content-Length / Transfer-Encoding', async () => {
-    expect(await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`)).toBe(431);
+    expect(await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`)).toBe(
+      431,
+    );
     const smuggle =
       'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4\r\n' +
       'Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
@@ -68,7 +70,12 @@ describe('IN-01: oversized, malformed and unsupported input', () => {
 
   it('handles deep nesting, huge arrays and malformed JSON with a clean 4xx', async () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    const bodies = [deep, '{"email":', `[${'1,'.repeat(30_000)}1]`, '{"email":"a@b.test","password":"x","__proto__":{"x":1}}'];
+    const bodies = [
+      deep,
+      '{"email":',
+      `[${'1,'.repeat(30_000)}1]`,
+      '{"email":"a@b.test","password":"x","__proto__":{"x":1}}',
+    ];
     for (const payload of bodies) {
       const response = await h.app.inject({
         method: 'POST',

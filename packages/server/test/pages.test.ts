@@ -30,8 +30,15 @@ describe('pages', () => {
     const failed = await h.app.inject({
       method: 'POST',
       url: '/login',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `__Host-gatehouse_login=${nonce}` },
-      payload: new URLSearchParams({ email: 'page@example.test', password: 'not it not it not it', csrf }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `__Host-gatehouse_login=${nonce}`,
+      },
+      payload: new URLSearchParams({
+        email: 'page@example.test',
+        password: 'not it not it not it',
+        csrf,
+      }).toString(),
     });
     expect(failed.statusCode).toBe(401);
     expect(failed.headers['content-type']).toContain('text/html');
@@ -41,7 +48,11 @@ describe('pages', () => {
 
   it('the account page lists sessions with revoke forms and escapes user data', async () => {
     const me = await login(h.app, 'page@example.test', pw, { 'user-agent': '<script>alert(1)</script>' });
-    const page = await h.app.inject({ method: 'GET', url: '/account', headers: { ...html, cookie: me.cookie } });
+    const page = await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { ...html, cookie: me.cookie },
+    });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('page@example.test');
     expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

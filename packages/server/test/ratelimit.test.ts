@@ -39,7 +39,8 @@ describe('login throttling', () => {
   it('RL-01: changing the client IP does not escape the per-account limit', async () => {
     clock.advance(h.config.loginLimitWindowSeconds * 1000 + 1);
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push((await attempt('u1@example.test', wrong, `198.51.100.${i + 1}`)).statusCode);
+    for (let i = 0; i < 30; i++)
+      statuses.push((await attempt('u1@example.test', wrong, `198.51.100.${i + 1}`)).statusCode);
     expect(statuses.indexOf(429)).toBeGreaterThan(0);
     expect(statuses.indexOf(429)).toBeLessThanOrEqual(h.config.loginLimitPerAccount);
   });

@@ -26,7 +26,9 @@ describe('secrets at rest and in logs', () => {
     const old = await hash(pw, { memoryCost: 4096, timeCost: 1, parallelism: 1 });
     await h.gatehouse.storage.credentials.setPasswordHash(a.id, old, Date.now());
     await login(h.app, 'same1@example.test', pw);
-    expect(await h.gatehouse.storage.credentials.getPasswordHash(a.id)).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await h.gatehouse.storage.credentials.getPasswordHash(a.id)).toMatch(
+      /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/,
+    );
   });
 
   it('SEC-02: no raw session token in the database file; data files are private (0600)', async () => {
@@ -44,16 +46,30 @@ describe('secrets at rest and in logs', () => {
   });
 
   it('SEC-03: passwords, session ids, cookies and CSRF tokens never reach the logs', async () => {
-    await h.app.inject({ method: 'POST', url: '/login', payload: { email: 'sec2@example.test', password: 'wrong wrong wrong' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { email: 'sec2@example.test', password: 'wrong wrong wrong' },
+    });
     const session = await login(h.app, 'sec2@example.test', canary);
-    await h.app.inject({ method: 'GET', url: '/account', headers: { cookie: session.cookie, authorization: `Bearer ${canary}` } });
+    await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { cookie: session.cookie, authorization: `Bearer ${canary}` },
+    });
     await h.app.inject({
       method: 'POST',
       url: '/logout',
       headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
     });
     const logs = h.logs.join('\n');
-    for (const secret of [canary, session.token, session.csrf, ADMIN_PASSWORD, h.config.introspectionSecret!]) {
+    for (const secret of [
+      canary,
+      session.token,
+      session.csrf,
+      ADMIN_PASSWORD,
+      h.config.introspectionSecret!,
+    ]) {
       expect(logs).not.toContain(secret);
     }
     expect(logs).not.toMatch(/gatehouse_session=/);
@@ -79,8 +95,14 @@ describe('secrets at rest and in logs', () => {
     }
     const succeeded = events.find((e) => e.type === 'login.succeeded')!;
     expect(succeeded.actorId).toBeTruthy();
-    for (const line of h.logs.join('').split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-    expect(h.logs.join('').split('\n').filter((l) => l.includes('"msg":"login ok"') && l.startsWith('{"level":30,"msg"'))).toEqual([]);
+    for (const line of h.logs.join('').split('\n').filter(Boolean))
+      expect(() => JSON.parse(line)).not.toThrow();
+    expect(
+      h.logs
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('"msg":"login ok"') && l.startsWith('{"level":30,"msg"')),
+    ).toEqual([]);
   });
 
   it('SEC-06: no debug or VCS files, admin API needs authentication, no version banners', async () => {

@@ -1,14 +1,27 @@
 import { ManualClock, sha256Hex } from '@gatehouse/core';
 import { redisUrlOrSkip } from '@gatehouse/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, createUser, type Harness, login, SESSION_COOKIE, sessionCookieFrom, strongPassword } from './harness.ts';
+import {
+  createHarness,
+  createUser,
+  type Harness,
+  login,
+  SESSION_COOKIE,
+  sessionCookieFrom,
+  strongPassword,
+} from './harness.ts';
 
 const redisUrl = await redisUrlOrSkip();
 const stores = [
   { name: 'SQLite session store', overrides: {} },
   ...(redisUrl === undefined
     ? []
-    : [{ name: 'Redis session store', overrides: { redisUrl, sessionStore: 'redis', redisPrefix: `gh-test-${Date.now()}-` } }]),
+    : [
+        {
+          name: 'Redis session store',
+          overrides: { redisUrl, sessionStore: 'redis', redisPrefix: `gh-test-${Date.now()}-` },
+        },
+      ]),
 ];
 
 describe.each(stores)('sessions on the $name', ({ overrides }) => {
@@ -28,7 +41,11 @@ describe.each(stores)('sessions on the $name', ({ overrides }) => {
   const account = (cookie: string) => h.app.inject({ method: 'GET', url: '/account', headers: { cookie } });
 
   it('SESS-01: the cookie is __Host-, Secure, HttpOnly, Path=/, SameSite=Lax, no Domain, bounded lifetime', async () => {
-    const response = await h.app.inject({ method: 'POST', url: '/login', payload: { email: 'u1@example.test', password: pw } });
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { email: 'u1@example.test', password: pw },
+    });
     const cookie = response.cookies.find((c) => c.name === SESSION_COOKIE)!;
     expect(cookie.secure).toBe(true);
     expect(cookie.httpOnly).toBe(true);
@@ -73,18 +90,30 @@ describe.each(stores)('sessions on the $name', ({ overrides }) => {
     const a = await login(h.app, 'u1@example.test', pw);
     const b = await login(h.app, 'u1@example.test', pw);
     const other = await login(h.app, 'u2@example.test', pw);
-    const list = await h.app.inject({ method: 'GET', url: '/account/sessions', headers: { cookie: a.cookie } });
+    const list = await h.app.inject({
+      method: 'GET',
+      url: '/account/sessions',
+      headers: { cookie: a.cookie },
+    });
     expect(list.statusCode).toBe(200);
     const ids = list.json().sessions.map((s: { id: string }) => s.id);
     expect(ids).toContain(b.sessionId);
     expect(ids).not.toContain(other.sessionId);
     const revoke = (id: string) =>
-      h.app.inject({ method: 'DELETE', url: `/account/sessions/${id}`, headers: { cookie: a.cookie, 'x-csrf-token': a.csrf } });
+      h.app.inject({
+        method: 'DELETE',
+        url: `/account/sessions/${id}`,
+        headers: { cookie: a.cookie, 'x-csrf-token': a.csrf },
+      });
     expect((await revoke(b.sessionId)).statusCode).toBe(204);
     expect((await account(b.cookie)).statusCode).toBe(401);
     expect((await revoke(other.sessionId)).statusCode).toBe(404);
     expect((await account(other.cookie)).statusCode).toBe(200);
-    const logout = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: a.cookie, 'x-csrf-token': a.csrf } });
+    const logout = await h.app.inject({
+      method: 'POST',
+      url: '/logout',
+      headers: { cookie: a.cookie, 'x-csrf-token': a.csrf },
+    });
     expect(logout.statusCode).toBe(204);
     const cleared = logout.cookies.find((c) => c.name === SESSION_COOKIE)!;
     expect(cleared.maxAge).toBe(0);
@@ -141,7 +170,9 @@ describe.each(stores)('sessions on the $name', ({ overrides }) => {
       });
     const next = strongPassword();
     expect((await change({ new_password: next })).statusCode).toBe(400);
-    expect((await change({ current_password: 'not the password at all', new_password: next })).statusCode).toBe(401);
+    expect(
+      (await change({ current_password: 'not the password at all', new_password: next })).statusCode,
+    ).toBe(401);
     await login(h.app, user.email, pw); // the old password still works
     const ok = await change({ current_password: pw, new_password: next });
     expect(ok.statusCode).toBe(200);

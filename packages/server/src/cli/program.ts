@@ -11,7 +11,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Opens the configured stores for one administrative command, then closes them. */
 async function withGatehouse<T>(task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const gatehouse = await createGatehouse(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr));
+  const gatehouse = await createGatehouse(
+    config,
+    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr),
+  );
   try {
     await bootstrap(gatehouse);
     return await task(gatehouse);
@@ -56,9 +59,16 @@ export function buildProgram(): Command {
     .action(async (opts: { email: string; passwordStdin?: boolean; role?: string[]; json?: boolean }) => {
       const password = opts.passwordStdin === true ? await readStdin() : undefined;
       const user = await withGatehouse((g) =>
-        g.accounts.createUser({ email: opts.email, ...(password === undefined ? {} : { password }), roles: opts.role ?? [] }, cliMeta),
+        g.accounts.createUser(
+          { email: opts.email, ...(password === undefined ? {} : { password }), roles: opts.role ?? [] },
+          cliMeta,
+        ),
       );
-      print(opts.json === true, { id: user.id, email: user.email }, () => `created user ${user.email} (${user.id})`);
+      print(
+        opts.json === true,
+        { id: user.id, email: user.email },
+        () => `created user ${user.email} (${user.id})`,
+      );
     });
   users
     .command('list')
@@ -71,11 +81,24 @@ export function buildProgram(): Command {
       });
       print(
         opts.json === true,
-        rows.map((u) => ({ id: u.id, email: u.email, kind: u.kind, disabled: u.disabled, roles: u.roles, created_at: iso(u.createdAt) })),
-        () => rows.map((u) => `${u.id}  ${u.email}  ${u.disabled ? 'disabled' : 'active'}  [${u.roles.join(', ')}]`).join('\n') || '(no users)',
+        rows.map((u) => ({
+          id: u.id,
+          email: u.email,
+          kind: u.kind,
+          disabled: u.disabled,
+          roles: u.roles,
+          created_at: iso(u.createdAt),
+        })),
+        () =>
+          rows
+            .map((u) => `${u.id}  ${u.email}  ${u.disabled ? 'disabled' : 'active'}  [${u.roles.join(', ')}]`)
+            .join('\n') || '(no users)',
       );
     });
-  for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {
+  for (const [name, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
     users
       .command(`${name} <user>`)
       .description(`${name} a user (by email or id)${disabled ? '; ends all their sessions' : ''}`)
@@ -94,13 +117,22 @@ export function buildProgram(): Command {
   roles
     .command('create <name>')
     .description('create or replace a role')
-    .requiredOption('--permissions <list>', 'comma-separated resource:action permissions, e.g. notes:read,notes:*')
+    .requiredOption(
+      '--permissions <list>',
+      'comma-separated resource:action permissions, e.g. notes:read,notes:*',
+    )
     .option('--description <text>', 'what the role is for')
     .addOption(json)
     .action(async (name: string, opts: { permissions: string; description?: string; json?: boolean }) => {
-      const permissions = opts.permissions.split(',').map((p) => p.trim()).filter(Boolean);
+      const permissions = opts.permissions
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
       const role = await withGatehouse((g) =>
-        g.accounts.upsertRole({ name, permissions, ...(opts.description === undefined ? {} : { description: opts.description }) }, cliMeta),
+        g.accounts.upsertRole(
+          { name, permissions, ...(opts.description === undefined ? {} : { description: opts.description }) },
+          cliMeta,
+        ),
       );
       print(opts.json === true, role, () => `role ${role.name}: ${role.permissions.join(', ')}`);
     });
@@ -109,9 +141,14 @@ export function buildProgram(): Command {
     .addOption(json)
     .action(async (opts: { json?: boolean }) => {
       const list = await withGatehouse((g) => g.accounts.listRoles());
-      print(opts.json === true, list, () => list.map((r) => `${r.name}: ${r.permissions.join(', ')}`).join('\n'));
+      print(opts.json === true, list, () =>
+        list.map((r) => `${r.name}: ${r.permissions.join(', ')}`).join('\n'),
+      );
     });
-  for (const [name, grant] of [['grant', true], ['revoke', false]] as const) {
+  for (const [name, grant] of [
+    ['grant', true],
+    ['revoke', false],
+  ] as const) {
     roles
       .command(`${name} <role>`)
       .requiredOption('--user <user>', 'email or id')
@@ -119,7 +156,9 @@ export function buildProgram(): Command {
       .action(async (role: string, opts: { user: string; json?: boolean }) => {
         const changed = await withGatehouse(async (g) => {
           const u = await g.accounts.requireUser(opts.user);
-          return grant ? g.accounts.grantRole(u.id, role, cliMeta) : g.accounts.revokeRole(u.id, role, cliMeta);
+          return grant
+            ? g.accounts.grantRole(u.id, role, cliMeta)
+            : g.accounts.revokeRole(u.id, role, cliMeta);
         });
         print(opts.json === true, { role, user: opts.user, changed }, () =>
           changed ? `${name}ed ${role} ${grant ? 'to' : 'from'} ${opts.user}` : 'nothing to change',
@@ -137,7 +176,10 @@ export function buildProgram(): Command {
       const revoked = await withGatehouse(async (g) => {
         const u = await g.accounts.requireUser(opts.user);
         const count = await g.sessions.endAll(u.id);
-        await g.audit.record('sessions.revoked_all', cliMeta, { subjectId: u.id, details: { revoked: count } });
+        await g.audit.record('sessions.revoked_all', cliMeta, {
+          subjectId: u.id,
+          details: { revoked: count },
+        });
         return count;
       });
       print(opts.json === true, { revoked }, () => `revoked ${revoked} session(s)`);

@@ -19,7 +19,10 @@ export function isUnsafe(request: FastifyRequest): boolean {
 }
 
 /** Resolves the session cookie, if any, to a live session. Never throws for a bad cookie. */
-export async function currentSession(gatehouse: Gatehouse, request: FastifyRequest): Promise<ActiveSession | null> {
+export async function currentSession(
+  gatehouse: Gatehouse,
+  request: FastifyRequest,
+): Promise<ActiveSession | null> {
   if (request.session !== null) return request.session;
   const token = readSessionToken(request);
   if (token === undefined) return null;

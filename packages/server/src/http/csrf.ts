@@ -1,5 +1,5 @@
-import { GatehouseError, hmacSha256, randomToken } from '@gatehouse/core';
 import { timingSafeEqual } from 'node:crypto';
+import { GatehouseError, hmacSha256, randomToken } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LOGIN_CSRF_COOKIE } from './session-cookie.ts';
 
@@ -67,6 +67,8 @@ export function checkLoginCsrf(request: FastifyRequest, key: Buffer): void {
   const nonce = request.cookies[LOGIN_CSRF_COOKIE];
   const token = presentedToken(request);
   if (nonce === undefined || token === undefined || !equalTokens(token, loginCsrfToken(key, nonce))) {
-    throw new GatehouseError('csrf_failed', { detail: 'The login form expired. Reload the page and try again.' });
+    throw new GatehouseError('csrf_failed', {
+      detail: 'The login form expired. Reload the page and try again.',
+    });
   }
 }

@@ -47,6 +47,7 @@ export function toGatehouseError(error: FastifyError | Error): GatehouseError {
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const mapped = toGatehouseError(error);
   if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
-  else if (!isGatehouseError(error)) request.log.info({ code: (error as FastifyError).code }, 'request refused');
+  else if (!isGatehouseError(error))
+    request.log.info({ code: (error as FastifyError).code }, 'request refused');
   return sendProblem(reply, mapped);
 }

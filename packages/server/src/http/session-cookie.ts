@@ -12,7 +12,12 @@ export function readSessionToken(request: FastifyRequest): string | undefined {
   return request.cookies[SESSION_COOKIE];
 }
 
-export function setSessionCookie(reply: FastifyReply, token: string, absoluteExpiresAt: number, now: number): void {
+export function setSessionCookie(
+  reply: FastifyReply,
+  token: string,
+  absoluteExpiresAt: number,
+  now: number,
+): void {
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/',
     secure: true,
@@ -23,5 +28,11 @@ export function setSessionCookie(reply: FastifyReply, token: string, absoluteExp
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
-  reply.setCookie(SESSION_COOKIE, '', { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: 0 });
+  reply.setCookie(SESSION_COOKIE, '', {
+    path: '/',
+    secure: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    maxAge: 0,
+  });
 }

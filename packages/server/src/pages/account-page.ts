@@ -13,7 +13,7 @@ export interface AccountPageInput {
   notice?: string;
 }
 
-const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 
 export function accountPage(input: AccountPageInput): string {
   const rows = input.sessions.map(

@@ -21,7 +21,10 @@ function wantsHtml(request: FastifyRequest): boolean {
 }
 
 function toLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.code(303).header('location', `/login?return_to=${encodeURIComponent(request.url.split('?')[0] ?? '/')}`).send();
+  return reply
+    .code(303)
+    .header('location', `/login?return_to=${encodeURIComponent(request.url.split('?')[0] ?? '/')}`)
+    .send();
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,7 +79,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
       email: user.email,
       roles,
       permissions: permissions.toArray(),
-      session: { id: record.publicId, auth_time: iso(record.authTime), expires_at: iso(record.absoluteExpiresAt) },
+      session: {
+        id: record.publicId,
+        auth_time: iso(record.authTime),
+        expires_at: iso(record.absoluteExpiresAt),
+      },
       csrf_token: csrf,
     };
   });

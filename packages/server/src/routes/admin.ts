@@ -45,7 +45,13 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const session = requireSession(gatehouse);
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, request.session?.user.id);
-  const userView = async (u: { id: string; email: string; kind: string; disabled: boolean; createdAt: number }) => ({
+  const userView = async (u: {
+    id: string;
+    email: string;
+    kind: string;
+    disabled: boolean;
+    createdAt: number;
+  }) => ({
     id: u.id,
     email: u.email,
     kind: u.kind,
@@ -71,7 +77,10 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         { ...request.body, roles: request.body.roles ?? [] },
         meta(request),
       );
-      return reply.code(201).header('cache-control', 'no-store').send(await userView(user));
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send(await userView(user));
     },
   );
 
@@ -95,7 +104,10 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     async (request) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
       const revoked = await gatehouse.sessions.endAll(user.id);
-      await gatehouse.audit.record('sessions.revoked_all', meta(request), { subjectId: user.id, details: { revoked } });
+      await gatehouse.audit.record('sessions.revoked_all', meta(request), {
+        subjectId: user.id,
+        details: { revoked },
+      });
       return { revoked };
     },
   );
@@ -120,7 +132,9 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.get('/admin/v1/roles', can('roles:read'), async () => {
     const roles = await gatehouse.accounts.listRoles();
-    return { roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })) };
+    return {
+      roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })),
+    };
   });
 
   app.put<{ Params: typeof RoleName.static; Body: typeof RoleBody.static }>(

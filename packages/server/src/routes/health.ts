@@ -3,7 +3,9 @@ import type { Gatehouse } from '../gatehouse.ts';
 
 /** Liveness answers without touching anything; readiness checks every store. */
 export function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/healthz', async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  );
   app.get('/readyz', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     try {

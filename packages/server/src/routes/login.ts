@@ -69,17 +69,30 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   );
 }
 
-async function login(gatehouse: Gatehouse, request: FastifyRequest<{ Body: LoginBody }>, reply: FastifyReply, form: boolean) {
+async function login(
+  gatehouse: Gatehouse,
+  request: FastifyRequest<{ Body: LoginBody }>,
+  reply: FastifyReply,
+  form: boolean,
+) {
   const meta = requestMeta(request);
   const user = await gatehouse.authenticator.verifyPassword(request.body.email, request.body.password, meta);
   // No fixation: whatever session the browser had is ended, and a brand-new id is issued.
   const previous = await currentSession(gatehouse, request);
   if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
-  const { token, record } = await gatehouse.sessions.start({ userId: user.id, ip: meta.ip, userAgent: meta.userAgent });
-  await gatehouse.audit.record('login.succeeded', { ...meta, actorId: user.id }, {
-    subjectId: user.id,
-    details: { session: record.publicId, method: 'password' },
+  const { token, record } = await gatehouse.sessions.start({
+    userId: user.id,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
   });
+  await gatehouse.audit.record(
+    'login.succeeded',
+    { ...meta, actorId: user.id },
+    {
+      subjectId: user.id,
+      details: { session: record.publicId, method: 'password' },
+    },
+  );
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
   reply.header('cache-control', 'no-store');
   if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
@@ -94,7 +107,12 @@ async function login(gatehouse: Gatehouse, request: FastifyRequest<{ Body: Login
   });
 }
 
-function renderFailure(gatehouse: Gatehouse, request: FastifyRequest, reply: FastifyReply, error: GatehouseError) {
+function renderFailure(
+  gatehouse: Gatehouse,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: GatehouseError,
+) {
   if (error.code === 'csrf_failed' && request.headers['sec-fetch-site'] === 'cross-site') {
     return sendProblem(reply, error);
   }

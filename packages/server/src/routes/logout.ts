@@ -26,7 +26,9 @@ export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     });
     clearSessionCookie(reply);
     reply.header('clear-site-data', '"cache", "cookies", "storage"').header('cache-control', 'no-store');
-    const form = String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const form = String(request.headers['content-type'] ?? '').startsWith(
+      'application/x-www-form-urlencoded',
+    );
     if (form) return reply.code(303).header('location', '/login?logged_out=1').send();
     return reply.code(204).send();
   });

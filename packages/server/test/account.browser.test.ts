@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { type RunningServer, startServer } from '../src/server.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, SESSION_COOKIE } from './harness.ts';
+
+/**
+ * The account page in a real browser (Chromium through Playwright): sign in through the form, see
+ * the sessions, revoke another one, sign out. The session cookie is `__Host-` + Secure, which
+ * Chromium accepts from http://localhost (a potentially trustworthy origin) but not from
+ * http://127.0.0.1 — so the server listens on 127.0.0.1 and the browser navigates to localhost.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const MAX_SCREENSHOT_BYTES = 200 * 1024;
+
+/** Asks the OS for a free port: the issuer must name the port before the server starts. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function sessionTokenFrom(response: Response): string {
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const [name, value] = (pair ?? '').split('=');
+    if (name === SESSION_COOKIE && value !== undefined && value !== '') return value;
+  }
+  throw new Error(`no session cookie in ${response.status} response`);
+}
+
+let dataDir: string;
+let server: RunningServer;
+let origin: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
+  const port = await freePort();
+  origin = `http://localhost:${port}`;
+  server = await startServer(
+    loadConfig(
+      {},
+      {
+        dataDir,
+        port,
+        host: '127.0.0.1',
+        issuer: origin,
+        nodeEnv: 'test',
+        adminEmail: ADMIN_EMAIL,
+        adminPassword: ADMIN_PASSWORD,
+        logLevel: 'warn',
+      },
+    ),
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function screenshot(name: string): Promise<void> {
+  const path = join(SCREENSHOTS, name);
+  await page.screenshot({ path, type: 'png' });
+  expect(statSync(path).size).toBeLessThan(MAX_SCREENSHOT_BYTES);
+}
+
+function expectStrictCsp(header: string | undefined): void {
+  expect(header).toBeDefined();
+  expect(header).not.toContain('unsafe-inline');
+  expect(header).not.toContain('unsafe-eval');
+  expect(header).toContain("script-src 'none'");
+  expect(header).toMatch(/style-src 'nonce-[A-Za-z0-9+/=]+'/);
+}
+
+describe('account page in a real browser', () => {
+  it('signs in, lists and revokes sessions, and signs out', async () => {
+    // A second session of the same user (an API client elsewhere), so there is one to revoke.
+    const apiLogin = await fetch(`${origin}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'gatehouse-browser-test/1.0' },
+      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    });
+    expect(apiLogin.status).toBe(200);
+    const otherCookie = `${SESSION_COOKIE}=${sessionTokenFrom(apiLogin)}`;
+    const asOther = () =>
+      fetch(`${origin}/account`, { headers: { cookie: otherCookie, accept: 'application/json' } });
+    expect((await asOther()).status).toBe(200);
+
+    // Not signed in: the account page sends the browser to the login form.
+    const first = await page.goto(`${origin}/account`);
+    expect(first?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).searchParams.get('return_to')).toBe('/account');
+    expectStrictCsp(first?.headers()['content-security-policy']);
+    await expect
+      .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+      .toBe('Sign in to Gatehouse');
+
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await screenshot('login.png');
+    const [signedIn] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/account' && r.request().method() === 'GET'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    await page.waitForLoadState('load');
+    expect(signedIn.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/account');
+    expectStrictCsp(signedIn.headers()['content-security-policy']);
+    expect(await page.locator('#account-email').textContent()).toBe(ADMIN_EMAIL);
+
+    const rows = page.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    const own = rows.filter({ hasText: 'This device' });
+    const other = rows.filter({ hasNotText: 'This device' });
+    expect(await own.count()).toBe(1);
+    expect(await other.count()).toBe(1);
+    expect(await other.textContent()).toContain('gatehouse-browser-test/1.0');
+    await screenshot('account.png');
+
+    // Revoke the other session from the page.
+    await Promise.all([
+      page.waitForURL(/\/account\?revoked=1$/),
+      other.getByRole('button', { name: /Revoke/ }).click(),
+    ]);
+    expect(await page.getByRole('status').textContent()).toBe('The session was revoked.');
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('This device');
+
+    // The revoked session's cookie no longer authenticates anywhere.
+    const revoked = await asOther();
+    expect(revoked.status).toBe(401);
+
+    // Sign out: back at the login form, and the account page is closed again.
+    await Promise.all([
+      page.waitForURL(/\/login\?logged_out=1$/),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    expect(await page.getByRole('status').textContent()).toBe('You have been signed out.');
+    const cookies = await page.context().cookies(origin);
+    expect(cookies.find((c) => c.name === SESSION_COOKIE)).toBeUndefined();
+
+    const again = await page.goto(`${origin}/account`);
+    expect(again?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/login');
+
+    expect(consoleErrors).toEqual([]);
+  });
+});
