@@ -87,7 +87,11 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
   page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
+    if (message.type() !== 'error') return;
+    // The browser's own favicon probe 404s (there is no favicon); that is not a page error.
+    const url = message.location().url;
+    if (url !== '' && new URL(url).pathname === '/favicon.ico') return;
+    consoleErrors.push(`${message.text()} (${url})`);
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
   mkdirSync(SCREENSHOTS, { recursive: true });

@@ -17,6 +17,7 @@ table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.4rem;border-bottom:1px solid #8884;vertical-align:top}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 header{display:flex;justify-content:space-between;align-items:center;margin-bottom:1.5rem}
 `;
 
