@@ -19,7 +19,7 @@ export default defineConfig({
           name: 'timing',
           include: ['packages/*/test/**/*.timing.test.ts'],
           testTimeout: 600_000,
-          hookTimeout: 120_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

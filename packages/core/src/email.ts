@@ -4,7 +4,7 @@
  * provider uses them. Dots and `+tags` are kept: they are different addresses.
  */
 const MAX_EMAIL_LENGTH = 254;
-const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]{2,}$/u;
+const EMAIL = /^[^\s@<>()[\]\\,;:"]{1,64}@(?:[^\s@<>()[\]\\,;:".]+\.)+[^\s@<>()[\]\\,;:".]{2,}$/u;
 
 export function canonicalEmail(raw: string): string | undefined {
   const value = raw.normalize('NFC').trim().toLowerCase();

@@ -71,8 +71,9 @@ function isSequential(value: string): boolean {
   return true;
 }
 
+/** Strips leading/trailing digits, punctuation, symbols and spaces (Unicode-aware: letters of any script stay). */
 function stripDecoration(value: string): string {
-  return value.replace(/^[\d\W_]+|[\d\W_]+$/gu, '');
+  return value.replace(/^[\p{N}\p{P}\p{S}\s]+|[\p{N}\p{P}\p{S}\s]+$/gu, '');
 }
 
 function isCommon(lowered: string): boolean {

@@ -16,6 +16,8 @@ export function isConcretePermission(permission: string): boolean {
 }
 
 export function permissionMatches(granted: string, requested: string): boolean {
+  // A malformed or wildcard request never matches: `notes:*` must not grant `notes:read:admin`.
+  if (!isConcretePermission(requested)) return false;
   if (granted === '*' || granted === requested) return true;
   const [gResource, gAction] = granted.split(':');
   const [rResource, rAction] = requested.split(':');
@@ -40,7 +42,7 @@ export class PermissionSet {
   }
 
   has(requested: string): boolean {
-    if (this.#exact.has(requested)) return true;
+    if (this.#exact.has(requested)) return isConcretePermission(requested);
     return this.#wildcards.some((granted) => permissionMatches(granted, requested));
   }
 

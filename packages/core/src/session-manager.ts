@@ -70,6 +70,7 @@ export class SessionManager {
     const now = this.#o.clock.now();
     const generation = this.#generation;
     let active = this.#cache.get(idHash);
+    const cached = active !== undefined;
     if (active === undefined) {
       const record = await this.#o.store.get(idHash);
       if (record === undefined) return undefined;
@@ -86,8 +87,12 @@ export class SessionManager {
     if (check.renewal !== undefined) {
       await this.#o.store.touch(idHash, check.renewal.lastSeenAt, check.renewal.idleExpiresAt);
       active = { record: { ...active.record, ...check.renewal }, user: active.user };
+      // Drop the stale copy; the next request reloads it. Re-caching here would stretch the bound.
+      if (cached) this.#cache.delete(idHash);
     }
-    if (generation === this.#generation) this.#cache.set(idHash, active, active.record.idleExpiresAt);
+    // Only a fresh load is cached, so an entry never outlives `cacheTtlMs` however busy the session.
+    if (!cached && generation === this.#generation)
+      this.#cache.set(idHash, active, active.record.idleExpiresAt);
     return active;
   }
 

@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createGatehouse } from '../src/gatehouse.ts';
+import { createLogger } from '../src/logger.ts';
+
+/**
+ * Runs the real CLI as a child process, as an operator would. Each spawn costs about a second
+ * (tsx compile + SQLite open + migrate), so the steps share one data dir and run in order.
+ */
+const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-test-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const EMAIL = 'ops.person@example.test';
+const PASSWORD = 'saffron kettle drifting 7781';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], stdin?: string): Promise<Result> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    GATEHOUSE_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/bin.ts', ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+function json<T>(result: Result): T {
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Opens the same SQLite database in process, for checks and for creating sessions. */
+async function openDirect() {
+  const config = loadConfig({}, { dataDir, nodeEnv: 'test', logLevel: 'silent' });
+  return createGatehouse(config, createLogger('silent'));
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  kind: string;
+  disabled: boolean;
+  roles: string[];
+  created_at: string;
+}
+
+describe('gatehouse CLI', { timeout: 120_000 }, () => {
+  let userId: string;
+
+  it('users create --password-stdin --role admin --json creates the user and prints JSON', async () => {
+    const result = await cli(
+      [
+        'users',
+        'create',
+        '--email',
+        'Ops.Person@Example.TEST',
+        '--password-stdin',
+        '--role',
+        'admin',
+        '--json',
+      ],
+      `${PASSWORD}\n`,
+    );
+    const created = json<{ id: string; email: string }>(result);
+    expect(created.email).toBe(EMAIL);
+    expect(created.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(result.stdout).not.toContain(PASSWORD);
+    expect(result.stderr).not.toContain(PASSWORD);
+    userId = created.id;
+
+    // The password arrived intact (trailing newline stripped) and only its argon2id hash is stored.
+    const g = await openDirect();
+    try {
+      const user = await g.authenticator.verifyPassword(EMAIL, PASSWORD, { ip: '127.0.0.1', requestId: 't' });
+      expect(user.id).toBe(userId);
+      expect(await g.storage.credentials.getPasswordHash(userId)).toMatch(
+        /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/,
+      );
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('exit codes: the same user again → 4 (conflict), a weak password → 2, an unknown user → 3', async () => {
+    // These only read the database, so they can run side by side.
+    const [again, weak, nobody] = await Promise.all([
+      cli(['users', 'create', '--email', EMAIL, '--password-stdin', '--json'], `${PASSWORD}\n`),
+      cli(['users', 'create', '--email', 'weak@example.test', '--password-stdin'], 'password1234567\n'),
+      cli(['users', 'disable', 'nobody@example.test']),
+    ]);
+    expect(again.code, again.stderr).toBe(4);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/already registered/);
+
+    expect(weak.code, weak.stderr).toBe(2);
+    expect(weak.stderr).toMatch(/commonly used or guessable/);
+    expect(weak.stderr).not.toContain('password1234567');
+
+    expect(nobody.code, nobody.stderr).toBe(3);
+    expect(nobody.stderr).toMatch(/No such user/);
+  });
+
+  it('roles create, roles grant', async () => {
+    const role = json<{ name: string; permissions: string[] }>(
+      await cli(['roles', 'create', 'editor', '--permissions', 'notes:read,notes:delete', '--json']),
+    );
+    expect(role).toMatchObject({ name: 'editor', permissions: ['notes:delete', 'notes:read'] });
+
+    const granted = json<{ role: string; changed: boolean }>(
+      await cli(['roles', 'grant', 'editor', '--user', EMAIL, '--json']),
+    );
+    expect(granted).toEqual({ role: 'editor', user: EMAIL, changed: true });
+  });
+
+  it('sessions revoke --user ends every session of the user', async () => {
+    const g = await openDirect();
+    try {
+      for (let i = 0; i < 2; i++) await g.sessions.start({ userId, ip: '127.0.0.1', userAgent: 'cli-test' });
+      expect(await g.sessions.list(userId)).toHaveLength(2);
+    } finally {
+      await g.close();
+    }
+    const revoked = json<{ revoked: number }>(await cli(['sessions', 'revoke', '--user', EMAIL, '--json']));
+    expect(revoked).toEqual({ revoked: 2 });
+    const after = await openDirect();
+    try {
+      expect(await after.sessions.list(userId)).toHaveLength(0);
+      const audit = await after.storage.audit.list({
+        limit: 10,
+        type: 'sessions.revoked_all',
+        subjectId: userId,
+      });
+      expect(audit).toHaveLength(1);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('users disable, then users list --json shows the user disabled with its roles; roles list --json', async () => {
+    const disabled = json<{ id: string; disabled: boolean }>(
+      await cli(['users', 'disable', EMAIL, '--json']),
+    );
+    expect(disabled).toEqual({ id: userId, disabled: true });
+
+    const [usersResult, rolesResult] = await Promise.all([
+      cli(['users', 'list', '--json']),
+      cli(['roles', 'list', '--json']),
+    ]);
+    const users = json<UserRow[]>(usersResult);
+    const row = users.find((u) => u.email === EMAIL);
+    expect(row).toMatchObject({ id: userId, kind: 'user', disabled: true });
+    expect([...(row?.roles ?? [])].sort()).toEqual(['admin', 'editor']);
+    expect(new Date(row?.created_at ?? '').toISOString()).toBe(row?.created_at);
+    expect(users.map((u) => u.email)).not.toContain('weak@example.test');
+    expect(JSON.stringify(users)).not.toMatch(/argon2|password/i);
+
+    const roles = json<{ name: string; permissions: string[] }[]>(rolesResult);
+    expect(roles.find((r) => r.name === 'editor')?.permissions).toEqual(['notes:delete', 'notes:read']);
+    expect(roles.find((r) => r.name === 'admin')?.permissions).toEqual(['*']);
+  });
+
+  it('migrate exits 0; an unknown command exits 2', async () => {
+    const [migrate, unknown] = await Promise.all([cli(['migrate', '--json']), cli(['frobnicate'])]);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(JSON.parse(migrate.stdout)).toEqual({ migrated: true });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command/i);
+  });
+});
