@@ -20,7 +20,7 @@ export {
   type PasswordVerdict,
   passwordReasonText,
 } from './password-policy.ts';
-export { PermissionResolver } from './permission-resolver.ts';
+export { PermissionResolver, type SubjectAccess } from './permission-resolver.ts';
 export { isConcretePermission, isValidPermission, PermissionSet, permissionMatches } from './permissions.ts';
 export type * from './ports.ts';
 export type { AuthenticationMethod, Principal, PrincipalKind } from './principal.ts';

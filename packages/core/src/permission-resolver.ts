@@ -3,6 +3,11 @@ import { PermissionSet } from './permissions.ts';
 import type { InvalidationBus, RoleRepository } from './ports.ts';
 import { TtlCache } from './ttl-cache.ts';
 
+export interface SubjectAccess {
+  readonly roles: readonly string[];
+  readonly permissions: PermissionSet;
+}
+
 /**
  * Resolves a subject's permissions from its roles, per request, never from the session. Results
  * are cached for `cacheTtlMs` at most; any role change through Gatehouse clears the cache on every
@@ -10,7 +15,7 @@ import { TtlCache } from './ttl-cache.ts';
  */
 export class PermissionResolver {
   readonly #roles: RoleRepository;
-  readonly #cache: TtlCache<PermissionSet>;
+  readonly #cache: TtlCache<SubjectAccess>;
 
   constructor(options: { roles: RoleRepository; bus: InvalidationBus; clock: Clock; cacheTtlMs: number }) {
     this.#roles = options.roles;
@@ -21,12 +26,21 @@ export class PermissionResolver {
     });
   }
 
-  async permissionsOf(subject: string): Promise<PermissionSet> {
+  /** The subject's roles and the permissions they grant, resolved together and cached together. */
+  async accessOf(subject: string): Promise<SubjectAccess> {
     const cached = this.#cache.get(subject);
     if (cached !== undefined) return cached;
-    const set = new PermissionSet(await this.#roles.permissionsOf(subject));
-    this.#cache.set(subject, set);
-    return set;
+    const [roles, permissions] = await Promise.all([
+      this.#roles.rolesOf(subject),
+      this.#roles.permissionsOf(subject),
+    ]);
+    const access = { roles, permissions: new PermissionSet(permissions) };
+    this.#cache.set(subject, access);
+    return access;
+  }
+
+  async permissionsOf(subject: string): Promise<PermissionSet> {
+    return (await this.accessOf(subject)).permissions;
   }
 
   async can(subject: string, permission: string): Promise<boolean> {

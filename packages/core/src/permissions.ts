@@ -29,6 +29,7 @@ export function permissionMatches(granted: string, requested: string): boolean {
 export class PermissionSet {
   readonly #exact: Set<string>;
   readonly #wildcards: readonly string[];
+  readonly #sorted: readonly string[];
 
   constructor(granted: Iterable<string>) {
     const exact = new Set<string>();
@@ -39,6 +40,7 @@ export class PermissionSet {
     }
     this.#exact = exact;
     this.#wildcards = wildcards;
+    this.#sorted = [...exact, ...wildcards].sort();
   }
 
   has(requested: string): boolean {
@@ -47,6 +49,6 @@ export class PermissionSet {
   }
 
   toArray(): string[] {
-    return [...this.#exact, ...this.#wildcards].sort();
+    return [...this.#sorted];
   }
 }

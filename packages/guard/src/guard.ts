@@ -71,10 +71,15 @@ export class Guard {
   }
 
   #checkCrossSite(request: GuardRequest & { url?: string }): void {
-    const site = header(request, 'sec-fetch-site');
     const origin = header(request, 'origin');
     if (origin !== undefined && this.#allowedOrigins.has(origin)) return;
-    if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new GuardError('csrf_failed');
+    // Fetch Metadata, when present, decides alone (browsers send `Origin: null` for same-origin
+    // forms under a no-referrer policy); otherwise a foreign or null Origin is refused.
+    const site = header(request, 'sec-fetch-site');
+    if (site !== undefined) {
+      if (site === 'same-origin' || site === 'none') return;
+      throw new GuardError('csrf_failed');
+    }
     if (origin === undefined) return;
     const host = header(request, 'host');
     const own =

@@ -144,14 +144,20 @@ describe('account page in a real browser', () => {
     await page.getByLabel('Email').fill(ADMIN_EMAIL);
     await page.getByLabel('Password').fill(ADMIN_PASSWORD);
     await screenshot('login.png');
-    const [signedIn] = await Promise.all([
-      page.waitForResponse((r) => new URL(r.url()).pathname === '/account' && r.request().method() === 'GET'),
+    const [posted] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/login' && r.request().method() === 'POST'),
       page.getByRole('button', { name: 'Sign in' }).click(),
     ]);
     await page.waitForLoadState('load');
-    expect(signedIn.status()).toBe(200);
+    const loginError =
+      (await page.locator('#login-error').count()) > 0
+        ? await page.locator('#login-error').textContent()
+        : '';
+    expect(posted.status(), `the login form was refused: ${loginError}`).toBe(303);
     expect(new URL(page.url()).pathname).toBe('/account');
-    expectStrictCsp(signedIn.headers()['content-security-policy']);
+    const signedIn = await posted.request().redirectedTo()?.response();
+    expect(signedIn?.status()).toBe(200);
+    expectStrictCsp(signedIn?.headers()['content-security-policy']);
     expect(await page.locator('#account-email').textContent()).toBe(ADMIN_EMAIL);
 
     const rows = page.locator('tbody tr');

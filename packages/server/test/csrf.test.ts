@@ -98,6 +98,14 @@ describe('CSRF', () => {
       }
     }
     expect((await account(me.cookie)).statusCode).toBe(200);
+    // Fetch Metadata decides when present: browsers send `Origin: null` on same-origin form posts
+    // under our no-referrer policy, and `cross-site` can never be forged by a page.
+    const nullOriginSameSite = await h.app.inject({
+      method: 'POST',
+      url: '/logout',
+      headers: { cookie: me.cookie, 'x-csrf-token': me.csrf, origin: 'null', 'sec-fetch-site': 'same-site' },
+    });
+    expect(nullOriginSameSite.statusCode).toBe(403);
     // Same-origin requests from the pages pass.
     const same = await h.app.inject({
       method: 'POST',

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+const NONCE = Symbol('cspNonce');
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Per-response CSP nonce for the page's inline style. */
-    cspNonce: string;
+    readonly cspNonce: string;
   }
 }
 
@@ -14,9 +16,12 @@ declare module 'fastify' {
  * No `Server` or `X-Powered-By` banner is ever set.
  */
 export function installSecurityHeaders(app: FastifyInstance, options: { hsts: boolean }): void {
-  app.decorateRequest('cspNonce', '');
-  app.addHook('onRequest', async (request) => {
-    request.cspNonce = randomBytes(16).toString('base64');
+  // Made on first use: only pages need one, so API responses pay nothing for it.
+  app.decorateRequest('cspNonce', {
+    getter(this: FastifyRequest & { [NONCE]?: string }) {
+      this[NONCE] ??= randomBytes(16).toString('base64');
+      return this[NONCE];
+    },
   });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');

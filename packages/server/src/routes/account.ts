@@ -52,10 +52,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   app.get('/account', { preHandler: pageGate }, async (request, reply) => {
     const { user, record } = request.session!;
     reply.header('cache-control', 'no-store').header('vary', 'Accept, Cookie');
-    const [roles, permissions] = await Promise.all([
-      gatehouse.accounts.rolesOf(user.id),
-      gatehouse.permissions.permissionsOf(user.id),
-    ]);
+    const { roles, permissions } = await gatehouse.permissions.accessOf(user.id);
     const csrf = sessionCsrfToken(gatehouse.keys.csrf, record.idHash);
     if (wantsHtml(request)) {
       const sessions = await gatehouse.sessions.list(user.id);

@@ -16,5 +16,9 @@ export function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
+  // Browsers ask for it on every page; an empty answer keeps their consoles (and our logs) quiet.
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply.code(204).header('cache-control', 'public, max-age=86400').send(),
+  );
   app.get('/', async (_request, reply) => reply.code(303).header('location', '/account').send());
 }

@@ -1,0 +1,378 @@
+/**
+ * Shared plumbing of the benchmarks: servers in child processes (so the load generator never shares
+ * their event loop), autocannon runs with exact latency percentiles, RSS readings, and printing.
+ * Loopback traffic only.
+ */
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Seconds of each measured run (BENCH_DURATION overrides, e.g. 2 for a smoke run). */
+export const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+/** Seconds of warm-up before each measured run (its figures are discarded). */
+export const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
+/** BENCH_PIN=1 pins the server child to CPU 0 and this process (autocannon) to CPU 1. */
+export const PIN = process.env.BENCH_PIN === '1';
+
+// ---------------------------------------------------------------- machine
+
+export function machine(): { cpus: number; cpuModel: string; node: string; date: string } {
+  let cpuModel = 'unknown';
+  try {
+    cpuModel =
+      /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
+  } catch {}
+  return { cpus: availableParallelism(), cpuModel, node: process.version, date: new Date().toISOString() };
+}
+
+export function load1(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+export function header(title: string): void {
+  const m = machine();
+  console.log(`\n=== ${title} ===`);
+  console.log(`${m.date} · ${m.cpus} CPUs · ${m.cpuModel} · node ${m.node} · load avg ${load1()}`);
+  console.log(
+    `runs: ${DURATION_S} s measured after ${WARMUP_S} s warm-up · loopback only · CPU pinning ${PIN ? 'on (server CPU 0, load generator CPU 1)' : 'off'}`,
+  );
+}
+
+// ---------------------------------------------------------------- child servers
+
+interface Reply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export interface ServerChild {
+  readonly url: string;
+  readonly pid: number;
+  call<T>(cmd: string, args?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+function killAll() {
+  for (const child of children) child.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** Forks `bench/<script>` with tsx and waits for it to report its listening URL over IPC. */
+export async function startChild(
+  script: string,
+  options: unknown,
+  timeoutMs = 120_000,
+): Promise<ServerChild> {
+  const path = fileURLToPath(new URL(script, import.meta.url));
+  const child = fork(path, [], {
+    // BENCH_NODE_ARGS adds flags to the server children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ],
+    env: { ...process.env, BENCH_SERVER_OPTIONS: JSON.stringify(options) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.add(child);
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      for (const p of pending.values()) p.reject(new Error(`${script} exited (${code ?? signal})`));
+      pending.clear();
+      resolve();
+    });
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${script} did not start in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code} before it was ready`));
+    });
+    child.on('message', (message: { type?: string; url?: string } & Partial<Reply>) => {
+      if (message.type === 'ready' && message.url !== undefined) {
+        clearTimeout(timer);
+        resolve(message.url);
+        return;
+      }
+      if (typeof message.id !== 'number') return;
+      const p = pending.get(message.id);
+      if (p === undefined) return;
+      pending.delete(message.id);
+      if (message.ok) p.resolve(message.result);
+      else p.reject(new Error(message.error ?? 'child command failed'));
+    });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  const pid = child.pid!;
+  if (PIN) {
+    pin(pid, 0);
+    pin(process.pid, 1);
+  }
+  return {
+    url,
+    pid,
+    call<T>(cmd: string, args?: unknown): Promise<T> {
+      const id = nextId++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, cmd, args });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ id: 0, cmd: 'stop' });
+      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(force);
+    },
+  };
+}
+
+function pin(pid: number, cpu: number): void {
+  try {
+    execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+  } catch {
+    console.warn(`(could not pin pid ${pid} to CPU ${cpu})`);
+  }
+}
+
+/** Resident set size of a process from /proc (what the OS charges it), in bytes. */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1] ?? Number.NaN);
+  return kib * 1024;
+}
+
+// ---------------------------------------------------------------- load
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationS: number;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Requests per second over all connections; unset = as fast as the server answers. */
+  overallRate?: number;
+  /** Header values chosen per request (e.g. a random session cookie). */
+  perRequestHeaders?: () => Record<string, string>;
+}
+
+export interface LoadResult {
+  /** Mean requests per second over the run. */
+  rps: number;
+  total: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  /** Exact percentiles of every response's latency (ms), all statuses. */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+/** One autocannon run; latencies are taken from its per-response event (sub-ms precision). */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const perRequest = options.perRequestHeaders;
+  return new Promise<LoadResult>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationS,
+        method: options.method ?? 'GET',
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        ...(options.body === undefined ? {} : { body: options.body }),
+        ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+        ...(perRequest === undefined
+          ? {}
+          : {
+              requests: [
+                {
+                  setupRequest: (request) => ({
+                    ...request,
+                    headers: { ...request.headers, ...perRequest() },
+                  }),
+                },
+              ],
+            }),
+        timeout: 30,
+      },
+      (error, result) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        const sorted = Float64Array.from(latencies).sort();
+        resolve({
+          rps: result.requests.total / result.duration,
+          total: result.requests.total,
+          statuses,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          p50: percentile(sorted, 50),
+          p90: percentile(sorted, 90),
+          p99: percentile(sorted, 99),
+          max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]!,
+        });
+      },
+    );
+    // autocannon emits (client, statusCode, resBytes, responseTime); its typings omit `client`.
+    instance.on('response', (...args: unknown[]) => {
+      const ms = args[args.length - 1] as number;
+      const status = String(args[args.length - 3]);
+      latencies.push(ms);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    });
+  });
+}
+
+/** A discarded warm-up run, then the measured one. */
+export async function warmThenRun(options: LoadOptions): Promise<LoadResult> {
+  if (WARMUP_S > 0) await runLoad({ ...options, durationS: WARMUP_S });
+  return runLoad(options);
+}
+
+// ---------------------------------------------------------------- HTTP helpers
+
+export const SESSION_COOKIE = '__Host-gatehouse_session';
+export const ADMIN_EMAIL = 'admin@bench.test';
+export const ADMIN_PASSWORD = 'tangerine orbit quietly 4417';
+/** Config overrides every Gatehouse child gets: the first admin, so there is someone to log in. */
+export const ADMIN_OVERRIDES = { adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD };
+
+/** Logs in over HTTP (JSON) and returns the `Cookie` header value for the new session. */
+export async function loginCookie(url: string, email: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  for (const line of response.headers.getSetCookie()) {
+    const pair = line.split(';')[0] ?? '';
+    if (pair.startsWith(`${SESSION_COOKIE}=`)) return pair;
+  }
+  throw new Error('login returned no session cookie');
+}
+
+// ---------------------------------------------------------------- Redis
+
+export async function redisAvailable(): Promise<boolean> {
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A prefix no other run (or test suite) uses. */
+export function uniquePrefix(name: string): string {
+  return `bench:${name}:${process.pid}:${Date.now().toString(36)}:`;
+}
+
+/** Deletes every key under the prefix. */
+export async function dropPrefix(prefix: string): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+export async function redisUsedMemory(): Promise<number> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const info = await redis.info('memory');
+    return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------- printing
+
+export const fmt = {
+  rps: (n: number) => Math.round(n).toLocaleString('en-US'),
+  ms: (n: number) => (Number.isNaN(n) ? 'n/a' : n < 10 ? n.toFixed(2) : n.toFixed(1)),
+  mib: (bytes: number) => (bytes / 1024 / 1024).toFixed(1),
+  ratio: (n: number) => `${n.toFixed(2)}×`,
+};
+
+export function table(head: string[], rows: (string | number)[][]): void {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(
+    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const r of cells.slice(1)) console.log(line(r));
+}
+
+export function statusSummary(statuses: Record<string, number>): string {
+  return Object.entries(statuses)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, n]) => `${code}×${n}`)
+    .join(' ');
+}
+
+/** Kills the whole benchmark if it runs longer than its budget. */
+export function budget(minutes: number): void {
+  setTimeout(() => {
+    console.error(`benchmark exceeded its ${minutes}-minute budget; aborting`);
+    killAll();
+    process.exit(2);
+  }, minutes * 60_000).unref();
+}
