@@ -49,16 +49,18 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
 
   // Over plain http in production only pages are redirected; APIs are refused, never redirected.
   if (config.nodeEnv === 'production') {
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.protocol === 'https' || request.url === '/healthz' || request.url === '/readyz') return;
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.protocol === 'https' || request.url === '/healthz' || request.url === '/readyz')
+        return done();
       if (request.method === 'GET' && String(request.headers.accept ?? '').includes('text/html')) {
-        return reply.code(301).header('location', `${config.issuer}${request.url}`).send();
+        reply.code(301).header('location', `${config.issuer}${request.url}`).send();
+        return;
       }
-      return sendProblem(reply, new GatehouseError('https_required'));
+      sendProblem(reply, new GatehouseError('https_required'));
     });
   }
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -68,6 +70,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
       },
       'request',
     );
+    done();
   });
 
   healthRoutes(app, gatehouse);

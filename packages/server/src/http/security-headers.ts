@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 const NONCE = Symbol('cspNonce');
 
@@ -11,9 +11,9 @@ declare module 'fastify' {
 }
 
 /**
- * Security headers on every response (checklist HDR-01..04). HTML gets a strict CSP with a nonce:
- * no script at all, no third-party origin, no framing. HSTS is sent whenever the issuer is https.
- * No `Server` or `X-Powered-By` banner is ever set.
+ * Security headers on every response (checklist HDR-01..04), set once per request by a synchronous
+ * hook (an async onSend hook costs a third of the throughput of a small JSON route). No `Server` or
+ * `X-Powered-By` banner is ever set. Pages add their own CSP through `sendPage`.
  */
 export function installSecurityHeaders(app: FastifyInstance, options: { hsts: boolean }): void {
   // Made on first use: only pages need one, so API responses pay nothing for it.
@@ -23,30 +23,47 @@ export function installSecurityHeaders(app: FastifyInstance, options: { hsts: bo
       return this[NONCE];
     },
   });
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
+  const fixed: Record<string, string> = {
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    ...(options.hsts ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
+  };
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(fixed);
     reply.header('x-request-id', request.id);
-    if (options.hsts) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html')) {
-      reply.header(
-        'content-security-policy',
-        [
-          "default-src 'none'",
-          "script-src 'none'",
-          `style-src 'nonce-${request.cspNonce}'`,
-          "img-src 'self'",
-          "form-action 'self'",
-          "frame-ancestors 'none'",
-          "base-uri 'none'",
-          "object-src 'none'",
-        ].join('; '),
-      );
-    }
-    return payload;
+    done();
   });
+}
+
+/**
+ * Sends a server-rendered page: no script at all, one nonce'd style block, nothing from another
+ * origin, no framing, never cached.
+ */
+export function sendPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  html: string,
+  status = 200,
+): FastifyReply {
+  return reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    .header(
+      'content-security-policy',
+      [
+        "default-src 'none'",
+        "script-src 'none'",
+        `style-src 'nonce-${request.cspNonce}'`,
+        "img-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+      ].join('; '),
+    )
+    .type('text/html; charset=utf-8')
+    .send(html);
 }

@@ -5,6 +5,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { requireSession } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
 import { accountPage } from '../pages/account-page.ts';
 
@@ -57,7 +58,9 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
     if (wantsHtml(request)) {
       const sessions = await gatehouse.sessions.list(user.id);
       const query = request.query as Record<string, unknown>;
-      return reply.type('text/html; charset=utf-8').send(
+      return sendPage(
+        request,
+        reply,
         accountPage({
           nonce: request.cspNonce,
           csrf,

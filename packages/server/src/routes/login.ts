@@ -6,6 +6,7 @@ import { currentSession } from '../http/authenticate.ts';
 import { checkFetchMetadata, checkLoginCsrf, loginFormToken, sessionCsrfToken } from '../http/csrf.ts';
 import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { sendPage } from '../http/security-headers.ts';
 import { setSessionCookie } from '../http/session-cookie.ts';
 import { loginPage } from '../pages/login-page.ts';
 
@@ -34,17 +35,16 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const csrf = loginFormToken(request, reply, gatehouse.keys.csrf);
-    return reply
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(
-        loginPage({
-          nonce: request.cspNonce,
-          csrf,
-          returnTo: safeReturnTo(query.return_to),
-          ...(query.logged_out === undefined ? {} : { notice: 'You have been signed out.' }),
-        }),
-      );
+    return sendPage(
+      request,
+      reply,
+      loginPage({
+        nonce: request.cspNonce,
+        csrf,
+        returnTo: safeReturnTo(query.return_to),
+        ...(query.logged_out === undefined ? {} : { notice: 'You have been signed out.' }),
+      }),
+    );
   });
 
   app.post<{ Body: LoginBody }>(
@@ -118,16 +118,11 @@ function renderFailure(
   }
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   const body = request.body as Partial<LoginBody> | undefined;
-  return reply
-    .code(error.status)
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(
-      loginPage({
-        nonce: request.cspNonce,
-        csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
-        returnTo: safeReturnTo(body?.return_to),
-        error: error.detail ?? error.title,
-      }),
-    );
+  const page = loginPage({
+    nonce: request.cspNonce,
+    csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
+    returnTo: safeReturnTo(body?.return_to),
+    error: error.detail ?? error.title,
+  });
+  return sendPage(request, reply, page, error.status);
 }

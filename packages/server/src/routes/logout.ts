@@ -3,6 +3,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { currentSession, requireSession } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie } from '../http/session-cookie.ts';
 import { logoutPage } from '../pages/logout-page.ts';
 
@@ -10,10 +11,7 @@ export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.get('/logout', async (request, reply) => {
     const active = await currentSession(gatehouse, request);
     const csrf = active === null ? undefined : sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash);
-    return reply
-      .header('cache-control', 'no-store')
-      .type('text/html; charset=utf-8')
-      .send(logoutPage({ nonce: request.cspNonce, csrf }));
+    return sendPage(request, reply, logoutPage({ nonce: request.cspNonce, csrf }));
   });
 
   /** Ends the session server-side, expires the cookie and asks the browser to drop what it kept. */
