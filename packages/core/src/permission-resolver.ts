@@ -26,6 +26,11 @@ export class PermissionResolver {
     });
   }
 
+  /** The cached access of a subject, synchronously, or undefined (then call `accessOf`). */
+  peekAccess(subject: string): SubjectAccess | undefined {
+    return this.#cache.get(subject);
+  }
+
   /** The subject's roles and the permissions they grant, resolved together and cached together. */
   async accessOf(subject: string): Promise<SubjectAccess> {
     const cached = this.#cache.get(subject);

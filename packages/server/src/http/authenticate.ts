@@ -1,5 +1,10 @@
 import { type ActiveSession, GatehouseError } from '@gatehouse/core';
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+  preHandlerHookHandler,
+} from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { checkFetchMetadata, checkSessionCsrf } from './csrf.ts';
 import { requestMeta } from './request-meta.ts';
@@ -37,9 +42,12 @@ export async function currentSession(
 export function requireSession(
   gatehouse: Gatehouse,
   onMissing?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
-): preHandlerAsyncHookHandler {
+): preHandlerHookHandler {
   const issuerOrigin = new URL(gatehouse.config.issuer).origin;
-  return async function sessionGate(request, reply) {
+  const slowPath = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
     const active = await currentSession(gatehouse, request);
     if (active === null) {
       const handled = onMissing?.(request, reply);
@@ -58,6 +66,25 @@ export function requireSession(
         throw error;
       }
     }
+    return undefined;
+  };
+  return function sessionGate(request, reply, done) {
+    // Hot path: a safe request whose session is in this node's cache costs no promise.
+    if (!isUnsafe(request)) {
+      const token = readSessionToken(request);
+      const cached = token === undefined ? undefined : gatehouse.sessions.peek(token);
+      if (cached !== undefined) {
+        request.session = cached;
+        done();
+        return;
+      }
+    }
+    slowPath(request, reply).then(
+      (handled) => {
+        if (handled === undefined) done();
+      },
+      (error: Error) => done(error),
+    );
   };
 }
 

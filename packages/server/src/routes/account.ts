@@ -1,4 +1,4 @@
-import { GatehouseError, type SessionRecord } from '@gatehouse/core';
+import { type ActiveSession, GatehouseError, type SessionRecord, type SubjectAccess } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
@@ -50,43 +50,54 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   );
   const apiGate = requireSession(gatehouse);
 
-  app.get('/account', { preHandler: pageGate }, async (request, reply) => {
-    const { user, record } = request.session!;
-    reply.header('cache-control', 'no-store').header('vary', 'Accept, Cookie');
-    const { roles, permissions } = await gatehouse.permissions.accessOf(user.id);
-    const csrf = sessionCsrfToken(gatehouse.keys.csrf, record.idHash);
-    if (wantsHtml(request)) {
-      const sessions = await gatehouse.sessions.list(user.id);
-      const query = request.query as Record<string, unknown>;
-      return sendPage(
-        request,
-        reply,
-        accountPage({
-          nonce: request.cspNonce,
-          csrf,
-          user,
-          roles,
-          permissions: permissions.toArray(),
-          sessions,
-          currentSessionId: record.publicId,
-          ...(query.revoked === undefined ? {} : { notice: 'The session was revoked.' }),
-        }),
-      );
-    }
-    return {
-      sub: user.id,
-      kind: user.kind,
-      email: user.email,
-      roles,
-      permissions: permissions.toArray(),
-      session: {
-        id: record.publicId,
-        auth_time: iso(record.authTime),
-        expires_at: iso(record.absoluteExpiresAt),
-      },
-      csrf_token: csrf,
-    };
+  const identity = (active: ActiveSession, access: SubjectAccess) => ({
+    sub: active.user.id,
+    kind: active.user.kind,
+    email: active.user.email,
+    roles: access.roles,
+    permissions: access.permissions.toArray(),
+    session: {
+      id: active.record.publicId,
+      auth_time: iso(active.record.authTime),
+      expires_at: iso(active.record.absoluteExpiresAt),
+    },
+    csrf_token: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
   });
+
+  app.get('/account', { preHandler: pageGate }, (request, reply) => {
+    const active = request.session!;
+    reply.header('cache-control', 'no-store').header('vary', 'Accept, Cookie');
+    if (wantsHtml(request)) return accountPageFor(request, reply, active);
+    // Hot path: with the subject's access cached, answer without a promise.
+    const cached = gatehouse.permissions.peekAccess(active.user.id);
+    if (cached !== undefined) return reply.send(identity(active, cached));
+    return gatehouse.permissions
+      .accessOf(active.user.id)
+      .then((access) => reply.send(identity(active, access)));
+  });
+
+  const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
+    const { user, record } = active;
+    const [{ roles, permissions }, sessions] = await Promise.all([
+      gatehouse.permissions.accessOf(user.id),
+      gatehouse.sessions.list(user.id),
+    ]);
+    const query = request.query as Record<string, unknown>;
+    return sendPage(
+      request,
+      reply,
+      accountPage({
+        nonce: request.cspNonce,
+        csrf: sessionCsrfToken(gatehouse.keys.csrf, record.idHash),
+        user,
+        roles,
+        permissions: permissions.toArray(),
+        sessions,
+        currentSessionId: record.publicId,
+        ...(query.revoked === undefined ? {} : { notice: 'The session was revoked.' }),
+      }),
+    );
+  };
 
   app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
     const { user, record } = request.session!;
