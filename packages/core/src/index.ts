@@ -35,4 +35,10 @@ export {
   type SessionRecord,
 } from './session.ts';
 export { type ActiveSession, SessionManager, type SessionManagerOptions } from './session-manager.ts';
+export type {
+  ActiveSigningKey,
+  PublicJwk,
+  SigningAlgorithm,
+  SigningKeySource,
+} from './signing-key-source.ts';
 export { TtlCache } from './ttl-cache.ts';

@@ -1,4 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { signingKeysMigration } from './migrations/0002_signing_keys.ts';
+import { tokensMigration } from './migrations/0003_tokens.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -101,6 +103,8 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_signing_keys': signingKeysMigration(dialect),
+    '0003_tokens': tokensMigration(dialect),
   };
 }
 

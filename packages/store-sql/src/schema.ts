@@ -1,3 +1,6 @@
+import type { SigningKeyTables } from './schema/signing-keys.ts';
+import type { TokenTables } from './schema/tokens.ts';
+
 /**
  * Kysely table types. Times are milliseconds since the epoch (`bigint` in PostgreSQL, read back as
  * numbers by the pool's int8 parser; `integer` in SQLite). Booleans are 0/1 integers and lists and
@@ -65,7 +68,7 @@ export interface CountersTable {
   reset_at: number;
 }
 
-export interface Database {
+export interface Database extends SigningKeyTables, TokenTables {
   users: UsersTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;

@@ -9,7 +9,7 @@ import { ExitCode, fail, print, readStdin } from './output.ts';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Opens the configured stores for one administrative command, then closes them. */
-async function withGatehouse<T>(task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
+export async function withGatehouse<T>(task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const gatehouse = await createGatehouse(
     config,
