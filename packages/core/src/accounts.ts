@@ -32,6 +32,12 @@ export interface AccountsOptions {
   audit: AuditTrail;
   clock: Clock;
   passwordPolicy: PasswordPolicyOptions;
+  /** Hooks for what hangs off identities elsewhere (the token layer revokes and tells guards). */
+  hooks?: {
+    userDisabled?(userId: string): Promise<void>;
+    /** The permissions of a subject (`*`: everyone) may have changed. */
+    accessChanged?(subject: string): Promise<void>;
+  };
 }
 
 const ROLE_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -97,8 +103,12 @@ export class Accounts {
   async setDisabled(userId: string, disabled: boolean, meta?: RequestMeta): Promise<void> {
     const found = await this.#o.users.setDisabled(userId, disabled, this.#o.clock.now());
     if (!found) throw new GatehouseError('not_found', { detail: 'No such user.' });
-    if (disabled) await this.#o.sessions.endAll(userId);
+    if (disabled) {
+      await this.#o.sessions.endAll(userId);
+      await this.#o.hooks?.userDisabled?.(userId);
+    }
     await this.#o.bus.publish({ type: 'user.changed', userId });
+    await this.#o.hooks?.accessChanged?.(userId);
     await this.#o.audit.record(disabled ? 'user.disabled' : 'user.enabled', meta, { subjectId: userId });
   }
 
@@ -163,6 +173,7 @@ export class Accounts {
       now: this.#o.clock.now(),
     });
     await this.#o.bus.publish({ type: 'roles.changed' });
+    await this.#o.hooks?.accessChanged?.('*');
     await this.#o.audit.record('role.upserted', meta, {
       subjectId: role.name,
       details: { before: before ? before.permissions.join(' ') : null, after: role.permissions.join(' ') },
@@ -178,6 +189,7 @@ export class Accounts {
     if (!(await this.#o.roles.delete(name)))
       throw new GatehouseError('not_found', { detail: 'No such role.' });
     await this.#o.bus.publish({ type: 'roles.changed' });
+    await this.#o.hooks?.accessChanged?.('*');
     await this.#o.audit.record('role.deleted', meta, { subjectId: name });
   }
 
@@ -190,6 +202,7 @@ export class Accounts {
     }
     const granted = await this.#o.roles.grant(userId, roleName, this.#o.clock.now());
     await this.#o.bus.publish({ type: 'user.changed', userId });
+    if (granted) await this.#o.hooks?.accessChanged?.(userId);
     if (granted)
       await this.#o.audit.record('role.granted', meta, { subjectId: userId, details: { role: roleName } });
     return granted;
@@ -198,6 +211,7 @@ export class Accounts {
   async revokeRole(userId: string, roleName: string, meta?: RequestMeta): Promise<boolean> {
     const revoked = await this.#o.roles.revoke(userId, roleName);
     await this.#o.bus.publish({ type: 'user.changed', userId });
+    if (revoked) await this.#o.hooks?.accessChanged?.(userId);
     if (revoked)
       await this.#o.audit.record('role.revoked', meta, { subjectId: userId, details: { role: roleName } });
     return revoked;

@@ -17,6 +17,8 @@ export const errorCatalogue = {
   conflict: { status: 409, title: 'Conflict' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   reauthentication_required: { status: 401, title: 'Re-authentication required' },
+  invalid_grant: { status: 400, title: 'Invalid grant' },
+  invalid_token: { status: 401, title: 'Invalid token' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

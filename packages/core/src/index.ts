@@ -24,6 +24,17 @@ export { PermissionResolver, type SubjectAccess } from './permission-resolver.ts
 export { isConcretePermission, isValidPermission, PermissionSet, permissionMatches } from './permissions.ts';
 export type * from './ports.ts';
 export type { AuthenticationMethod, Principal, PrincipalKind } from './principal.ts';
+export type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from './refresh-tokens.ts';
+export { RevocationIndex } from './revocation-index.ts';
+export {
+  type NewRevocation,
+  type RevocationEntry,
+  RevocationSet,
+  type RevocationStore,
+  type RevocationType,
+  type RevocationWire,
+  toWire,
+} from './revocations.ts';
 export { constantTimeEqual, hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
 export {
   checkSession,
@@ -41,4 +52,13 @@ export type {
   SigningAlgorithm,
   SigningKeySource,
 } from './signing-key-source.ts';
+export * from './signing-keys.ts';
+export {
+  type AccessTokenMinter,
+  type AccessTokenRequest,
+  type TokenPolicy,
+  type TokenResponse,
+  TokenService,
+  type TokenServiceOptions,
+} from './token-service.ts';
 export { TtlCache } from './ttl-cache.ts';

@@ -1,3 +1,4 @@
+import type { RevocationEntry } from './revocations.ts';
 import type { SessionRecord } from './session.ts';
 
 /**
@@ -99,7 +100,11 @@ export type AuditEventType =
   | 'role.granted'
   | 'role.revoked'
   | 'csrf.refused'
-  | 'access.denied';
+  | 'access.denied'
+  | 'token.issued'
+  | 'token.refreshed'
+  | 'token.reuse_detected'
+  | 'token.revoked';
 
 export interface AuditEvent {
   readonly id: string;
@@ -141,7 +146,8 @@ export type Invalidation =
   | { type: 'session.revoked'; idHash: string }
   | { type: 'user.sessions_revoked'; userId: string }
   | { type: 'user.changed'; userId: string }
-  | { type: 'roles.changed' };
+  | { type: 'roles.changed' }
+  | { type: 'revocations.added'; entries: RevocationEntry[] };
 
 export interface InvalidationBus {
   publish(message: Invalidation): Promise<void>;

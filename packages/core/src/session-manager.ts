@@ -28,6 +28,11 @@ export interface SessionManagerOptions {
    */
   cacheTtlMs: number;
   cacheMaxEntries?: number;
+  /**
+   * Told about every session that ends through this manager (logout, revocation, user disable,
+   * password change), after the store forgot it: the token module revokes what hangs off it.
+   */
+  onEnded?: (ended: readonly SessionRecord[]) => Promise<void>;
 }
 
 /** Session lifecycle: start, resolve (with rolling renewal), list and revoke. */
@@ -108,6 +113,17 @@ export class SessionManager {
     return active;
   }
 
+  /** A live session by its storage key (the token layer's path), renewed like any use. */
+  async findByIdHash(idHash: string): Promise<SessionRecord | undefined> {
+    const record = await this.#o.store.get(idHash);
+    if (record === undefined) return undefined;
+    const check = checkSession(record, this.#o.clock.now(), this.#o.policy);
+    if (check.status === 'expired') return undefined;
+    if (check.renewal === undefined) return record;
+    await this.#o.store.touch(idHash, check.renewal.lastSeenAt, check.renewal.idleExpiresAt);
+    return { ...record, ...check.renewal };
+  }
+
   async list(userId: string): Promise<SessionRecord[]> {
     const now = this.#o.clock.now();
     const all = await this.#o.store.listByUser(userId);
@@ -117,10 +133,12 @@ export class SessionManager {
   }
 
   /** Ends one session. */
-  async end(idHash: string): Promise<boolean> {
+  async end(idHash: string, known?: SessionRecord): Promise<boolean> {
+    const record = known ?? (this.#o.onEnded === undefined ? undefined : await this.#o.store.get(idHash));
     const deleted = await this.#o.store.delete(idHash);
     this.#cache.delete(idHash);
     await this.#o.bus.publish({ type: 'session.revoked', idHash });
+    if (record !== undefined) await this.#o.onEnded?.([record]);
     return deleted;
   }
 
@@ -129,21 +147,23 @@ export class SessionManager {
     const sessions = await this.#o.store.listByUser(userId);
     const target = sessions.find((s) => s.publicId === publicId);
     if (target === undefined) return undefined;
-    await this.end(target.idHash);
+    await this.end(target.idHash, target);
     return target;
   }
 
   /** Ends every session of the user, except one (the caller's own) when given. */
   async endAll(userId: string, exceptIdHash?: string): Promise<number> {
+    const listed = this.#o.onEnded === undefined ? [] : await this.#o.store.listByUser(userId);
     const count = await this.#o.store.deleteByUser(userId, exceptIdHash);
     await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
+    await this.#o.onEnded?.(listed.filter((s) => s.idHash !== exceptIdHash));
     return count;
   }
 
   /** Replaces a session with a fresh id (after a privilege change), keeping its auth time. */
   async rotate(current: SessionRecord, ip: string, userAgent: string) {
     const next = await this.start({ userId: current.userId, ip, userAgent, authTime: current.authTime });
-    await this.end(current.idHash);
+    await this.end(current.idHash, current);
     return next;
   }
 

@@ -17,8 +17,10 @@ import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
+import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
 import { logoutRoutes } from './routes/logout.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
 export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
@@ -39,6 +41,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false } },
   });
   app.decorateRequest('session', null);
+  app.decorateRequest('bearer', null);
   // JSON endpoints must not accept "simple" bodies a cross-site form could send.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
@@ -79,5 +82,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   accountRoutes(app, gatehouse);
   adminRoutes(app, gatehouse);
   introspectionRoutes(app, gatehouse);
+  tokenRoutes(app, gatehouse);
+  jwksRoutes(app, gatehouse.keyRing);
   return app;
 }

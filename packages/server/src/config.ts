@@ -37,6 +37,13 @@ export const ConfigSchema = Type.Object(
     adminEmail: Type.Optional(Type.String({ minLength: 3 })),
     adminPassword: Type.Optional(Type.String({ minLength: 1 })),
     introspectionSecret: Type.Optional(Type.String({ minLength: 32 })),
+    accessTokenTtlSeconds: Type.Integer({ minimum: 60, maximum: 900 }),
+    refreshTokenIdleSeconds: Type.Integer({ minimum: 60 }),
+    refreshTokenAbsoluteSeconds: Type.Integer({ minimum: 60 }),
+    tokenAudience: Type.String({ minLength: 1 }),
+    signingAlgorithm: Type.Union(['ES256', 'EdDSA', 'PS256', 'RS256'].map((a) => Type.Literal(a))),
+    keyRotationDays: Type.Integer({ minimum: 1, maximum: 365 }),
+    clockSkewSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -75,6 +82,13 @@ export const envNames: Record<keyof Config, string> = {
   adminEmail: 'GATEHOUSE_ADMIN_EMAIL',
   adminPassword: 'GATEHOUSE_ADMIN_PASSWORD',
   introspectionSecret: 'GATEHOUSE_INTROSPECTION_SECRET',
+  accessTokenTtlSeconds: 'GATEHOUSE_ACCESS_TOKEN_TTL',
+  refreshTokenIdleSeconds: 'GATEHOUSE_REFRESH_TOKEN_IDLE_TIMEOUT',
+  refreshTokenAbsoluteSeconds: 'GATEHOUSE_REFRESH_TOKEN_ABSOLUTE_TIMEOUT',
+  tokenAudience: 'GATEHOUSE_TOKEN_AUDIENCE',
+  signingAlgorithm: 'GATEHOUSE_SIGNING_ALG',
+  keyRotationDays: 'GATEHOUSE_KEY_ROTATION_DAYS',
+  clockSkewSeconds: 'GATEHOUSE_CLOCK_SKEW',
   logLevel: 'LOG_LEVEL',
 };
 
@@ -113,6 +127,13 @@ function defaults(raw: Raw): Raw {
     argon2TimeCost: 2,
     argon2Parallelism: 1,
     hashConcurrency: 2,
+    accessTokenTtlSeconds: 600,
+    refreshTokenIdleSeconds: 24 * 60 * 60,
+    refreshTokenAbsoluteSeconds: 30 * 24 * 60 * 60,
+    tokenAudience: typeof raw.issuer === 'string' ? raw.issuer : `http://localhost:${port}`,
+    signingAlgorithm: 'ES256',
+    keyRotationDays: 30,
+    clockSkewSeconds: 30,
     logLevel: 'info',
   };
 }
@@ -132,6 +153,11 @@ const numericKeys = new Set<keyof Config>([
   'argon2TimeCost',
   'argon2Parallelism',
   'hashConcurrency',
+  'accessTokenTtlSeconds',
+  'refreshTokenIdleSeconds',
+  'refreshTokenAbsoluteSeconds',
+  'keyRotationDays',
+  'clockSkewSeconds',
 ]);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {

@@ -5,17 +5,28 @@ import {
   type Clock,
   LoginThrottle,
   PermissionResolver,
+  RevocationIndex,
   randomToken,
   SessionManager,
+  type SigningAlgorithm,
   type Storage,
   systemClock,
+  TokenService,
 } from '@gatehouse/core';
 import { createRedisStores } from '@gatehouse/store-redis';
-import { createSqlStorage } from '@gatehouse/store-sql';
+import {
+  createSqlStorage,
+  SqlRefreshTokenStore,
+  SqlRevocationStore,
+  SqlSigningKeyStore,
+} from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
 import type { Config } from './config.ts';
+import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
+import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
+import { BearerVerifier } from './tokens/bearer-verifier.ts';
 
 /** Every service of one Gatehouse node, wired from the configuration. Only the server wires. */
 export interface Gatehouse {
@@ -29,6 +40,11 @@ export interface Gatehouse {
   readonly audit: AuditTrail;
   readonly hasher: Argon2Hasher;
   readonly keys: { csrf: Buffer };
+  /** Every token Gatehouse signs is signed by this ring. */
+  readonly keyRing: KeyRing;
+  readonly tokens: TokenService;
+  readonly revocations: RevocationIndex;
+  readonly bearer: BearerVerifier;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -54,7 +70,9 @@ async function openStorage(config: Config, overrides: GatehouseOverrides) {
   const useRedisSessions = config.sessionStore === 'redis';
   if (useRedisSessions && redis === undefined)
     throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
-  const storage: Storage = {
+  const storage: Storage & { sqlDb: typeof sql.db; sqlDialect: typeof sql.dialect } = {
+    sqlDb: sql.db,
+    sqlDialect: sql.dialect,
     users: sql.users,
     credentials: sql.credentials,
     roles: sql.roles,
@@ -95,7 +113,11 @@ export async function createGatehouse(
     },
     config.hashConcurrency,
   );
+  // Sessions end → their refresh families and access tokens are revoked (bound late: the token
+  // service needs the session manager too).
+  let tokens: TokenService | undefined;
   const sessions = new SessionManager({
+    onEnded: async (ended) => tokens?.sessionsEnded(ended),
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -125,7 +147,62 @@ export async function createGatehouse(
     clock,
     dummyHash: await hasher.hash(randomToken(24)),
   });
+  const accessTokenTtlMs = config.accessTokenTtlSeconds * 1000;
+  const clockSkewMs = config.clockSkewSeconds * 1000;
+  const keyRing = createKeyRing({
+    store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect),
+    encryptionKey: deriveKey(secret, 'signing-keys'),
+    maxTokenLifetimeMs: accessTokenTtlMs,
+    clock,
+    algorithm: config.signingAlgorithm as SigningAlgorithm,
+    rotationPeriodMs: config.keyRotationDays * 24 * 60 * 60 * 1000,
+    clockSkewMs,
+    onError: (error) => logger.warn({ err: error }, 'key ring maintenance failed'),
+  });
+  await keyRing.ensure();
+  const revocations = new RevocationIndex({
+    store: new SqlRevocationStore(storage.sqlDb),
+    bus: storage.bus,
+    clock,
+  });
+  await revocations.load();
+  tokens = new TokenService({
+    refreshTokens: new SqlRefreshTokenStore(storage.sqlDb),
+    revocations,
+    sessions,
+    users: storage.users,
+    minter: new JwtAccessTokenMinter({
+      keys: keyRing,
+      issuer: config.issuer,
+      audience: config.tokenAudience,
+      ttlSeconds: config.accessTokenTtlSeconds,
+      now: () => clock.now(),
+    }),
+    clock,
+    policy: {
+      accessTokenTtlMs,
+      refreshIdleMs: config.refreshTokenIdleSeconds * 1000,
+      refreshAbsoluteMs: config.refreshTokenAbsoluteSeconds * 1000,
+      clockSkewMs,
+    },
+    audit,
+  });
+  const tokenService = tokens;
+  const bearer = new BearerVerifier({
+    keys: keyRing,
+    revocations,
+    users: storage.users,
+    issuer: config.issuer,
+    audience: config.tokenAudience,
+    clockToleranceSeconds: config.clockSkewSeconds,
+    maxLifetimeSeconds: config.accessTokenTtlSeconds,
+    now: () => clock.now(),
+  });
   const accounts = new Accounts({
+    hooks: {
+      userDisabled: (userId) => tokenService.userDisabled({ id: userId }),
+      accessChanged: (subject) => tokenService.accessChanged(subject),
+    },
     users: storage.users,
     credentials: storage.credentials,
     roles: storage.roles,
@@ -153,7 +230,14 @@ export async function createGatehouse(
     audit,
     hasher,
     keys: { csrf: deriveKey(secret, 'csrf') },
+    keyRing,
+    tokens: tokenService,
+    revocations,
+    bearer,
     logger,
-    close: () => storage.close(),
+    async close() {
+      keyRing.stop();
+      await storage.close();
+    },
   };
 }

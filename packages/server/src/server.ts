@@ -20,6 +20,7 @@ export async function startServer(
   const logger = createLogger(config.logLevel);
   const gatehouse = await createGatehouse(config, logger, overrides);
   await bootstrap(gatehouse);
+  gatehouse.keyRing.start();
   const app = await buildApp(gatehouse);
   const sweeper = setInterval(() => {
     gatehouse.sessions

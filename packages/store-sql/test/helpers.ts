@@ -12,13 +12,15 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters`.execute(
+    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations`.execute(
       storage.db,
     );
     return;
   }
   // Children first, so foreign keys never block the delete.
   for (const table of [
+    'refresh_tokens',
+    'revocations',
     'user_roles',
     'sessions',
     'credentials',

@@ -14,8 +14,10 @@ export {
   describeSessionStoreConformance,
   type SessionStoreConformanceOptions,
 } from './conformance/sessions.ts';
+export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformance/signing-keys.ts';
 export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
+export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   createMemoryStorage,
   MemoryAuditLog,

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../logger.ts';
 import { closeOnSignals, startServer } from '../server.ts';
+import { registerKeyCommands } from './keys.ts';
 import { ExitCode, fail, print, readStdin } from './output.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -185,6 +186,7 @@ export function buildProgram(): Command {
       print(opts.json === true, { revoked }, () => `revoked ${revoked} session(s)`);
     });
 
+  registerKeyCommands(program, withGatehouse, (g) => g.keyRing);
   return program;
 }
 

@@ -6,6 +6,8 @@ import type {
   preHandlerHookHandler,
 } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
+import type { VerifiedBearer } from '../tokens/bearer-verifier.ts';
+import { bearerToken } from './bearer.ts';
 import { checkFetchMetadata, checkSessionCsrf } from './csrf.ts';
 import { requestMeta } from './request-meta.ts';
 import { readSessionToken } from './session-cookie.ts';
@@ -14,6 +16,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The caller's live session, once `requireSession` ran. */
     session: ActiveSession | null;
+    /** The caller's verified access token, once `requireCaller` ran with a Bearer token. */
+    bearer: VerifiedBearer | null;
   }
 }
 
@@ -88,14 +92,46 @@ export function requireSession(
   };
 }
 
+/**
+ * Authentication for APIs that take either credential: `Authorization: Bearer <access token>`
+ * (no CSRF: nothing ambient) or the session cookie (with `requireSession`'s checks). A malformed
+ * Authorization header, or both credentials at once, is a 400 — never a guess.
+ */
+export function requireCaller(
+  gatehouse: Gatehouse,
+  onMissing?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+): preHandlerHookHandler {
+  const sessionGate = requireSession(gatehouse, onMissing);
+  return function callerGate(request, reply, done) {
+    const header = request.headers.authorization;
+    if (header === undefined) return sessionGate.call(this, request, reply, done);
+    const token = bearerToken(header);
+    if (token === undefined || readSessionToken(request) !== undefined) {
+      done(
+        new GatehouseError('invalid_request', {
+          detail: 'Send exactly one credential: one Bearer token or the session cookie.',
+        }),
+      );
+      return;
+    }
+    gatehouse.bearer.verify(token).then(
+      (verified) => {
+        request.bearer = verified;
+        done();
+      },
+      (error: Error) => done(error),
+    );
+  };
+}
+
 /** Authorization enforced before the handler: the caller's current permissions must include one. */
 export function requirePermission(gatehouse: Gatehouse, permission: string): preHandlerAsyncHookHandler {
   return async function permissionGate(request) {
-    const active = request.session;
-    if (active === null) throw new GatehouseError('unauthenticated');
-    if (!(await gatehouse.permissions.can(active.user.id, permission))) {
-      await gatehouse.audit.record('access.denied', requestMeta(request, active.user.id), {
-        subjectId: active.user.id,
+    const user = request.session?.user ?? request.bearer?.user;
+    if (user === undefined) throw new GatehouseError('unauthenticated');
+    if (!(await gatehouse.permissions.can(user.id, permission))) {
+      await gatehouse.audit.record('access.denied', requestMeta(request, user.id), {
+        subjectId: user.id,
         details: { permission },
       });
       throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });

@@ -7,7 +7,16 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
  */
 export function sendProblem(reply: FastifyReply, error: GatehouseError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-  if (error.status === 401) reply.header('www-authenticate', 'Session realm="gatehouse"');
+  // RFC 6750: a failed Bearer token says so; otherwise the challenge names the Bearer scheme.
+  if (error.code === 'invalid_token') {
+    reply.header(
+      'www-authenticate',
+      'Bearer realm="gatehouse", error="invalid_token", error_description="The access token is invalid or expired"',
+    );
+  } else if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="gatehouse"');
+  else if (error.code === 'invalid_request' && reply.request.headers.authorization !== undefined) {
+    reply.header('www-authenticate', 'Bearer realm="gatehouse", error="invalid_request"');
+  }
   return reply
     .code(error.status)
     .header('cache-control', 'no-store')

@@ -2,7 +2,7 @@ import { type ActiveSession, GatehouseError, type SessionRecord, type SubjectAcc
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requireSession } from '../http/authenticate.ts';
+import { requireCaller, requireSession } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
@@ -30,6 +30,13 @@ function toLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The authenticated user, whichever credential proved it. */
+function callerOf(request: FastifyRequest) {
+  const user = request.session?.user ?? request.bearer?.user;
+  if (user === undefined) throw new GatehouseError('unauthenticated');
+  return user;
+}
+
 function sessionView(s: SessionRecord, currentId: string) {
   return {
     id: s.publicId,
@@ -45,10 +52,11 @@ function sessionView(s: SessionRecord, currentId: string) {
 
 /** The caller's own identity and sessions: JSON for API clients, a page for browsers. */
 export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  const pageGate = requireSession(gatehouse, (request, reply) =>
+  const pageGate = requireCaller(gatehouse, (request, reply) =>
     wantsHtml(request) ? toLogin(request, reply) : undefined,
   );
-  const apiGate = requireSession(gatehouse);
+  const apiGate = requireCaller(gatehouse);
+  const sessionOnly = requireSession(gatehouse);
 
   const identity = (active: ActiveSession, access: SubjectAccess) => ({
     sub: active.user.id,
@@ -65,6 +73,24 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   });
 
   app.get('/account', { preHandler: pageGate }, (request, reply) => {
+    if (request.bearer !== null) {
+      const { user, claims } = request.bearer;
+      reply.header('cache-control', 'no-store');
+      return gatehouse.permissions.accessOf(user.id).then((access) =>
+        reply.send({
+          sub: user.id,
+          kind: user.kind,
+          email: user.email,
+          roles: access.roles,
+          permissions: access.permissions.toArray(),
+          token: {
+            client_id: claims.client_id ?? null,
+            scope: claims.scope ?? '',
+            session_id: claims.sid ?? null,
+          },
+        }),
+      );
+    }
     const active = request.session!;
     reply.header('cache-control', 'no-store').header('vary', 'Accept, Cookie');
     if (wantsHtml(request)) return accountPageFor(request, reply, active);
@@ -100,14 +126,15 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   };
 
   app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
-    const { user, record } = request.session!;
+    const user = callerOf(request);
+    const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
     const sessions = await gatehouse.sessions.list(user.id);
     reply.header('cache-control', 'no-store');
-    return { sessions: sessions.map((s) => sessionView(s, record.publicId)) };
+    return { sessions: sessions.map((s) => sessionView(s, currentId)) };
   });
 
   const revoke = async (request: FastifyRequest, id: string) => {
-    const { user } = request.session!;
+    const user = callerOf(request);
     // Another user's session id is indistinguishable from a non-existent one: 404, never 403.
     const ended = await gatehouse.sessions.endByPublicId(user.id, id);
     if (ended === undefined) throw new GatehouseError('not_found', { detail: 'No such session.' });
@@ -115,7 +142,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
       subjectId: user.id,
       details: { session: id },
     });
-    return ended.publicId === request.session!.record.publicId;
+    return ended.publicId === request.session?.record.publicId;
   };
 
   app.delete<{ Params: typeof SessionParams.static }>(
@@ -130,7 +157,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   /** The no-JavaScript form variant of DELETE, for the account page. */
   app.post<{ Params: typeof SessionParams.static }>(
     '/account/sessions/:id/revoke',
-    { preHandler: apiGate, schema: { params: SessionParams } },
+    { preHandler: sessionOnly, schema: { params: SessionParams } },
     async (request, reply) => {
       if (await revoke(request, request.params.id)) {
         clearSessionCookie(reply);
@@ -142,7 +169,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   app.post<{ Body: typeof PasswordBody.static }>(
     '/account/password',
-    { preHandler: apiGate, schema: { body: PasswordBody }, bodyLimit: 16 * 1024 },
+    { preHandler: sessionOnly, schema: { body: PasswordBody }, bodyLimit: 16 * 1024 },
     async (request, reply) => {
       const { user } = request.session!;
       const meta = requestMeta(request, user.id);

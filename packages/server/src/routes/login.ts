@@ -9,12 +9,16 @@ import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { setSessionCookie } from '../http/session-cookie.ts';
 import { loginPage } from '../pages/login-page.ts';
+import { FIRST_PARTY_CLIENT } from './tokens.ts';
 
 const LoginBody = Type.Object({
   email: Type.String({ maxLength: 320 }),
   password: Type.String({ maxLength: 4096 }),
   csrf: Type.Optional(Type.String({ maxLength: 128 })),
   return_to: Type.Optional(Type.String({ maxLength: 512 })),
+  /** `token`: the hybrid model's token mode — access + refresh token in the body, no cookie. */
+  mode: Type.Optional(Type.Union([Type.Literal('session'), Type.Literal('token')])),
+  client_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' })),
 });
 type LoginBody = typeof LoginBody.static;
 
@@ -77,6 +81,30 @@ async function login(
 ) {
   const meta = requestMeta(request);
   const user = await gatehouse.authenticator.verifyPassword(request.body.email, request.body.password, meta);
+  if (!form && request.body.mode === 'token') {
+    // Token mode: a server-side session still anchors the tokens (the hybrid index), but the
+    // client holds only an access token and a refresh token.
+    const { record } = await gatehouse.sessions.start({
+      userId: user.id,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    await gatehouse.audit.record(
+      'login.succeeded',
+      { ...meta, actorId: user.id },
+      {
+        subjectId: user.id,
+        details: { session: record.publicId, method: 'password', mode: 'token' },
+      },
+    );
+    const tokens = await gatehouse.tokens.issue(
+      record,
+      request.body.client_id ?? FIRST_PARTY_CLIENT,
+      '',
+      meta,
+    );
+    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(tokens);
+  }
   // No fixation: whatever session the browser had is ended, and a brand-new id is issued.
   const previous = await currentSession(gatehouse, request);
   if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);

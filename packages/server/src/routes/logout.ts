@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { currentSession, requireSession } from '../http/authenticate.ts';
+import { currentSession, requireCaller } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
@@ -15,7 +15,18 @@ export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   });
 
   /** Ends the session server-side, expires the cookie and asks the browser to drop what it kept. */
-  app.post('/logout', { preHandler: requireSession(gatehouse) }, async (request, reply) => {
+  app.post('/logout', { preHandler: requireCaller(gatehouse) }, async (request, reply) => {
+    if (request.bearer !== null) {
+      // Token mode: ends the token's session, and with it the refresh family and every access
+      // token of the session (through the revocation index).
+      const { user, claims } = request.bearer;
+      if (claims.sid !== undefined) await gatehouse.sessions.endByPublicId(user.id, claims.sid);
+      await gatehouse.audit.record('logout', requestMeta(request, user.id), {
+        subjectId: user.id,
+        details: { session: claims.sid ?? null, mode: 'token' },
+      });
+      return reply.header('cache-control', 'no-store').code(204).send();
+    }
     const active = request.session!;
     await gatehouse.sessions.end(active.record.idHash);
     await gatehouse.audit.record('logout', requestMeta(request, active.user.id), {

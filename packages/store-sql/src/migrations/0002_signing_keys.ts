@@ -1,9 +1,36 @@
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { SqlDialect } from '../schema.ts';
 
-/** Signing keys of the key ring (filled in by the key-ring work). */
-export function signingKeysMigration(_dialect: SqlDialect): Migration {
+/**
+ * Signing keys of the key ring. Status and algorithm are validated by the application, not by CHECK
+ * constraints, so a later state or algorithm needs no table rebuild in SQLite. The two partial
+ * unique indexes are what make rotation safe across nodes: one `active` key, one `next` key.
+ */
+export function signingKeysMigration(dialect: SqlDialect): Migration {
+  const time = dialect === 'postgres' ? 'bigint' : 'integer';
   return {
-    async up(_db: Kysely<unknown>) {},
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('sealed_private_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .addColumn('activated_at', time)
+        .addColumn('retired_at', time)
+        .addColumn('remove_after', time)
+        .execute();
+      for (const status of ['active', 'next'] as const) {
+        await db.schema
+          .createIndex(`signing_keys_one_${status}`)
+          .on('signing_keys')
+          .column('status')
+          .unique()
+          .where(sql.ref('status'), '=', status)
+          .execute();
+      }
+    },
   };
 }

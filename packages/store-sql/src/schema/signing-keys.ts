@@ -1,3 +1,24 @@
 /** Tables of the key ring. */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in by the key-ring work
-export interface SigningKeyTables {}
+export interface SigningKeyTables {
+  signing_keys: SigningKeysTable;
+}
+
+/**
+ * One signing key. At most one row is `active` and at most one `next` (partial unique indexes),
+ * so of two nodes rotating at once only one can succeed.
+ */
+export interface SigningKeysTable {
+  /** RFC 7638 thumbprint of the public key. */
+  kid: string;
+  alg: string;
+  /** `next`, `active` or `retired`. */
+  status: string;
+  /** JSON object: the public JWK, public members only. */
+  public_jwk: string;
+  /** `v1.<iv>.<ciphertext>.<tag>`: the PKCS#8 private key, AES-256-GCM under a key derived from the master secret. */
+  sealed_private_key: string;
+  created_at: number;
+  activated_at: number | null;
+  retired_at: number | null;
+  remove_after: number | null;
+}

@@ -1,0 +1,106 @@
+/**
+ * The hybrid model's server-side control: a revocation index of still-unexpired access tokens.
+ * Entries are kept only until every token they could match has expired; resource servers mirror
+ * them through the revocation feed so they refuse revoked tokens without a per-request call.
+ *
+ * - `sid`: tokens whose `sid` claim is `value` (a session that ended);
+ * - `jti`: the one token with that id;
+ * - `sub`: tokens of subject `value` issued at or before `at` (a disabled user);
+ * - `perm`: not a revocation — the permissions of subject `value` (`*`: everyone) changed; guards
+ *   drop what they cached.
+ */
+export type RevocationType = 'sid' | 'jti' | 'sub' | 'perm';
+
+export interface RevocationEntry {
+  /** Position in the feed; strictly increasing. */
+  readonly seq: number;
+  readonly type: RevocationType;
+  readonly value: string;
+  /** When it was revoked (ms since epoch). */
+  readonly at: number;
+  /** When it can be forgotten (ms since epoch). */
+  readonly expiresAt: number;
+}
+
+export interface NewRevocation {
+  type: RevocationType;
+  value: string;
+  at: number;
+  expiresAt: number;
+}
+
+export interface RevocationStore {
+  /** Appends entries atomically and returns them with their sequence numbers. */
+  append(entries: readonly NewRevocation[]): Promise<RevocationEntry[]>;
+  /** Entries after `seq` that have not expired at `now`, ascending, at most `limit`. */
+  after(seq: number, now: number, limit: number): Promise<RevocationEntry[]>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** The feed's wire shape (times in seconds, as in JWT claims). */
+export interface RevocationWire {
+  seq: number;
+  type: RevocationType;
+  value: string;
+  at: number;
+  expires_at: number;
+}
+
+export function toWire(entry: RevocationEntry): RevocationWire {
+  return {
+    seq: entry.seq,
+    type: entry.type,
+    value: entry.value,
+    at: Math.floor(entry.at / 1000),
+    expires_at: Math.ceil(entry.expiresAt / 1000),
+  };
+}
+
+/**
+ * An in-memory mirror of the index that answers "is this token revoked?" in O(1). Fed by the
+ * server's own appends and by other nodes' (through the invalidation bus).
+ */
+export class RevocationSet {
+  readonly #sids = new Map<string, number>();
+  readonly #jtis = new Map<string, number>();
+  readonly #subs = new Map<string, { at: number; expiresAt: number }>();
+  #cursor = 0;
+
+  get cursor(): number {
+    return this.#cursor;
+  }
+
+  apply(entry: RevocationEntry): void {
+    if (entry.seq > this.#cursor) this.#cursor = entry.seq;
+    if (entry.type === 'sid') this.#sids.set(entry.value, entry.expiresAt);
+    else if (entry.type === 'jti') this.#jtis.set(entry.value, entry.expiresAt);
+    else if (entry.type === 'sub') {
+      const previous = this.#subs.get(entry.value);
+      if (previous === undefined || previous.at < entry.at) {
+        this.#subs.set(entry.value, { at: entry.at, expiresAt: entry.expiresAt });
+      }
+    }
+  }
+
+  /** `iat` in seconds, as in the token. */
+  isRevoked(claims: {
+    sid?: string | undefined;
+    jti?: string | undefined;
+    sub?: string | undefined;
+    iat?: number | undefined;
+  }): boolean {
+    if (claims.sid !== undefined && this.#sids.has(claims.sid)) return true;
+    if (claims.jti !== undefined && this.#jtis.has(claims.jti)) return true;
+    if (claims.sub !== undefined) {
+      const revoked = this.#subs.get(claims.sub);
+      if (revoked !== undefined && (claims.iat ?? 0) * 1000 <= revoked.at) return true;
+    }
+    return false;
+  }
+
+  prune(now: number): void {
+    for (const [key, expiresAt] of this.#sids) if (expiresAt <= now) this.#sids.delete(key);
+    for (const [key, expiresAt] of this.#jtis) if (expiresAt <= now) this.#jtis.delete(key);
+    for (const [key, value] of this.#subs) if (value.expiresAt <= now) this.#subs.delete(key);
+  }
+}

@@ -1,0 +1,228 @@
+import type { AuditTrail, RequestMeta } from './audit-trail.ts';
+import type { Clock } from './clock.ts';
+import { GatehouseError } from './errors.ts';
+import type { UserRecord, UserRepository } from './ports.ts';
+import type { RefreshTokenStore } from './refresh-tokens.ts';
+import type { RevocationIndex } from './revocation-index.ts';
+import { randomId, randomToken, sha256Hex } from './secrets.ts';
+import type { SessionRecord } from './session.ts';
+import type { SessionManager } from './session-manager.ts';
+
+export interface AccessTokenRequest {
+  readonly subject: string;
+  /** Public id of the session the token hangs off (the `sid` claim). */
+  readonly sessionId: string;
+  readonly clientId: string;
+  readonly scope: string;
+}
+
+/** Signs RFC 9068 access tokens (implemented at the edge with jose and the key ring). */
+export interface AccessTokenMinter {
+  mint(request: AccessTokenRequest): Promise<{ token: string; jti: string; expiresInSeconds: number }>;
+}
+
+export interface TokenPolicy {
+  /** Access-token lifetime; at most 15 minutes. */
+  accessTokenTtlMs: number;
+  /** A refresh token must be used within this long. */
+  refreshIdleMs: number;
+  /** A refresh family (one login) lasts at most this long. */
+  refreshAbsoluteMs: number;
+  /** Clock skew resource servers allow; revocations outlive the tokens by this much. */
+  clockSkewMs: number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+
+export interface TokenServiceOptions {
+  refreshTokens: RefreshTokenStore;
+  revocations: RevocationIndex;
+  sessions: SessionManager;
+  users: UserRepository;
+  minter: AccessTokenMinter;
+  clock: Clock;
+  policy: TokenPolicy;
+  audit: AuditTrail;
+}
+
+const invalidGrant = () =>
+  new GatehouseError('invalid_grant', { detail: 'The refresh token is invalid or expired.' });
+
+/**
+ * The hybrid model: short-lived signed access tokens, rotating refresh tokens bound to a client
+ * and a server-side session, and a revocation index that follows every session that ends.
+ */
+export class TokenService {
+  readonly #o: TokenServiceOptions;
+
+  constructor(options: TokenServiceOptions) {
+    this.#o = options;
+  }
+
+  /** How long a revocation must be remembered: until every token it could match has expired. */
+  get revocationLifetimeMs(): number {
+    return this.#o.policy.accessTokenTtlMs + this.#o.policy.clockSkewMs;
+  }
+
+  /** Issues the first access + refresh token of a new family for a session. */
+  async issue(
+    session: SessionRecord,
+    clientId: string,
+    scope: string,
+    meta: RequestMeta,
+  ): Promise<TokenResponse> {
+    const familyId = randomId(16);
+    const familyExpiresAt = Math.min(
+      this.#o.clock.now() + this.#o.policy.refreshAbsoluteMs,
+      session.absoluteExpiresAt,
+    );
+    const response = await this.#pair(session, clientId, scope, familyId, familyExpiresAt);
+    await this.#o.audit.record('token.issued', meta, {
+      subjectId: session.userId,
+      details: { client_id: clientId, session: session.publicId, family: familyId },
+    });
+    return response;
+  }
+
+  /** Rotates a refresh token. Reuse of a consumed token revokes its family and its session. */
+  async refresh(refreshToken: string, clientId: string, meta: RequestMeta): Promise<TokenResponse> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw invalidGrant();
+    const now = this.#o.clock.now();
+    const result = await this.#o.refreshTokens.consume(sha256Hex(refreshToken), now);
+    if (result.status === 'invalid') throw invalidGrant();
+    const { record } = result;
+    if (result.status === 'reused') {
+      await this.#o.refreshTokens.revokeFamily(record.familyId, now);
+      await this.#o.sessions.end(record.sessionIdHash);
+      await this.#o.audit.record('token.reuse_detected', meta, {
+        subjectId: record.userId,
+        details: { client_id: record.clientId, family: record.familyId },
+      });
+      throw invalidGrant();
+    }
+    if (record.clientId !== clientId) {
+      // Presented by another client: treat as stolen.
+      await this.#o.refreshTokens.revokeFamily(record.familyId, now);
+      throw invalidGrant();
+    }
+    const session = await this.#o.sessions.findByIdHash(record.sessionIdHash);
+    const user = session === undefined ? undefined : await this.#o.users.findById(record.userId);
+    if (session === undefined || user === undefined || user.disabled) {
+      await this.#o.refreshTokens.revokeFamily(record.familyId, now);
+      throw invalidGrant();
+    }
+    const response = await this.#pair(
+      session,
+      clientId,
+      record.scope,
+      record.familyId,
+      record.familyExpiresAt,
+    );
+    await this.#o.audit.record('token.refreshed', meta, {
+      subjectId: record.userId,
+      details: { client_id: clientId, family: record.familyId },
+    });
+    return response;
+  }
+
+  /**
+   * Token-mode logout (and RFC 7009-style revocation of a refresh token): ends the family's session,
+   * which revokes the family and the session's access tokens. Unknown tokens are ignored.
+   */
+  async revokeRefreshToken(refreshToken: string, meta: RequestMeta): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) return;
+    const now = this.#o.clock.now();
+    const result = await this.#o.refreshTokens.consume(sha256Hex(refreshToken), now);
+    if (result.status === 'invalid') return;
+    await this.#o.refreshTokens.revokeFamily(result.record.familyId, now);
+    await this.#o.sessions.end(result.record.sessionIdHash);
+    await this.#o.audit.record('logout', meta, {
+      subjectId: result.record.userId,
+      details: { family: result.record.familyId, mode: 'token' },
+    });
+  }
+
+  /** Called whenever sessions end: their refresh families and access tokens die with them. */
+  async sessionsEnded(ended: readonly SessionRecord[]): Promise<void> {
+    if (ended.length === 0) return;
+    const now = this.#o.clock.now();
+    for (const session of ended) await this.#o.refreshTokens.revokeBySession(session.idHash, now);
+    await this.#o.revocations.add(
+      ended.map((s) => ({
+        type: 'sid',
+        value: s.publicId,
+        at: now,
+        expiresAt: now + this.revocationLifetimeMs,
+      })),
+    );
+  }
+
+  /** A disabled user: every token issued to them until now is refused. */
+  async userDisabled(user: Pick<UserRecord, 'id'>): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.refreshTokens.revokeByUser(user.id, now);
+    await this.#o.revocations.add([
+      { type: 'sub', value: user.id, at: now, expiresAt: now + this.revocationLifetimeMs },
+    ]);
+  }
+
+  /** Permissions of a subject (or `*`) changed: tell resource servers to drop what they cached. */
+  async accessChanged(subject: string): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.revocations.add([
+      { type: 'perm', value: subject, at: now, expiresAt: now + this.revocationLifetimeMs },
+    ]);
+  }
+
+  /** Revokes one access token by its `jti`. */
+  async revokeAccessToken(jti: string, meta: RequestMeta): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.revocations.add([
+      { type: 'jti', value: jti, at: now, expiresAt: now + this.revocationLifetimeMs },
+    ]);
+    await this.#o.audit.record('token.revoked', meta, { details: { jti } });
+  }
+
+  async #pair(
+    session: SessionRecord,
+    clientId: string,
+    scope: string,
+    familyId: string,
+    familyExpiresAt: number,
+  ): Promise<TokenResponse> {
+    const now = this.#o.clock.now();
+    const refreshToken = randomToken(32);
+    await this.#o.refreshTokens.insert({
+      idHash: sha256Hex(refreshToken),
+      familyId,
+      userId: session.userId,
+      clientId,
+      sessionIdHash: session.idHash,
+      scope,
+      createdAt: now,
+      expiresAt: Math.min(now + this.#o.policy.refreshIdleMs, familyExpiresAt),
+      familyExpiresAt,
+      consumedAt: null,
+      revokedAt: null,
+    });
+    const access = await this.#o.minter.mint({
+      subject: session.userId,
+      sessionId: session.publicId,
+      clientId,
+      scope,
+    });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresInSeconds,
+      refresh_token: refreshToken,
+      scope,
+    };
+  }
+}

@@ -1,0 +1,99 @@
+import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from '@gatehouse/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { RefreshTokensTable } from '../schema/tokens.ts';
+import type { Database } from '../schema.ts';
+
+export class SqlRefreshTokenStore implements RefreshTokenStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(record: RefreshTokenRecord): Promise<void> {
+    await this.#db
+      .insertInto('refresh_tokens')
+      .values({
+        id_hash: record.idHash,
+        family_id: record.familyId,
+        user_id: record.userId,
+        client_id: record.clientId,
+        session_id_hash: record.sessionIdHash,
+        scope: record.scope,
+        created_at: record.createdAt,
+        expires_at: record.expiresAt,
+        family_expires_at: record.familyExpiresAt,
+        consumed_at: record.consumedAt,
+        revoked_at: record.revokedAt,
+      })
+      .execute();
+  }
+
+  /** One conditional UPDATE … RETURNING: of two concurrent uses, exactly one gets the row. */
+  async consume(idHash: string, now: number): Promise<ConsumeResult> {
+    const consumed = await this.#db
+      .updateTable('refresh_tokens')
+      .set({ consumed_at: now })
+      .where('id_hash', '=', idHash)
+      .where('consumed_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('family_expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
+    if (consumed !== undefined) return { status: 'consumed', record: toRecord(consumed) };
+    const row = await this.#db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst();
+    if (row !== undefined && row.consumed_at !== null) return { status: 'reused', record: toRecord(row) };
+    return { status: 'invalid' };
+  }
+
+  async revokeFamily(familyId: string, now: number): Promise<number> {
+    return this.#revokeWhere('family_id', familyId, now);
+  }
+
+  async revokeBySession(sessionIdHash: string, now: number): Promise<number> {
+    return this.#revokeWhere('session_id_hash', sessionIdHash, now);
+  }
+
+  async revokeByUser(userId: string, now: number): Promise<number> {
+    return this.#revokeWhere('user_id', userId, now);
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const result = await this.#db
+      .deleteFrom('refresh_tokens')
+      .where((eb) => eb.or([eb('family_expires_at', '<=', now), eb('expires_at', '<=', now)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async #revokeWhere(column: 'family_id' | 'session_id_hash' | 'user_id', value: string, now: number) {
+    const result = await this.#db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where(column, '=', value)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}
+
+function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    idHash: row.id_hash,
+    familyId: row.family_id,
+    userId: row.user_id,
+    clientId: row.client_id,
+    sessionIdHash: row.session_id_hash,
+    scope: row.scope,
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    familyExpiresAt: Number(row.family_expires_at),
+    consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}
