@@ -62,6 +62,11 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const secret = gatehouse.config.introspectionSecret;
   if (secret === undefined) return;
   const gate = resourceServerGate(secret);
+  // Open streams end when the server closes, so shutdown never waits on a feed subscriber.
+  const streams = new Set<import('node:http').ServerResponse>();
+  app.addHook('onClose', async () => {
+    for (const stream of streams) stream.end();
+  });
 
   app.get<{ Querystring: typeof FeedQuery.static }>(
     '/revocations',
@@ -104,9 +109,11 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         else pending.push(...entries);
       });
       const ping = setInterval(() => raw.write(': ping\n\n'), 15_000);
+      streams.add(raw);
       const close = () => {
         clearInterval(ping);
         unsubscribe();
+        streams.delete(raw);
       };
       raw.on('close', close);
       try {
