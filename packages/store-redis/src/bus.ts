@@ -1,4 +1,4 @@
-import { type Invalidation, type InvalidationBus, randomId } from '@gatehouse/core';
+import { type Invalidation, type InvalidationBus, type RevocationEntry, randomId } from '@gatehouse/core';
 import type { Redis } from 'ioredis';
 
 export interface RedisInvalidationBusOptions {
@@ -95,7 +95,26 @@ function parseInvalidation(value: unknown): Invalidation | undefined {
       return typeof userId === 'string' ? { type, userId } : undefined;
     case 'roles.changed':
       return { type };
+    case 'revocations.added': {
+      const entries = (value as { entries?: unknown }).entries;
+      if (!Array.isArray(entries)) return undefined;
+      const parsed = entries.map(parseRevocation);
+      return parsed.every((e) => e !== undefined)
+        ? { type, entries: parsed as RevocationEntry[] }
+        : undefined;
+    }
     default:
       return undefined;
   }
+}
+
+const REVOCATION_TYPES = new Set(['sid', 'jti', 'sub', 'perm']);
+
+function parseRevocation(value: unknown): RevocationEntry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { seq, type, value: subject, at, expiresAt } = value as Record<string, unknown>;
+  if (typeof seq !== 'number' || typeof type !== 'string' || !REVOCATION_TYPES.has(type)) return undefined;
+  if (typeof subject !== 'string' || typeof at !== 'number' || typeof expiresAt !== 'number')
+    return undefined;
+  return { seq, type: type as RevocationEntry['type'], value: subject, at, expiresAt };
 }
