@@ -1,31 +1,97 @@
+/** How one refusal is answered: its status, a generic public title and, for RFC 6750 codes, its error. */
+interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+  /** The RFC 6750 `error` code sent in `WWW-Authenticate`, when the refusal is about a Bearer token. */
+  readonly bearerError?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  /** Generic text for `error_description` and the problem's `detail`; never says which check failed. */
+  readonly description?: string;
+}
+
 /** The guard's closed list of refusals, each with its status and a generic public text. */
 export const guardErrors = {
   unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_request: {
+    status: 400,
+    title: 'Invalid request',
+    bearerError: 'invalid_request',
+    description: 'The request carries malformed, duplicated or conflicting credentials.',
+  },
+  invalid_token: {
+    status: 401,
+    title: 'Invalid access token',
+    bearerError: 'invalid_token',
+    description: 'The access token is invalid, expired or revoked.',
+  },
+  insufficient_scope: {
+    status: 403,
+    title: 'Insufficient scope',
+    bearerError: 'insufficient_scope',
+    description: 'The access token does not grant the scope this request needs.',
+  },
   forbidden: { status: 403, title: 'Forbidden' },
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   unavailable: { status: 503, title: 'Authentication service unavailable' },
-} as const;
+} as const satisfies Record<string, ErrorSpec>;
 
 export type GuardErrorCode = keyof typeof guardErrors;
 
+/** The `WWW-Authenticate` challenge that goes with a 401/400/403 refusal. */
+export interface Challenge {
+  /** `Bearer` (RFC 6750) or `Session` (the cookie path, as before Bearer support). */
+  readonly scheme: 'Bearer' | 'Session';
+  readonly realm: string;
+  /** Space-separated scopes the request needed (with `insufficient_scope`). */
+  readonly scope?: string;
+}
+
+export interface GuardErrorOptions {
+  cause?: unknown;
+  challenge?: Challenge;
+  /**
+   * Internal detail for logs and tests (`expired`, `revoked`, `duplicate_authorization`…); never
+   * sent to the client.
+   */
+  reason?: string;
+}
+
+const DEFAULT_REALM = 'gatehouse';
+
+/**
+ * A refusal: status, RFC 9457 body and RFC 6750 `WWW-Authenticate`, all generic.
+ *
+ * @example
+ * try { await guard.authenticate(request) }
+ * catch (error) { if (error instanceof GuardError) return error.toResponse(); throw error }
+ */
 export class GuardError extends Error {
   readonly code: GuardErrorCode;
   readonly status: number;
+  readonly reason: string | undefined;
+  readonly challenge: Challenge | undefined;
 
-  constructor(code: GuardErrorCode, options?: { cause?: unknown }) {
-    super(guardErrors[code].title, options);
+  constructor(code: GuardErrorCode, options?: GuardErrorOptions) {
+    super(guardErrors[code].title, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GuardError';
     this.code = code;
     this.status = guardErrors[code].status;
-  }
-
-  /** RFC 9457 problem details; says nothing about internals. */
-  toProblem(): { type: string; title: string; status: number } {
-    return { type: `urn:gatehouse:error:${this.code}`, title: this.title, status: this.status };
+    this.reason = options?.reason;
+    this.challenge = options?.challenge;
   }
 
   get title(): string {
     return guardErrors[this.code].title;
+  }
+
+  /** RFC 9457 problem details; says nothing about internals. */
+  toProblem(): { type: string; title: string; status: number; detail?: string } {
+    const spec: ErrorSpec = guardErrors[this.code];
+    return {
+      type: `urn:gatehouse:error:${this.code}`,
+      title: spec.title,
+      status: this.status,
+      ...(spec.description === undefined ? {} : { detail: spec.description }),
+    };
   }
 
   /** Headers that go with the refusal. */
@@ -34,7 +100,8 @@ export class GuardError extends Error {
       'content-type': 'application/problem+json; charset=utf-8',
       'cache-control': 'no-store',
     };
-    if (this.status === 401) headers['www-authenticate'] = 'Session realm="gatehouse"';
+    const challenge = this.#challenge();
+    if (challenge !== undefined) headers['www-authenticate'] = challenge;
     if (this.status === 503) headers['retry-after'] = '1';
     return headers;
   }
@@ -42,4 +109,28 @@ export class GuardError extends Error {
   toResponse(): Response {
     return new Response(JSON.stringify(this.toProblem()), { status: this.status, headers: this.headers() });
   }
+
+  #challenge(): string | undefined {
+    const spec: ErrorSpec = guardErrors[this.code];
+    const realm = quoted(this.challenge?.realm ?? DEFAULT_REALM);
+    if (spec.bearerError !== undefined) {
+      let value = `Bearer realm=${realm}, error="${spec.bearerError}", error_description=${quoted(spec.description ?? '')}`;
+      if (this.challenge?.scope !== undefined) value += `, scope=${quoted(this.challenge.scope)}`;
+      return value;
+    }
+    if (this.code === 'unauthenticated') return `${this.challenge?.scheme ?? 'Session'} realm=${realm}`;
+    return undefined;
+  }
+}
+
+/** A quoted-string (RFC 9110 §5.6.4); values reaching here are validated, this is belt and braces. */
+function quoted(value: string): string {
+  return `"${value.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '')}"`;
+}
+
+/** Any failure as a refusal: an unexpected error becomes 503 `unavailable` (fail closed, no detail). */
+export function asGuardError(error: unknown): GuardError {
+  return error instanceof GuardError
+    ? error
+    : new GuardError('unavailable', { cause: error, reason: 'internal' });
 }

@@ -1,94 +1,283 @@
-import type { PermissionSet } from '@gatehouse/core/permissions';
-import type { Principal } from '@gatehouse/core/principal';
-import { GuardError } from './errors.ts';
-import { cookie, type GuardRequest, header, isUnsafeMethod } from './request.ts';
-import { type IntrospectorOptions, SessionIntrospector } from './session-introspector.ts';
+import { isConcretePermission } from '@gatehouse/core/permissions';
+import { AccessTokenVerifier, TokenRejected } from './access-token.ts';
+import {
+  type AuthContext,
+  type BearerAuthContext,
+  bearerContext,
+  sessionContext,
+  withPermissions,
+} from './auth-context.ts';
+import { readCredential } from './credentials.ts';
+import { isCrossSite } from './csrf.ts';
+import { GuardError, type GuardErrorCode } from './errors.ts';
+import { GatehouseClient } from './gatehouse-client.ts';
+import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { PermissionResolver } from './permission-resolver.ts';
+import { type GuardRequest, isUnsafeMethod } from './request.ts';
+import { RevocationFeed } from './revocation/feed.ts';
+import { type RevocationEntry, RevocationList } from './revocation/revocation-list.ts';
+import { SessionIntrospector } from './session-introspector.ts';
+import { VerifiedTokenCache } from './token-cache.ts';
 
-export const DEFAULT_SESSION_COOKIE = '__Host-gatehouse_session';
-
-export interface GuardOptions extends IntrospectorOptions {
-  /** Name of Gatehouse's session cookie. */
-  sessionCookie?: string;
-  /**
-   * Origins allowed to send cookie-authenticated unsafe requests (CSRF defence). Requests a browser
-   * marks cross-site, or with another Origin, are refused. Default: same-origin only.
-   */
-  allowedOrigins?: readonly string[];
+/** What a route needs beyond an authenticated caller. */
+export interface Requirement {
+  /** A concrete `resource:action` permission the caller must currently hold. */
+  readonly permission?: string | undefined;
+  /** OAuth scopes the Bearer token must all carry (sessions: see `sessionsHaveAllScopes`). */
+  readonly scopes?: readonly string[] | undefined;
 }
 
-/** Who is calling (the `Principal`) and what they may currently do. */
-export interface AuthContext {
-  readonly principal: Principal;
-  readonly permissions: PermissionSet;
-  can(permission: string): boolean;
-}
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const PRUNE_EVERY_MS = 60_000;
 
 /**
- * The framework-free core of the guard: turns a request into an `AuthContext` or a `GuardError`.
- * Adapters (see `fastify.ts`) run it before the handler.
+ * The framework-free core of the guard: turns a request into an `AuthContext` or throws a
+ * `GuardError`. Adapters (`@gatehouse/guard/fastify`, `/express`, `/hono`, `/fetch`) run it before
+ * the handler and turn refusals into responses.
+ *
+ * @example
+ * const guard = createGuard({ issuer: 'https://auth.example.com', audience: 'https://notes.example.com',
+ *   introspectionSecret: process.env.GATEHOUSE_INTROSPECTION_SECRET });
+ * await guard.ready();
+ * const auth = await guard.check(request, { permission: 'notes:delete' });
  */
 export class Guard {
-  readonly #introspector: SessionIntrospector;
-  readonly #cookieName: string;
+  readonly #o: ResolvedOptions;
   readonly #allowedOrigins: ReadonlySet<string>;
+  readonly #verifier: AccessTokenVerifier | undefined;
+  readonly #tokens: VerifiedTokenCache<BearerAuthContext>;
+  readonly #introspector: SessionIntrospector | undefined;
+  readonly #permissions: PermissionResolver | undefined;
+  readonly #revocations: RevocationList;
+  readonly #feed: RevocationFeed | undefined;
+  #prunedAt = 0;
 
+  /** Validates the options (throws `GuardOptionsError`) and, when configured, starts the revocation feed. */
   constructor(options: GuardOptions) {
-    this.#introspector = new SessionIntrospector(options);
-    this.#cookieName = options.sessionCookie ?? DEFAULT_SESSION_COOKIE;
-    this.#allowedOrigins = new Set(options.allowedOrigins ?? []);
+    const o = resolveOptions(options);
+    this.#o = o;
+    this.#allowedOrigins = new Set(o.allowedOrigins);
+    this.#verifier = o.bearer && new AccessTokenVerifier(o.bearer, { fetch: o.fetch, now: o.now });
+    this.#tokens = new VerifiedTokenCache(o.bearer?.tokenCacheMaxEntries ?? 0);
+    this.#revocations = new RevocationList({ graceSeconds: o.bearer?.clockTolerance ?? 0 });
+    const client =
+      o.gatehouse && new GatehouseClient({ ...o.gatehouse, timeoutMs: o.timeoutMs, fetch: o.fetch });
+    const caches = { ttlMs: o.cacheTtlMs, maxEntries: o.cacheMaxEntries, now: o.now };
+    this.#introspector = client && new SessionIntrospector({ client, ...caches });
+    this.#permissions = client && new PermissionResolver({ client, ...caches });
+    this.#feed =
+      client && o.revocationFeed
+        ? new RevocationFeed({ client, now: o.now, onEvent: o.onEvent, onEntry: (e) => this.#onEntry(e) })
+        : undefined;
+    for (const message of o.warnings) o.onEvent({ type: 'config.warning', message });
+    this.#feed?.start();
   }
 
-  /** Authenticates the request; throws `GuardError` (401, 403 for CSRF, 503 when Gatehouse is down). */
-  async authenticate(request: GuardRequest & { url?: string }): Promise<AuthContext> {
-    const token = cookie(request, this.#cookieName);
-    if (token === undefined || token === '') throw new GuardError('unauthenticated');
-    if (isUnsafeMethod(request.method)) this.#checkCrossSite(request);
-    const session = await this.#introspector.introspect(token);
-    if (session === null) throw new GuardError('unauthenticated');
-    const permissions = session.permissions;
+  /**
+   * Authenticates the request from its one credential: `Authorization: Bearer <access token>` or
+   * the session cookie. Throws `GuardError`: 400 `invalid_request` (malformed, duplicated or
+   * conflicting credentials), 401 (none, or invalid), 403 `csrf_failed`, 503 (Gatehouse, its JWKS
+   * or the revocation feed unavailable). Bearer callers' permissions are not resolved here.
+   */
+  authenticate(request: GuardRequest): Promise<AuthContext> {
+    try {
+      const credential = readCredential(request, {
+        cookieName: this.#o.sessionCookie,
+        sessions: this.#introspector !== undefined,
+      });
+      switch (credential.kind) {
+        case 'invalid':
+          throw this.#refuse('invalid_request', credential.reason);
+        case 'none':
+          throw new GuardError('unauthenticated', {
+            reason: 'no_credentials',
+            challenge: { scheme: this.#verifier === undefined ? 'Session' : 'Bearer', realm: this.#o.realm },
+          });
+        case 'session':
+          return this.#session(request, credential.token);
+        case 'bearer':
+          return this.#bearer(credential.token);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Throws `forbidden` unless the caller holds the permission (Bearer: resolve it first, see `requirePermission`). */
+  authorize(auth: AuthContext, permission: string): void {
+    if (!auth.can(permission)) throw new GuardError('forbidden', { reason: 'missing_permission' });
+  }
+
+  /** The caller with current permissions: Bearer callers' are asked from Gatehouse (cached `cacheTtlMs`). */
+  async resolvePermissions(auth: AuthContext): Promise<AuthContext> {
+    if (auth.method === 'session' || auth.permissions !== undefined) return auth;
+    if (this.#permissions === undefined)
+      throw new GuardError('unavailable', { reason: 'no_introspection_secret' });
+    const permissions = await this.#permissions.permissionsOf(auth.principal.subject);
+    if (permissions === null) throw this.#refuse('invalid_token', 'subject_inactive');
+    return withPermissions(auth, permissions);
+  }
+
+  /** Resolves permissions and throws `forbidden` without `permission`; returns the resolved caller. */
+  async requirePermission(auth: AuthContext, permission: string): Promise<AuthContext> {
+    const resolved = await this.resolvePermissions(auth);
+    this.authorize(resolved, permission);
+    return resolved;
+  }
+
+  /** Throws 403 `insufficient_scope` unless the token carries every scope. Sessions carry none. */
+  requireScopes(auth: AuthContext, scopes: readonly string[]): void {
+    if (scopes.length === 0) return;
+    const scope = scopes.join(' ');
+    if (auth.method === 'session') {
+      if (this.#o.sessionsHaveAllScopes) return;
+      throw this.#refuse('insufficient_scope', 'session_has_no_scopes', scope);
+    }
+    for (const wanted of scopes)
+      if (!auth.scopes.has(wanted)) throw this.#refuse('insufficient_scope', 'missing_scope', scope);
+  }
+
+  /** Authenticates, then checks scopes (no network), then the permission: what every adapter runs. */
+  async check(request: GuardRequest, requirement?: Requirement): Promise<AuthContext> {
+    if (requirement !== undefined) this.validateRequirement(requirement);
+    let auth = await this.authenticate(request);
+    if (requirement?.scopes !== undefined) this.requireScopes(auth, requirement.scopes);
+    if (requirement?.permission !== undefined)
+      auth = await this.requirePermission(auth, requirement.permission);
+    return auth;
+  }
+
+  /** Throws a `TypeError` for a requirement this guard can never satisfy (adapters call it at route setup). */
+  validateRequirement(requirement: Requirement): void {
+    const { permission, scopes } = requirement;
+    if (permission !== undefined) {
+      if (!isConcretePermission(permission))
+        throw new TypeError(`"${permission}" is not a concrete resource:action permission`);
+      if (this.#permissions === undefined)
+        throw new TypeError(
+          'requirePermission needs introspectionSecret: Bearer tokens carry no permissions',
+        );
+    }
+    for (const scope of scopes ?? [])
+      if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+        throw new TypeError(`"${String(scope)}" is not a valid scope`);
+  }
+
+  /** Resolves after the revocation feed's first catch-up (at once without a feed). */
+  ready(): Promise<void> {
+    return this.#feed?.ready() ?? Promise.resolve();
+  }
+
+  /** Stops the revocation feed. */
+  async close(): Promise<void> {
+    await this.#feed?.close();
+  }
+
+  /** Forgets cached sessions, permissions and verified tokens. */
+  clearCache(): void {
+    this.#introspector?.clear();
+    this.#permissions?.clear();
+    this.#tokens.clear();
+  }
+
+  /** For health checks and logs. */
+  status(): {
+    bearer: boolean;
+    sessions: boolean;
+    revocationFeed: { cursor: number; stalenessMs: number; entries: number } | undefined;
+    cachedTokens: number;
+  } {
+    const feed = this.#feed;
     return {
-      principal: {
-        subject: session.subject,
-        kind: session.kind,
-        method: 'session',
-        sessionId: session.sessionId,
-        authTime: session.authTime,
-        ...(session.email === undefined ? {} : { email: session.email }),
+      bearer: this.#verifier !== undefined,
+      sessions: this.#introspector !== undefined,
+      revocationFeed: feed && {
+        cursor: feed.cursor,
+        stalenessMs: feed.staleness(this.#o.now()),
+        entries: this.#revocations.size,
       },
-      permissions,
-      can: (permission) => permissions.has(permission),
+      cachedTokens: this.#tokens.size,
     };
   }
 
-  /** Throws `forbidden` unless the caller holds the permission. */
-  authorize(auth: AuthContext, permission: string): void {
-    if (!auth.can(permission)) throw new GuardError('forbidden');
+  async #session(request: GuardRequest, token: string): Promise<AuthContext> {
+    const challenge = { scheme: 'Session', realm: this.#o.realm } as const;
+    if (token === '') throw new GuardError('unauthenticated', { challenge, reason: 'empty_cookie' });
+    if (isUnsafeMethod(request.method) && isCrossSite(request, this.#allowedOrigins))
+      throw new GuardError('csrf_failed', { reason: 'cross_site' });
+    const session = await this.#introspector!.introspect(token);
+    if (session === null) throw new GuardError('unauthenticated', { challenge, reason: 'session_inactive' });
+    return sessionContext(session);
   }
 
-  /** Forgets cached session answers. */
-  clearCache(): void {
-    this.#introspector.clear();
+  #bearer(token: string): Promise<AuthContext> {
+    if (this.#verifier === undefined)
+      return Promise.reject(this.#refuse('invalid_token', 'bearer_not_accepted'));
+    const cached = this.#tokens.get(token, Math.floor(this.#o.now() / 1000));
+    if (cached !== undefined) return this.#unrevoked(cached);
+    return this.#verifier.verify(token).then(
+      (claims) => {
+        const auth = bearerContext(claims);
+        this.#tokens.set(token, auth, claims.exp);
+        return this.#unrevoked(auth);
+      },
+      (error: unknown) => {
+        throw error instanceof TokenRejected
+          ? this.#refuse('invalid_token', error.reason, undefined, error)
+          : error;
+      },
+    );
   }
 
-  #checkCrossSite(request: GuardRequest & { url?: string }): void {
-    const origin = header(request, 'origin');
-    if (origin !== undefined && this.#allowedOrigins.has(origin)) return;
-    // Fetch Metadata, when present, decides alone (browsers send `Origin: null` for same-origin
-    // forms under a no-referrer policy); otherwise a foreign or null Origin is refused.
-    const site = header(request, 'sec-fetch-site');
-    if (site !== undefined) {
-      if (site === 'same-origin' || site === 'none') return;
-      throw new GuardError('csrf_failed');
+  /** The revocation checks, run on every request (cache hits included). */
+  #unrevoked(auth: BearerAuthContext): Promise<AuthContext> {
+    if (this.#feed !== undefined) {
+      if (this.#feed.staleness(this.#o.now()) > this.#o.maxStalenessMs)
+        return Promise.reject(new GuardError('unavailable', { reason: 'revocation_feed_stale' }));
+      if (this.#revocations.isRevoked(auth.token))
+        return Promise.reject(this.#refuse('invalid_token', 'revoked'));
     }
-    if (origin === undefined) return;
-    const host = header(request, 'host');
-    const own =
-      request.url !== undefined && /^https?:/.test(request.url) ? new URL(request.url).origin : undefined;
-    const sameHost = host !== undefined && (origin === `https://${host}` || origin === `http://${host}`);
-    if (origin !== own && !sameHost) throw new GuardError('csrf_failed');
+    return Promise.resolve(auth);
+  }
+
+  #onEntry(entry: RevocationEntry): void {
+    const { type, value } = entry;
+    if (type === 'perm') {
+      this.#permissions?.forget(value);
+      if (value === '*') this.#introspector?.clear();
+      else this.#introspector?.forget((session) => session.subject === value);
+      return;
+    }
+    this.#revocations.apply(entry);
+    if (type === 'sid') this.#introspector?.forget((session) => session.sessionId === value);
+    if (type === 'sub') {
+      this.#introspector?.forget((session) => session.subject === value);
+      this.#permissions?.forget(value);
+    }
+    const now = this.#o.now();
+    if (now - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = now;
+      this.#revocations.prune(Math.floor(now / 1000));
+    }
+  }
+
+  #refuse(code: GuardErrorCode, reason: string, scope?: string, cause?: unknown): GuardError {
+    return new GuardError(code, {
+      reason,
+      cause,
+      challenge: { scheme: 'Bearer', realm: this.#o.realm, ...(scope === undefined ? {} : { scope }) },
+    });
   }
 }
 
+/**
+ * Creates a guard. Bearer tokens: `issuer` + `audience`; sessions, Bearer permissions and the
+ * revocation feed: `introspectionSecret` (+ `gatehouseUrl`, default the issuer).
+ *
+ * @example
+ * const guard = createGuard({ gatehouseUrl: 'http://localhost:8080', introspectionSecret: secret });
+ */
 export function createGuard(options: GuardOptions): Guard {
   return new Guard(options);
 }

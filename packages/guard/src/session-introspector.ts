@@ -1,5 +1,7 @@
 import { PermissionSet } from '@gatehouse/core/permissions';
+import { AnswerCache } from './answer-cache.ts';
 import { GuardError } from './errors.ts';
+import type { GatehouseClient } from './gatehouse-client.ts';
 
 export interface IntrospectedSession {
   readonly subject: string;
@@ -11,6 +13,7 @@ export interface IntrospectedSession {
   readonly permissions: PermissionSet;
 }
 
+/** The session-only subset of `GuardOptions` (kept for code written against the first guard). */
 export interface IntrospectorOptions {
   /** Gatehouse's base URL, e.g. https://auth.example.com. */
   gatehouseUrl: string;
@@ -28,41 +31,23 @@ export interface IntrospectorOptions {
 type Answer = IntrospectedSession | null;
 
 /**
- * Checks session cookies against Gatehouse's session-introspection endpoint, with a short cache
- * and one in-flight request per token. Unreachable Gatehouse fails closed.
+ * Checks session cookies against Gatehouse's `POST /session/introspect`, with a short cache and
+ * one in-flight request per token. Unreachable Gatehouse fails closed (503).
  */
 export class SessionIntrospector {
-  readonly #endpoint: string;
-  readonly #authorization: string;
-  readonly #ttl: number;
-  readonly #max: number;
-  readonly #timeout: number;
-  readonly #fetch: typeof fetch;
-  readonly #now: () => number;
-  readonly #cache = new Map<string, { answer: Answer; until: number }>();
-  readonly #inflight = new Map<string, Promise<Answer>>();
+  readonly #client: GatehouseClient;
+  readonly #cache: AnswerCache<Answer>;
 
-  constructor(options: IntrospectorOptions) {
-    this.#endpoint = new URL('/session/introspect', options.gatehouseUrl).toString();
-    this.#authorization = `Bearer ${options.introspectionSecret}`;
-    this.#ttl = options.cacheTtlMs ?? 1000;
-    this.#max = options.cacheMaxEntries ?? 10_000;
-    this.#timeout = options.timeoutMs ?? 2000;
-    this.#fetch = options.fetch ?? fetch;
-    this.#now = options.now ?? Date.now;
+  constructor(options: { client: GatehouseClient; ttlMs: number; maxEntries: number; now: () => number }) {
+    this.#client = options.client;
+    this.#cache = new AnswerCache(options);
   }
 
-  async introspect(token: string): Promise<Answer> {
-    const now = this.#now();
-    const hit = this.#cache.get(token);
-    if (hit !== undefined && hit.until > now) return hit.answer;
-    const pending = this.#inflight.get(token);
-    if (pending !== undefined) return pending;
-    const request = this.#ask(token).finally(() => this.#inflight.delete(token));
-    this.#inflight.set(token, request);
-    const answer = await request;
-    this.#remember(token, answer, now);
-    return answer;
+  introspect(token: string): Promise<Answer> {
+    return this.#cache.get(token, async () => {
+      const answer = parseAnswer(await this.#client.postJson('/session/introspect', { token }));
+      return { value: answer, notAfter: answer === null ? Number.POSITIVE_INFINITY : answer.expiresAt };
+    });
   }
 
   /** Forgets every cached answer (e.g. after a revocation message). */
@@ -70,35 +55,9 @@ export class SessionIntrospector {
     this.#cache.clear();
   }
 
-  #remember(token: string, answer: Answer, now: number): void {
-    if (this.#ttl <= 0) return;
-    if (this.#cache.size >= this.#max) {
-      const oldest = this.#cache.keys().next();
-      if (oldest.done !== true) this.#cache.delete(oldest.value);
-    }
-    const until = Math.min(now + this.#ttl, answer === null ? Number.POSITIVE_INFINITY : answer.expiresAt);
-    this.#cache.set(token, { answer, until });
-  }
-
-  async #ask(token: string): Promise<Answer> {
-    let response: Response;
-    try {
-      response = await this.#fetch(this.#endpoint, {
-        method: 'POST',
-        headers: {
-          authorization: this.#authorization,
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify({ token }),
-        signal: AbortSignal.timeout(this.#timeout),
-      });
-    } catch (error) {
-      throw new GuardError('unavailable', { cause: error });
-    }
-    if (!response.ok)
-      throw new GuardError('unavailable', { cause: new Error(`introspection answered ${response.status}`) });
-    return parseAnswer(await response.json());
+  /** Forgets cached sessions that match (a revoked session id, a subject whose access changed). */
+  forget(predicate: (session: IntrospectedSession) => boolean): void {
+    this.#cache.forget((answer) => answer !== null && predicate(answer));
   }
 }
 

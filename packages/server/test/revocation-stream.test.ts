@@ -16,7 +16,11 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** Reads SSE events from a stream until `want` returns true or the time runs out. */
-async function readEvents(response: Response, want: (data: { type: string; value: string }) => boolean, ms = 2000) {
+async function readEvents(
+  response: Response,
+  want: (data: { type: string; value: string }) => boolean,
+  ms = 2000,
+) {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const deadline = Date.now() + ms;
   let buffer = '';

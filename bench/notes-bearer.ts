@@ -1,0 +1,127 @@
+/**
+ * notes-api `GET /notes` with a Bearer access token (guard: JWT verification with the verified-token
+ * cache, revocation feed, permissions from Gatehouse cached 1 s) beside the same handler with no
+ * authentication, in the same process. Goal: ratio ≥ 0.8 with a repeated token.
+ *
+ *   node --import tsx bench/notes-bearer.ts        (BENCH_DURATION=10)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { budget, DURATION_S, fmt, header, table, warmThenRun } from './support.ts';
+
+budget(5);
+header('notes-api GET /notes: Bearer token through the guard vs no authentication');
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+async function waitReady(url: string) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not start`);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-notes-'));
+const children: ChildProcess[] = [];
+try {
+  const secret = randomBytes(32).toString('hex');
+  const gatehousePort = await freePort();
+  const gatehouse = `http://127.0.0.1:${gatehousePort}`;
+  const admin = { email: 'admin@bench.test', password: 'tangerine orbit quietly 4417' };
+  children.push(
+    spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('../packages/server/src/bin.ts', import.meta.url)), 'start'],
+      {
+        env: {
+          ...process.env,
+          PORT: String(gatehousePort),
+          GATEHOUSE_ISSUER: gatehouse,
+          GATEHOUSE_DATA_DIR: dataDir,
+          GATEHOUSE_INTROSPECTION_SECRET: secret,
+          GATEHOUSE_ADMIN_EMAIL: admin.email,
+          GATEHOUSE_ADMIN_PASSWORD: admin.password,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    ),
+  );
+  await waitReady(`${gatehouse}/readyz`);
+  const notesPort = await freePort();
+  const notes = `http://127.0.0.1:${notesPort}`;
+  children.push(
+    spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./server-notes.ts', import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          PORT: String(notesPort),
+          GATEHOUSE_URL: gatehouse,
+          GATEHOUSE_INTROSPECTION_SECRET: secret,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    ),
+  );
+  await waitReady(`${notes}/healthz`);
+  const login = await fetch(`${gatehouse}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...admin, mode: 'token' }),
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const check = await fetch(`${notes}/notes`, { headers: { authorization: `Bearer ${token}` } });
+  if (check.status !== 200) throw new Error(`the guarded route answered ${check.status}`);
+
+  const open = await warmThenRun({ url: `${notes}/open/notes`, connections: 10, durationS: DURATION_S });
+  const guarded = await warmThenRun({
+    url: `${notes}/notes`,
+    connections: 10,
+    durationS: DURATION_S,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const ratio = guarded.rps / open.rps;
+  table(
+    ['route', 'req/s', 'p50 ms', 'p99 ms', 'statuses', 'ratio', 'goal'],
+    [
+      [
+        'GET /open/notes (no auth)',
+        Math.round(open.rps),
+        fmt.ms(open.p50),
+        fmt.ms(open.p99),
+        JSON.stringify(open.statuses),
+        '1.00×',
+        '',
+      ],
+      [
+        'GET /notes (Bearer, guard)',
+        Math.round(guarded.rps),
+        fmt.ms(guarded.p50),
+        fmt.ms(guarded.p99),
+        JSON.stringify(guarded.statuses),
+        `${ratio.toFixed(2)}×`,
+        ratio >= 0.8 ? '≥ 0.8× met' : '≥ 0.8× MISSED',
+      ],
+    ],
+  );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,81 @@
+/** One entry of Gatehouse's revocation feed, as on the wire (times in epoch seconds). */
+export interface RevocationEntry {
+  /** Position in the feed; strictly increasing. */
+  readonly seq: number;
+  /**
+   * `sid`: tokens whose `sid` claim is `value`; `jti`: that one token; `sub`: tokens of subject
+   * `value` with `iat <= at`; `perm`: not a revocation, the permissions of subject `value` (`*`:
+   * everyone) changed.
+   */
+  readonly type: 'sid' | 'jti' | 'sub' | 'perm';
+  readonly value: string;
+  readonly at: number;
+  /** After this the entry can match no unexpired token and is forgotten. */
+  readonly expires_at: number;
+}
+
+/**
+ * The guard's mirror of the revocation index: answers "is this token revoked?" with three map
+ * lookups, so it runs on every request, cached tokens included. Entries are kept until
+ * `expires_at` plus the clock tolerance (a token is accepted that long past its `exp`).
+ */
+export class RevocationList {
+  readonly #sids = new Map<string, number>();
+  readonly #jtis = new Map<string, number>();
+  readonly #subs = new Map<string, { at: number; expiresAt: number }>();
+  readonly #graceSeconds: number;
+
+  constructor(options: { graceSeconds: number }) {
+    this.#graceSeconds = options.graceSeconds;
+  }
+
+  apply(entry: RevocationEntry): void {
+    if (entry.type === 'sid') keepLatest(this.#sids, entry.value, entry.expires_at);
+    else if (entry.type === 'jti') keepLatest(this.#jtis, entry.value, entry.expires_at);
+    else if (entry.type === 'sub') {
+      const previous = this.#subs.get(entry.value);
+      this.#subs.set(entry.value, {
+        at: Math.max(previous?.at ?? entry.at, entry.at),
+        expiresAt: Math.max(previous?.expiresAt ?? entry.expires_at, entry.expires_at),
+      });
+    }
+  }
+
+  /** Whether the feed revoked a token with these claims (`iat` in seconds). */
+  isRevoked(claims: {
+    readonly sid?: string | undefined;
+    readonly jti: string;
+    readonly sub: string;
+    readonly iat: number;
+  }): boolean {
+    if (this.#jtis.size > 0 && this.#jtis.has(claims.jti)) return true;
+    if (claims.sid !== undefined && this.#sids.size > 0 && this.#sids.has(claims.sid)) return true;
+    if (this.#subs.size > 0) {
+      const revoked = this.#subs.get(claims.sub);
+      if (revoked !== undefined && claims.iat <= revoked.at) return true;
+    }
+    return false;
+  }
+
+  /** Forgets entries that can no longer match an accepted token. */
+  prune(nowSeconds: number): void {
+    const horizon = nowSeconds - this.#graceSeconds;
+    for (const [key, expiresAt] of this.#sids) if (expiresAt < horizon) this.#sids.delete(key);
+    for (const [key, expiresAt] of this.#jtis) if (expiresAt < horizon) this.#jtis.delete(key);
+    for (const [key, value] of this.#subs) if (value.expiresAt < horizon) this.#subs.delete(key);
+  }
+
+  get size(): number {
+    return this.#sids.size + this.#jtis.size + this.#subs.size;
+  }
+
+  clear(): void {
+    this.#sids.clear();
+    this.#jtis.clear();
+    this.#subs.clear();
+  }
+}
+
+function keepLatest(map: Map<string, number>, key: string, expiresAt: number): void {
+  map.set(key, Math.max(map.get(key) ?? expiresAt, expiresAt));
+}

@@ -1,0 +1,209 @@
+/**
+ * The revocation feed client against the contract: catch-up pages, the SSE stream, reconnection
+ * with catch-up first, staleness, and JWT-09 — revocations (sid, jti, sub-before) applied within
+ * 1 s of the feed event, cached tokens included.
+ */
+import { createGuard, type Guard, type GuardEvent } from '@gatehouse/guard';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RevocationList } from '../src/revocation/revocation-list.ts';
+import {
+  AUDIENCE,
+  bearer,
+  nowSeconds,
+  refusal,
+  SECRET,
+  StubGatehouse,
+  within,
+} from './support/stub-gatehouse.ts';
+
+let stub: StubGatehouse;
+const guards: Guard[] = [];
+
+beforeAll(async () => {
+  stub = await StubGatehouse.start();
+});
+afterEach(async () => {
+  await Promise.all(guards.splice(0).map((g) => g.close()));
+});
+afterAll(async () => {
+  await stub.close();
+});
+
+function guardFor(extra: Parameters<typeof createGuard>[0] = {}): Guard {
+  const guard = createGuard({
+    issuer: stub.issuer,
+    audience: AUDIENCE,
+    introspectionSecret: SECRET,
+    ...extra,
+  });
+  guards.push(guard);
+  return guard;
+}
+
+const refused = async (guard: Guard, token: string) => {
+  try {
+    await guard.authenticate(bearer(token));
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+describe('catch-up', () => {
+  it('pages through the log (1000 per page, looping while full), then follows the stream from the cursor', async () => {
+    stub.appendSilently(2500);
+    const last = stub.entries.at(-1)!.seq;
+    const first = last - 2500;
+    const mark = stub.log.length;
+    const events: GuardEvent[] = [];
+    const guard = guardFor({ onEvent: (event) => events.push(event) });
+    await guard.ready();
+    await within(1000, () => events.some((e) => e.type === 'revocation_feed.connected'));
+    expect(stub.log.slice(mark)).toEqual([
+      `GET /revocations?after=0`,
+      `GET /revocations?after=${first + 1000}`,
+      `GET /revocations?after=${first + 2000}`,
+      `GET /revocations/stream?after=${last}`,
+    ]);
+    expect(guard.status().revocationFeed).toMatchObject({ cursor: last, entries: last });
+    expect(events.map((e) => e.type)).toEqual(['revocation_feed.synced', 'revocation_feed.connected']);
+  });
+
+  it('ready() rejects when Gatehouse refuses the secret', async () => {
+    const guard = guardFor({ introspectionSecret: 'w'.repeat(40) });
+    await expect(guard.ready()).rejects.toThrow(/refused the introspection secret/);
+  });
+
+  it('before the first catch-up Bearer requests are 503; they pass once the feed is in sync', async () => {
+    stub.revocationsStatus = 500;
+    try {
+      const guard = guardFor();
+      const token = await stub.mint();
+      const error = await refusal(guard.authenticate(bearer(token)));
+      expect(error).toMatchObject({ status: 503, reason: 'revocation_feed_stale' });
+      stub.revocationsStatus = 200;
+      await guard.ready();
+      await expect(guard.authenticate(bearer(token))).resolves.toBeDefined();
+    } finally {
+      stub.revocationsStatus = 200;
+    }
+  });
+});
+
+describe('JWT-09 revocation through the feed', () => {
+  it.each([
+    ['sid', (t: { sid: string; jti: string }) => t.sid],
+    ['jti', (t: { sid: string; jti: string }) => t.jti],
+  ])('a %s entry refuses the token within 1 s, even when it is cached', async (type, value) => {
+    const guard = guardFor();
+    await guard.ready();
+    const ids = { sid: `sess-${type}-${Date.now()}`, jti: `jti-${type}-${Date.now()}` };
+    const token = await stub.mint(ids);
+    const other = await stub.mint({ sid: 'unrelated', jti: 'unrelated' });
+    await guard.authenticate(bearer(token));
+    await guard.authenticate(bearer(token)); // now a cache hit
+    expect(guard.status().cachedTokens).toBeGreaterThan(0);
+    stub.revoke(type, value(ids));
+    const elapsed = await within(1000, () => refused(guard, token));
+    expect(elapsed).toBeLessThan(1000);
+    expect((await refusal(guard.authenticate(bearer(token)))).reason).toBe('revoked');
+    await expect(guard.authenticate(bearer(other))).resolves.toBeDefined();
+  });
+
+  it('a sub entry refuses that subject’s tokens issued at or before `at`, not later ones', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    const now = nowSeconds();
+    const before = await stub.mint({ sub: 'disabled-user', iat: now - 10 });
+    const atTheSecond = await stub.mint({ sub: 'disabled-user', iat: now - 5 });
+    const after = await stub.mint({ sub: 'disabled-user', iat: now });
+    const someoneElse = await stub.mint({ sub: 'other-user', iat: now - 10 });
+    for (const token of [before, atTheSecond, after]) await guard.authenticate(bearer(token));
+    stub.revoke('sub', 'disabled-user', { at: now - 5 });
+    await within(1000, () => refused(guard, before));
+    expect(await refused(guard, atTheSecond)).toBe(true);
+    await expect(guard.authenticate(bearer(after))).resolves.toBeDefined();
+    await expect(guard.authenticate(bearer(someoneElse))).resolves.toBeDefined();
+  });
+
+  it('after the stream drops, the guard catches up from its cursor first, then reconnects', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    await within(1000, () => stub.streams.size === 1);
+    const cursor = guard.status().revocationFeed!.cursor;
+    const token = await stub.mint({ jti: `dropped-${Date.now()}` });
+    await guard.authenticate(bearer(token));
+    const mark = stub.log.length;
+    stub.dropStreams();
+    stub.revoke('jti', JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti);
+    await within(2000, () => refused(guard, token));
+    await within(2000, () => stub.streams.size === 1);
+    expect(stub.log.slice(mark)).toEqual([
+      `GET /revocations?after=${cursor}`,
+      `GET /revocations/stream?after=${cursor + 1}`,
+    ]);
+  });
+
+  it('unknown entry types are skipped (newer servers) and the cursor still advances', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    const entry = stub.revoke('client', 'some-client');
+    await within(1000, () => guard.status().revocationFeed!.cursor === entry.seq);
+    await expect(guard.authenticate(bearer(await stub.mint()))).resolves.toBeDefined();
+  });
+});
+
+describe('staleness', () => {
+  it('a silent feed past revocationFeedMaxStalenessMs makes Bearer requests 503 until it is heard again', async () => {
+    let clock = Date.now();
+    let connected = false;
+    const guard = guardFor({
+      now: () => clock,
+      revocationFeedMaxStalenessMs: 60_000,
+      onEvent: (event) => {
+        if (event.type === 'revocation_feed.connected') connected = true;
+      },
+    });
+    await guard.ready();
+    await within(1000, () => connected);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the stream's first bytes, read before the jump
+    const mint = () => stub.mint({ iat: Math.floor(clock / 1000), exp: Math.floor(clock / 1000) + 300 });
+    await guard.authenticate(bearer(await mint()));
+    clock += 61_000;
+    const error = await refusal(guard.authenticate(bearer(await mint())));
+    expect(error).toMatchObject({ status: 503, reason: 'revocation_feed_stale' });
+    stub.ping();
+    await within(1000, async () => !(await refused(guard, await mint())));
+  });
+});
+
+describe('close()', () => {
+  it('stops the stream and every request to Gatehouse', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    await within(1000, () => stub.streams.size === 1);
+    await guard.close();
+    await within(1000, () => stub.streams.size === 0);
+    const mark = stub.log.length;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(stub.log.length).toBe(mark);
+  });
+});
+
+describe('RevocationList', () => {
+  it('forgets entries after expires_at (plus the clock tolerance)', () => {
+    const list = new RevocationList({ graceSeconds: 30 });
+    list.apply({ seq: 1, type: 'jti', value: 'a', at: 100, expires_at: 200 });
+    list.apply({ seq: 2, type: 'sub', value: 'u', at: 100, expires_at: 300 });
+    const claims = { jti: 'a', sub: 'u', iat: 50 };
+    expect(list.isRevoked(claims)).toBe(true);
+    list.prune(230);
+    expect(list.size).toBe(2);
+    list.prune(231);
+    expect(list.size).toBe(1);
+    expect(list.isRevoked({ ...claims, sub: 'x' })).toBe(false);
+    expect(list.isRevoked(claims)).toBe(true);
+    list.prune(400);
+    expect(list.size).toBe(0);
+  });
+});
