@@ -1,3 +1,4 @@
+import { sign } from 'node:crypto';
 import { ManualClock } from '@gatehouse/core';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +60,14 @@ async function forge(claims: Record<string, unknown>, header: Record<string, unk
     .setExpirationTime(Number(claims.exp ?? now + 300))
     .setJti(String(claims.jti ?? 'forged'))
     .sign(key.privateKey);
+}
+
+/** Signs any header with the active key by hand (jose refuses to sign an unknown `crit`). */
+async function signRaw(header: Record<string, unknown>, payload: string): Promise<string> {
+  const key = await h.gatehouse.keyRing.active();
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}`;
+  const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 describe('token mode', () => {
@@ -158,6 +167,75 @@ describe('token mode', () => {
       expect(response.statusCode, name).toBe(401);
       expect(response.headers['www-authenticate'], name).toContain('invalid_token');
     }
+  });
+
+  it('JWT-01/02/03/09/10: alg tricks, psychic signatures, header-borne keys, crit and malformed tokens', async () => {
+    const user = await h.gatehouse.accounts.findUser('u1@example.test');
+    const good = await forge({ sub: user!.id });
+    const [header, payload, signature] = good.split('.') as [string, string, string];
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const decodedHeader = JSON.parse(Buffer.from(header, 'base64url').toString());
+    const otherToken = (await tokenLogin()).access_token;
+    const publicJwk = (await h.gatehouse.keyRing.publicKeys())[0]!;
+    const hs256 = await new SignJWT(decodeJwt(good))
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: decodedHeader.kid })
+      .sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+    const cases: Record<string, string> = {
+      ...Object.fromEntries(
+        ['none', 'None', 'NONE', 'nOnE'].map((alg) => [alg, `${b64({ ...decodedHeader, alg })}.${payload}.`]),
+      ),
+      flippedPayload: `${header}.${b64({ ...decodeJwt(good), sub: 'someone-else' })}.${signature}`,
+      truncatedSignature: `${header}.${payload}.${signature.slice(0, 20)}`,
+      graftedSignature: `${header}.${payload}.${otherToken.split('.')[2]}`,
+      psychicSignature: `${header}.${payload}.${Buffer.alloc(64).toString('base64url')}`,
+      hs256WithPublicKey: hs256,
+      embeddedJwk: `${b64({ ...decodedHeader, jwk: publicJwk })}.${payload}.${signature}`,
+      crit: await signRaw({ ...decodedHeader, crit: ['urn:x-unknown'], 'urn:x-unknown': true }, payload),
+      twoSegments: `${header}.${payload}`,
+      fourSegments: `${good}.x`,
+      nonJsonHeader: `${Buffer.from('not json').toString('base64url')}.${payload}.${signature}`,
+      arrayPayload: `${header}.${b64([1, 2])}.${signature}`,
+      huge: `${header}.${'A'.repeat(100_000)}.${signature}`,
+    };
+    for (const [name, token] of Object.entries(cases)) {
+      const response = await account(token);
+      expect([400, 401], name).toContain(response.statusCode);
+      expect(response.statusCode, name).toBeLessThan(500);
+    }
+    const empty = await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { authorization: 'Bearer ' },
+    });
+    expect(empty.statusCode).toBe(400);
+  });
+
+  it('JWT-08: issued access tokens have the expected header and claims, kid in the JWKS', async () => {
+    const tokens = await tokenLogin();
+    const header = decodeProtectedHeader(tokens.access_token);
+    const jwks = (await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json<{
+      keys: { kid: string }[];
+    }>();
+    expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
+    const claims = decodeJwt(tokens.access_token);
+    for (const claim of ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'])
+      expect(claims[claim], claim).toBeDefined();
+    expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(900);
+  });
+
+  it('OIDC-08: after a rotation old tokens verify until they expire, new ones use the new kid', async () => {
+    const before = await tokenLogin();
+    const oldKid = decodeProtectedHeader(before.access_token).kid;
+    await h.gatehouse.keyRing.rotate();
+    const after = await tokenLogin();
+    const newKid = decodeProtectedHeader(after.access_token).kid;
+    expect(newKid).not.toBe(oldKid);
+    const kids = (await h.app.inject({ method: 'GET', url: '/.well-known/jwks.json' }))
+      .json<{ keys: { kid: string }[] }>()
+      .keys.map((k) => k.kid);
+    expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
+    expect((await account(before.access_token)).statusCode).toBe(200);
+    expect((await account(after.access_token)).statusCode).toBe(200);
   });
 
   it('RT-01: refresh rotates; a reused refresh token revokes the family, its session and its access tokens', async () => {
