@@ -5,7 +5,14 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS = ['account.ts', 'login.ts', 'sessions-scale.ts'];
+const BENCHMARKS = [
+  'account.ts',
+  'login.ts',
+  'sessions-scale.ts',
+  'guard-verify.ts',
+  'notes-bearer.ts',
+  'revocation-propagation.ts',
+];
 
 let failed = 0;
 for (const name of BENCHMARKS) {
