@@ -325,6 +325,60 @@ describe('token mode', () => {
     expect((await refresh(e.refresh_token)).statusCode).toBe(400);
   });
 
+  it('token-level revocation by jti (admin API)', async () => {
+    const tokens = await tokenLogin();
+    const other = await tokenLogin();
+    const admin = await login(h.app, 'admin@example.test', 'tangerine orbit quietly 4417');
+    const jti = decodeJwt(tokens.access_token).jti;
+    const revoke = await h.app.inject({
+      method: 'POST',
+      url: '/admin/v1/access-tokens/revoke',
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      payload: { jti },
+    });
+    expect(revoke.statusCode).toBe(204);
+    expect((await account(tokens.access_token)).statusCode).toBe(401);
+    expect((await account(other.access_token)).statusCode).toBe(200);
+    const plain = await h.app.inject({
+      method: 'POST',
+      url: '/admin/v1/access-tokens/revoke',
+      headers: { authorization: `Bearer ${other.access_token}` },
+      payload: { jti: 'x' },
+    });
+    expect(plain.statusCode).toBe(403);
+  });
+
+  it('RT-07: a refresh family dies at its absolute lifetime even when used regularly', async () => {
+    const short = await createHarness(
+      { ...limits, refreshTokenIdleSeconds: 5 * 60, refreshTokenAbsoluteSeconds: 20 * 60 },
+      { clock },
+    );
+    try {
+      await createUser(short, 'rt7@example.test', pw);
+      const first = await short.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: { email: 'rt7@example.test', password: pw, mode: 'token' },
+      });
+      let current = first.json<Tokens>().refresh_token;
+      const statuses: number[] = [];
+      for (let minute = 2; minute <= 24; minute += 2) {
+        clock.advance(2 * 60_000);
+        const response = await short.app.inject({
+          method: 'POST',
+          url: '/token/refresh',
+          payload: { refresh_token: current },
+        });
+        statuses.push(response.statusCode);
+        if (response.statusCode === 200) current = response.json<Tokens>().refresh_token;
+      }
+      expect(statuses.slice(0, 9)).toEqual(Array(9).fill(200));
+      expect(statuses.slice(10)).toEqual([400, 400]);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('the revocation feed is authenticated and lists what was revoked', async () => {
     expect((await h.app.inject({ method: 'GET', url: '/revocations' })).statusCode).toBe(401);
     const tokens = await tokenLogin();

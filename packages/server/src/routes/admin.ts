@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requirePermission, requireSession } from '../http/authenticate.ts';
+import { requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -25,6 +25,10 @@ const RoleBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const JtiBody = Type.Object(
+  { jti: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' }) },
+  { additionalProperties: false },
+);
 const GrantBody = Type.Object({ role: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const Page = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]\\d{0,2})$' })),
@@ -38,13 +42,16 @@ const pageOf = (q: typeof Page.static) => ({
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * The admin REST API (/admin/v1). Authenticated by session (with CSRF on writes) and authorized by
- * permission before every handler: users:read|write, roles:read|write, sessions:revoke, audit:read.
+ * The admin REST API (/admin/v1). Authenticated by session (with CSRF on writes) or a Bearer access
+ * token, and authorized by permission before every handler: users:read|write, roles:read|write,
+ * sessions:revoke, tokens:revoke, audit:read.
  */
 export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  const session = requireSession(gatehouse);
+  // A session cookie (with CSRF on writes) or a first-party Bearer access token.
+  const session = requireCaller(gatehouse);
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
-  const meta = (request: FastifyRequest) => requestMeta(request, request.session?.user.id);
+  const meta = (request: FastifyRequest) =>
+    requestMeta(request, (request.session?.user ?? request.bearer?.user)?.id);
   const userView = async (u: {
     id: string;
     email: string;
@@ -154,6 +161,16 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     { ...can('roles:write'), schema: { params: RoleName } },
     async (request, reply) => {
       await gatehouse.accounts.deleteRole(request.params.name, meta(request));
+      return reply.code(204).send();
+    },
+  );
+
+  /** Token-level revocation: one access token, by its `jti`, refused everywhere within 1 s. */
+  app.post<{ Body: typeof JtiBody.static }>(
+    '/admin/v1/access-tokens/revoke',
+    { ...can('tokens:revoke'), schema: { body: JtiBody } },
+    async (request, reply) => {
+      await gatehouse.tokens.revokeAccessToken(request.body.jti, meta(request));
       return reply.code(204).send();
     },
   );
