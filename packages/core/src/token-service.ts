@@ -180,6 +180,12 @@ export class TokenService {
     ]);
   }
 
+  /** Forgets refresh tokens past their lifetime and revocations past theirs. */
+  async sweepExpired(): Promise<void> {
+    await this.#o.refreshTokens.deleteExpired(this.#o.clock.now());
+    await this.#o.revocations.prune();
+  }
+
   /** Revokes one access token by its `jti`. */
   async revokeAccessToken(jti: string, meta: RequestMeta): Promise<void> {
     const now = this.#o.clock.now();

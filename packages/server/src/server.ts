@@ -26,6 +26,9 @@ export async function startServer(
     gatehouse.sessions
       .sweepExpired()
       .catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'));
+    gatehouse.tokens
+      .sweepExpired()
+      .catch((error: unknown) => logger.warn({ err: error }, 'token sweep failed'));
   }, 60_000);
   sweeper.unref();
   await app.listen({ host: config.host, port: config.port });
