@@ -106,9 +106,10 @@ export function checkPassword(
   const lowered = normalized.toLowerCase();
   if (isCommon(lowered)) return { ok: false, reason: 'common' };
   const words = ['gatehouse', ...(context.words ?? [])];
+  // Short local parts ("you", "al") would refuse ordinary words that merely contain them.
   const local = context.email?.split('@')[0];
-  if (local !== undefined && local.length >= 3) words.push(local);
-  if (words.some((word) => word.length >= 3 && lowered.includes(word.toLowerCase()))) {
+  if (local !== undefined && local.length >= 4) words.push(local);
+  if (words.some((word) => word.length >= 4 && lowered.includes(word.toLowerCase()))) {
     return { ok: false, reason: 'context' };
   }
   return { ok: true, normalized };

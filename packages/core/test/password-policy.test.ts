@@ -192,6 +192,10 @@ describe('password policy', () => {
       expect(reasonOf('margaret.hamilton rocks')).toBe('ok');
     });
 
+    it('does not refuse ordinary words because a short local part ("you") appears in them', () => {
+      expect(reasonOf('a long passphrase you like', defaultPasswordPolicy, 'you@example.com')).toBe('ok');
+    });
+
     it('rejects passwords containing the service name "gatehouse"', () => {
       for (const password of ['gatehouse castle keep', 'my Gatehouse secret 9', 'xxGATEHOUSExx44zz']) {
         expect(['common', 'context']).toContain(reasonOf(password));
