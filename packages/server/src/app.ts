@@ -15,6 +15,7 @@ import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { authzenRoutes } from './routes/authzen.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
 import { jwksRoutes } from './routes/jwks.ts';
@@ -84,5 +85,6 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
+  authzenRoutes(app, gatehouse);
   return app;
 }

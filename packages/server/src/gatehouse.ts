@@ -22,6 +22,7 @@ import {
 } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
+import { type DecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
@@ -45,6 +46,8 @@ export interface Gatehouse {
   readonly tokens: TokenService;
   readonly revocations: RevocationIndex;
   readonly bearer: BearerVerifier;
+  /** The policy decision point behind the AuthZEN API. */
+  readonly pdp: DecisionPoint;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -234,6 +237,7 @@ export async function createGatehouse(
     tokens: tokenService,
     revocations,
     bearer,
+    pdp: new RbacDecisionPoint({ permissions, users: storage.users }),
     logger,
     async close() {
       keyRing.stop();
