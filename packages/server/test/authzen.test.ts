@@ -58,7 +58,7 @@ describe('AuthZEN Authorization API 1.0', () => {
     for (const payload of [
       request('0'.repeat(32), 'read'),
       request(editorId, 'read', 'unknown-type'),
-      request(editorId, 'fly'),
+      request(readerId, 'fly'),
     ]) {
       const response = await h.app.inject({
         method: 'POST',
