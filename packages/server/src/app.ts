@@ -38,8 +38,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     genReqId: (req) => requestIdFrom(req.headers['x-request-id'], randomUUID),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 128 },
-    // No type coercion: `"password": true` is a 400, not the string "true".
-    ajv: { customOptions: { coerceTypes: false } },
+    // No type coercion (`"password": true` is a 400, not "true") and unknown members are refused, not silently dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
   });
   app.decorateRequest('session', null);
   app.decorateRequest('bearer', null);
