@@ -22,6 +22,7 @@ export {
 } from './password-policy.ts';
 export { PermissionResolver, type SubjectAccess } from './permission-resolver.ts';
 export { isConcretePermission, isValidPermission, PermissionSet, permissionMatches } from './permissions.ts';
+export * from './policy/index.ts';
 export type * from './ports.ts';
 export type { AuthenticationMethod, Principal, PrincipalKind } from './principal.ts';
 export type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from './refresh-tokens.ts';

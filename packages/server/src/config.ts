@@ -44,6 +44,7 @@ export const ConfigSchema = Type.Object(
     signingAlgorithm: Type.Union(['ES256', 'EdDSA', 'PS256', 'RS256'].map((a) => Type.Literal(a))),
     keyRotationDays: Type.Integer({ minimum: 1, maximum: 365 }),
     clockSkewSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
+    policyDir: Type.Optional(Type.String({ minLength: 1 })),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -89,6 +90,7 @@ export const envNames: Record<keyof Config, string> = {
   signingAlgorithm: 'GATEHOUSE_SIGNING_ALG',
   keyRotationDays: 'GATEHOUSE_KEY_ROTATION_DAYS',
   clockSkewSeconds: 'GATEHOUSE_CLOCK_SKEW',
+  policyDir: 'GATEHOUSE_POLICY_DIR',
   logLevel: 'LOG_LEVEL',
 };
 

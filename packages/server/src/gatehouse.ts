@@ -4,6 +4,7 @@ import {
   Authenticator,
   type Clock,
   LoginThrottle,
+  loadPolicyDir,
   PermissionResolver,
   RevocationIndex,
   randomToken,
@@ -22,7 +23,7 @@ import {
 } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
-import { type DecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
+import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
@@ -237,7 +238,10 @@ export async function createGatehouse(
     tokens: tokenService,
     revocations,
     bearer,
-    pdp: new RbacDecisionPoint({ permissions, users: storage.users }),
+    pdp:
+      config.policyDir === undefined
+        ? new RbacDecisionPoint({ permissions, users: storage.users })
+        : new PolicyDecisionPoint(await loadPolicyDir(config.policyDir)),
     logger,
     async close() {
       keyRing.stop();

@@ -165,3 +165,34 @@ describe('AuthZEN Authorization API 1.0', () => {
     expect(await ask()).toBe(false);
   });
 });
+
+describe('AuthZEN over policy documents (GATEHOUSE_POLICY_DIR)', () => {
+  let p: Harness;
+  beforeAll(async () => {
+    p = await createHarness({ policyDir: new URL('../../../examples/policies', import.meta.url).pathname });
+  });
+  afterAll(() => p.close());
+
+  const ask = async (subject: string, action: string, properties: Record<string, unknown>) =>
+    (
+      await p.app.inject({
+        method: 'POST',
+        url: '/access/v1/evaluation',
+        headers: { authorization: `Bearer ${p.config.introspectionSecret}` },
+        payload: {
+          subject: { type: 'user', id: subject },
+          resource: { type: 'notes', id: 'n-1', properties },
+          action: { name: action },
+        },
+      })
+    ).json().decision;
+
+  it('authors delete their own notes, moderators anyone’s, and archived notes stay read-only', async () => {
+    expect(await ask('alice', 'delete', { ownerID: 'alice' })).toBe(true);
+    expect(await ask('alice', 'delete', { ownerID: 'bob' })).toBe(false);
+    expect(await ask('mona', 'delete', { ownerID: 'bob' })).toBe(true);
+    expect(await ask('mona', 'delete', { ownerID: 'bob', archived: true })).toBe(false);
+    expect(await ask('rita', 'read', { ownerID: 'bob', archived: true })).toBe(true);
+    expect(await ask('nobody', 'read', {})).toBe(false);
+  });
+});

@@ -1,4 +1,4 @@
-import type { PermissionResolver, UserRepository } from '@gatehouse/core';
+import type { PermissionResolver, PolicyEngine, UserRepository } from '@gatehouse/core';
 
 /** An AuthZEN access evaluation request (Authorization API 1.0 §6). */
 export interface AccessRequest {
@@ -44,5 +44,26 @@ export class RbacDecisionPoint implements DecisionPoint {
     return permissions.has(permission)
       ? { decision: true, reason: 'allowed' }
       : { decision: false, reason: 'no_match' };
+  }
+}
+
+/**
+ * The decision point over policy documents (GATEHOUSE_POLICY_DIR): RBAC bindings, CEL conditions
+ * and deny rules, evaluated in process. Any evaluation error denies.
+ */
+export class PolicyDecisionPoint implements DecisionPoint {
+  readonly #engine: PolicyEngine;
+
+  constructor(engine: PolicyEngine) {
+    this.#engine = engine;
+  }
+
+  get policyVersion(): string {
+    return this.#engine.policyVersion;
+  }
+
+  async evaluate(request: AccessRequest): Promise<PdpDecision> {
+    const { decision, reason } = this.#engine.evaluate(request);
+    return { decision, reason };
   }
 }

@@ -58,7 +58,9 @@ function caseLine(r: PolicyCaseResult, dir: string): string {
  * Neither needs a database.
  */
 export function registerPolicyCommands(program: Command): void {
-  const policy = program.command('policy').description('test and query policy documents (no database needed)');
+  const policy = program
+    .command('policy')
+    .description('test and query policy documents (no database needed)');
 
   policy
     .command('test <dir>')

@@ -1,0 +1,497 @@
+import { createHash } from 'node:crypto';
+import { CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { permissionMatches } from '../permissions.ts';
+import {
+  type PolicyDocument,
+  PolicyError,
+  type PolicyIssue,
+  parsePolicyDocument,
+  type RuleDef,
+} from './document.ts';
+import { GrantSet } from './grants.ts';
+import type { Decision, DecisionReason, EvaluationRequest, SourceLocation, TraceEntry } from './types.ts';
+
+const SEGMENT = /^[a-z][a-z0-9_.-]{0,63}$/;
+const RULE_CACHE_LIMIT = 10_000;
+
+const celEnvironment = celEnv({
+  variables: {
+    subject: CelScalar.DYN,
+    resource: CelScalar.DYN,
+    action: CelScalar.DYN,
+    context: CelScalar.DYN,
+  },
+});
+
+type Condition = (bindings: CelBindings) => unknown;
+interface CelBindings {
+  subject: unknown;
+  resource: unknown;
+  action: unknown;
+  context: unknown;
+}
+
+interface CompiledRule {
+  id: string;
+  deny: boolean;
+  patterns: readonly string[];
+  resource: string | undefined;
+  roles: ReadonlySet<string> | undefined;
+  condition: Condition | undefined;
+}
+
+interface Scope {
+  /** Every role held in this scope, inheritance flattened, in binding order. */
+  roles: string[];
+  roleSet: Set<string>;
+  grants: GrantSet;
+}
+
+interface SubjectAccess {
+  global: Scope | undefined;
+  tenants: Map<string, Scope>;
+  resources: Map<string, Scope>;
+}
+
+interface RuleSlot {
+  deny: CompiledRule[];
+  allow: CompiledRule[];
+  /** Set when the resource type or action is unknown: the request is denied before any rule. */
+  unknown: string | undefined;
+}
+
+interface CompiledPolicy {
+  policyVersion: string;
+  subjects: Map<string, SubjectAccess>;
+  rules: CompiledRule[];
+  types: Set<string>;
+  actions: Map<string, Set<string>>;
+  roleGrants: Map<string, GrantSet>;
+}
+
+interface FlatRole {
+  grants: GrantSet;
+  closure: string[];
+}
+
+export type BatchSemantic = 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit';
+
+export interface PolicyEngineStats {
+  roles: number;
+  rules: number;
+  subjects: number;
+  resourceTypes: number;
+}
+
+/**
+ * An immutable, compiled policy: roles with flattened inheritance, subject bindings, and allow/deny
+ * rules whose CEL conditions are compiled once. `evaluate` is pure and synchronous.
+ *
+ * Decision order: explicit deny (a matching deny rule, or one whose condition errors) beats any
+ * allow; then an RBAC grant or a matching allow rule allows; otherwise default deny. Unknown
+ * subjects, resource types and actions are denied. Load a new engine to change the policy.
+ *
+ * The permission asked is `${resource.type}:${action.name}`. Tenant-scoped bindings apply when
+ * `resource.properties.tenant` names their tenant; resource-scoped bindings when `type:id` matches.
+ */
+export class PolicyEngine {
+  readonly policyVersion: string;
+  readonly #subjects: Map<string, SubjectAccess>;
+  readonly #rules: CompiledRule[];
+  readonly #slots = new Map<string, RuleSlot>();
+  readonly #types: Set<string>;
+  readonly #actions: Map<string, Set<string>>;
+  readonly #roleGrants: Map<string, GrantSet>;
+
+  private constructor(compiled: CompiledPolicy) {
+    this.policyVersion = compiled.policyVersion;
+    this.#subjects = compiled.subjects;
+    this.#rules = compiled.rules;
+    this.#types = compiled.types;
+    this.#actions = compiled.actions;
+    this.#roleGrants = compiled.roleGrants;
+  }
+
+  /** One policy document (YAML or JSON) from a string. */
+  static fromString(source: string, file = '<string>'): PolicyEngine {
+    return PolicyEngine.fromDocuments([parsePolicyDocument(source, file)]);
+  }
+
+  static fromDocuments(docs: readonly PolicyDocument[]): PolicyEngine {
+    return new PolicyEngine(compile(docs));
+  }
+
+  get stats(): PolicyEngineStats {
+    return {
+      roles: this.#roleGrants.size,
+      rules: this.#rules.length,
+      subjects: this.#subjects.size,
+      resourceTypes: this.#types.size,
+    };
+  }
+
+  /** The decision with its explanation. Never throws; any error fails closed. */
+  evaluate(request: EvaluationRequest): Decision {
+    const trace: TraceEntry[] = [];
+    let reason: DecisionReason;
+    try {
+      reason = this.#decide(request, trace);
+    } catch (error) {
+      trace.push({ rule: 'engine', effect: 'deny', matched: true, error: message(error) });
+      reason = 'error';
+    }
+    return { decision: reason === 'allowed', reason, trace, policyVersion: this.policyVersion };
+  }
+
+  /**
+   * Several evaluations (AuthZEN `evaluations`): `execute_all` (default) answers every item in
+   * order; `deny_on_first_deny` and `permit_on_first_permit` stop after the first such decision.
+   */
+  evaluateMany(requests: readonly EvaluationRequest[], semantic: BatchSemantic = 'execute_all'): Decision[] {
+    const out: Decision[] = [];
+    for (const request of requests) {
+      const decision = this.evaluate(request);
+      out.push(decision);
+      if (semantic === 'deny_on_first_deny' && !decision.decision) break;
+      if (semantic === 'permit_on_first_permit' && decision.decision) break;
+    }
+    return out;
+  }
+
+  /** Just the boolean. */
+  isAllowed(request: EvaluationRequest): boolean {
+    return this.evaluate(request).decision;
+  }
+
+  #decide(request: EvaluationRequest, trace: TraceEntry[]): DecisionReason {
+    const shapeError = requestShapeError(request);
+    if (shapeError !== undefined) {
+      trace.push({ rule: 'request', effect: 'deny', matched: true, error: shapeError });
+      return 'error';
+    }
+    const { subject, resource, action } = request;
+    const type = resource.type;
+    const name = action.name;
+    const permission = `${type}:${name}`;
+    const slot = this.#slot(permission, type, name);
+    if (slot.unknown !== undefined) {
+      trace.push({ rule: 'schema', effect: 'deny', matched: true, error: slot.unknown });
+      return 'no_match';
+    }
+    const access = this.#subjects.get(`${subject.type}:${subject.id}`);
+    if (access === undefined) {
+      trace.push({ rule: 'schema', effect: 'deny', matched: true, error: 'unknown subject' });
+      return 'no_match';
+    }
+    const global = access.global;
+    let tenantScope: Scope | undefined;
+    let resourceScope: Scope | undefined;
+    if (access.tenants.size > 0) {
+      const tenant = resource.properties?.tenant;
+      if (typeof tenant === 'string') tenantScope = access.tenants.get(tenant);
+    }
+    if (access.resources.size > 0) resourceScope = access.resources.get(`${type}:${resource.id}`);
+    const ctx: EvalContext = { request, bindings: undefined, global, tenantScope, resourceScope };
+
+    // 1. Explicit deny; an erroring deny rule denies (fail closed).
+    let denied: DecisionReason | undefined;
+    for (const rule of slot.deny) {
+      if (!holds(rule, ctx)) continue;
+      const error = runCondition(rule, ctx);
+      if (error !== undefined) {
+        trace.push({ rule: rule.id, effect: 'deny', matched: false, error });
+        denied ??= 'error';
+      } else {
+        trace.push({ rule: rule.id, effect: 'deny', matched: ctx.matched === true });
+        if (ctx.matched === true) denied = 'denied';
+      }
+    }
+    if (denied !== undefined) return denied;
+
+    // 2. RBAC grant in any applicable scope.
+    const granting =
+      global?.grants.hasConcrete(permission, type, name) === true
+        ? global
+        : tenantScope?.grants.hasConcrete(permission, type, name) === true
+          ? tenantScope
+          : resourceScope?.grants.hasConcrete(permission, type, name) === true
+            ? resourceScope
+            : undefined;
+    if (granting !== undefined) {
+      const role = granting.roles.find((r) => this.#roleGrants.get(r)?.hasConcrete(permission, type, name));
+      trace.push({ rule: `role:${role ?? '?'}`, effect: 'allow', matched: true });
+      return 'allowed';
+    }
+
+    // 3. Allow rules; an erroring allow rule does not allow.
+    let errored = false;
+    for (const rule of slot.allow) {
+      if (!holds(rule, ctx)) continue;
+      const error = runCondition(rule, ctx);
+      if (error !== undefined) {
+        trace.push({ rule: rule.id, effect: 'allow', matched: false, error });
+        errored = true;
+      } else {
+        trace.push({ rule: rule.id, effect: 'allow', matched: ctx.matched === true });
+        if (ctx.matched === true) return 'allowed';
+      }
+    }
+    return errored ? 'error' : 'no_match';
+  }
+
+  /** Rules for one concrete permission, or why the permission is unknown; cached (bounded). */
+  #slot(permission: string, type: string, action: string): RuleSlot {
+    const cached = this.#slots.get(permission);
+    if (cached !== undefined) return cached;
+    const slot: RuleSlot = { deny: [], allow: [], unknown: undefined };
+    const declared = this.#actions.get(type);
+    if (!this.#types.has(type)) slot.unknown = `unknown resource type "${type}"`;
+    else if (declared === undefined ? !SEGMENT.test(action) : !declared.has(action)) {
+      slot.unknown = `unknown action "${action}" on "${type}"`;
+    } else {
+      for (const rule of this.#rules) {
+        if (rule.resource !== undefined && rule.resource !== type) continue;
+        if (!rule.patterns.some((p) => permissionMatches(p, permission))) continue;
+        (rule.deny ? slot.deny : slot.allow).push(rule);
+      }
+    }
+    if (this.#slots.size < RULE_CACHE_LIMIT) this.#slots.set(permission, slot);
+    return slot;
+  }
+}
+
+interface EvalContext {
+  request: EvaluationRequest;
+  bindings: CelBindings | undefined;
+  global: Scope | undefined;
+  tenantScope: Scope | undefined;
+  resourceScope: Scope | undefined;
+  matched?: boolean;
+}
+
+/** Whether the subject holds one of the rule's roles (inheritance flattened) in an applicable scope. */
+function holds(rule: CompiledRule, ctx: EvalContext): boolean {
+  const roles = rule.roles;
+  if (roles === undefined) return true;
+  for (const role of roles) {
+    if (
+      ctx.global?.roleSet.has(role) ||
+      ctx.tenantScope?.roleSet.has(role) ||
+      ctx.resourceScope?.roleSet.has(role)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Runs the rule's condition: sets ctx.matched, returns an error message on any failure. */
+function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined {
+  ctx.matched = false;
+  if (rule.condition === undefined) {
+    ctx.matched = true;
+    return undefined;
+  }
+  try {
+    ctx.bindings ??= celBindings(ctx.request);
+    const result = rule.condition(ctx.bindings);
+    if (isCelError(result)) return result.message;
+    if (typeof result !== 'boolean') return 'condition did not return a bool';
+    ctx.matched = result;
+    return undefined;
+  } catch (error) {
+    return message(error);
+  }
+}
+
+function celBindings(request: EvaluationRequest): CelBindings {
+  const { subject, resource, action } = request;
+  return {
+    subject: { type: subject.type, id: subject.id, properties: subject.properties ?? {} },
+    resource: { type: resource.type, id: resource.id, properties: resource.properties ?? {} },
+    action: { name: action.name, properties: action.properties ?? {} },
+    context: request.context ?? {},
+  };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Why a (possibly untrusted) request is malformed, or undefined when it is well-formed. */
+export function requestShapeError(request: unknown): string | undefined {
+  if (!isPlainObject(request)) return 'request must be an object';
+  const { subject, resource, action, context } = request;
+  for (const [name, entity] of [
+    ['subject', subject],
+    ['resource', resource],
+  ] as const) {
+    if (!isPlainObject(entity)) return `${name} must be an object`;
+    if (typeof entity.type !== 'string' || entity.type === '')
+      return `${name}.type must be a non-empty string`;
+    if (typeof entity.id !== 'string' || entity.id === '') return `${name}.id must be a non-empty string`;
+    if (entity.properties !== undefined && !isPlainObject(entity.properties)) {
+      return `${name}.properties must be an object`;
+    }
+  }
+  if (!isPlainObject(action)) return 'action must be an object';
+  if (typeof action.name !== 'string' || action.name === '') return 'action.name must be a non-empty string';
+  if (action.properties !== undefined && !isPlainObject(action.properties))
+    return 'action.properties must be an object';
+  if (context !== undefined && !isPlainObject(context)) return 'context must be an object';
+  return undefined;
+}
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
+  const issues: PolicyIssue[] = [];
+  const at = (loc: SourceLocation, msg: string, ruleId?: string) =>
+    issues.push({ ...loc, message: msg, ...(ruleId === undefined ? {} : { ruleId }) });
+
+  const roles = new Map<string, PolicyDocument['roles'][number]>();
+  const rules: RuleDef[] = [];
+  const ruleIds = new Map<string, SourceLocation>();
+  const types = new Set<string>();
+  const actions = new Map<string, Set<string>>();
+  for (const doc of docs) {
+    for (const role of doc.roles) {
+      const prior = roles.get(role.name);
+      if (prior !== undefined)
+        at(role.loc, `role "${role.name}" is already defined at ${prior.loc.file}:${prior.loc.line}`);
+      else roles.set(role.name, role);
+    }
+    for (const rule of doc.rules) {
+      const prior = ruleIds.get(rule.id);
+      if (prior !== undefined)
+        at(rule.loc, `duplicate rule id (also at ${prior.file}:${prior.line})`, rule.id);
+      else ruleIds.set(rule.id, rule.loc);
+      rules.push(rule);
+    }
+    for (const resource of doc.resources) {
+      types.add(resource.type);
+      const set = actions.get(resource.type) ?? new Set<string>();
+      for (const a of resource.actions) set.add(a);
+      actions.set(resource.type, set);
+    }
+  }
+
+  // Role inheritance: unknown parents and cycles are load errors; then flatten.
+  for (const role of roles.values()) {
+    for (const parent of role.inherits) {
+      if (!roles.has(parent)) at(role.loc, `role "${role.name}" inherits unknown role "${parent}"`);
+    }
+  }
+  const flat = new Map<string, FlatRole>();
+  const visiting: string[] = [];
+  const cyclic = new Set<string>();
+  const flatten = (name: string): FlatRole | undefined => {
+    const done = flat.get(name);
+    if (done !== undefined) return done;
+    const role = roles.get(name);
+    if (role === undefined) return undefined;
+    const cycleStart = visiting.indexOf(name);
+    if (cycleStart >= 0) {
+      const cycle = [...visiting.slice(cycleStart), name];
+      if (!cyclic.has(name)) at(role.loc, `role inheritance cycle: ${cycle.join(' -> ')}`);
+      for (const r of cycle) cyclic.add(r);
+      return undefined;
+    }
+    visiting.push(name);
+    const grants = new GrantSet(role.permissions);
+    const closure = [name];
+    for (const parent of role.inherits) {
+      const p = flatten(parent);
+      if (p === undefined) continue;
+      grants.addAll(p.grants);
+      for (const r of p.closure) if (!closure.includes(r)) closure.push(r);
+    }
+    visiting.pop();
+    const result = { grants, closure };
+    flat.set(name, result);
+    return result;
+  };
+  for (const name of roles.keys()) flatten(name);
+  const roleGrants = new Map<string, GrantSet>();
+  // A role's own permissions, to name the role that granted in a trace.
+  for (const name of flat.keys()) roleGrants.set(name, new GrantSet(roles.get(name)?.permissions ?? []));
+  for (const role of roles.values()) {
+    for (const p of role.permissions) {
+      const [resource] = p.split(':');
+      if (resource !== undefined && resource !== '*') types.add(resource);
+    }
+  }
+
+  // Bindings.
+  const subjects = new Map<string, SubjectAccess>();
+  const newScope = (): Scope => ({ roles: [], roleSet: new Set(), grants: new GrantSet() });
+  for (const doc of docs) {
+    for (const binding of doc.bindings) {
+      let access = subjects.get(binding.subject);
+      if (access === undefined) {
+        access = { global: undefined, tenants: new Map(), resources: new Map() };
+        subjects.set(binding.subject, access);
+      }
+      let scope: Scope;
+      if (binding.tenant !== undefined) {
+        scope = access.tenants.get(binding.tenant) ?? newScope();
+        access.tenants.set(binding.tenant, scope);
+      } else if (binding.resource !== undefined) {
+        scope = access.resources.get(binding.resource) ?? newScope();
+        access.resources.set(binding.resource, scope);
+      } else {
+        access.global ??= newScope();
+        scope = access.global;
+      }
+      for (const name of binding.roles) {
+        const f = flat.get(name);
+        if (f === undefined) {
+          if (!roles.has(name)) at(binding.loc, `binding of ${binding.subject} names unknown role "${name}"`);
+          continue;
+        }
+        scope.grants.addAll(f.grants);
+        for (const r of f.closure) {
+          if (scope.roleSet.has(r)) continue;
+          scope.roleSet.add(r);
+          scope.roles.push(r);
+        }
+      }
+    }
+  }
+
+  // Rules: compile each CEL condition once.
+  const compiled: CompiledRule[] = [];
+  for (const rule of rules) {
+    if (rule.resource !== undefined) types.add(rule.resource);
+    for (const p of rule.permissions) {
+      const [resource] = p.split(':');
+      if (resource !== undefined && resource !== '*') types.add(resource);
+    }
+    for (const r of rule.roles ?? []) {
+      if (!roles.has(r)) at(rule.loc, `unknown role "${r}"`, rule.id);
+    }
+    let condition: Condition | undefined;
+    if (rule.condition !== undefined) {
+      try {
+        condition = plan(celEnvironment, parse(rule.condition)) as Condition;
+      } catch (error) {
+        at(rule.conditionLoc, `condition does not compile: ${message(error)}`, rule.id);
+      }
+    }
+    compiled.push({
+      id: rule.id,
+      deny: rule.effect === 'deny',
+      patterns: rule.permissions,
+      resource: rule.resource,
+      roles: rule.roles === undefined ? undefined : new Set(rule.roles),
+      condition,
+    });
+  }
+
+  if (issues.length > 0) throw new PolicyError(issues);
+  // The version names the content (file base names and text), not where the files were read from.
+  const hash = createHash('sha256');
+  const parts = docs.map((d) => `${d.file.slice(d.file.lastIndexOf('/') + 1)}\0${d.source}\0`).sort();
+  for (const part of parts) hash.update(part);
+  const version = `v${docs[0]?.version ?? 1}-${hash.digest('hex').slice(0, 12)}`;
+  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants };
+}

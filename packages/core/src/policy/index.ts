@@ -1,0 +1,22 @@
+export {
+  type PolicyCase,
+  type PolicyCaseResult,
+  parsePolicyCases,
+  runPolicyCases,
+} from './cases.ts';
+export {
+  type BindingDef,
+  formatIssue,
+  POLICY_SCHEMA_VERSION,
+  type PolicyDocument,
+  PolicyError,
+  type PolicyIssue,
+  parsePolicyDocument,
+  type ResourceDef,
+  type RoleDef,
+  type RuleDef,
+} from './document.ts';
+export { type BatchSemantic, PolicyEngine, type PolicyEngineStats, requestShapeError } from './engine.ts';
+export { GrantSet } from './grants.ts';
+export { caseFiles, loadPolicyDir, policyFiles } from './load.ts';
+export type * from './types.ts';
