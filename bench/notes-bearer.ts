@@ -8,32 +8,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { budget, DURATION_S, fmt, header, table, warmThenRun } from './support.ts';
+import { budget, DURATION_S, fmt, freePort, header, table, waitUp, warmThenRun } from './support.ts';
 
 budget(5);
 header('notes-api GET /notes: Bearer token through the guard vs no authentication');
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-async function waitReady(url: string) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not start`);
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-notes-'));
 const children: ChildProcess[] = [];
@@ -61,7 +42,7 @@ try {
       },
     ),
   );
-  await waitReady(`${gatehouse}/readyz`);
+  await waitUp(`${gatehouse}/readyz`);
   const notesPort = await freePort();
   const notes = `http://127.0.0.1:${notesPort}`;
   children.push(
@@ -79,7 +60,7 @@ try {
       },
     ),
   );
-  await waitReady(`${notes}/healthz`);
+  await waitUp(`${notes}/healthz`);
   const login = await fetch(`${gatehouse}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -8,10 +8,19 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { budget, fmt, header, percentile, REDIS_URL, redisAvailable, table } from './support.ts';
+import {
+  budget,
+  fmt,
+  freePort,
+  header,
+  percentile,
+  REDIS_URL,
+  redisAvailable,
+  table,
+  waitUp,
+} from './support.ts';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 100);
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -25,26 +34,6 @@ header('Revocation propagation: logout on node B → refusal at the notes-api');
 if (!(await redisAvailable())) {
   console.log(`Redis at ${REDIS_URL} is unreachable: this benchmark needs PostgreSQL and Redis.`);
   process.exit(0);
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not start`);
 }
 
 const database = `gh_bench_rev_${randomBytes(4).toString('hex')}`;
@@ -82,7 +71,7 @@ try {
       }),
     );
     nodes.push(`http://127.0.0.1:${port}`);
-    await waitReady(`${nodes[i]}/readyz`);
+    await waitUp(`${nodes[i]}/readyz`);
   }
   const notesPort = await freePort();
   const notes = `http://127.0.0.1:${notesPort}`;
@@ -99,7 +88,7 @@ try {
       stdio: ['ignore', 'ignore', 'inherit'],
     }),
   );
-  await waitReady(`${notes}/healthz`);
+  await waitUp(`${notes}/healthz`);
   const [a, b] = nodes as [string, string];
   const status = async (token: string) =>
     (await fetch(`${notes}/notes`, { headers: { authorization: `Bearer ${token}` } })).status;

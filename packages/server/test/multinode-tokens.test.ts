@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitReady } from './processes.ts';
 
 const postgresUrl = await postgresUrlOrSkip();
 const redisUrl = await redisUrlOrSkip();
@@ -12,27 +12,6 @@ const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const notesMain = fileURLToPath(new URL('../../../examples/notes-api/src/main.ts', import.meta.url));
 const ADMIN = { email: 'admin@example.test', password: 'tangerine orbit quietly 4417' };
 const ISSUER = 'http://gatehouse.test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-async function waitReady(url: string, path = '/readyz'): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}${path}`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
 
 describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
   'hybrid tokens across processes: two Gatehouse nodes on PostgreSQL + Redis, one notes-api',
@@ -75,7 +54,7 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
           }),
         );
         nodes.push(url);
-        await waitReady(url);
+        await waitReady(`${url}/readyz`);
       }
       const notesPort = await freePort();
       notes = `http://127.0.0.1:${notesPort}`;
@@ -92,7 +71,7 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
           stdio: ['ignore', 'ignore', 'inherit'],
         }),
       );
-      await waitReady(notes, '/healthz');
+      await waitReady(`${notes}/healthz`);
     }, 90_000);
 
     afterAll(async () => {

@@ -1,36 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitReady } from './processes.ts';
 
 const postgresUrl = await postgresUrlOrSkip();
 const redisUrl = await redisUrlOrSkip();
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 const ADMIN = { email: 'admin@example.test', password: 'tangerine orbit quietly 4417' };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
 
 /** Polls until `check` is true; returns how long it took, or Infinity after `limitMs`. */
 async function timeUntil(check: () => Promise<boolean>, limitMs = 3000): Promise<number> {
@@ -80,7 +59,7 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
           stdio: ['ignore', 'ignore', 'inherit'],
         });
         nodes.push({ url, process: child });
-        await waitReady(url);
+        await waitReady(`${url}/readyz`);
       }
     }, 60_000);
 
