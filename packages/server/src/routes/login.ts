@@ -81,10 +81,8 @@ async function login(
 ) {
   const meta = requestMeta(request);
   const user = await gatehouse.authenticator.verifyPassword(request.body.email, request.body.password, meta);
-  if (!form && request.body.mode === 'token') {
-    // Token mode: a server-side session still anchors the tokens (the hybrid index), but the
-    // client holds only an access token and a refresh token.
-    const { record } = await gatehouse.sessions.start({
+  const startSession = async (mode: 'session' | 'token') => {
+    const started = await gatehouse.sessions.start({
       userId: user.id,
       ip: meta.ip,
       userAgent: meta.userAgent,
@@ -94,9 +92,15 @@ async function login(
       { ...meta, actorId: user.id },
       {
         subjectId: user.id,
-        details: { session: record.publicId, method: 'password', mode: 'token' },
+        details: { session: started.record.publicId, method: 'password', mode },
       },
     );
+    return started;
+  };
+  if (!form && request.body.mode === 'token') {
+    // Token mode: a server-side session still anchors the tokens (the hybrid index), but the
+    // client holds only an access token and a refresh token.
+    const { record } = await startSession('token');
     const tokens = await gatehouse.tokens.issue(
       record,
       request.body.client_id ?? FIRST_PARTY_CLIENT,
@@ -108,19 +112,7 @@ async function login(
   // No fixation: whatever session the browser had is ended, and a brand-new id is issued.
   const previous = await currentSession(gatehouse, request);
   if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
-  const { token, record } = await gatehouse.sessions.start({
-    userId: user.id,
-    ip: meta.ip,
-    userAgent: meta.userAgent,
-  });
-  await gatehouse.audit.record(
-    'login.succeeded',
-    { ...meta, actorId: user.id },
-    {
-      subjectId: user.id,
-      details: { session: record.publicId, method: 'password' },
-    },
-  );
+  const { token, record } = await startSession('session');
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
   reply.header('cache-control', 'no-store');
   if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
