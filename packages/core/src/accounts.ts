@@ -112,10 +112,18 @@ export class Accounts {
     await this.#o.audit.record(disabled ? 'user.disabled' : 'user.enabled', meta, { subjectId: userId });
   }
 
+  /** Tells every node and guard to drop what they cached of the identity (its access changed). */
+  async notifyChanged(userId: string): Promise<void> {
+    await this.#o.bus.publish({ type: 'user.changed', userId });
+    await this.#o.hooks?.accessChanged?.(userId);
+  }
+
   /** Sets a password without knowing the old one (admin/CLI); ends the user's sessions. */
   async setPassword(userId: string, password: string, meta?: RequestMeta): Promise<void> {
     const user = await this.#o.users.findById(userId);
     if (user === undefined) throw new GatehouseError('not_found', { detail: 'No such user.' });
+    if (user.kind !== 'user')
+      throw new GatehouseError('invalid_request', { detail: 'Service accounts cannot have a password.' });
     const normalized = this.assertPasswordAcceptable(password, user.email);
     await this.#o.credentials.setPasswordHash(
       userId,

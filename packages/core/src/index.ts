@@ -1,4 +1,28 @@
 export { Accounts, type AccountsOptions } from './accounts.ts';
+export {
+  type ApiKeyFailure,
+  type ApiKeyPolicy,
+  ApiKeyService,
+  type ApiKeyServiceOptions,
+  type ApiKeyVerification,
+  defaultApiKeyPolicy,
+  isLive as isLiveApiKey,
+  type NewApiKeyInput,
+  type VerifiedApiKey,
+} from './api-keys/api-key-service.ts';
+export { CidrList } from './api-keys/cidr.ts';
+export {
+  API_KEY_LENGTH,
+  API_KEY_PATTERN,
+  API_KEY_PREFIX,
+  lastFour,
+  looksLikeApiKey,
+  newApiKey,
+  type ParsedApiKey,
+  parseApiKey,
+} from './api-keys/format.ts';
+export type * from './api-keys/records.ts';
+export { ServiceAccounts } from './api-keys/service-accounts.ts';
 export { type AuditInput, AuditTrail, type RequestMeta } from './audit-trail.ts';
 export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
@@ -25,6 +49,14 @@ export { isConcretePermission, isValidPermission, PermissionSet, permissionMatch
 export * from './policy/index.ts';
 export type * from './ports.ts';
 export type { AuthenticationMethod, Principal, PrincipalKind } from './principal.ts';
+export {
+  gcraStep,
+  InProcessRateLimiter,
+  isValidRateLimit,
+  type RateLimit,
+  type RateLimiter,
+  type RateLimitResult,
+} from './rate-limit.ts';
 export type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from './refresh-tokens.ts';
 export { RevocationIndex } from './revocation-index.ts';
 export {

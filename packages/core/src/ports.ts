@@ -104,7 +104,14 @@ export type AuditEventType =
   | 'token.issued'
   | 'token.refreshed'
   | 'token.reuse_detected'
-  | 'token.revoked';
+  | 'token.revoked'
+  | 'api_key.created'
+  | 'api_key.rotated'
+  | 'api_key.revoked'
+  | 'api_key.denied'
+  | 'service_account.created'
+  | 'service_account.updated'
+  | 'service_account.deleted';
 
 export interface AuditEvent {
   readonly id: string;

@@ -7,9 +7,11 @@
  * - `jti`: the one token with that id;
  * - `sub`: tokens of subject `value` issued at or before `at` (a disabled user);
  * - `perm`: not a revocation — the permissions of subject `value` (`*`: everyone) changed; guards
- *   drop what they cached.
+ *   drop what they cached;
+ * - `key`: the API key with id `value` was revoked or rotated; guards drop what they cached of it
+ *   and ask the server again (which then refuses a revoked key).
  */
-export type RevocationType = 'sid' | 'jti' | 'sub' | 'perm';
+export type RevocationType = 'sid' | 'jti' | 'sub' | 'perm' | 'key';
 
 export interface RevocationEntry {
   /** Position in the feed; strictly increasing. */

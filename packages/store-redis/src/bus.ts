@@ -108,7 +108,7 @@ function parseInvalidation(value: unknown): Invalidation | undefined {
   }
 }
 
-const REVOCATION_TYPES = new Set(['sid', 'jti', 'sub', 'perm']);
+const REVOCATION_TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key']);
 
 function parseRevocation(value: unknown): RevocationEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RedisInvalidationBus } from './bus.ts';
 import { RedisCounterStore } from './counters.ts';
+import { RedisRateLimiter } from './rate-limiter.ts';
 import { RedisSessionStore } from './sessions.ts';
 
 export interface RedisStoresOptions {
@@ -14,6 +15,7 @@ export interface RedisStores {
   readonly redis: Redis;
   readonly sessions: RedisSessionStore;
   readonly counters: RedisCounterStore;
+  readonly rateLimiter: RedisRateLimiter;
   readonly bus: RedisInvalidationBus;
   /** Throws unless Redis is connected and answers. */
   ping(): Promise<void>;
@@ -51,6 +53,7 @@ export async function createRedisStores(url: string, options: RedisStoresOptions
     redis,
     sessions: new RedisSessionStore(redis, { prefix }),
     counters: new RedisCounterStore(redis, { prefix }),
+    rateLimiter: new RedisRateLimiter(redis, { prefix }),
     bus,
     async ping() {
       // Fail at once instead of queueing the command until a reconnect: this feeds readiness checks.

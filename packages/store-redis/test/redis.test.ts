@@ -1,6 +1,7 @@
 import { type Invalidation, randomId } from '@gatehouse/core';
 import {
   describeCounterStoreConformance,
+  describeRateLimiterConformance,
   describeSessionStoreConformance,
   HOUR,
   redisUrlOrSkip,
@@ -13,6 +14,7 @@ import {
   createRedisStores,
   RedisCounterStore,
   RedisInvalidationBus,
+  RedisRateLimiter,
   RedisSessionStore,
 } from '../src/index.ts';
 
@@ -51,6 +53,11 @@ describe.skipIf(url === undefined)('redis', () => {
   );
   describeCounterStoreConformance('redis', async () => ({
     store: new RedisCounterStore(redis, { prefix: freshPrefix() }),
+    cleanup: async () => {},
+  }));
+
+  describeRateLimiterConformance('redis', async () => ({
+    store: new RedisRateLimiter(redis, { prefix: freshPrefix() }),
     cleanup: async () => {},
   }));
 

@@ -1,11 +1,13 @@
 export { type OpenDatabaseOptions, openDatabase, pingDatabase, type SqlDatabase } from './database.ts';
 export { type MigrationTarget, migrateToLatest } from './migrations.ts';
+export { SqlApiKeyStore } from './repositories/api-keys.ts';
 export { SqlAuditLog } from './repositories/audit.ts';
 export { SqlCounterStore } from './repositories/counters.ts';
 export { SqlCredentialRepository } from './repositories/credentials.ts';
 export { SqlRefreshTokenStore } from './repositories/refresh-tokens.ts';
 export { SqlRevocationStore } from './repositories/revocations.ts';
 export { SqlRoleRepository } from './repositories/roles.ts';
+export { SqlServiceAccountStore } from './repositories/service-accounts.ts';
 export { SqlSessionStore } from './repositories/sessions.ts';
 export { SqlSigningKeyStore } from './repositories/signing-keys.ts';
 export { SqlUserRepository } from './repositories/users.ts';

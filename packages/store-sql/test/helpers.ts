@@ -1,6 +1,6 @@
-import { describeStorageConformance } from '@gatehouse/testkit';
+import { describeApiKeyStoresConformance, describeStorageConformance } from '@gatehouse/testkit';
 import { sql } from 'kysely';
-import type { SqlStorage } from '../src/index.ts';
+import { SqlApiKeyStore, SqlServiceAccountStore, type SqlStorage } from '../src/index.ts';
 
 /** Runs every conformance suite against one migrated storage, emptied after each test. */
 export function describeSqlConformance(name: string, storage: () => SqlStorage): void {
@@ -8,11 +8,19 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
     storage: storage(),
     cleanup: () => emptyTables(storage()),
   }));
+  describeApiKeyStoresConformance(name, async () => ({
+    store: {
+      users: storage().users,
+      apiKeys: new SqlApiKeyStore(storage().db),
+      serviceAccounts: new SqlServiceAccountStore(storage().db),
+    },
+    cleanup: () => emptyTables(storage()),
+  }));
 }
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations`.execute(
+    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts`.execute(
       storage.db,
     );
     return;
@@ -21,6 +29,8 @@ export async function emptyTables(storage: SqlStorage): Promise<void> {
   for (const table of [
     'refresh_tokens',
     'revocations',
+    'api_keys',
+    'service_accounts',
     'user_roles',
     'sessions',
     'credentials',

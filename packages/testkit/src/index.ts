@@ -1,3 +1,8 @@
+export {
+  type ApiKeyStores,
+  describeApiKeyStoresConformance,
+  fakeApiKey,
+} from './conformance/api-keys.ts';
 export { describeAuditLogConformance } from './conformance/audit.ts';
 export { describeCounterStoreConformance } from './conformance/counters.ts';
 export { describeCredentialRepositoryConformance } from './conformance/credentials.ts';
@@ -9,6 +14,7 @@ export {
   sessionFor,
   sleep,
 } from './conformance/fixtures.ts';
+export { describeRateLimiterConformance } from './conformance/rate-limiter.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
 export {
   describeSessionStoreConformance,
@@ -17,6 +23,7 @@ export {
 export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformance/signing-keys.ts';
 export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
+export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   createMemoryStorage,

@@ -38,6 +38,14 @@ export class MemoryUserRepository implements UserRepository {
       .map((record) => ({ ...record }));
   }
 
+  /** What the SQL stores do by cascade when a service account is deleted. */
+  remove(id: string): void {
+    const record = this.#byId.get(id);
+    if (record === undefined) return;
+    this.#byId.delete(id);
+    this.#idByEmail.delete(record.email);
+  }
+
   async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {
     const record = this.#byId.get(id);
     if (!record) return false;

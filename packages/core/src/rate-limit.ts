@@ -1,0 +1,112 @@
+/**
+ * Rate limits as GCRA (the generic cell rate algorithm): a token bucket of `limit` requests that
+ * refills evenly over `windowSeconds`, kept as one number per key (the theoretical arrival time).
+ * One number means one atomic update in Redis and no per-request database write anywhere.
+ */
+export interface RateLimit {
+  /** Requests allowed per window (also the burst size). */
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+export interface RateLimitResult {
+  readonly allowed: boolean;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  /** Requests left right now. */
+  readonly remaining: number;
+  /** Seconds until the bucket is full again (the `t` of the RateLimit header). */
+  readonly resetSeconds: number;
+  /** When refused: seconds until one request will be allowed. */
+  readonly retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Takes one request from the bucket `key` (when it has one). Atomic across nodes for shared limiters. */
+  take(key: string, rule: RateLimit): Promise<RateLimitResult>;
+}
+
+export function isValidRateLimit(rule: RateLimit): boolean {
+  return (
+    Number.isInteger(rule.limit) &&
+    rule.limit >= 1 &&
+    rule.limit <= 1_000_000 &&
+    Number.isInteger(rule.windowSeconds) &&
+    rule.windowSeconds >= 1 &&
+    rule.windowSeconds <= 86_400
+  );
+}
+
+/** One GCRA step: the new arrival time to store (unchanged when refused) and the answer. */
+export function gcraStep(
+  storedTat: number | undefined,
+  now: number,
+  rule: RateLimit,
+): { tat: number; result: RateLimitResult } {
+  const windowMs = rule.windowSeconds * 1000;
+  const interval = windowMs / rule.limit;
+  const tat = Math.max(storedTat ?? now, now);
+  const next = tat + interval;
+  const allowAt = next - windowMs;
+  const base = { limit: rule.limit, windowSeconds: rule.windowSeconds };
+  if (now < allowAt) {
+    return {
+      tat,
+      result: {
+        ...base,
+        allowed: false,
+        remaining: 0,
+        resetSeconds: Math.ceil((tat - now) / 1000),
+        retryAfterSeconds: Math.max(1, Math.ceil((allowAt - now) / 1000)),
+      },
+    };
+  }
+  return {
+    tat: next,
+    result: {
+      ...base,
+      allowed: true,
+      remaining: Math.floor((windowMs - (next - now)) / interval + 1e-9),
+      resetSeconds: Math.ceil((next - now) / 1000),
+      retryAfterSeconds: 0,
+    },
+  };
+}
+
+/**
+ * The limiter of a single node (no Redis): limits hold per process. Bounded: past `maxKeys` the
+ * buckets that are already full again are dropped first, then the oldest.
+ */
+export class InProcessRateLimiter implements RateLimiter {
+  readonly #tats = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #maxKeys: number;
+
+  constructor(options: { now?: () => number; maxKeys?: number } = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#maxKeys = options.maxKeys ?? 100_000;
+  }
+
+  /** Synchronous form for hot paths. */
+  takeSync(key: string, rule: RateLimit): RateLimitResult {
+    const now = this.#now();
+    const { tat, result } = gcraStep(this.#tats.get(key), now, rule);
+    if (result.allowed) {
+      if (this.#tats.size >= this.#maxKeys && !this.#tats.has(key)) this.#evict(now);
+      this.#tats.set(key, tat);
+    }
+    return result;
+  }
+
+  async take(key: string, rule: RateLimit): Promise<RateLimitResult> {
+    return this.takeSync(key, rule);
+  }
+
+  #evict(now: number): void {
+    for (const [key, tat] of this.#tats) if (tat <= now) this.#tats.delete(key);
+    if (this.#tats.size >= this.#maxKeys) {
+      const oldest = this.#tats.keys().next();
+      if (oldest.done !== true) this.#tats.delete(oldest.value);
+    }
+  }
+}
