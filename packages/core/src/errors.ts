@@ -19,6 +19,7 @@ export const errorCatalogue = {
   reauthentication_required: { status: 401, title: 'Re-authentication required' },
   invalid_grant: { status: 400, title: 'Invalid grant' },
   invalid_token: { status: 401, title: 'Invalid token' },
+  invalid_api_key: { status: 401, title: 'Invalid API key' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -15,6 +15,7 @@ export {
   API_KEY_LENGTH,
   API_KEY_PATTERN,
   API_KEY_PREFIX,
+  assembleApiKey,
   lastFour,
   looksLikeApiKey,
   newApiKey,

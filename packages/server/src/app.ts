@@ -15,6 +15,9 @@ import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
+import { apiKeyIntrospectionRoutes } from './routes/api-key-introspection.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authzenRoutes } from './routes/authzen.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
@@ -43,6 +46,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   });
   app.decorateRequest('session', null);
   app.decorateRequest('bearer', null);
+  app.decorateRequest('apiKey', null);
   // JSON endpoints must not accept "simple" bodies a cross-site form could send.
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
@@ -86,5 +90,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
   authzenRoutes(app, gatehouse);
+  apiKeyRoutes(app, gatehouse);
+  adminApiKeyRoutes(app, gatehouse);
+  apiKeyIntrospectionRoutes(app, gatehouse);
   return app;
 }

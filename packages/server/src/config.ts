@@ -45,6 +45,10 @@ export const ConfigSchema = Type.Object(
     keyRotationDays: Type.Integer({ minimum: 1, maximum: 365 }),
     clockSkewSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
     policyDir: Type.Optional(Type.String({ minLength: 1 })),
+    apiKeyRateLimit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    apiKeyRateWindowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    apiKeyCacheTtlMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+    apiKeyFailureLimitPerIp: Type.Integer({ minimum: 1, maximum: 100_000 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -91,6 +95,10 @@ export const envNames: Record<keyof Config, string> = {
   keyRotationDays: 'GATEHOUSE_KEY_ROTATION_DAYS',
   clockSkewSeconds: 'GATEHOUSE_CLOCK_SKEW',
   policyDir: 'GATEHOUSE_POLICY_DIR',
+  apiKeyRateLimit: 'GATEHOUSE_API_KEY_RATE_LIMIT',
+  apiKeyRateWindowSeconds: 'GATEHOUSE_API_KEY_RATE_WINDOW',
+  apiKeyCacheTtlMs: 'GATEHOUSE_API_KEY_CACHE_TTL_MS',
+  apiKeyFailureLimitPerIp: 'GATEHOUSE_API_KEY_FAILURE_LIMIT_IP',
   logLevel: 'LOG_LEVEL',
 };
 
@@ -136,6 +144,10 @@ function defaults(raw: Raw): Raw {
     signingAlgorithm: 'ES256',
     keyRotationDays: 30,
     clockSkewSeconds: 30,
+    apiKeyRateLimit: 600,
+    apiKeyRateWindowSeconds: 60,
+    apiKeyCacheTtlMs: 5000,
+    apiKeyFailureLimitPerIp: 20,
     logLevel: 'info',
   };
 }
@@ -160,6 +172,10 @@ const numericKeys = new Set<keyof Config>([
   'refreshTokenAbsoluteSeconds',
   'keyRotationDays',
   'clockSkewSeconds',
+  'apiKeyRateLimit',
+  'apiKeyRateWindowSeconds',
+  'apiKeyCacheTtlMs',
+  'apiKeyFailureLimitPerIp',
 ]);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {

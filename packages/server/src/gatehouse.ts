@@ -1,13 +1,17 @@
 import {
   Accounts,
+  ApiKeyService,
   AuditTrail,
   Authenticator,
   type Clock,
+  InProcessRateLimiter,
   LoginThrottle,
   loadPolicyDir,
   PermissionResolver,
+  type RateLimiter,
   RevocationIndex,
   randomToken,
+  ServiceAccounts,
   SessionManager,
   type SigningAlgorithm,
   type Storage,
@@ -17,8 +21,10 @@ import {
 import { createRedisStores } from '@gatehouse/store-redis';
 import {
   createSqlStorage,
+  SqlApiKeyStore,
   SqlRefreshTokenStore,
   SqlRevocationStore,
+  SqlServiceAccountStore,
   SqlSigningKeyStore,
 } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
@@ -49,6 +55,10 @@ export interface Gatehouse {
   readonly bearer: BearerVerifier;
   /** The policy decision point behind the AuthZEN API. */
   readonly pdp: DecisionPoint;
+  readonly apiKeys: ApiKeyService;
+  readonly serviceAccounts: ServiceAccounts;
+  /** Shared across nodes through Redis when configured, else per process. */
+  readonly rateLimiter: RateLimiter;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -59,7 +69,7 @@ export interface GatehouseOverrides {
   databaseSchema?: string;
 }
 
-async function openStorage(config: Config, overrides: GatehouseOverrides) {
+async function openStorage(config: Config, overrides: GatehouseOverrides, clock: Clock) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
   const redis =
     config.redisUrl === undefined
@@ -74,9 +84,14 @@ async function openStorage(config: Config, overrides: GatehouseOverrides) {
   const useRedisSessions = config.sessionStore === 'redis';
   if (useRedisSessions && redis === undefined)
     throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
-  const storage: Storage & { sqlDb: typeof sql.db; sqlDialect: typeof sql.dialect } = {
+  const storage: Storage & {
+    sqlDb: typeof sql.db;
+    sqlDialect: typeof sql.dialect;
+    rateLimiter: RateLimiter;
+  } = {
     sqlDb: sql.db,
     sqlDialect: sql.dialect,
+    rateLimiter: redis ? redis.rateLimiter : new InProcessRateLimiter({ now: () => clock.now() }),
     users: sql.users,
     credentials: sql.credentials,
     roles: sql.roles,
@@ -105,7 +120,7 @@ export async function createGatehouse(
   const { secret, generated } = resolveMasterSecret(config);
   if (generated)
     logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
-  const storage = await openStorage(config, overrides);
+  const storage = await openStorage(config, overrides, clock);
   const audit = new AuditTrail(storage.audit, clock, (event) =>
     logger.info({ audit: { ...event, details: event.details } }, `audit ${event.type}`),
   );
@@ -223,6 +238,30 @@ export async function createGatehouse(
     clock,
     cacheTtlMs: config.sessionCacheTtlMs,
   });
+  const apiKeys = new ApiKeyService({
+    store: new SqlApiKeyStore(storage.sqlDb),
+    serviceAccounts: new SqlServiceAccountStore(storage.sqlDb),
+    users: storage.users,
+    permissions,
+    revocations,
+    bus: storage.bus,
+    audit,
+    clock,
+    pepper: deriveKey(secret, 'api-keys'),
+    policy: {
+      cacheTtlMs: config.apiKeyCacheTtlMs,
+      defaultRateLimit: { limit: config.apiKeyRateLimit, windowSeconds: config.apiKeyRateWindowSeconds },
+    },
+    onError: (error) => logger.warn({ err: error }, 'recording API key use failed'),
+  });
+  apiKeys.start();
+  const serviceAccounts = new ServiceAccounts({
+    store: new SqlServiceAccountStore(storage.sqlDb),
+    accounts,
+    apiKeys,
+    audit,
+    clock,
+  });
   return {
     config,
     clock,
@@ -242,9 +281,13 @@ export async function createGatehouse(
       config.policyDir === undefined
         ? new RbacDecisionPoint({ permissions, users: storage.users })
         : new PolicyDecisionPoint(await loadPolicyDir(config.policyDir)),
+    apiKeys,
+    serviceAccounts,
+    rateLimiter: storage.rateLimiter,
     logger,
     async close() {
       keyRing.stop();
+      await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();
     },
   };

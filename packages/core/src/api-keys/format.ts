@@ -50,8 +50,12 @@ export interface ParsedApiKey {
 }
 
 export function newApiKey(): ParsedApiKey {
-  const id = randomBase62(API_KEY_ID_LENGTH);
-  const body = `${API_KEY_PREFIX}${id}_${randomBase62(API_KEY_SECRET_LENGTH)}`;
+  return assembleApiKey(randomBase62(API_KEY_ID_LENGTH), randomBase62(API_KEY_SECRET_LENGTH));
+}
+
+/** A key from its parts, checksum included (tests use it to build well-formed wrong keys). */
+export function assembleApiKey(id: string, secret: string): ParsedApiKey {
+  const body = `${API_KEY_PREFIX}${id}_${secret}`;
   return { id, raw: body + checksum(body) };
 }
 

@@ -1,4 +1,4 @@
-import { type ActiveSession, GatehouseError } from '@gatehouse/core';
+import { type ActiveSession, GatehouseError, type UserRecord } from '@gatehouse/core';
 import type {
   FastifyReply,
   FastifyRequest,
@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import type { VerifiedBearer } from '../tokens/bearer-verifier.ts';
+import { apiKeyCredential, createApiKeyAuthenticator } from './api-key-auth.ts';
 import { bearerToken } from './bearer.ts';
 import { checkFetchMetadata, checkSessionCsrf } from './csrf.ts';
 import { requestMeta } from './request-meta.ts';
@@ -92,26 +93,46 @@ export function requireSession(
   };
 }
 
+/** The authenticated identity, whichever credential proved it (session, access token or API key). */
+export function callerUser(request: FastifyRequest): UserRecord | undefined {
+  return request.session?.user ?? request.bearer?.user ?? request.apiKey?.owner;
+}
+
+const ONE_CREDENTIAL = 'Send exactly one credential: one Bearer token, one API key or the session cookie.';
+
 /**
  * Authentication for APIs that take either credential: `Authorization: Bearer <access token>`
- * (no CSRF: nothing ambient) or the session cookie (with `requireSession`'s checks). A malformed
- * Authorization header, or both credentials at once, is a 400 — never a guess.
+ * (no CSRF: nothing ambient) or the session cookie (with `requireSession`'s checks), and with
+ * `apiKeys: true` an API key too. A malformed Authorization header, or two credentials at once,
+ * is a 400 — never a guess. Where keys are not accepted, a key is never taken for a token.
  */
 export function requireCaller(
   gatehouse: Gatehouse,
   onMissing?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined,
+  options: { apiKeys?: boolean } = {},
 ): preHandlerHookHandler {
   const sessionGate = requireSession(gatehouse, onMissing);
+  const authenticateApiKey = options.apiKeys === true ? createApiKeyAuthenticator(gatehouse) : undefined;
   return function callerGate(request, reply, done) {
+    if (authenticateApiKey !== undefined) {
+      const key = apiKeyCredential(request);
+      if (key === null) {
+        done(new GatehouseError('invalid_request', { detail: ONE_CREDENTIAL }));
+        return;
+      }
+      if (key !== undefined) {
+        authenticateApiKey(request, reply, key).then(
+          () => done(),
+          (error: Error) => done(error),
+        );
+        return;
+      }
+    }
     const header = request.headers.authorization;
     if (header === undefined) return sessionGate.call(this, request, reply, done);
     const token = bearerToken(header);
     if (token === undefined || readSessionToken(request) !== undefined) {
-      done(
-        new GatehouseError('invalid_request', {
-          detail: 'Send exactly one credential: one Bearer token or the session cookie.',
-        }),
-      );
+      done(new GatehouseError('invalid_request', { detail: ONE_CREDENTIAL }));
       return;
     }
     gatehouse.bearer.verify(token).then(
@@ -126,15 +147,37 @@ export function requireCaller(
 
 /** Authorization enforced before the handler: the caller's current permissions must include one. */
 export function requirePermission(gatehouse: Gatehouse, permission: string): preHandlerAsyncHookHandler {
-  return async function permissionGate(request) {
-    const user = request.session?.user ?? request.bearer?.user;
+  return async function permissionGate(request, reply) {
+    const user = callerUser(request);
     if (user === undefined) throw new GatehouseError('unauthenticated');
-    if (!(await gatehouse.permissions.can(user.id, permission))) {
+    const key = request.apiKey;
+    // A key may do what both its scopes and its owner's current permissions allow.
+    const allowed =
+      key === null
+        ? await gatehouse.permissions.can(user.id, permission)
+        : await gatehouse.apiKeys.allows(key, permission);
+    if (!allowed) {
       await gatehouse.audit.record('access.denied', requestMeta(request, user.id), {
         subjectId: user.id,
-        details: { permission },
+        details: { permission, ...(key === null ? {} : { key_id: key.key.id }) },
       });
+      if (key !== null) {
+        reply.header(
+          'www-authenticate',
+          `Bearer realm="gatehouse", error="insufficient_scope", scope="${permission}"`,
+        );
+        throw new GatehouseError('forbidden', { detail: 'The API key does not allow this.' });
+      }
       throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });
     }
+  };
+}
+
+/** For endpoints that manage credentials: an API key may never create, rotate or revoke keys. */
+export function refuseApiKeys(): preHandlerAsyncHookHandler {
+  return async function noKeys(request, reply) {
+    if (request.apiKey === null) return;
+    reply.header('www-authenticate', 'Bearer realm="gatehouse", error="insufficient_scope"');
+    throw new GatehouseError('forbidden', { detail: 'API keys cannot manage API keys.' });
   };
 }

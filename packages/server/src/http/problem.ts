@@ -13,6 +13,12 @@ export function sendProblem(reply: FastifyReply, error: GatehouseError): Fastify
       'www-authenticate',
       'Bearer realm="gatehouse", error="invalid_token", error_description="The access token is invalid or expired"',
     );
+  } else if (error.code === 'invalid_api_key') {
+    // One answer for every way a key can fail (unknown, wrong secret, revoked, expired, disabled owner).
+    reply.header(
+      'www-authenticate',
+      'Bearer realm="gatehouse", error="invalid_token", error_description="The API key is invalid, expired or revoked"',
+    );
   } else if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="gatehouse"');
   else if (error.code === 'invalid_request' && reply.request.headers.authorization !== undefined) {
     reply.header('www-authenticate', 'Bearer realm="gatehouse", error="invalid_request"');

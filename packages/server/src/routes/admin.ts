@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requireCaller, requirePermission } from '../http/authenticate.ts';
+import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -42,16 +42,16 @@ const pageOf = (q: typeof Page.static) => ({
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * The admin REST API (/admin/v1). Authenticated by session (with CSRF on writes) or a Bearer access
- * token, and authorized by permission before every handler: users:read|write, roles:read|write,
+ * The admin REST API (/admin/v1). Authenticated by session (with CSRF on writes), a Bearer access
+ * token or an API key, and authorized by permission before every handler: users:read|write, roles:read|write,
  * sessions:revoke, tokens:revoke, audit:read.
  */
 export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  // A session cookie (with CSRF on writes) or a first-party Bearer access token.
-  const session = requireCaller(gatehouse);
+  // A session cookie (with CSRF on writes), a first-party Bearer access token, or an API key (whose
+  // rights are its scopes ∩ its owner's permissions).
+  const session = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
-  const meta = (request: FastifyRequest) =>
-    requestMeta(request, (request.session?.user ?? request.bearer?.user)?.id);
+  const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
   const userView = async (u: {
     id: string;
     email: string;

@@ -1,0 +1,93 @@
+import { API_KEY_PREFIX, GatehouseError, type RateLimitResult, type VerifiedApiKey } from '@gatehouse/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { requestMeta } from './request-meta.ts';
+import { readSessionToken } from './session-cookie.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's verified API key, once a key-accepting gate ran. */
+    apiKey: VerifiedApiKey | null;
+  }
+}
+
+const FAILURE_WINDOW_SECONDS = 60;
+const MAX_BLOCKED_ADDRESSES = 10_000;
+
+/**
+ * The API key a request presents: `X-API-Key: <key>` or `Authorization: Bearer <key>` (told from an
+ * access token by its prefix). Never from the query string. `null` means ambiguous: a key beside
+ * another credential is refused, never guessed between.
+ */
+export function apiKeyCredential(request: FastifyRequest): string | null | undefined {
+  const header = request.headers['x-api-key'];
+  const authorization = request.headers.authorization;
+  if (header !== undefined) {
+    if (authorization !== undefined || readSessionToken(request) !== undefined) return null;
+    return Array.isArray(header) ? null : header;
+  }
+  // Claimed by the prefix alone, so a mangled key gets the keys' one 401, not a token's 400.
+  if (authorization === undefined || !authorization.startsWith(`Bearer ${API_KEY_PREFIX}`)) return undefined;
+  return readSessionToken(request) === undefined ? authorization.slice(7) : null;
+}
+
+/** `RateLimit-Policy` and `RateLimit` (IETF httpapi-ratelimit-headers), plus `Retry-After` on refusal. */
+export function setRateLimitHeaders(reply: FastifyReply, result: RateLimitResult): void {
+  reply.header('ratelimit-policy', `"api-key";q=${result.limit};w=${result.windowSeconds}`);
+  reply.header('ratelimit', `"api-key";r=${result.remaining};t=${result.resetSeconds}`);
+}
+
+/**
+ * Verifies a presented key: every failure is the same 401; repeated failures from one address
+ * engage a shared limit (429), and then that address is refused before any lookup until it
+ * expires. A good key then takes from its own bucket (429 with `Retry-After` when empty).
+ */
+export function createApiKeyAuthenticator(gatehouse: Gatehouse) {
+  const blockedUntil = new Map<string, number>();
+  const failureRule = {
+    limit: gatehouse.config.apiKeyFailureLimitPerIp,
+    windowSeconds: FAILURE_WINDOW_SECONDS,
+  };
+
+  const refuseBlocked = (ip: string) => {
+    const until = blockedUntil.get(ip);
+    if (until === undefined) return;
+    const now = gatehouse.clock.now();
+    if (until <= now) {
+      blockedUntil.delete(ip);
+      return;
+    }
+    throw new GatehouseError('too_many_requests', { retryAfterSeconds: Math.ceil((until - now) / 1000) });
+  };
+
+  return async function authenticateApiKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    raw: string,
+  ): Promise<VerifiedApiKey> {
+    const ip = request.ip;
+    refuseBlocked(ip);
+    const result = await gatehouse.apiKeys.verify(raw, ip, requestMeta(request));
+    if (!result.ok) {
+      const failures = await gatehouse.rateLimiter.take(`api-key-failures:${ip}`, failureRule);
+      if (!failures.allowed) {
+        if (blockedUntil.size >= MAX_BLOCKED_ADDRESSES)
+          blockedUntil.delete(blockedUntil.keys().next().value!);
+        blockedUntil.set(ip, gatehouse.clock.now() + failures.retryAfterSeconds * 1000);
+        throw new GatehouseError('too_many_requests', { retryAfterSeconds: failures.retryAfterSeconds });
+      }
+      throw new GatehouseError('invalid_api_key');
+    }
+    const { verified } = result;
+    const limit = await gatehouse.rateLimiter.take(`api-key:${verified.key.id}`, verified.rateLimit);
+    setRateLimitHeaders(reply, limit);
+    if (!limit.allowed) {
+      throw new GatehouseError('too_many_requests', {
+        detail: 'This API key has exceeded its rate limit.',
+        retryAfterSeconds: limit.retryAfterSeconds,
+      });
+    }
+    request.apiKey = verified;
+    return verified;
+  };
+}

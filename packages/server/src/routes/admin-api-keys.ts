@@ -1,0 +1,198 @@
+import { GatehouseError, type ServiceAccountRecord } from '@gatehouse/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { callerUser, refuseApiKeys, requireCaller, requirePermission } from '../http/authenticate.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { KeyId, keyView, NewKeyBody, RotateBody, sendNewKey, toNewKeyInput } from './api-key-views.ts';
+
+const AccountId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
+const RateLimitBody = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    window_seconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+  },
+  { additionalProperties: false },
+);
+const NewAccount = Type.Object(
+  {
+    name: Type.String({ maxLength: 63 }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    rate_limit: Type.Optional(RateLimitBody),
+    roles: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+const AccountChanges = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    rate_limit: Type.Optional(Type.Union([RateLimitBody, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const toRule = (body: { limit: number; window_seconds: number } | null | undefined) =>
+  body === undefined
+    ? undefined
+    : body === null
+      ? null
+      : { limit: body.limit, windowSeconds: body.window_seconds };
+
+/**
+ * Service accounts and every owner's API keys, for administrators (/admin/v1): permissions
+ * service-accounts:read|write and api-keys:read|write. Roles of a service account are granted with
+ * the users endpoints (a service account is an identity of kind `service`).
+ */
+export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const caller = requireCaller(gatehouse, undefined, { apiKeys: true });
+  const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
+  // Key management itself is never done with a key, whatever its scopes.
+  const manage = (permission: string) => ({
+    preHandler: [caller, refuseApiKeys(), requirePermission(gatehouse, permission)],
+  });
+  const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
+  const accountView = async (a: ServiceAccountRecord) => ({
+    id: a.id,
+    name: a.name,
+    description: a.description,
+    disabled: a.disabled,
+    rate_limit:
+      a.rateLimit === null ? null : { limit: a.rateLimit.limit, window_seconds: a.rateLimit.windowSeconds },
+    created_at: new Date(a.createdAt).toISOString(),
+    roles: await gatehouse.accounts.rolesOf(a.id),
+  });
+
+  app.get('/admin/v1/service-accounts', can('service-accounts:read'), async () => ({
+    service_accounts: await Promise.all((await gatehouse.serviceAccounts.list()).map(accountView)),
+  }));
+
+  app.post<{ Body: typeof NewAccount.static }>(
+    '/admin/v1/service-accounts',
+    { ...can('service-accounts:write'), schema: { body: NewAccount } },
+    async (request, reply) => {
+      const { name, description, rate_limit, roles } = request.body;
+      const created = await gatehouse.serviceAccounts.create(
+        {
+          name,
+          ...(description === undefined ? {} : { description }),
+          rateLimit: toRule(rate_limit) ?? null,
+          roles: roles ?? [],
+        },
+        meta(request),
+      );
+      return reply.code(201).send(await accountView(created));
+    },
+  );
+
+  app.get<{ Params: typeof AccountId.static }>(
+    '/admin/v1/service-accounts/:id',
+    { ...can('service-accounts:read'), schema: { params: AccountId } },
+    async (request) => accountView(await gatehouse.serviceAccounts.require(request.params.id)),
+  );
+
+  app.patch<{ Params: typeof AccountId.static; Body: typeof AccountChanges.static }>(
+    '/admin/v1/service-accounts/:id',
+    { ...can('service-accounts:write'), schema: { params: AccountId, body: AccountChanges } },
+    async (request) => {
+      const rateLimit = toRule(request.body.rate_limit);
+      const updated = await gatehouse.serviceAccounts.update(
+        request.params.id,
+        {
+          ...(request.body.description === undefined ? {} : { description: request.body.description }),
+          ...(rateLimit === undefined ? {} : { rateLimit }),
+        },
+        meta(request),
+      );
+      return accountView(updated);
+    },
+  );
+
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    app.post<{ Params: typeof AccountId.static }>(
+      `/admin/v1/service-accounts/:id/${action}`,
+      { ...can('service-accounts:write'), schema: { params: AccountId } },
+      async (request, reply) => {
+        await gatehouse.serviceAccounts.setDisabled(request.params.id, disabled, meta(request));
+        return reply.code(204).send();
+      },
+    );
+  }
+
+  app.delete<{ Params: typeof AccountId.static }>(
+    '/admin/v1/service-accounts/:id',
+    { ...can('service-accounts:write'), schema: { params: AccountId } },
+    async (request, reply) => {
+      await gatehouse.serviceAccounts.delete(request.params.id, meta(request));
+      return reply.code(204).send();
+    },
+  );
+
+  /** Keys of any owner (a service account or a person). */
+  app.get<{ Params: typeof AccountId.static }>(
+    '/admin/v1/users/:id/api-keys',
+    { ...can('api-keys:read'), schema: { params: AccountId } },
+    async (request, reply) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const now = gatehouse.clock.now();
+      const keys = await gatehouse.apiKeys.list(user.id);
+      return reply.header('cache-control', 'no-store').send({ api_keys: keys.map((k) => keyView(k, now)) });
+    },
+  );
+
+  app.post<{ Params: typeof AccountId.static; Body: typeof NewKeyBody.static }>(
+    '/admin/v1/users/:id/api-keys',
+    { ...manage('api-keys:write'), schema: { params: AccountId, body: NewKeyBody } },
+    async (request, reply) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const now = gatehouse.clock.now();
+      const created = await gatehouse.apiKeys.create(
+        user.id,
+        toNewKeyInput(request.body, now),
+        meta(request),
+      );
+      return sendNewKey(reply, created, now);
+    },
+  );
+
+  const requireKey = async (keyId: string) => {
+    const key = await gatehouse.apiKeys.get(keyId);
+    if (key === undefined) throw new GatehouseError('not_found', { detail: 'No such API key.' });
+    return key;
+  };
+
+  app.get<{ Params: typeof KeyId.static }>(
+    '/admin/v1/api-keys/:keyId',
+    { ...can('api-keys:read'), schema: { params: KeyId } },
+    async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send(keyView(await requireKey(request.params.keyId), gatehouse.clock.now())),
+  );
+
+  app.post<{ Params: typeof KeyId.static; Body: typeof RotateBody.static }>(
+    '/admin/v1/api-keys/:keyId/rotate',
+    { ...manage('api-keys:write'), schema: { params: KeyId, body: RotateBody } },
+    async (request, reply) => {
+      const key = await requireKey(request.params.keyId);
+      const created = await gatehouse.apiKeys.rotate(
+        key.id,
+        { overlapMs: (request.body?.overlap_seconds ?? 0) * 1000 },
+        meta(request),
+      );
+      return sendNewKey(reply, created, gatehouse.clock.now());
+    },
+  );
+
+  app.delete<{ Params: typeof KeyId.static }>(
+    '/admin/v1/api-keys/:keyId',
+    { ...manage('api-keys:write'), schema: { params: KeyId } },
+    async (request, reply) => {
+      const key = await requireKey(request.params.keyId);
+      await gatehouse.apiKeys.revoke(key.id, meta(request));
+      return reply.code(204).send();
+    },
+  );
+}
