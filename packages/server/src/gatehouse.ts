@@ -40,7 +40,7 @@ import { BearerVerifier } from './tokens/bearer-verifier.ts';
 export interface Gatehouse {
   readonly config: Config;
   readonly clock: Clock;
-  readonly storage: Storage;
+  readonly storage: NodeStorage;
   readonly sessions: SessionManager;
   readonly authenticator: Authenticator;
   readonly accounts: Accounts;
@@ -62,6 +62,9 @@ export interface Gatehouse {
   readonly logger: Logger;
   close(): Promise<void>;
 }
+
+/** The domain's storage plus what only the server wires: the SQL handle and the rate limiter. */
+export type NodeStorage = Awaited<ReturnType<typeof openStorage>>;
 
 export interface GatehouseOverrides {
   clock?: Clock;
