@@ -3,8 +3,8 @@ import { buildNotesApp } from './app.ts';
 
 /**
  * The notes service. It trusts Gatehouse for identity: session cookies are checked through
- * introspection, Bearer access tokens locally against the JWKS, and revocations arrive through the
- * pushed feed.
+ * introspection, Bearer access tokens locally against the JWKS, API keys through key introspection
+ * (cached), and revocations arrive through the pushed feed.
  */
 const gatehouseUrl = process.env.GATEHOUSE_URL ?? 'http://localhost:8080';
 const issuer = process.env.GATEHOUSE_ISSUER ?? gatehouseUrl;
@@ -21,6 +21,8 @@ const guard = createGuard({
   audience: process.env.GATEHOUSE_TOKEN_AUDIENCE ?? issuer,
   jwksUri: process.env.GATEHOUSE_JWKS_URI ?? new URL('/.well-known/jwks.json', gatehouseUrl).toString(),
   introspectionSecret,
+  // Machines call with API keys (X-API-Key or Bearer gatehouse_…); revoked keys arrive via the feed.
+  apiKeys: true,
 });
 // Bearer tokens are refused (503) until the revocation feed has caught up once: wait for it.
 await guard.ready().catch((error: unknown) => {

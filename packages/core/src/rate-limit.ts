@@ -98,6 +98,11 @@ export class InProcessRateLimiter implements RateLimiter {
     return result;
   }
 
+  /** What a take would answer now, without taking. */
+  peek(key: string, rule: RateLimit): RateLimitResult {
+    return gcraStep(this.#tats.get(key), this.#now(), rule).result;
+  }
+
   async take(key: string, rule: RateLimit): Promise<RateLimitResult> {
     return this.takeSync(key, rule);
   }

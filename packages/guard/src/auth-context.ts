@@ -30,8 +30,44 @@ export interface BearerAuthContext {
   can(permission: string): boolean;
 }
 
+/**
+ * A caller authenticated by an API key. It may do what both the key's scopes and its owner's
+ * current permissions allow; `permissions` is that intersection's owner side, `keyScopes` the other.
+ */
+export interface ApiKeyAuthContext {
+  readonly method: 'api_key';
+  readonly principal: Principal;
+  readonly permissions: PermissionSet;
+  readonly keyScopes: PermissionSet;
+  readonly keyId: string;
+  /** API keys carry no OAuth scopes. */
+  readonly scopes: undefined;
+  readonly token: undefined;
+  can(permission: string): boolean;
+}
+
 /** Who is calling (the `Principal`) and what they may currently do. */
-export type AuthContext = SessionAuthContext | BearerAuthContext;
+export type AuthContext = SessionAuthContext | BearerAuthContext | ApiKeyAuthContext;
+
+export function apiKeyContext(input: {
+  subject: string;
+  kind: 'user' | 'service';
+  keyId: string;
+  scopes: PermissionSet;
+  permissions: PermissionSet;
+}): ApiKeyAuthContext {
+  const { scopes, permissions } = input;
+  return Object.freeze({
+    method: 'api_key',
+    principal: Object.freeze({ subject: input.subject, kind: input.kind, method: 'api_key' }),
+    permissions,
+    keyScopes: scopes,
+    keyId: input.keyId,
+    scopes: undefined,
+    token: undefined,
+    can: (permission: string) => scopes.has(permission) && permissions.has(permission),
+  });
+}
 
 export function sessionContext(session: IntrospectedSession): SessionAuthContext {
   const permissions = session.permissions;

@@ -1,3 +1,4 @@
+import { API_KEY_PREFIX } from '@gatehouse/core/api-key-format';
 import { cookie, type GuardRequest, hasQueryParameter, header, headerLines } from './request.ts';
 
 /** What a request presents, or why its credentials are unusable (always `invalid_request`). */
@@ -5,6 +6,7 @@ export type Credential =
   | { readonly kind: 'none' }
   | { readonly kind: 'bearer'; readonly token: string }
   | { readonly kind: 'session'; readonly token: string }
+  | { readonly kind: 'api_key'; readonly token: string }
   | { readonly kind: 'invalid'; readonly reason: InvalidCredentialReason };
 
 export type InvalidCredentialReason =
@@ -13,7 +15,8 @@ export type InvalidCredentialReason =
   | 'empty_token'
   | 'token_syntax'
   | 'token_in_query'
-  | 'bearer_and_cookie';
+  | 'bearer_and_cookie'
+  | 'api_key_and_other';
 
 /** RFC 6750 §2.1: `Bearer` 1*SP b64token. Scheme names are case-insensitive (RFC 9110 §11.1). */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -26,12 +29,20 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  */
 export function readCredential(
   request: GuardRequest,
-  options: { readonly cookieName: string; readonly sessions: boolean },
+  options: { readonly cookieName: string; readonly sessions: boolean; readonly apiKeys?: boolean },
 ): Credential {
   // RFC 6750 §2.3 allows it, RFC 9700 §4.3.2 explains why not: URLs end up in logs and history.
   if (hasQueryParameter(request, 'access_token')) return invalid('token_in_query');
   const authorization = header(request, 'authorization');
   const session = options.sessions ? cookie(request, options.cookieName) : undefined;
+  if (options.apiKeys === true) {
+    const key = header(request, 'x-api-key');
+    if (key !== undefined) {
+      if (authorization !== undefined || session !== undefined) return invalid('api_key_and_other');
+      if ((headerLines(request, 'x-api-key') ?? 1) > 1 || key.includes(',')) return invalid('duplicate_authorization');
+      return { kind: 'api_key', token: key.trim() };
+    }
+  }
   if (authorization === undefined) {
     return session === undefined ? { kind: 'none' } : { kind: 'session', token: session };
   }
@@ -45,6 +56,10 @@ export function readCredential(
   if (start === 6 && value.length > 6) return invalid('scheme_not_bearer');
   const token = value.slice(start);
   if (token === '') return invalid('empty_token');
+  // Claimed by its prefix before the syntax check: a mangled key gets the keys' 401, not a 400.
+  if (options.apiKeys === true && token.startsWith(API_KEY_PREFIX)) {
+    return session === undefined ? { kind: 'api_key', token } : invalid('bearer_and_cookie');
+  }
   // A comma means two values were folded into one header; spaces mean something else was appended.
   if (!B64TOKEN.test(token)) return invalid(token.includes(',') ? 'duplicate_authorization' : 'token_syntax');
   if (session !== undefined) return invalid('bearer_and_cookie');

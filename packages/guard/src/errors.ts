@@ -29,7 +29,14 @@ export const guardErrors = {
     bearerError: 'insufficient_scope',
     description: 'The access token does not grant the scope this request needs.',
   },
+  invalid_api_key: {
+    status: 401,
+    title: 'Invalid API key',
+    bearerError: 'invalid_token',
+    description: 'The API key is invalid, expired or revoked.',
+  },
   forbidden: { status: 403, title: 'Forbidden' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   unavailable: { status: 503, title: 'Authentication service unavailable' },
 } as const satisfies Record<string, ErrorSpec>;
@@ -53,6 +60,10 @@ export interface GuardErrorOptions {
    * sent to the client.
    */
   reason?: string;
+  /** Seconds the client should wait (429). */
+  retryAfterSeconds?: number;
+  /** Further response headers (RateLimit fields). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const DEFAULT_REALM = 'gatehouse';
@@ -69,6 +80,8 @@ export class GuardError extends Error {
   readonly status: number;
   readonly reason: string | undefined;
   readonly challenge: Challenge | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly extraHeaders: Readonly<Record<string, string>> | undefined;
 
   constructor(code: GuardErrorCode, options?: GuardErrorOptions) {
     super(guardErrors[code].title, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -77,6 +90,8 @@ export class GuardError extends Error {
     this.status = guardErrors[code].status;
     this.reason = options?.reason;
     this.challenge = options?.challenge;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.extraHeaders = options?.headers;
   }
 
   get title(): string {
@@ -103,7 +118,8 @@ export class GuardError extends Error {
     const challenge = this.#challenge();
     if (challenge !== undefined) headers['www-authenticate'] = challenge;
     if (this.status === 503) headers['retry-after'] = '1';
-    return headers;
+    if (this.retryAfterSeconds !== undefined) headers['retry-after'] = String(this.retryAfterSeconds);
+    return this.extraHeaders === undefined ? headers : { ...this.extraHeaders, ...headers };
   }
 
   toResponse(): Response {

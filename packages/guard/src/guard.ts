@@ -1,5 +1,6 @@
 import { isConcretePermission } from '@gatehouse/core/permissions';
 import { AccessTokenVerifier, TokenRejected } from './access-token.ts';
+import { ApiKeyVerifier } from './api-key-verifier.ts';
 import {
   type AuthContext,
   type BearerAuthContext,
@@ -51,6 +52,7 @@ export class Guard {
   readonly #permissions: PermissionResolver | undefined;
   readonly #revocations: RevocationList;
   readonly #feed: RevocationFeed | undefined;
+  readonly #apiKeys: ApiKeyVerifier | undefined;
   #prunedAt = 0;
 
   /** Validates the options (throws `GuardOptionsError`) and, when configured, starts the revocation feed. */
@@ -66,6 +68,17 @@ export class Guard {
     const caches = { ttlMs: o.cacheTtlMs, maxEntries: o.cacheMaxEntries, now: o.now };
     this.#introspector = client && new SessionIntrospector({ client, ...caches });
     this.#permissions = client && new PermissionResolver({ client, ...caches });
+    this.#apiKeys =
+      client && o.apiKeys
+        ? new ApiKeyVerifier({
+            client,
+            ttlMs: o.apiKeyCacheTtlMs,
+            maxEntries: o.cacheMaxEntries,
+            failuresPerMinute: o.apiKeyFailuresPerMinute,
+            now: o.now,
+            realm: o.realm,
+          })
+        : undefined;
     this.#feed =
       client && o.revocationFeed
         ? new RevocationFeed({ client, now: o.now, onEvent: o.onEvent, onEntry: (e) => this.#onEntry(e) })
@@ -85,6 +98,7 @@ export class Guard {
       const credential = readCredential(request, {
         cookieName: this.#o.sessionCookie,
         sessions: this.#introspector !== undefined,
+        apiKeys: this.#apiKeys !== undefined,
       });
       switch (credential.kind) {
         case 'invalid':
@@ -98,6 +112,8 @@ export class Guard {
           return this.#session(request, credential.token);
         case 'bearer':
           return this.#bearer(credential.token);
+        case 'api_key':
+          return this.#apiKey(request, credential.token);
       }
     } catch (error) {
       return Promise.reject(error);
@@ -111,7 +127,7 @@ export class Guard {
 
   /** The caller with current permissions: Bearer callers' are asked from Gatehouse (cached `cacheTtlMs`). */
   async resolvePermissions(auth: AuthContext): Promise<AuthContext> {
-    if (auth.method === 'session' || auth.permissions !== undefined) return auth;
+    if (auth.method !== 'bearer' || auth.permissions !== undefined) return auth;
     if (this.#permissions === undefined)
       throw new GuardError('unavailable', { reason: 'no_introspection_secret' });
     const permissions = await this.#permissions.permissionsOf(auth.principal.subject);
@@ -134,6 +150,8 @@ export class Guard {
       if (this.#o.sessionsHaveAllScopes) return;
       throw this.#refuse('insufficient_scope', 'session_has_no_scopes', scope);
     }
+    // A key's scopes are permissions (checked by requirePermission), never OAuth scopes.
+    if (auth.method === 'api_key') throw this.#refuse('insufficient_scope', 'api_key_has_no_scopes', scope);
     for (const wanted of scopes)
       if (!auth.scopes.has(wanted)) throw this.#refuse('insufficient_scope', 'missing_scope', scope);
   }
@@ -178,6 +196,7 @@ export class Guard {
   clearCache(): void {
     this.#introspector?.clear();
     this.#permissions?.clear();
+    this.#apiKeys?.clear();
     this.#tokens.clear();
   }
 
@@ -187,6 +206,7 @@ export class Guard {
     sessions: boolean;
     revocationFeed: { cursor: number; stalenessMs: number; entries: number } | undefined;
     cachedTokens: number;
+    cachedApiKeys: number;
   } {
     const feed = this.#feed;
     return {
@@ -198,6 +218,7 @@ export class Guard {
         entries: this.#revocations.size,
       },
       cachedTokens: this.#tokens.size,
+      cachedApiKeys: this.#apiKeys?.size ?? 0,
     };
   }
 
@@ -230,6 +251,12 @@ export class Guard {
     );
   }
 
+  /** Keys are answered from the cache only while the feed (which revokes them) is fresh. */
+  #apiKey(request: GuardRequest, token: string): Promise<AuthContext> {
+    const fresh = this.#feed === undefined || this.#feed.staleness(this.#o.now()) <= this.#o.maxStalenessMs;
+    return this.#apiKeys!.verify(token, request.ip, fresh);
+  }
+
   /** The revocation checks, run on every request (cache hits included). */
   #unrevoked(auth: BearerAuthContext): Promise<AuthContext> {
     if (this.#feed !== undefined) {
@@ -243,8 +270,13 @@ export class Guard {
 
   #onEntry(entry: RevocationEntry): void {
     const { type, value } = entry;
+    if (type === 'key') {
+      this.#apiKeys?.forgetKey(value);
+      return;
+    }
     if (type === 'perm') {
       this.#permissions?.forget(value);
+      this.#apiKeys?.forgetSubject(value);
       if (value === '*') this.#introspector?.clear();
       else this.#introspector?.forget((session) => session.subject === value);
       return;
@@ -254,6 +286,7 @@ export class Guard {
     if (type === 'sub') {
       this.#introspector?.forget((session) => session.subject === value);
       this.#permissions?.forget(value);
+      this.#apiKeys?.forgetSubject(value);
     }
     const now = this.#o.now();
     if (now - this.#prunedAt > PRUNE_EVERY_MS) {

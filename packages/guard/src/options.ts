@@ -65,6 +65,16 @@ export interface GuardOptions {
   /** Give up on Gatehouse after this long and refuse the request (503). Default 2000 ms. */
   timeoutMs?: number | undefined;
 
+  /**
+   * Accept API keys (`X-API-Key`, or `Authorization: Bearer gatehouse_…`); needs
+   * `introspectionSecret`. Default false: a resource server accepts only the credentials it asks for.
+   */
+  apiKeys?: boolean | undefined;
+  /** How long a verified key is reused before asking Gatehouse again (revocations arrive sooner, through the feed). Default 60 000 ms, at most 600 000. */
+  apiKeyCacheTtlMs?: number | undefined;
+  /** Failed keys allowed per client address per minute before 429. Default 20. */
+  apiKeyFailuresPerMinute?: number | undefined;
+
   /** Name of Gatehouse's session cookie. Default `__Host-gatehouse_session`. */
   sessionCookie?: string | undefined;
   /**
@@ -103,6 +113,9 @@ export interface ResolvedOptions {
   readonly allowedOrigins: readonly string[];
   readonly realm: string;
   readonly sessionsHaveAllScopes: boolean;
+  readonly apiKeys: boolean;
+  readonly apiKeyCacheTtlMs: number;
+  readonly apiKeyFailuresPerMinute: number;
   readonly fetch: typeof fetch;
   readonly now: () => number;
   readonly onEvent: (event: GuardEvent) => void;
@@ -139,6 +152,9 @@ const KNOWN = new Set<string>([
   'timeoutMs',
   'sessionCookie',
   'allowedOrigins',
+  'apiKeys',
+  'apiKeyCacheTtlMs',
+  'apiKeyFailuresPerMinute',
   'fetch',
   'now',
   'onEvent',
@@ -177,11 +193,17 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
 
   const gatehouse =
     secret !== undefined && gatehouseUrl !== undefined ? { url: gatehouseUrl, secret } : undefined;
-  const revocationFeed = options.revocationFeed ?? (bearer !== undefined && gatehouse !== undefined);
+  const apiKeys = options.apiKeys ?? false;
+  if (typeof apiKeys !== 'boolean') problem('apiKeys must be a boolean');
+  if (apiKeys === true && gatehouse === undefined) problem('apiKeys needs introspectionSecret');
+  const revocationFeed =
+    options.revocationFeed ?? ((bearer !== undefined || apiKeys === true) && gatehouse !== undefined);
   if (typeof revocationFeed !== 'boolean') problem('revocationFeed must be a boolean');
   if (revocationFeed === true && gatehouse === undefined) problem('revocationFeed needs introspectionSecret');
   if (bearer !== undefined && revocationFeed !== true)
     warnings.push('Bearer tokens without the revocation feed: revoked tokens stay valid until they expire');
+  if (apiKeys === true && revocationFeed !== true)
+    warnings.push('API keys without the revocation feed: a revoked key stays valid up to apiKeyCacheTtlMs');
 
   const realm = options.realm ?? 'gatehouse';
   if (typeof realm !== 'string' || !REALM.test(realm))
@@ -217,6 +239,16 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     allowedOrigins,
     realm,
     sessionsHaveAllScopes: options.sessionsHaveAllScopes === true,
+    apiKeys: apiKeys === true,
+    apiKeyCacheTtlMs: number(options.apiKeyCacheTtlMs, 'apiKeyCacheTtlMs', 60_000, 0, 600_000, problem),
+    apiKeyFailuresPerMinute: integer(
+      options.apiKeyFailuresPerMinute,
+      'apiKeyFailuresPerMinute',
+      20,
+      1,
+      1_000_000,
+      problem,
+    ),
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     now: options.now ?? Date.now,
     onEvent: options.onEvent ?? (() => {}),

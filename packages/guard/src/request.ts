@@ -15,6 +15,11 @@ export interface GuardRequest {
    * header in `headers`; with the raw list the guard sees, and refuses, a duplicated one.
    */
   readonly rawHeaders?: readonly string[] | undefined;
+  /**
+   * The client's address (behind a proxy: as your framework resolves it). API keys with a network
+   * allowlist are refused without it; it also keys the limit on failed keys.
+   */
+  readonly ip?: string | undefined;
 }
 
 export function header(request: GuardRequest, name: string): string | undefined {

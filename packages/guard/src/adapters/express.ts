@@ -30,7 +30,7 @@ export function expressGuard(guard: Guard) {
       try {
         req.auth = await satisfy(
           guard,
-          { method: req.method, headers: req.headers, url: req.originalUrl, rawHeaders: req.rawHeaders },
+          { method: req.method, headers: req.headers, url: req.originalUrl, rawHeaders: req.rawHeaders, ip: req.ip },
           req.auth,
           requirement,
         );

@@ -38,6 +38,7 @@ export function fastifyGuard(guard: Guard) {
             headers: request.headers,
             url: request.url,
             rawHeaders: request.raw.rawHeaders,
+            ip: request.ip,
           },
           request.auth,
           requirement,

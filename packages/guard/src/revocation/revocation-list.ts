@@ -5,9 +5,9 @@ export interface RevocationEntry {
   /**
    * `sid`: tokens whose `sid` claim is `value`; `jti`: that one token; `sub`: tokens of subject
    * `value` with `iat <= at`; `perm`: not a revocation, the permissions of subject `value` (`*`:
-   * everyone) changed.
+   * everyone) changed; `key`: drop what is cached of API key `value` (revoked or rotated).
    */
-  readonly type: 'sid' | 'jti' | 'sub' | 'perm';
+  readonly type: 'sid' | 'jti' | 'sub' | 'perm' | 'key';
   readonly value: string;
   readonly at: number;
   /** After this the entry can match no unexpired token and is forgotten. */
