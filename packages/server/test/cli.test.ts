@@ -1,62 +1,23 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createGatehouse } from '../src/gatehouse.ts';
 import { createLogger } from '../src/logger.ts';
+import { json, runCli } from './cli-runner.ts';
 
 /**
  * Runs the real CLI as a child process, as an operator would. Each spawn costs about a second
  * (tsx compile + SQLite open + migrate), so the steps share one data dir and run in order.
  */
-const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-test-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const EMAIL = 'ops.person@example.test';
 const PASSWORD = 'saffron kettle drifting 7781';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], stdin?: string): Promise<Result> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'test',
-    GATEHOUSE_DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-  };
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/bin.ts', ...args], {
-      cwd: repoRoot,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
-
-function json<T>(result: Result): T {
-  expect(result.code, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as T;
-}
+const cli = (args: string[], stdin?: string) => runCli(dataDir, args, stdin);
 
 /** Opens the same SQLite database in process, for checks and for creating sessions. */
 async function openDirect() {
