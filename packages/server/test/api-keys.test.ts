@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { assembleApiKey, ManualClock, newApiKey } from '@gatehouse/core';
+import { redisUrlOrSkip } from '@gatehouse/testkit';
 import type { LightMyRequestResponse } from 'fastify';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL,
@@ -532,5 +536,50 @@ describe('API keys', () => {
     expect(
       (await withKey('POST', '/api-keys/introspect', key, 'bearer', { key, ip: '1.2.3.4' })).statusCode,
     ).toBe(401);
+  });
+});
+
+describe('API keys at rest', () => {
+  it('SEC-02 for keys: the database file, its WAL, Redis and the logs never hold a key or its secret', async () => {
+    const redisUrl = await redisUrlOrSkip();
+    const prefix = `gh_test_sec02_${Math.random().toString(36).slice(2, 8)}:`;
+    h = await createHarness(redisUrl === undefined ? {} : { redisUrl, redisPrefix: prefix });
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const keys: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { key, keyId } = await serviceKey(admin, ['users:read'], {
+        rate_limit: { limit: 50, window_seconds: 60 },
+      });
+      keys.push(key);
+      expect((await withKey('GET', '/admin/v1/users', key)).statusCode).toBe(200);
+      const rotated = await call('POST', `/admin/v1/api-keys/${keyId}/rotate`, admin, {
+        overlap_seconds: 60,
+      });
+      keys.push(rotated.json().key as string);
+    }
+    await withKey('GET', '/admin/v1/users', 'gatehouse_notakey');
+    await h.gatehouse.apiKeys.flushUsage();
+    const bytes = ['gatehouse.db', 'gatehouse.db-wal']
+      .map((file) => readFileSync(join(h.dataDir, file)).toString('latin1'))
+      .join('');
+    const logs = h.logs.join('\n');
+    let redisDump = '';
+    if (redisUrl !== undefined) {
+      const redis = new Redis(redisUrl);
+      try {
+        const names = await redis.keys(`${prefix}*`);
+        expect(names.some((name) => name.includes('rl:api-key:'))).toBe(true);
+        for (const name of names) redisDump += `${name}=${JSON.stringify(await redis.dump(name))}\n`;
+        if (names.length > 0) await redis.del(...names);
+      } finally {
+        redis.disconnect();
+      }
+    }
+    for (const key of keys) {
+      for (const haystack of [bytes, logs, redisDump]) {
+        expect(haystack).not.toContain(key);
+        expect(haystack).not.toContain(key.slice(27, 70));
+      }
+    }
   });
 });

@@ -1,0 +1,101 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, waitReady } from './processes.ts';
+
+const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+export const CLUSTER_ADMIN = { email: 'admin@example.test', password: 'tangerine orbit quietly 4417' };
+
+export interface Cluster {
+  readonly nodes: readonly { url: string; process: ChildProcess }[];
+  /** The shared settings every node got (secret included). */
+  readonly env: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Server processes sharing one fresh PostgreSQL database and a Redis prefix, started one after
+ * the other (the first migrates and creates the bootstrap admin). `extraEnv` reaches every node.
+ */
+export async function startCluster(
+  postgresUrl: string,
+  redisUrl: string,
+  count: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Cluster> {
+  const database = `gh_cluster_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const databaseUrl = new URL(postgresUrl);
+  databaseUrl.pathname = `/${database}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl.toString(),
+    REDIS_URL: redisUrl,
+    GATEHOUSE_REDIS_PREFIX: `${database}:`,
+    GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+    GATEHOUSE_INTROSPECTION_SECRET: randomBytes(32).toString('base64url'),
+    GATEHOUSE_ADMIN_EMAIL: CLUSTER_ADMIN.email,
+    GATEHOUSE_ADMIN_PASSWORD: CLUSTER_ADMIN.password,
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  };
+  const nodes: { url: string; process: ChildProcess }[] = [];
+  const stop = async () => {
+    for (const node of nodes) node.process.kill('SIGTERM');
+    await Promise.all(
+      nodes.map((n) =>
+        n.process.exitCode === null ? new Promise((resolve) => n.process.once('exit', resolve)) : undefined,
+      ),
+    );
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  };
+  try {
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
+        env: {
+          ...process.env,
+          ...env,
+          PORT: String(port),
+          GATEHOUSE_ISSUER: `http://localhost:${port}`,
+          GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}`,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      nodes.push({ url, process: child });
+      await waitReady(`${url}/readyz`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes, env, stop };
+}
+
+/** Signs the bootstrap admin in at `url`; returns the cookie and CSRF header for writes. */
+export async function adminSession(url: string): Promise<{ cookie: string; csrf: string }> {
+  const response = await fetch(`${url}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(CLUSTER_ADMIN),
+  });
+  if (response.status !== 200) throw new Error(`admin login failed: ${response.status}`);
+  const token = /__Host-gatehouse_session=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+  const body = (await response.json()) as { csrf_token: string };
+  return { cookie: `__Host-gatehouse_session=${token}`, csrf: body.csrf_token };
+}
+
+/** Polls until `check` is true; returns how long it took, or Infinity after `limitMs`. */
+export async function timeUntil(check: () => Promise<boolean>, limitMs = 3000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < limitMs) {
+    if (await check()) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return Number.POSITIVE_INFINITY;
+}
