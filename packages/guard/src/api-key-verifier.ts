@@ -62,7 +62,9 @@ export class ApiKeyVerifier {
 
   forgetSubject(subject: string): void {
     if (subject === '*') this.#cache.clear();
-    else for (const [raw, entry] of this.#cache) if (entry.auth.principal.subject === subject) this.#cache.delete(raw);
+    else
+      for (const [raw, entry] of this.#cache)
+        if (entry.auth.principal.subject === subject) this.#cache.delete(raw);
   }
 
   clear(): void {
@@ -151,7 +153,10 @@ export class ApiKeyVerifier {
 
   /** Every failure is one refusal; each also counts against the address. */
   #fail(ip: string | undefined, reason: string): Promise<never> {
-    this.#limiter.takeSync(`failures:${ip ?? 'unknown'}`, { limit: this.#o.failuresPerMinute, windowSeconds: 60 });
+    this.#limiter.takeSync(`failures:${ip ?? 'unknown'}`, {
+      limit: this.#o.failuresPerMinute,
+      windowSeconds: 60,
+    });
     return Promise.reject(
       new GuardError('invalid_api_key', {
         reason,

@@ -39,7 +39,8 @@ export function readCredential(
     const key = header(request, 'x-api-key');
     if (key !== undefined) {
       if (authorization !== undefined || session !== undefined) return invalid('api_key_and_other');
-      if ((headerLines(request, 'x-api-key') ?? 1) > 1 || key.includes(',')) return invalid('duplicate_authorization');
+      if ((headerLines(request, 'x-api-key') ?? 1) > 1 || key.includes(','))
+        return invalid('duplicate_authorization');
       return { kind: 'api_key', token: key.trim() };
     }
   }

@@ -11,7 +11,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, SESSION_COOKIE } from './harness.ts';
 
 /**
  * The account page in a real browser (Chromium through Playwright): sign in through the form, see
- * the sessions, revoke another one, sign out. The session cookie is `__Host-` + Secure, which
+ * the sessions, revoke another one, create an API key (shown once) and revoke it, sign out. The session cookie is `__Host-` + Secure, which
  * Chromium accepts from http://localhost (a potentially trustworthy origin) but not from
  * http://127.0.0.1 — so the server listens on 127.0.0.1 and the browser navigates to localhost.
  */
@@ -103,9 +103,9 @@ afterAll(async () => {
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, fullPage = false): Promise<void> {
   const path = join(SCREENSHOTS, name);
-  await page.screenshot({ path, type: 'png' });
+  await page.screenshot({ path, type: 'png', fullPage });
   expect(statSync(path).size).toBeLessThan(MAX_SCREENSHOT_BYTES);
 }
 
@@ -181,6 +181,34 @@ describe('account page in a real browser', () => {
     // The revoked session's cookie no longer authenticates anywhere.
     const revoked = await asOther();
     expect(revoked.status).toBe(401);
+
+    // An API key from the page: shown once, then listed by id and last four only, then revoked.
+    await page.getByLabel('Name').fill('browser test');
+    await page.getByLabel('Scopes').fill('users:read');
+    const [created] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/account/api-keys/new'),
+      page.getByRole('button', { name: 'Create API key' }).click(),
+    ]);
+    expect(created.status()).toBe(201);
+    expect(created.headers()['cache-control']).toBe('no-store');
+    const key = (await page.locator('#new-api-key').textContent()) ?? '';
+    expect(key).toMatch(/^gatehouse_[0-9A-Za-z]{16}_[0-9A-Za-z]{49}$/);
+    await screenshot('api-key-created.png');
+    const withKey = () => fetch(`${origin}/admin/v1/users`, { headers: { 'x-api-key': key } });
+    expect((await withKey()).status).toBe(200);
+    await page.goto(`${origin}/account`);
+    expect(await page.content()).not.toContain(key.slice(27, 70));
+    const keyRows = page.locator('section[aria-labelledby="api-keys"] tbody tr');
+    expect(await keyRows.count()).toBe(1);
+    expect(await keyRows.first().textContent()).toContain(`…${key.slice(-4)}`);
+    await screenshot('api-keys.png', true);
+    await Promise.all([
+      page.waitForURL(/\/account\?key_revoked=1$/),
+      keyRows.getByRole('button', { name: /Revoke API key/ }).click(),
+    ]);
+    expect(await page.getByRole('status').textContent()).toBe('The API key was revoked.');
+    expect(await keyRows.count()).toBe(0);
+    expect((await withKey()).status).toBe(401);
 
     // Sign out: back at the login form, and the account page is closed again.
     await Promise.all([

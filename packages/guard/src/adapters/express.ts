@@ -30,7 +30,13 @@ export function expressGuard(guard: Guard) {
       try {
         req.auth = await satisfy(
           guard,
-          { method: req.method, headers: req.headers, url: req.originalUrl, rawHeaders: req.rawHeaders, ip: req.ip },
+          {
+            method: req.method,
+            headers: req.headers,
+            url: req.originalUrl,
+            rawHeaders: req.rawHeaders,
+            ip: req.ip,
+          },
           req.auth,
           requirement,
         );

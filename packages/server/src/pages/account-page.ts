@@ -1,4 +1,4 @@
-import type { SessionRecord, UserRecord } from '@gatehouse/core';
+import type { ApiKeyRecord, SessionRecord, UserRecord } from '@gatehouse/core';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -10,6 +10,8 @@ export interface AccountPageInput {
   permissions: readonly string[];
   sessions: readonly SessionRecord[];
   currentSessionId: string;
+  apiKeys: readonly ApiKeyRecord[];
+  now: number;
   notice?: string;
 }
 
@@ -25,6 +27,21 @@ export function accountPage(input: AccountPageInput): string {
   <td><form method="post" action="/account/sessions/${s.publicId}/revoke">
     <input type="hidden" name="csrf" value="${input.csrf}">
     <button class="secondary" type="submit" aria-label="Revoke session started ${when(s.createdAt)}">Revoke</button>
+  </form></td>
+</tr>`,
+  );
+  const live = input.apiKeys.filter(
+    (k) => k.revokedAt === null && (k.expiresAt === null || k.expiresAt > input.now),
+  );
+  const keyRows = live.map(
+    (k) => html`<tr>
+  <td>${k.name}<br><code>gatehouse_${k.id}_…${k.lastFour}</code></td>
+  <td>${k.scopes.join(', ')}</td>
+  <td>${k.expiresAt === null ? 'never' : when(k.expiresAt)}</td>
+  <td>${k.lastUsedAt === null ? 'never' : when(k.lastUsedAt)}</td>
+  <td><form method="post" action="/account/api-keys/${k.id}/revoke">
+    <input type="hidden" name="csrf" value="${input.csrf}">
+    <button class="secondary" type="submit" aria-label="Revoke API key ${k.name}">Revoke</button>
   </form></td>
 </tr>`,
   );
@@ -55,6 +72,32 @@ ${input.notice === undefined ? '' : html`<p class="notice" role="status">${input
     <thead><tr><th scope="col">Client</th><th scope="col">IP</th><th scope="col">Signed in</th><th scope="col">Last active</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${rows}</tbody>
   </table>
+</section>
+<section aria-labelledby="api-keys">
+  <h2 id="api-keys">API keys</h2>
+  <p>Keys let scripts and services call APIs as you. A key can do only what its scopes allow <em>and</em> you are allowed to do.</p>
+  ${
+    keyRows.length === 0
+      ? html`<p>You have no active API keys.</p>`
+      : html`<table>
+    <thead><tr><th scope="col">Key</th><th scope="col">Scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+    <tbody>${keyRows}</tbody>
+  </table>`
+  }
+  <form class="stack" method="post" action="/account/api-keys/new">
+    <input type="hidden" name="csrf" value="${input.csrf}">
+    <label>Name <input name="name" required maxlength="100" placeholder="deploy script"></label>
+    <label>Scopes <input name="scopes" required maxlength="500" placeholder="notes:read, notes:write"></label>
+    <label>Expires
+      <select name="expires_in">
+        <option value="2592000">in 30 days</option>
+        <option value="7776000" selected>in 90 days</option>
+        <option value="31536000">in a year</option>
+        <option value="">never</option>
+      </select>
+    </label>
+    <button type="submit">Create API key</button>
+  </form>
 </section>`,
   });
 }

@@ -7,7 +7,7 @@ main{width:100%;max-width:40rem}
 h1{font-size:1.6rem;margin:0 0 1rem}
 form.stack{display:grid;gap:.75rem;max-width:24rem}
 label{display:grid;gap:.25rem;font-weight:600}
-input{font:inherit;padding:.5rem;border:1px solid #888;border-radius:.375rem}
+input,select{font:inherit;padding:.5rem;border:1px solid #888;border-radius:.375rem}
 button{font:inherit;padding:.5rem 1rem;border-radius:.375rem;border:1px solid #245;background:#245;color:#fff;cursor:pointer}
 button.secondary{background:transparent;color:inherit;border-color:#888}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #48f;outline-offset:2px}

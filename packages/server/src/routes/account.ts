@@ -30,6 +30,13 @@ function toLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Fixed notices selected by a query flag: nothing from the URL is ever echoed into the page. */
+const notices: readonly (readonly [string, string])[] = [
+  ['revoked', 'The session was revoked.'],
+  ['key_revoked', 'The API key was revoked.'],
+  ['key_error', 'The API key was not created: give a name and scopes such as notes:read.'],
+];
+
 /** The authenticated user, whichever credential proved it. */
 function callerOf(request: FastifyRequest) {
   const user = request.session?.user ?? request.bearer?.user;
@@ -104,11 +111,13 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
     const { user, record } = active;
-    const [{ roles, permissions }, sessions] = await Promise.all([
+    const [{ roles, permissions }, sessions, apiKeys] = await Promise.all([
       gatehouse.permissions.accessOf(user.id),
       gatehouse.sessions.list(user.id),
+      gatehouse.apiKeys.list(user.id),
     ]);
     const query = request.query as Record<string, unknown>;
+    const notice = notices.find(([flag]) => query[flag] !== undefined)?.[1];
     return sendPage(
       request,
       reply,
@@ -120,7 +129,9 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
         permissions: permissions.toArray(),
         sessions,
         currentSessionId: record.publicId,
-        ...(query.revoked === undefined ? {} : { notice: 'The session was revoked.' }),
+        apiKeys,
+        now: gatehouse.clock.now(),
+        ...(notice === undefined ? {} : { notice }),
       }),
     );
   };

@@ -1,9 +1,23 @@
 import { GatehouseError } from '@gatehouse/core';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { callerUser, refuseApiKeys, requireCaller } from '../http/authenticate.ts';
+import { callerUser, refuseApiKeys, requireCaller, requireSession } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { sendPage } from '../http/security-headers.ts';
+import { apiKeyCreatedPage } from '../pages/api-key-created-page.ts';
 import { KeyId, keyView, NewKeyBody, RotateBody, sendNewKey, toNewKeyInput } from './api-key-views.ts';
+
+const NewKeyForm = Type.Object(
+  {
+    csrf: Type.String({ maxLength: 128 }),
+    name: Type.String({ maxLength: 100 }),
+    scopes: Type.String({ maxLength: 1000 }),
+    expires_in: Type.String({ pattern: '^(?:|[1-9][0-9]{0,8})$' }),
+  },
+  { additionalProperties: false },
+);
+const RevokeForm = Type.Object({ csrf: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
 
 /**
  * Personal API keys, self-service (/account/api-keys): a signed-in user (session with CSRF, or a
@@ -65,6 +79,53 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         requestMeta(request, key.ownerId),
       );
       return sendNewKey(reply, created, gatehouse.clock.now());
+    },
+  );
+
+  /** The account page's form variants (no JavaScript): create, then show the key once; revoke. */
+  const pageGate = requireSession(gatehouse);
+  app.post<{ Body: typeof NewKeyForm.static }>(
+    '/account/api-keys/new',
+    { preHandler: pageGate, schema: { body: NewKeyForm } },
+    async (request, reply) => {
+      const { user } = request.session!;
+      const now = gatehouse.clock.now();
+      const { name, scopes, expires_in } = request.body;
+      try {
+        const created = await gatehouse.apiKeys.create(
+          user.id,
+          toNewKeyInput(
+            {
+              name,
+              scopes: scopes.split(/[\s,]+/).filter(Boolean),
+              ...(expires_in === '' ? {} : { expires_in: Number(expires_in) }),
+            },
+            now,
+          ),
+          requestMeta(request, user.id),
+        );
+        return sendPage(
+          request,
+          reply,
+          apiKeyCreatedPage({ nonce: request.cspNonce, name: created.record.name, key: created.key }),
+          201,
+        );
+      } catch (error) {
+        if (error instanceof GatehouseError && error.status === 400) {
+          return reply.code(303).header('location', '/account?key_error=1').send();
+        }
+        throw error;
+      }
+    },
+  );
+
+  app.post<{ Params: typeof KeyId.static; Body: typeof RevokeForm.static }>(
+    '/account/api-keys/:keyId/revoke',
+    { preHandler: pageGate, schema: { params: KeyId, body: RevokeForm } },
+    async (request, reply) => {
+      const key = await ownKey(request, request.params.keyId);
+      await gatehouse.apiKeys.revoke(key.id, requestMeta(request, key.ownerId));
+      return reply.code(303).header('location', '/account?key_revoked=1').send();
     },
   );
 
