@@ -37,39 +37,27 @@ export function isValidRateLimit(rule: RateLimit): boolean {
   );
 }
 
-/** One GCRA step: the new arrival time to store (unchanged when refused) and the answer. */
-export function gcraStep(
-  storedTat: number | undefined,
-  now: number,
-  rule: RateLimit,
-): { tat: number; result: RateLimitResult } {
+/** One GCRA step's answer, with the arrival time to store (unchanged when refused). */
+export interface GcraOutcome extends RateLimitResult {
+  readonly tat: number;
+}
+
+/** One GCRA step. One object literal of fixed shape: this runs on every keyed request. */
+export function gcraStep(storedTat: number | undefined, now: number, rule: RateLimit): GcraOutcome {
   const windowMs = rule.windowSeconds * 1000;
   const interval = windowMs / rule.limit;
-  const tat = Math.max(storedTat ?? now, now);
+  const tat = storedTat === undefined || storedTat < now ? now : storedTat;
   const next = tat + interval;
   const allowAt = next - windowMs;
-  const base = { limit: rule.limit, windowSeconds: rule.windowSeconds };
-  if (now < allowAt) {
-    return {
-      tat,
-      result: {
-        ...base,
-        allowed: false,
-        remaining: 0,
-        resetSeconds: Math.ceil((tat - now) / 1000),
-        retryAfterSeconds: Math.max(1, Math.ceil((allowAt - now) / 1000)),
-      },
-    };
-  }
+  const allowed = now >= allowAt;
   return {
-    tat: next,
-    result: {
-      ...base,
-      allowed: true,
-      remaining: Math.floor((windowMs - (next - now)) / interval + 1e-9),
-      resetSeconds: Math.ceil((next - now) / 1000),
-      retryAfterSeconds: 0,
-    },
+    tat: allowed ? next : tat,
+    allowed,
+    limit: rule.limit,
+    windowSeconds: rule.windowSeconds,
+    remaining: allowed ? Math.floor((windowMs - (next - now)) / interval + 1e-9) : 0,
+    resetSeconds: Math.ceil(((allowed ? next : tat) - now) / 1000),
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((allowAt - now) / 1000)),
   };
 }
 
@@ -90,17 +78,17 @@ export class InProcessRateLimiter implements RateLimiter {
   /** Synchronous form for hot paths. */
   takeSync(key: string, rule: RateLimit): RateLimitResult {
     const now = this.#now();
-    const { tat, result } = gcraStep(this.#tats.get(key), now, rule);
-    if (result.allowed) {
+    const outcome = gcraStep(this.#tats.get(key), now, rule);
+    if (outcome.allowed) {
       if (this.#tats.size >= this.#maxKeys && !this.#tats.has(key)) this.#evict(now);
-      this.#tats.set(key, tat);
+      this.#tats.set(key, outcome.tat);
     }
-    return result;
+    return outcome;
   }
 
   /** What a take would answer now, without taking. */
   peek(key: string, rule: RateLimit): RateLimitResult {
-    return gcraStep(this.#tats.get(key), this.#now(), rule).result;
+    return gcraStep(this.#tats.get(key), this.#now(), rule);
   }
 
   async take(key: string, rule: RateLimit): Promise<RateLimitResult> {

@@ -9,6 +9,8 @@ import type { GatehouseClient } from './gatehouse-client.ts';
 interface CachedKey {
   readonly auth: ApiKeyAuthContext;
   readonly keyId: string;
+  /** The key's bucket name, made once (this runs on every request). */
+  readonly bucket: string;
   readonly rateLimit: RateLimit;
   readonly cidrs: CidrList | undefined;
   /** ms since the epoch: the earlier of the cache bound and the key's expiry. */
@@ -75,7 +77,7 @@ export class ApiKeyVerifier {
     if (entry.cidrs !== undefined && (ip === undefined || !entry.cidrs.contains(ip))) {
       return this.#fail(ip, 'network');
     }
-    const result = this.#limiter.takeSync(`key:${entry.keyId}`, entry.rateLimit);
+    const result = this.#limiter.takeSync(entry.bucket, entry.rateLimit);
     if (!result.allowed) {
       return Promise.reject(
         new GuardError('too_many_requests', {
@@ -135,6 +137,7 @@ export class ApiKeyVerifier {
         permissions: new PermissionSet(b.permissions),
       }),
       keyId: b.key_id,
+      bucket: `key:${b.key_id}`,
       rateLimit: { limit: rate.limit, windowSeconds: rate.window_seconds },
       cidrs: b.allowed_cidrs === null ? undefined : new CidrList(b.allowed_cidrs as string[]),
       notAfter: Math.min(now + this.#o.ttlMs, expiresAt),

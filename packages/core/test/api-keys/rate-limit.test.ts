@@ -19,9 +19,9 @@ describe('GCRA rate limit', () => {
             now += gap;
             const step = gcraStep(tat, now, rule);
             tat = step.tat;
-            if (step.result.allowed) allowedAt.push(now);
-            expect(step.result.remaining).toBeGreaterThanOrEqual(0);
-            expect(step.result.remaining).toBeLessThan(limit);
+            if (step.allowed) allowedAt.push(now);
+            expect(step.remaining).toBeGreaterThanOrEqual(0);
+            expect(step.remaining).toBeLessThan(limit);
           }
           // A token bucket: `limit` at once, then one per interval — the long-run rate is limit/window.
           for (let i = 0; i < allowedAt.length; i++) {
@@ -43,14 +43,14 @@ describe('GCRA rate limit', () => {
         (limit, windowSeconds) => {
           const rule = { limit, windowSeconds };
           let tat: number | undefined;
-          let refused: ReturnType<typeof gcraStep>['result'] | undefined;
+          let refused: ReturnType<typeof gcraStep> | undefined;
           for (let i = 0; i <= limit && refused === undefined; i++) {
             const step = gcraStep(tat, 0, rule);
             tat = step.tat;
-            if (!step.result.allowed) refused = step.result;
+            if (!step.allowed) refused = step;
           }
           expect(refused).toBeDefined();
-          expect(gcraStep(tat, refused!.retryAfterSeconds * 1000, rule).result.allowed).toBe(true);
+          expect(gcraStep(tat, refused!.retryAfterSeconds * 1000, rule).allowed).toBe(true);
         },
       ),
     );
