@@ -1,7 +1,8 @@
 /**
  * notes-api `GET /notes` with a Bearer access token (guard: JWT verification with the verified-token
- * cache, revocation feed, permissions from Gatehouse cached 1 s) beside the same handler with no
- * authentication, in the same process. Goal: ratio ≥ 0.8 with a repeated token.
+ * cache, revocation feed, permissions from Gatehouse cached 1 s) and with an API key (guard: cached
+ * key introspection, per-key rate limit), each beside the same handler with no authentication, in
+ * the same process. Goal: ratio ≥ 0.8 for each, with a repeated credential.
  *
  *   node --import tsx bench/notes-bearer.ts        (BENCH_DURATION=10)
  */
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { budget, DURATION_S, fmt, freePort, header, table, waitUp, warmThenRun } from './support.ts';
 
 budget(5);
-header('notes-api GET /notes: Bearer token through the guard vs no authentication');
+header('notes-api GET /notes: Bearer token and API key through the guard vs no authentication');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-notes-'));
 const children: ChildProcess[] = [];
@@ -69,6 +70,33 @@ try {
   const { access_token: token } = (await login.json()) as { access_token: string };
   const check = await fetch(`${notes}/notes`, { headers: { authorization: `Bearer ${token}` } });
   if (check.status !== 200) throw new Error(`the guarded route answered ${check.status}`);
+  // A service account with notes:read and a key whose limit is out of the benchmark's reach.
+  const adminHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  await fetch(`${gatehouse}/admin/v1/roles/reader`, {
+    method: 'PUT',
+    headers: adminHeaders,
+    body: JSON.stringify({ permissions: ['notes:read'] }),
+  });
+  const account = (await (
+    await fetch(`${gatehouse}/admin/v1/service-accounts`, {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ name: 'bench', roles: ['reader'] }),
+    })
+  ).json()) as { id: string };
+  const { key } = (await (
+    await fetch(`${gatehouse}/admin/v1/users/${account.id}/api-keys`, {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({
+        name: 'bench',
+        scopes: ['notes:read'],
+        rate_limit: { limit: 1_000_000, window_seconds: 1 },
+      }),
+    })
+  ).json()) as { key: string };
+  const keyCheck = await fetch(`${notes}/notes`, { headers: { 'x-api-key': key } });
+  if (keyCheck.status !== 200) throw new Error(`the key-guarded route answered ${keyCheck.status}`);
 
   const open = await warmThenRun({ url: `${notes}/open/notes`, connections: 10, durationS: DURATION_S });
   const guarded = await warmThenRun({
@@ -77,7 +105,14 @@ try {
     durationS: DURATION_S,
     headers: { authorization: `Bearer ${token}` },
   });
+  const keyed = await warmThenRun({
+    url: `${notes}/notes`,
+    connections: 10,
+    durationS: DURATION_S,
+    headers: { 'x-api-key': key },
+  });
   const ratio = guarded.rps / open.rps;
+  const keyRatio = keyed.rps / open.rps;
   table(
     ['route', 'req/s', 'p50 ms', 'p99 ms', 'statuses', 'ratio', 'goal'],
     [
@@ -98,6 +133,15 @@ try {
         JSON.stringify(guarded.statuses),
         `${ratio.toFixed(2)}×`,
         ratio >= 0.8 ? '≥ 0.8× met' : '≥ 0.8× MISSED',
+      ],
+      [
+        'GET /notes (API key, guard)',
+        Math.round(keyed.rps),
+        fmt.ms(keyed.p50),
+        fmt.ms(keyed.p99),
+        JSON.stringify(keyed.statuses),
+        `${keyRatio.toFixed(2)}×`,
+        keyRatio >= 0.8 ? '≥ 0.8× met' : '≥ 0.8× MISSED',
       ],
     ],
   );

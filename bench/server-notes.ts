@@ -1,6 +1,6 @@
 /**
- * Bench-only entry: the notes-api with the guard (Bearer tokens, revocation feed, permissions from
- * Gatehouse) plus the same `GET /notes` handler without any authentication at `/open/notes`, in one
+ * Bench-only entry: the notes-api with the guard (Bearer tokens, API keys, revocation feed,
+ * permissions from Gatehouse) plus the same `GET /notes` handler without any authentication at `/open/notes`, in one
  * process, so the two routes are compared on equal terms. Env: PORT, GATEHOUSE_URL,
  * GATEHOUSE_INTROSPECTION_SECRET.
  */
@@ -15,6 +15,7 @@ const guard = createGuard({
   issuer: gatehouseUrl,
   audience: gatehouseUrl,
   introspectionSecret: process.env.GATEHOUSE_INTROSPECTION_SECRET!,
+  apiKeys: true,
 });
 const app = buildNotesApp({ guard, notes });
 app.get('/open/notes', async () => ({ notes: notes.list() }));
