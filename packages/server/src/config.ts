@@ -48,6 +48,7 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
+    decisionLogSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
   },
   { additionalProperties: false },
 );
@@ -92,6 +93,7 @@ export const envNames: Record<keyof Config, string> = {
   clockSkewSeconds: 'GATEHOUSE_CLOCK_SKEW',
   policyDir: 'GATEHOUSE_POLICY_DIR',
   logLevel: 'LOG_LEVEL',
+  decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
 };
 
 export class ConfigError extends Error {
@@ -137,6 +139,7 @@ function defaults(raw: Raw): Raw {
     keyRotationDays: 30,
     clockSkewSeconds: 30,
     logLevel: 'info',
+    decisionLogSampleRate: 0.01,
   };
 }
 
@@ -169,6 +172,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     if (value === undefined || value === '') continue;
     if (numericKeys.has(key)) raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
     else if (key === 'trustProxy') raw[key] = parseTrustProxy(value);
+    else if (key === 'decisionLogSampleRate') raw[key] = /^\d*\.?\d+$/.test(value) ? Number(value) : value;
     else raw[key] = value;
   }
   return raw;

@@ -23,6 +23,7 @@ import {
 } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
+import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
@@ -223,6 +224,7 @@ export async function createGatehouse(
     clock,
     cacheTtlMs: config.sessionCacheTtlMs,
   });
+  const decisionLog = new DecisionLog(logger, config.decisionLogSampleRate);
   return {
     config,
     clock,
@@ -240,8 +242,12 @@ export async function createGatehouse(
     bearer,
     pdp:
       config.policyDir === undefined
-        ? new RbacDecisionPoint({ permissions, users: storage.users })
-        : new PolicyDecisionPoint(await loadPolicyDir(config.policyDir)),
+        ? new RbacDecisionPoint({ permissions, users: storage.users, log: decisionLog })
+        : new PolicyDecisionPoint(await loadPolicyDir(config.policyDir), {
+            permissions,
+            users: storage.users,
+            log: decisionLog,
+          }),
     logger,
     async close() {
       keyRing.stop();
