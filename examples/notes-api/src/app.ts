@@ -1,5 +1,10 @@
-import { fastifyGuard, type Guard } from '@gatehouse/guard';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { fastifyGuard, type Guard, GuardError } from '@gatehouse/guard';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type preHandlerAsyncHookHandler,
+} from 'fastify';
 import { type Note, NoteStore } from './notes.ts';
 
 /**
@@ -18,6 +23,24 @@ export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): Fas
     options.notes ?? new NoteStore([{ ownerId: 'seed', title: 'Welcome', body: 'Try deleting me.' }]);
   const guard = fastifyGuard(options.guard);
   app.removeContentTypeParser('text/plain');
+
+  /**
+   * Delegated access tokens (issued to another client than Gatehouse's own login) act only within
+   * their scopes: 403 `insufficient_scope` naming the scope. First-party tokens and sessions stand
+   * for the user, whose roles and the policy decide.
+   */
+  const delegatedScope =
+    (scope: string): preHandlerAsyncHookHandler =>
+    async (request, reply) => {
+      const auth = request.auth;
+      if (auth?.method !== 'bearer' || auth.token.client_id === FIRST_PARTY_CLIENT) return;
+      try {
+        options.guard.requireScopes(auth, [scope]);
+      } catch (error) {
+        if (!(error instanceof GuardError)) throw error;
+        return reply.code(error.status).headers(error.headers()).send(JSON.stringify(error.toProblem()));
+      }
+    };
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -94,7 +117,13 @@ export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): Fas
 
   app.delete<{ Params: { id: string } }>(
     '/notes/:id',
-    { preHandler: guard.requirePermission('notes:delete', { resource }) },
+    {
+      preHandler: [
+        guard.authenticated(),
+        delegatedScope('notes:delete'),
+        guard.requirePermission('notes:delete', { resource }),
+      ],
+    },
     async (request, reply) => {
       if (!notes.delete(request.params.id)) return notFound(reply);
       return reply.code(204).send();
@@ -103,6 +132,9 @@ export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): Fas
 
   return app;
 }
+
+/** The client id of Gatehouse's own login (tokens from `POST /login` with `mode: token`). */
+const FIRST_PARTY_CLIENT = 'gatehouse';
 
 function noteProperties(note: Note): Record<string, unknown> {
   return { ownerID: note.ownerId, archived: note.archived === true };
