@@ -104,7 +104,9 @@ export type AuditEventType =
   | 'token.issued'
   | 'token.refreshed'
   | 'token.reuse_detected'
-  | 'token.revoked';
+  | 'token.revoked'
+  | 'policy.put'
+  | 'policy.deleted';
 
 export interface AuditEvent {
   readonly id: string;
@@ -147,6 +149,7 @@ export type Invalidation =
   | { type: 'user.sessions_revoked'; userId: string }
   | { type: 'user.changed'; userId: string }
   | { type: 'roles.changed' }
+  | { type: 'policies.changed' }
   | { type: 'revocations.added'; entries: RevocationEntry[] };
 
 export interface InvalidationBus {

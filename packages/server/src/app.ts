@@ -15,6 +15,7 @@ import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminPolicyRoutes } from './routes/admin-policies.ts';
 import { authzenRoutes } from './routes/authzen.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
@@ -86,5 +87,6 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
   authzenRoutes(app, gatehouse);
+  adminPolicyRoutes(app, gatehouse);
   return app;
 }

@@ -4,7 +4,6 @@ import {
   Authenticator,
   type Clock,
   LoginThrottle,
-  loadPolicyDir,
   PermissionResolver,
   RevocationIndex,
   randomToken,
@@ -17,6 +16,7 @@ import {
 import { createRedisStores } from '@gatehouse/store-redis';
 import {
   createSqlStorage,
+  SqlPolicyDocumentRepository,
   SqlRefreshTokenStore,
   SqlRevocationStore,
   SqlSigningKeyStore,
@@ -25,6 +25,7 @@ import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
 import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
+import { PolicySet } from './authz/policy-set.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
@@ -50,6 +51,10 @@ export interface Gatehouse {
   readonly bearer: BearerVerifier;
   /** The policy decision point behind the AuthZEN API. */
   readonly pdp: DecisionPoint;
+  /** The policy documents in force (directory + admin API). */
+  readonly policies: PolicySet;
+  /** The decision point over `policies` (explanations). */
+  readonly policyPdp: PolicyDecisionPoint;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -225,6 +230,18 @@ export async function createGatehouse(
     cacheTtlMs: config.sessionCacheTtlMs,
   });
   const decisionLog = new DecisionLog(logger, config.decisionLogSampleRate);
+  const policies = await PolicySet.open({
+    dir: config.policyDir,
+    repo: new SqlPolicyDocumentRepository(storage.sqlDb),
+    bus: storage.bus,
+    logger,
+  });
+  const rbacPdp = new RbacDecisionPoint({ permissions, users: storage.users, log: decisionLog });
+  const policyPdp = new PolicyDecisionPoint(() => policies.engine!, {
+    permissions,
+    users: storage.users,
+    log: decisionLog,
+  });
   return {
     config,
     clock,
@@ -240,14 +257,13 @@ export async function createGatehouse(
     tokens: tokenService,
     revocations,
     bearer,
-    pdp:
-      config.policyDir === undefined
-        ? new RbacDecisionPoint({ permissions, users: storage.users, log: decisionLog })
-        : new PolicyDecisionPoint(await loadPolicyDir(config.policyDir), {
-            permissions,
-            users: storage.users,
-            log: decisionLog,
-          }),
+    policies,
+    // Policy documents (directory or admin API) when there are any, else the stored roles alone.
+    pdp: {
+      evaluate: (request, requestId) =>
+        (policies.engine === undefined ? rbacPdp : policyPdp).evaluate(request, requestId),
+    },
+    policyPdp,
     logger,
     async close() {
       keyRing.stop();

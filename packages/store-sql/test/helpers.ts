@@ -12,7 +12,7 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations`.execute(
+    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, policy_documents`.execute(
       storage.db,
     );
     return;
@@ -21,6 +21,7 @@ export async function emptyTables(storage: SqlStorage): Promise<void> {
   for (const table of [
     'refresh_tokens',
     'revocations',
+    'policy_documents',
     'user_roles',
     'sessions',
     'credentials',

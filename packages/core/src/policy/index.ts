@@ -25,4 +25,5 @@ export {
 } from './engine.ts';
 export { GrantSet } from './grants.ts';
 export { caseFiles, loadPolicyDir, policyFiles } from './load.ts';
+export { type PolicyDocumentRepository, type StoredPolicyDocument, VERSION_CONFLICT } from './store.ts';
 export type * from './types.ts';

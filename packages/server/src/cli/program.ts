@@ -6,6 +6,7 @@ import { createLogger } from '../logger.ts';
 import { closeOnSignals, startServer } from '../server.ts';
 import { registerKeyCommands } from './keys.ts';
 import { ExitCode, fail, print, readStdin } from './output.ts';
+import { registerPoliciesCommands } from './policies.ts';
 import { registerPolicyCommands } from './policy.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -189,6 +190,7 @@ export function buildProgram(): Command {
 
   registerKeyCommands(program, withGatehouse, (g) => g.keyRing);
   registerPolicyCommands(program);
+  registerPoliciesCommands(program, withGatehouse);
   return program;
 }
 
