@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { permissionMatches } from '../permissions.ts';
+import { assertAttributeSize, checkCondition } from './cel-check.ts';
 import {
   type PolicyDocument,
   PolicyError,
@@ -373,6 +374,8 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
 
 function celBindings(request: EvaluationRequest): CelBindings {
   const { subject, resource, action } = request;
+  // Bounded input for bounded expressions: oversized attributes fail closed.
+  assertAttributeSize(subject.properties, resource.properties, action.properties, request.context);
   return {
     subject: { type: subject.type, id: subject.id, properties: subject.properties ?? {} },
     resource: { type: resource.type, id: resource.id, properties: resource.properties ?? {} },
@@ -539,7 +542,10 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
     let condition: Condition | undefined;
     if (rule.condition !== undefined) {
       try {
-        condition = plan(celEnvironment, parse(rule.condition)) as Condition;
+        const parsed = parse(rule.condition);
+        const checked = checkCondition(celEnvironment, parsed, rule.condition);
+        for (const issue of checked.issues) at(rule.conditionLoc, `condition: ${issue}`, rule.id);
+        if (checked.issues.length === 0) condition = plan(celEnvironment, parsed) as Condition;
       } catch (error) {
         at(rule.conditionLoc, `condition does not compile: ${message(error)}`, rule.id);
       }
