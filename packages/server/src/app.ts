@@ -17,6 +17,7 @@ import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminPolicyRoutes } from './routes/admin-policies.ts';
 import { authzenRoutes } from './routes/authzen.ts';
+import { authzenSearchRoutes } from './routes/authzen-search.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
 import { jwksRoutes } from './routes/jwks.ts';
@@ -88,5 +89,6 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   jwksRoutes(app, gatehouse.keyRing);
   authzenRoutes(app, gatehouse);
   adminPolicyRoutes(app, gatehouse);
+  authzenSearchRoutes(app, gatehouse);
   return app;
 }

@@ -32,6 +32,9 @@ describe('AuthZEN Authorization API 1.0', () => {
       policy_decision_point: h.config.issuer,
       access_evaluation_endpoint: `${h.config.issuer}/access/v1/evaluation`,
       access_evaluations_endpoint: `${h.config.issuer}/access/v1/evaluations`,
+      search_subject_endpoint: `${h.config.issuer}/access/v1/search/subject`,
+      search_resource_endpoint: `${h.config.issuer}/access/v1/search/resource`,
+      search_action_endpoint: `${h.config.issuer}/access/v1/search/action`,
     });
   });
 

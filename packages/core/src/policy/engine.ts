@@ -146,6 +146,32 @@ export class PolicyEngine {
     };
   }
 
+  /** Ids of the subjects of `type` that the documents bind (for AuthZEN subject search), sorted. */
+  boundSubjects(type: string): string[] {
+    const prefix = `${type}:`;
+    return [...this.#subjects.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length))
+      .sort();
+  }
+
+  /** Ids of the resources of `type` named by resource-scoped bindings (AuthZEN resource search), sorted. */
+  boundResources(type: string): string[] {
+    const prefix = `${type}:`;
+    const ids = new Set<string>();
+    for (const access of this.#subjects.values()) {
+      for (const key of access.resources.keys())
+        if (key.startsWith(prefix)) ids.add(key.slice(prefix.length));
+    }
+    return [...ids].sort();
+  }
+
+  /** The actions the documents declare for `type` (AuthZEN action search); undefined when undeclared. */
+  declaredActions(type: string): string[] | undefined {
+    const actions = this.#actions.get(type);
+    return actions === undefined ? undefined : [...actions].sort();
+  }
+
   /**
    * The decision with its explanation. Never throws; any error fails closed. `stored` adds the
    * subject's roles and permissions held outside the documents (global scope).

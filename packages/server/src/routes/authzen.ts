@@ -57,6 +57,9 @@ export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
       policy_decision_point: base,
       access_evaluation_endpoint: `${base}/access/v1/evaluation`,
       access_evaluations_endpoint: `${base}/access/v1/evaluations`,
+      search_subject_endpoint: `${base}/access/v1/search/subject`,
+      search_resource_endpoint: `${base}/access/v1/search/resource`,
+      search_action_endpoint: `${base}/access/v1/search/action`,
     }),
   );
 
@@ -64,7 +67,7 @@ export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   app.post<{ Body: typeof Evaluation.static }>(
     '/access/v1/evaluation',
-    { preHandler: callerGate, schema: { body: Evaluation }, bodyLimit: 64 * 1024 },
+    { preValidation: callerGate, schema: { body: Evaluation }, bodyLimit: 64 * 1024 },
     async (request, reply) => {
       assertMayAskAbout(request, [request.body.subject]);
       const result = await gatehouse.pdp.evaluate(known(request.body), request.id);
@@ -74,7 +77,7 @@ export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   app.post<{ Body: EvaluationsBody }>(
     '/access/v1/evaluations',
-    { preHandler: callerGate, schema: { body: Evaluations }, bodyLimit: 256 * 1024 },
+    { preValidation: callerGate, schema: { body: Evaluations }, bodyLimit: 256 * 1024 },
     async (request, reply) => {
       const items = expand(request.body);
       assertMayAskAbout(
