@@ -26,6 +26,7 @@ import { Argon2Hasher } from './argon2-hasher.ts';
 import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
 import { PolicySet } from './authz/policy-set.ts';
+import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
@@ -236,10 +237,16 @@ export async function createGatehouse(
     bus: storage.bus,
     logger,
   });
-  const rbacPdp = new RbacDecisionPoint({ permissions, users: storage.users, log: decisionLog });
+  const subjects = new SubjectStatusCache({
+    users: storage.users,
+    bus: storage.bus,
+    clock,
+    ttlMs: config.sessionCacheTtlMs,
+  });
+  const rbacPdp = new RbacDecisionPoint({ permissions, subjects, log: decisionLog });
   const policyPdp = new PolicyDecisionPoint(() => policies.engine!, {
     permissions,
-    users: storage.users,
+    subjects,
     log: decisionLog,
   });
   return {

@@ -9,6 +9,7 @@ import {
   parsePolicyDocument,
   type RuleDef,
 } from './document.ts';
+import { FALL_BACK, type FastCondition, fastCondition } from './fast-condition.ts';
 import { GrantSet } from './grants.ts';
 import type { Decision, DecisionReason, EvaluationRequest, SourceLocation, TraceEntry } from './types.ts';
 
@@ -39,6 +40,8 @@ interface CompiledRule {
   resource: string | undefined;
   roles: ReadonlySet<string> | undefined;
   condition: Condition | undefined;
+  /** A shortcut for `a.b == c.d`-shaped conditions; falls back to `condition`. */
+  fast: FastCondition | undefined;
 }
 
 interface Scope {
@@ -388,6 +391,13 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
   }
   try {
     ctx.bindings ??= celBindings(ctx.request);
+    if (rule.fast !== undefined) {
+      const quick = rule.fast(ctx.bindings as unknown as Record<string, unknown>);
+      if (quick !== FALL_BACK) {
+        ctx.matched = quick;
+        return undefined;
+      }
+    }
     const result = rule.condition(ctx.bindings);
     if (isCelError(result)) return result.message;
     if (typeof result !== 'boolean') return 'condition did not return a bool';
@@ -566,12 +576,16 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       if (!roles.has(r)) at(rule.loc, `unknown role "${r}"`, rule.id);
     }
     let condition: Condition | undefined;
+    let fast: FastCondition | undefined;
     if (rule.condition !== undefined) {
       try {
         const parsed = parse(rule.condition);
         const checked = checkCondition(celEnvironment, parsed, rule.condition);
         for (const issue of checked.issues) at(rule.conditionLoc, `condition: ${issue}`, rule.id);
-        if (checked.issues.length === 0) condition = plan(celEnvironment, parsed) as Condition;
+        if (checked.issues.length === 0) {
+          condition = plan(celEnvironment, parsed) as Condition;
+          fast = fastCondition(parsed);
+        }
       } catch (error) {
         at(rule.conditionLoc, `condition does not compile: ${message(error)}`, rule.id);
       }
@@ -583,6 +597,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       resource: rule.resource,
       roles: rule.roles === undefined ? undefined : new Set(rule.roles),
       condition,
+      fast,
     });
   }
 

@@ -4,9 +4,9 @@ import type {
   PolicyEngine,
   SubjectAccess,
   SubjectGrants,
-  UserRepository,
 } from '@gatehouse/core';
 import type { DecisionLog } from './decision-log.ts';
+import type { SubjectStatusCache } from './subject-status.ts';
 
 /** An AuthZEN access evaluation request (Authorization API 1.0 §6). */
 export interface AccessRequest {
@@ -34,12 +34,12 @@ export interface DecisionPoint {
  */
 export class RbacDecisionPoint implements DecisionPoint {
   readonly #permissions: PermissionResolver;
-  readonly #users: UserRepository;
+  readonly #subjects: SubjectStatusCache;
   readonly #log: DecisionLog | undefined;
 
-  constructor(options: { permissions: PermissionResolver; users: UserRepository; log?: DecisionLog }) {
+  constructor(options: { permissions: PermissionResolver; subjects: SubjectStatusCache; log?: DecisionLog }) {
     this.#permissions = options.permissions;
-    this.#users = options.users;
+    this.#subjects = options.subjects;
     this.#log = options.log;
   }
 
@@ -60,10 +60,11 @@ export class RbacDecisionPoint implements DecisionPoint {
     if (request.subject.type !== 'user' && request.subject.type !== 'service') {
       return { decision: false, reason: 'subject_unknown' };
     }
-    const user = await this.#users.findById(request.subject.id);
-    if (user === undefined || user.disabled) return { decision: false, reason: 'subject_unknown' };
+    if ((await this.#subjects.status(request.subject.id)) !== 'active') {
+      return { decision: false, reason: 'subject_unknown' };
+    }
     const permission = `${request.resource.type}:${request.action.name}`;
-    const { permissions } = await this.#permissions.accessOf(user.id);
+    const { permissions } = await this.#permissions.accessOf(request.subject.id);
     return permissions.has(permission)
       ? { decision: true, reason: 'allowed' }
       : { decision: false, reason: 'no_match' };
@@ -81,17 +82,17 @@ export class RbacDecisionPoint implements DecisionPoint {
 export class PolicyDecisionPoint implements DecisionPoint {
   readonly #engine: () => PolicyEngine;
   readonly #permissions: PermissionResolver | undefined;
-  readonly #users: UserRepository | undefined;
+  readonly #subjects: SubjectStatusCache | undefined;
   readonly #log: DecisionLog | undefined;
   readonly #grants = new WeakMap<SubjectAccess, SubjectGrants>();
 
   constructor(
     engine: PolicyEngine | (() => PolicyEngine),
-    options: { permissions?: PermissionResolver; users?: UserRepository; log?: DecisionLog } = {},
+    options: { permissions?: PermissionResolver; subjects?: SubjectStatusCache; log?: DecisionLog } = {},
   ) {
     this.#engine = typeof engine === 'function' ? engine : () => engine;
     this.#permissions = options.permissions;
-    this.#users = options.users;
+    this.#subjects = options.subjects;
     this.#log = options.log;
   }
 
@@ -127,13 +128,13 @@ export class PolicyDecisionPoint implements DecisionPoint {
   }
 
   async #stored(request: AccessRequest): Promise<SubjectGrants | undefined | 'disabled'> {
-    if (this.#users === undefined || this.#permissions === undefined || request.subject.type !== 'user') {
+    if (this.#subjects === undefined || this.#permissions === undefined || request.subject.type !== 'user') {
       return undefined;
     }
-    const user = await this.#users.findById(request.subject.id);
-    if (user === undefined) return undefined;
-    if (user.disabled) return 'disabled';
-    const access = await this.#permissions.accessOf(user.id);
+    const status = await this.#subjects.status(request.subject.id);
+    if (status === 'unknown') return undefined;
+    if (status === 'disabled') return 'disabled';
+    const access = await this.#permissions.accessOf(request.subject.id);
     let grants = this.#grants.get(access);
     if (grants === undefined) {
       grants = { roles: access.roles, permissions: access.permissions.toArray() };
