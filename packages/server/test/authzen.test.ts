@@ -172,6 +172,23 @@ describe('AuthZEN Authorization API 1.0', () => {
     await h.gatehouse.accounts.revokeRole(readerId, 'editor');
     expect(await ask()).toBe(false);
   });
+
+  it('a disabled user is denied at once (the subject cache is cleared by the bus), and again allowed when enabled', async () => {
+    const read = async () =>
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/access/v1/evaluation',
+          headers: asServer(),
+          payload: request(editorId, 'read'),
+        })
+      ).json().decision;
+    expect(await read()).toBe(true);
+    await h.gatehouse.accounts.setDisabled(editorId, true);
+    expect(await read()).toBe(false);
+    await h.gatehouse.accounts.setDisabled(editorId, false);
+    expect(await read()).toBe(true);
+  });
 });
 
 describe('AuthZEN over policy documents (GATEHOUSE_POLICY_DIR)', () => {
