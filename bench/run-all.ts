@@ -12,6 +12,8 @@ const BENCHMARKS = [
   'guard-verify.ts',
   'notes-bearer.ts',
   'revocation-propagation.ts',
+  'authz-peers.ts',
+  'authzen-http.ts',
 ];
 
 let failed = 0;

@@ -1,7 +1,7 @@
 /**
  * Bench-only entry: the peers of `GET /account`, each a bare Fastify 5 server in its own process
  * (forked by bench/support.ts). BENCH_SERVER_OPTIONS (JSON):
- *   { mode: 'static', body }           GET /account returns `body` (the JSON Gatehouse returned)
+ *   { mode: 'static', body }           GET /account and POST /access/v1/evaluation return `body`
  *   { mode: 'map', body, tokens }      GET /account parses the cookie, looks sha256(token) up in an
  *                                      in-memory Map and returns `body` for that user, else 401
  * No logging, no plugins beyond @fastify/cookie (map mode). IPC commands: memory, stop.
@@ -31,6 +31,8 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
 
   if (options.mode === 'static') {
     app.get('/account', async () => options.body);
+    // The peer of AuthZEN evaluation: parse the JSON request, answer a fixed decision.
+    app.post('/access/v1/evaluation', async () => options.body);
   } else {
     await app.register(fastifyCookie);
     const sessions = new Map<string, { userId: string; expiresAt: number }>();

@@ -4,6 +4,8 @@ export interface Note {
   ownerId: string;
   title: string;
   body: string;
+  /** Archived notes are read-only for everyone (the policy's deny rule). */
+  archived?: boolean;
 }
 
 export class NoteStore {
@@ -26,6 +28,14 @@ export class NoteStore {
 
   get(id: string): Note | undefined {
     return this.#notes.get(id);
+  }
+
+  update(id: string, change: Partial<Pick<Note, 'title' | 'body' | 'archived'>>): Note | undefined {
+    const note = this.#notes.get(id);
+    if (note === undefined) return undefined;
+    const updated = { ...note, ...change };
+    this.#notes.set(id, updated);
+    return updated;
   }
 
   delete(id: string): boolean {

@@ -184,7 +184,12 @@ export class Accounts {
     await this.#o.hooks?.accessChanged?.('*');
     await this.#o.audit.record('role.upserted', meta, {
       subjectId: role.name,
-      details: { before: before ? before.permissions.join(' ') : null, after: role.permissions.join(' ') },
+      details: {
+        before: before ? before.permissions.join(' ') : null,
+        after: role.permissions.join(' '),
+        description_before: before ? before.description : null,
+        description_after: role.description,
+      },
     });
     return role;
   }
@@ -194,11 +199,15 @@ export class Accounts {
   }
 
   async deleteRole(name: string, meta?: RequestMeta): Promise<void> {
+    const before = await this.#o.roles.get(name);
     if (!(await this.#o.roles.delete(name)))
       throw new GatehouseError('not_found', { detail: 'No such role.' });
     await this.#o.bus.publish({ type: 'roles.changed' });
     await this.#o.hooks?.accessChanged?.('*');
-    await this.#o.audit.record('role.deleted', meta, { subjectId: name });
+    await this.#o.audit.record('role.deleted', meta, {
+      subjectId: name,
+      details: { before: before ? before.permissions.join(' ') : null, after: null },
+    });
   }
 
   async grantRole(userId: string, roleName: string, meta?: RequestMeta): Promise<boolean> {
@@ -208,20 +217,32 @@ export class Accounts {
     if ((await this.#o.users.findById(userId)) === undefined) {
       throw new GatehouseError('not_found', { detail: 'No such user.' });
     }
+    const before = await this.#o.roles.rolesOf(userId);
     const granted = await this.#o.roles.grant(userId, roleName, this.#o.clock.now());
     await this.#o.bus.publish({ type: 'user.changed', userId });
     if (granted) await this.#o.hooks?.accessChanged?.(userId);
     if (granted)
-      await this.#o.audit.record('role.granted', meta, { subjectId: userId, details: { role: roleName } });
+      await this.#o.audit.record('role.granted', meta, {
+        subjectId: userId,
+        details: { role: roleName, before: before.join(' '), after: [...before, roleName].sort().join(' ') },
+      });
     return granted;
   }
 
   async revokeRole(userId: string, roleName: string, meta?: RequestMeta): Promise<boolean> {
+    const before = await this.#o.roles.rolesOf(userId);
     const revoked = await this.#o.roles.revoke(userId, roleName);
     await this.#o.bus.publish({ type: 'user.changed', userId });
     if (revoked) await this.#o.hooks?.accessChanged?.(userId);
     if (revoked)
-      await this.#o.audit.record('role.revoked', meta, { subjectId: userId, details: { role: roleName } });
+      await this.#o.audit.record('role.revoked', meta, {
+        subjectId: userId,
+        details: {
+          role: roleName,
+          before: before.join(' '),
+          after: before.filter((r) => r !== roleName).join(' '),
+        },
+      });
     return revoked;
   }
 

@@ -111,7 +111,9 @@ export type AuditEventType =
   | 'api_key.denied'
   | 'service_account.created'
   | 'service_account.updated'
-  | 'service_account.deleted';
+  | 'service_account.deleted'
+  | 'policy.put'
+  | 'policy.deleted';
 
 export interface AuditEvent {
   readonly id: string;
@@ -154,6 +156,7 @@ export type Invalidation =
   | { type: 'user.sessions_revoked'; userId: string }
   | { type: 'user.changed'; userId: string }
   | { type: 'roles.changed' }
+  | { type: 'policies.changed' }
   | { type: 'revocations.added'; entries: RevocationEntry[] };
 
 export interface InvalidationBus {

@@ -10,6 +10,7 @@ import {
 } from './auth-context.ts';
 import { readCredential } from './credentials.ts';
 import { isCrossSite } from './csrf.ts';
+import { DecisionClient, type ResourceRef } from './decision-client.ts';
 import { GuardError, type GuardErrorCode } from './errors.ts';
 import { GatehouseClient } from './gatehouse-client.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
@@ -24,6 +25,14 @@ import { VerifiedTokenCache } from './token-cache.ts';
 export interface Requirement {
   /** A concrete `resource:action` permission the caller must currently hold. */
   readonly permission?: string | undefined;
+  /**
+   * The resource the request acts on. With it, the permission is decided by Gatehouse's policy
+   * decision point (AuthZEN evaluation: roles, CEL conditions on the resource's properties, deny
+   * rules) instead of the caller's permission set.
+   */
+  readonly resource?: ResourceRef | undefined;
+  /** AuthZEN `context` sent with a resource decision (time, IP…); only what the policy needs. */
+  readonly context?: Record<string, unknown> | undefined;
   /** OAuth scopes the Bearer token must all carry (sessions: see `sessionsHaveAllScopes`). */
   readonly scopes?: readonly string[] | undefined;
 }
@@ -50,6 +59,7 @@ export class Guard {
   readonly #tokens: VerifiedTokenCache<BearerAuthContext>;
   readonly #introspector: SessionIntrospector | undefined;
   readonly #permissions: PermissionResolver | undefined;
+  readonly #decisions: DecisionClient | undefined;
   readonly #revocations: RevocationList;
   readonly #feed: RevocationFeed | undefined;
   readonly #apiKeys: ApiKeyVerifier | undefined;
@@ -79,6 +89,7 @@ export class Guard {
             realm: o.realm,
           })
         : undefined;
+    this.#decisions = client && new DecisionClient(client);
     this.#feed =
       client && o.revocationFeed
         ? new RevocationFeed({ client, now: o.now, onEvent: o.onEvent, onEntry: (e) => this.#onEntry(e) })
@@ -142,6 +153,40 @@ export class Guard {
     return resolved;
   }
 
+  /**
+   * Asks Gatehouse's decision point whether the caller may perform `permission` (`type:action`) on
+   * `resource`, and throws `forbidden` (403, a generic problem+json) when not; `unavailable` (503)
+   * when Gatehouse cannot answer. Nothing is cached, so role and policy changes apply at once.
+   *
+   * @example
+   * await guard.decide(auth, 'notes:delete', { id: note.id, properties: { ownerID: note.ownerId } });
+   */
+  async decide(
+    auth: AuthContext,
+    permission: string,
+    resource: ResourceRef,
+    context?: Record<string, unknown>,
+  ): Promise<AuthContext> {
+    if (this.#decisions === undefined)
+      throw new GuardError('unavailable', { reason: 'no_introspection_secret' });
+    // An API key acts for its owner only within its scopes: the policy then decides for the owner.
+    if (auth.method === 'api_key' && !auth.keyScopes.has(permission))
+      throw new GuardError('forbidden', { reason: 'api_key_scope' });
+    const [type = '', action = ''] = permission.split(':');
+    const allowed = await this.#decisions.evaluate({
+      subject: { type: auth.principal.kind, id: auth.principal.subject },
+      resource: {
+        type: resource.type ?? type,
+        id: resource.id,
+        ...(resource.properties === undefined ? {} : { properties: resource.properties }),
+      },
+      action: { name: action },
+      ...(context === undefined ? {} : { context }),
+    });
+    if (!allowed) throw new GuardError('forbidden', { reason: 'policy_denied' });
+    return auth;
+  }
+
   /** Throws 403 `insufficient_scope` unless the token carries every scope. Sessions carry none. */
   requireScopes(auth: AuthContext, scopes: readonly string[]): void {
     if (scopes.length === 0) return;
@@ -161,8 +206,12 @@ export class Guard {
     if (requirement !== undefined) this.validateRequirement(requirement);
     let auth = await this.authenticate(request);
     if (requirement?.scopes !== undefined) this.requireScopes(auth, requirement.scopes);
-    if (requirement?.permission !== undefined)
-      auth = await this.requirePermission(auth, requirement.permission);
+    if (requirement?.permission !== undefined) {
+      auth =
+        requirement.resource === undefined
+          ? await this.requirePermission(auth, requirement.permission)
+          : await this.decide(auth, requirement.permission, requirement.resource, requirement.context);
+    }
     return auth;
   }
 

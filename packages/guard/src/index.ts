@@ -2,12 +2,14 @@ export type { AccessTokenClaims } from './access-token.ts';
 // Kept for code written against the first guard; new code imports '@gatehouse/guard/fastify'.
 // (Type-only imports of fastify: importing the core never loads a framework.)
 export { fastifyGuard } from './adapters/fastify.ts';
+export type { PermissionOptions } from './adapters/satisfy.ts';
 export type {
   ApiKeyAuthContext,
   AuthContext,
   BearerAuthContext,
   SessionAuthContext,
 } from './auth-context.ts';
+export type { ResourceRef } from './decision-client.ts';
 export { type Challenge, GuardError, type GuardErrorCode, guardErrors } from './errors.ts';
 export type { GuardEvent } from './events.ts';
 export { createGuard, Guard, type Requirement } from './guard.ts';

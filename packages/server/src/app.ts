@@ -16,9 +16,11 @@ import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
+import { adminPolicyRoutes } from './routes/admin-policies.ts';
 import { apiKeyIntrospectionRoutes } from './routes/api-key-introspection.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authzenRoutes } from './routes/authzen.ts';
+import { authzenSearchRoutes } from './routes/authzen-search.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
 import { jwksRoutes } from './routes/jwks.ts';
@@ -93,5 +95,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   apiKeyRoutes(app, gatehouse);
   adminApiKeyRoutes(app, gatehouse);
   apiKeyIntrospectionRoutes(app, gatehouse);
+  adminPolicyRoutes(app, gatehouse);
+  authzenSearchRoutes(app, gatehouse);
   return app;
 }

@@ -52,6 +52,7 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
+    decisionLogSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
   },
   { additionalProperties: false },
 );
@@ -100,6 +101,7 @@ export const envNames: Record<keyof Config, string> = {
   apiKeyCacheTtlMs: 'GATEHOUSE_API_KEY_CACHE_TTL_MS',
   apiKeyFailureLimitPerIp: 'GATEHOUSE_API_KEY_FAILURE_LIMIT_IP',
   logLevel: 'LOG_LEVEL',
+  decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
 };
 
 export class ConfigError extends Error {
@@ -149,6 +151,7 @@ function defaults(raw: Raw): Raw {
     apiKeyCacheTtlMs: 5000,
     apiKeyFailureLimitPerIp: 20,
     logLevel: 'info',
+    decisionLogSampleRate: 0.01,
   };
 }
 
@@ -185,6 +188,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     if (value === undefined || value === '') continue;
     if (numericKeys.has(key)) raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
     else if (key === 'trustProxy') raw[key] = parseTrustProxy(value);
+    else if (key === 'decisionLogSampleRate') raw[key] = /^\d*\.?\d+$/.test(value) ? Number(value) : value;
     else raw[key] = value;
   }
   return raw;

@@ -6,7 +6,6 @@ import {
   type Clock,
   InProcessRateLimiter,
   LoginThrottle,
-  loadPolicyDir,
   PermissionResolver,
   type RateLimiter,
   RevocationIndex,
@@ -22,6 +21,7 @@ import { createRedisStores } from '@gatehouse/store-redis';
 import {
   createSqlStorage,
   SqlApiKeyStore,
+  SqlPolicyDocumentRepository,
   SqlRefreshTokenStore,
   SqlRevocationStore,
   SqlServiceAccountStore,
@@ -29,7 +29,10 @@ import {
 } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
+import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
+import { PolicySet } from './authz/policy-set.ts';
+import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
@@ -59,6 +62,10 @@ export interface Gatehouse {
   readonly serviceAccounts: ServiceAccounts;
   /** Shared across nodes through Redis when configured, else per process. */
   readonly rateLimiter: RateLimiter;
+  /** The policy documents in force (directory + admin API). */
+  readonly policies: PolicySet;
+  /** The decision point over `policies` (explanations). */
+  readonly policyPdp: PolicyDecisionPoint;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -265,6 +272,25 @@ export async function createGatehouse(
     audit,
     clock,
   });
+  const decisionLog = new DecisionLog(logger, config.decisionLogSampleRate);
+  const policies = await PolicySet.open({
+    dir: config.policyDir,
+    repo: new SqlPolicyDocumentRepository(storage.sqlDb),
+    bus: storage.bus,
+    logger,
+  });
+  const subjects = new SubjectStatusCache({
+    users: storage.users,
+    bus: storage.bus,
+    clock,
+    ttlMs: config.sessionCacheTtlMs,
+  });
+  const rbacPdp = new RbacDecisionPoint({ permissions, subjects, log: decisionLog });
+  const policyPdp = new PolicyDecisionPoint(() => policies.engine!, {
+    permissions,
+    subjects,
+    log: decisionLog,
+  });
   return {
     config,
     clock,
@@ -280,10 +306,13 @@ export async function createGatehouse(
     tokens: tokenService,
     revocations,
     bearer,
-    pdp:
-      config.policyDir === undefined
-        ? new RbacDecisionPoint({ permissions, users: storage.users })
-        : new PolicyDecisionPoint(await loadPolicyDir(config.policyDir)),
+    policies,
+    // Policy documents (directory or admin API) when there are any, else the stored roles alone.
+    pdp: {
+      evaluate: (request, requestId) =>
+        (policies.engine === undefined ? rbacPdp : policyPdp).evaluate(request, requestId),
+    },
+    policyPdp,
     apiKeys,
     serviceAccounts,
     rateLimiter: storage.rateLimiter,

@@ -539,6 +539,32 @@ describe('API keys', () => {
   });
 });
 
+describe('API keys at the decision point (AuthZEN)', () => {
+  it('a key allowed authz:evaluate asks about anyone; other keys only about their owner', async () => {
+    h = await createHarness();
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await h.gatehouse.accounts.upsertRole({ name: 'pep', permissions: ['authz:evaluate'] });
+    const pep = await serviceKey(admin, ['authz:evaluate'], {}, ['pep']);
+    const plain = await serviceKey(admin, ['users:read']);
+    const adminId = (await h.gatehouse.accounts.findUser(ADMIN_EMAIL))!.id;
+    const ask = (key: string, subject: string) =>
+      withKey('POST', '/access/v1/evaluation', key, 'header', {
+        subject: { type: 'user', id: subject },
+        resource: { type: 'users', id: 'any' },
+        action: { name: 'read' },
+      });
+    const answered = await ask(pep.key, adminId);
+    expect(answered.statusCode).toBe(200);
+    expect(answered.json().decision).toBe(true);
+    expect((await ask(plain.key, adminId)).statusCode).toBe(403);
+    expect((await ask(plain.key, plain.accountId)).statusCode).toBe(200); // about its own owner
+    // A key scoped for it whose owner lacks the right is no enforcement point either.
+    const unbacked = await serviceKey(admin, ['authz:evaluate']);
+    expect((await ask(unbacked.key, adminId)).statusCode).toBe(403);
+    expect((await ask(newApiKey().raw, adminId)).statusCode).toBe(401);
+  });
+});
+
 describe('API keys at rest', () => {
   it('SEC-02 for keys: the database file, its WAL, Redis and the logs never hold a key or its secret', async () => {
     const redisUrl = await redisUrlOrSkip();

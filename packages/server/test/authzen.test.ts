@@ -32,6 +32,9 @@ describe('AuthZEN Authorization API 1.0', () => {
       policy_decision_point: h.config.issuer,
       access_evaluation_endpoint: `${h.config.issuer}/access/v1/evaluation`,
       access_evaluations_endpoint: `${h.config.issuer}/access/v1/evaluations`,
+      search_subject_endpoint: `${h.config.issuer}/access/v1/search/subject`,
+      search_resource_endpoint: `${h.config.issuer}/access/v1/search/resource`,
+      search_action_endpoint: `${h.config.issuer}/access/v1/search/action`,
     });
   });
 
@@ -69,7 +72,12 @@ describe('AuthZEN Authorization API 1.0', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json().decision).toBe(false);
     }
-    for (const payload of [{}, { subject: { type: 'user' } }, { ...request(editorId, 'read'), extra: 1 }]) {
+    // Unknown members are ignored (AuthZEN 1.0; see authzen-conformance.test.ts AZ-04).
+    for (const payload of [
+      {},
+      { subject: { type: 'user' } },
+      { ...request(editorId, 'read'), action: 'read' },
+    ]) {
       const response = await h.app.inject({
         method: 'POST',
         url: '/access/v1/evaluation',
@@ -163,6 +171,23 @@ describe('AuthZEN Authorization API 1.0', () => {
     expect(await ask()).toBe(true);
     await h.gatehouse.accounts.revokeRole(readerId, 'editor');
     expect(await ask()).toBe(false);
+  });
+
+  it('a disabled user is denied at once (the subject cache is cleared by the bus), and again allowed when enabled', async () => {
+    const read = async () =>
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/access/v1/evaluation',
+          headers: asServer(),
+          payload: request(editorId, 'read'),
+        })
+      ).json().decision;
+    expect(await read()).toBe(true);
+    await h.gatehouse.accounts.setDisabled(editorId, true);
+    expect(await read()).toBe(false);
+    await h.gatehouse.accounts.setDisabled(editorId, false);
+    expect(await read()).toBe(true);
   });
 });
 

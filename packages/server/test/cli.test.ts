@@ -156,4 +156,37 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command/i);
   });
+
+  it('policies put (stdin), list, get, a broken document → 2 with file:line, delete; audited', async () => {
+    const doc =
+      'version: 1\nresources:\n  reports:\n    actions: [read]\nroles:\n  - name: analyst\n    permissions: [reports:read]\n';
+    const put = json<{ name: string; version: number; created: boolean }>(
+      await cli(['policies', 'put', 'reports', '--json'], doc),
+    );
+    expect(put).toEqual({ name: 'reports', version: 1, created: true });
+    const list = json<{ documents: { name: string; version: number }[]; policy_version: string }>(
+      await cli(['policies', 'list', '--json']),
+    );
+    expect(list.documents).toMatchObject([{ name: 'reports', version: 1 }]);
+    expect(list.policy_version).toMatch(/^v1-/);
+    const got = await cli(['policies', 'get', 'reports']);
+    expect(got.stdout).toBe(doc);
+    const broken = await cli(
+      ['policies', 'put', 'broken'],
+      'version: 1\nrules:\n  - id: x\n    effect: allow\n    actions: [read]\n    condition: "1 +"\n',
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/broken:6:\d+: rule "x": condition does not compile/);
+    expect((await cli(['policies', 'put', 'reports', '--if-version', '7'], doc)).code).toBe(4);
+    const deleted = await cli(['policies', 'delete', 'reports']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await cli(['policies', 'get', 'reports'])).code).toBe(3);
+    const direct = await openDirect();
+    try {
+      const events = await direct.storage.audit.list({ limit: 10, subjectId: 'reports' });
+      expect(events.map((e) => e.type).sort()).toEqual(['policy.deleted', 'policy.put']);
+    } finally {
+      await direct.close();
+    }
+  });
 });

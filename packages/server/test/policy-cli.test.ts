@@ -102,8 +102,8 @@ describe('gatehouse policy check', () => {
     expect(out).toContain('allow authors-edit-own-notes  matched');
   });
 
-  it('--json prints the Decision; errors fail closed', async () => {
-    const { out } = await run(
+  it('--json prints the Decision; errors fail closed and deny exits 1', async () => {
+    const { out, code } = await run(
       'check',
       examples,
       '--subject',
@@ -124,6 +124,7 @@ describe('gatehouse policy check', () => {
         { rule: 'authors-edit-own-notes', error: expect.any(String) },
       ],
     });
+    expect(code).toBe(1);
   });
 
   it('rejects a malformed subject or context', async () => {

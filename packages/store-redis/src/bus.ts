@@ -94,6 +94,7 @@ function parseInvalidation(value: unknown): Invalidation | undefined {
     case 'user.changed':
       return typeof userId === 'string' ? { type, userId } : undefined;
     case 'roles.changed':
+    case 'policies.changed':
       return { type };
     case 'revocations.added': {
       const entries = (value as { entries?: unknown }).entries;

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { signingKeysMigration } from './migrations/0002_signing_keys.ts';
 import { tokensMigration } from './migrations/0003_tokens.ts';
 import { apiKeysMigration } from './migrations/0004_api_keys.ts';
+import { policiesMigration } from './migrations/0005_policies.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -107,6 +108,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0002_signing_keys': signingKeysMigration(dialect),
     '0003_tokens': tokensMigration(dialect),
     '0004_api_keys': apiKeysMigration(dialect),
+    '0005_policies': policiesMigration(dialect),
   };
 }
 

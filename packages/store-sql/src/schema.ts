@@ -1,4 +1,5 @@
 import type { ApiKeyTables } from './schema/api-keys.ts';
+import type { PolicyTables } from './schema/policies.ts';
 import type { SigningKeyTables } from './schema/signing-keys.ts';
 import type { TokenTables } from './schema/tokens.ts';
 
@@ -69,7 +70,7 @@ export interface CountersTable {
   reset_at: number;
 }
 
-export interface Database extends SigningKeyTables, TokenTables, ApiKeyTables {
+export interface Database extends SigningKeyTables, TokenTables, ApiKeyTables, PolicyTables {
   users: UsersTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;

@@ -20,7 +20,7 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts`.execute(
+    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents`.execute(
       storage.db,
     );
     return;
@@ -31,6 +31,7 @@ export async function emptyTables(storage: SqlStorage): Promise<void> {
     'revocations',
     'api_keys',
     'service_accounts',
+    'policy_documents',
     'user_roles',
     'sessions',
     'credentials',

@@ -18,6 +18,7 @@ describe.skipIf(url === undefined)('postgres', () => {
       '0002_signing_keys',
       '0003_tokens',
       '0004_api_keys',
+      '0005_policies',
     ]);
   });
 

@@ -57,6 +57,7 @@ describe('sqlite storage', () => {
           '0002_signing_keys',
           '0003_tokens',
           '0004_api_keys',
+          '0005_policies',
         ]);
         expect(await fresh.migrate()).toEqual([]);
       } finally {

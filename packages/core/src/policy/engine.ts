@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { permissionMatches } from '../permissions.ts';
+import { assertAttributeSize, checkCondition } from './cel-check.ts';
 import {
   type PolicyDocument,
   PolicyError,
@@ -8,6 +9,7 @@ import {
   parsePolicyDocument,
   type RuleDef,
 } from './document.ts';
+import { FALL_BACK, type FastCondition, fastCondition } from './fast-condition.ts';
 import { GrantSet } from './grants.ts';
 import type { Decision, DecisionReason, EvaluationRequest, SourceLocation, TraceEntry } from './types.ts';
 
@@ -38,6 +40,8 @@ interface CompiledRule {
   resource: string | undefined;
   roles: ReadonlySet<string> | undefined;
   condition: Condition | undefined;
+  /** A shortcut for `a.b == c.d`-shaped conditions; falls back to `condition`. */
+  fast: FastCondition | undefined;
 }
 
 interface Scope {
@@ -67,6 +71,7 @@ interface CompiledPolicy {
   types: Set<string>;
   actions: Map<string, Set<string>>;
   roleGrants: Map<string, GrantSet>;
+  flat: Map<string, FlatRole>;
 }
 
 interface FlatRole {
@@ -75,6 +80,17 @@ interface FlatRole {
 }
 
 export type BatchSemantic = 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit';
+
+/**
+ * Roles and permissions a subject holds outside the policy documents (Gatehouse's stored role
+ * assignments), resolved per request so that role changes apply at once. Role names that the
+ * documents define bring their inheritance and every rule that names them; the permissions are
+ * plain RBAC grants. Pass the same object again while it is unchanged: its scope is cached.
+ */
+export interface SubjectGrants {
+  readonly roles: readonly string[];
+  readonly permissions: readonly string[];
+}
 
 export interface PolicyEngineStats {
   roles: number;
@@ -102,6 +118,8 @@ export class PolicyEngine {
   readonly #types: Set<string>;
   readonly #actions: Map<string, Set<string>>;
   readonly #roleGrants: Map<string, GrantSet>;
+  readonly #flat: Map<string, FlatRole>;
+  readonly #storedScopes = new WeakMap<SubjectGrants, Scope>();
 
   private constructor(compiled: CompiledPolicy) {
     this.policyVersion = compiled.policyVersion;
@@ -110,6 +128,7 @@ export class PolicyEngine {
     this.#types = compiled.types;
     this.#actions = compiled.actions;
     this.#roleGrants = compiled.roleGrants;
+    this.#flat = compiled.flat;
   }
 
   /** One policy document (YAML or JSON) from a string. */
@@ -130,12 +149,41 @@ export class PolicyEngine {
     };
   }
 
-  /** The decision with its explanation. Never throws; any error fails closed. */
-  evaluate(request: EvaluationRequest): Decision {
+  /** Ids of the subjects of `type` that the documents bind (for AuthZEN subject search), sorted. */
+  boundSubjects(type: string): string[] {
+    const prefix = `${type}:`;
+    return [...this.#subjects.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => k.slice(prefix.length))
+      .sort();
+  }
+
+  /** Ids of the resources of `type` named by resource-scoped bindings (AuthZEN resource search), sorted. */
+  boundResources(type: string): string[] {
+    const prefix = `${type}:`;
+    const ids = new Set<string>();
+    for (const access of this.#subjects.values()) {
+      for (const key of access.resources.keys())
+        if (key.startsWith(prefix)) ids.add(key.slice(prefix.length));
+    }
+    return [...ids].sort();
+  }
+
+  /** The actions the documents declare for `type` (AuthZEN action search); undefined when undeclared. */
+  declaredActions(type: string): string[] | undefined {
+    const actions = this.#actions.get(type);
+    return actions === undefined ? undefined : [...actions].sort();
+  }
+
+  /**
+   * The decision with its explanation. Never throws; any error fails closed. `stored` adds the
+   * subject's roles and permissions held outside the documents (global scope).
+   */
+  evaluate(request: EvaluationRequest, stored?: SubjectGrants): Decision {
     const trace: TraceEntry[] = [];
     let reason: DecisionReason;
     try {
-      reason = this.#decide(request, trace);
+      reason = this.#decide(request, trace, stored === undefined ? undefined : this.#storedScope(stored));
     } catch (error) {
       trace.push({ rule: 'engine', effect: 'deny', matched: true, error: message(error) });
       reason = 'error';
@@ -163,7 +211,33 @@ export class PolicyEngine {
     return this.evaluate(request).decision;
   }
 
-  #decide(request: EvaluationRequest, trace: TraceEntry[]): DecisionReason {
+  /** The stored roles (inheritance flattened) and permissions as one scope, cached per object. */
+  #storedScope(stored: SubjectGrants): Scope {
+    const cached = this.#storedScopes.get(stored);
+    if (cached !== undefined) return cached;
+    const scope: Scope = { roles: [], roleSet: new Set(), grants: new GrantSet() };
+    for (const name of stored.roles) {
+      const f = this.#flat.get(name);
+      if (f === undefined) continue;
+      scope.grants.addAll(f.grants);
+      for (const r of f.closure) {
+        if (scope.roleSet.has(r)) continue;
+        scope.roleSet.add(r);
+        scope.roles.push(r);
+      }
+    }
+    for (const p of stored.permissions) {
+      try {
+        scope.grants.add(p);
+      } catch {
+        // A malformed stored permission grants nothing.
+      }
+    }
+    this.#storedScopes.set(stored, scope);
+    return scope;
+  }
+
+  #decide(request: EvaluationRequest, trace: TraceEntry[], stored: Scope | undefined): DecisionReason {
     const shapeError = requestShapeError(request);
     if (shapeError !== undefined) {
       trace.push({ rule: 'request', effect: 'deny', matched: true, error: shapeError });
@@ -175,15 +249,21 @@ export class PolicyEngine {
     const permission = `${type}:${name}`;
     const slot = this.#slot(permission, type, name);
     if (slot.unknown !== undefined) {
+      // A type or action the documents do not declare: only a stored RBAC grant can allow it (no
+      // rule can apply to it).
+      if (stored?.grants.hasConcrete(permission, type, name) === true) {
+        trace.push({ rule: 'stored-role', effect: 'allow', matched: true });
+        return 'allowed';
+      }
       trace.push({ rule: 'schema', effect: 'deny', matched: true, error: slot.unknown });
       return 'no_match';
     }
-    const access = this.#subjects.get(`${subject.type}:${subject.id}`);
+    const access = this.#subjects.get(`${subject.type}:${subject.id}`) ?? (stored && NO_BINDINGS);
     if (access === undefined) {
       trace.push({ rule: 'schema', effect: 'deny', matched: true, error: 'unknown subject' });
       return 'no_match';
     }
-    const global = access.global;
+    const global = mergeScopes(access.global, stored);
     let tenantScope: Scope | undefined;
     let resourceScope: Scope | undefined;
     if (access.tenants.size > 0) {
@@ -219,7 +299,11 @@ export class PolicyEngine {
             : undefined;
     if (granting !== undefined) {
       const role = granting.roles.find((r) => this.#roleGrants.get(r)?.hasConcrete(permission, type, name));
-      trace.push({ rule: `role:${role ?? '?'}`, effect: 'allow', matched: true });
+      trace.push({
+        rule: role === undefined ? 'stored-role' : `role:${role}`,
+        effect: 'allow',
+        matched: true,
+      });
       return 'allowed';
     }
 
@@ -260,6 +344,19 @@ export class PolicyEngine {
   }
 }
 
+const NO_BINDINGS: SubjectAccess = { global: undefined, tenants: new Map(), resources: new Map() };
+
+/** Document bindings and stored roles, both global, as one scope (per request: cheap, sets only). */
+function mergeScopes(documents: Scope | undefined, stored: Scope | undefined): Scope | undefined {
+  if (stored === undefined) return documents;
+  if (documents === undefined) return stored;
+  const grants = new GrantSet();
+  grants.addAll(documents.grants);
+  grants.addAll(stored.grants);
+  const roles = [...documents.roles, ...stored.roles.filter((r) => !documents.roleSet.has(r))];
+  return { roles, roleSet: new Set(roles), grants };
+}
+
 interface EvalContext {
   request: EvaluationRequest;
   bindings: CelBindings | undefined;
@@ -294,6 +391,13 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
   }
   try {
     ctx.bindings ??= celBindings(ctx.request);
+    if (rule.fast !== undefined) {
+      const quick = rule.fast(ctx.bindings as unknown as Record<string, unknown>);
+      if (quick !== FALL_BACK) {
+        ctx.matched = quick;
+        return undefined;
+      }
+    }
     const result = rule.condition(ctx.bindings);
     if (isCelError(result)) return result.message;
     if (typeof result !== 'boolean') return 'condition did not return a bool';
@@ -306,6 +410,8 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
 
 function celBindings(request: EvaluationRequest): CelBindings {
   const { subject, resource, action } = request;
+  // Bounded input for bounded expressions: oversized attributes fail closed.
+  assertAttributeSize(subject.properties, resource.properties, action.properties, request.context);
   return {
     subject: { type: subject.type, id: subject.id, properties: subject.properties ?? {} },
     resource: { type: resource.type, id: resource.id, properties: resource.properties ?? {} },
@@ -470,9 +576,16 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       if (!roles.has(r)) at(rule.loc, `unknown role "${r}"`, rule.id);
     }
     let condition: Condition | undefined;
+    let fast: FastCondition | undefined;
     if (rule.condition !== undefined) {
       try {
-        condition = plan(celEnvironment, parse(rule.condition)) as Condition;
+        const parsed = parse(rule.condition);
+        const checked = checkCondition(celEnvironment, parsed, rule.condition);
+        for (const issue of checked.issues) at(rule.conditionLoc, `condition: ${issue}`, rule.id);
+        if (checked.issues.length === 0) {
+          condition = plan(celEnvironment, parsed) as Condition;
+          fast = fastCondition(parsed);
+        }
       } catch (error) {
         at(rule.conditionLoc, `condition does not compile: ${message(error)}`, rule.id);
       }
@@ -484,6 +597,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       resource: rule.resource,
       roles: rule.roles === undefined ? undefined : new Set(rule.roles),
       condition,
+      fast,
     });
   }
 
@@ -493,5 +607,5 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
   const parts = docs.map((d) => `${d.file.slice(d.file.lastIndexOf('/') + 1)}\0${d.source}\0`).sort();
   for (const part of parts) hash.update(part);
   const version = `v${docs[0]?.version ?? 1}-${hash.digest('hex').slice(0, 12)}`;
-  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants };
+  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants, flat };
 }

@@ -16,7 +16,14 @@ export {
   type RoleDef,
   type RuleDef,
 } from './document.ts';
-export { type BatchSemantic, PolicyEngine, type PolicyEngineStats, requestShapeError } from './engine.ts';
+export {
+  type BatchSemantic,
+  PolicyEngine,
+  type PolicyEngineStats,
+  requestShapeError,
+  type SubjectGrants,
+} from './engine.ts';
 export { GrantSet } from './grants.ts';
 export { caseFiles, loadPolicyDir, policyFiles } from './load.ts';
+export { type PolicyDocumentRepository, type StoredPolicyDocument, VERSION_CONFLICT } from './store.ts';
 export type * from './types.ts';

@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthContext } from '../auth-context.ts';
 import { asGuardError } from '../errors.ts';
 import type { Guard, Requirement } from '../guard.ts';
-import { satisfy } from './satisfy.ts';
+import { type PermissionOptions, satisfy } from './satisfy.ts';
 
 declare global {
   namespace Express {
@@ -24,8 +24,9 @@ declare global {
  * app.delete('/notes/:id', auth.requirePermission('notes:delete'), (req, res) => { … });
  */
 export function expressGuard(guard: Guard) {
-  const middleware = (requirement: Requirement): RequestHandler => {
+  const middleware = (requirement: Requirement, options: PermissionOptions<Request> = {}): RequestHandler => {
     guard.validateRequirement(requirement);
+    const { resource, context } = options;
     return async (req: Request, res: Response, next: NextFunction) => {
       try {
         req.auth = await satisfy(
@@ -39,6 +40,8 @@ export function expressGuard(guard: Guard) {
           },
           req.auth,
           requirement,
+          resource && (() => resource(req)),
+          context && (() => context(req)),
         );
       } catch (error) {
         const refusal = asGuardError(error);
@@ -50,7 +53,8 @@ export function expressGuard(guard: Guard) {
   };
   return {
     authenticated: (): RequestHandler => middleware({}),
-    requirePermission: (permission: string): RequestHandler => middleware({ permission }),
+    requirePermission: (permission: string, options?: PermissionOptions<Request>): RequestHandler =>
+      middleware({ permission }, options),
     requireScopes: (...scopes: string[]): RequestHandler => middleware({ scopes }),
   };
 }

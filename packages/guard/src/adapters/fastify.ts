@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import type { AuthContext } from '../auth-context.ts';
 import { asGuardError } from '../errors.ts';
 import type { Guard, Requirement } from '../guard.ts';
-import { satisfy } from './satisfy.ts';
+import { type PermissionOptions, satisfy } from './satisfy.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,10 +25,20 @@ function refuse(reply: FastifyReply, error: unknown): FastifyReply {
  * import { fastifyGuard } from '@gatehouse/guard/fastify';
  * const auth = fastifyGuard(guard);
  * app.delete('/notes/:id', { preHandler: auth.requirePermission('notes:delete') }, handler);
+ * // Decided by the policy (conditions on the note's owner, deny rules…):
+ * app.delete<{ Params: { id: string } }>('/notes/:id', {
+ *   preHandler: auth.requirePermission('notes:delete', {
+ *     resource: (request) => ({ id: request.params.id, properties: { ownerID: owner(request.params.id) } }),
+ *   }),
+ * }, handler);
  */
 export function fastifyGuard(guard: Guard) {
-  const preHandler = (requirement: Requirement): preHandlerAsyncHookHandler => {
+  const preHandler = (
+    requirement: Requirement,
+    options: PermissionOptions<FastifyRequest> = {},
+  ): preHandlerAsyncHookHandler => {
     guard.validateRequirement(requirement);
+    const { resource, context } = options;
     return async (request: FastifyRequest, reply: FastifyReply) => {
       try {
         request.auth = await satisfy(
@@ -42,6 +52,8 @@ export function fastifyGuard(guard: Guard) {
           },
           request.auth,
           requirement,
+          resource && (() => resource(request)),
+          context && (() => context(request)),
         );
       } catch (error) {
         return refuse(reply, error);
@@ -50,7 +62,10 @@ export function fastifyGuard(guard: Guard) {
   };
   return {
     authenticated: (): preHandlerAsyncHookHandler => preHandler({}),
-    requirePermission: (permission: string): preHandlerAsyncHookHandler => preHandler({ permission }),
+    requirePermission: (
+      permission: string,
+      options?: PermissionOptions<FastifyRequest>,
+    ): preHandlerAsyncHookHandler => preHandler({ permission }, options),
     requireScopes: (...scopes: string[]): preHandlerAsyncHookHandler => preHandler({ scopes }),
   };
 }

@@ -1,8 +1,8 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthContext } from '../auth-context.ts';
 import { asGuardError } from '../errors.ts';
 import type { Guard, Requirement } from '../guard.ts';
-import { satisfy } from './satisfy.ts';
+import { type PermissionOptions, satisfy } from './satisfy.ts';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -22,12 +22,23 @@ declare module 'hono' {
  * app.delete('/notes/:id', auth.requirePermission('notes:delete'), (c) => c.body(null, 204));
  */
 export function honoGuard(guard: Guard) {
-  const middleware = (requirement: Requirement): MiddlewareHandler => {
+  const middleware = (
+    requirement: Requirement,
+    options: PermissionOptions<Context> = {},
+  ): MiddlewareHandler => {
     guard.validateRequirement(requirement);
+    const { resource, context } = options;
     return async (c, next) => {
       let auth: AuthContext;
       try {
-        auth = await satisfy(guard, c.req.raw, c.get('auth') as AuthContext | undefined, requirement);
+        auth = await satisfy(
+          guard,
+          c.req.raw,
+          c.get('auth') as AuthContext | undefined,
+          requirement,
+          resource && (() => resource(c)),
+          context && (() => context(c)),
+        );
       } catch (error) {
         return asGuardError(error).toResponse();
       }
@@ -37,7 +48,8 @@ export function honoGuard(guard: Guard) {
   };
   return {
     authenticated: (): MiddlewareHandler => middleware({}),
-    requirePermission: (permission: string): MiddlewareHandler => middleware({ permission }),
+    requirePermission: (permission: string, options?: PermissionOptions<Context>): MiddlewareHandler =>
+      middleware({ permission }, options),
     requireScopes: (...scopes: string[]): MiddlewareHandler => middleware({ scopes }),
   };
 }

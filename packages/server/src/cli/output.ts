@@ -1,4 +1,4 @@
-import { isGatehouseError } from '@gatehouse/core';
+import { isGatehouseError, PolicyError } from '@gatehouse/core';
 import { ConfigError } from '../config.ts';
 
 /** Exit codes scripts can rely on. */
@@ -10,6 +10,11 @@ export function print(json: boolean, value: unknown, human: () => string): void 
 
 export function fail(error: unknown): never {
   if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(ExitCode.usage);
+  }
+  if (error instanceof PolicyError) {
+    // Every located issue (file:line:column: rule: message), one per line.
     process.stderr.write(`${error.message}\n`);
     process.exit(ExitCode.usage);
   }

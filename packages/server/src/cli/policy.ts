@@ -54,8 +54,8 @@ function caseLine(r: PolicyCaseResult, dir: string): string {
 
 /**
  * `gatehouse policy test <dir>` runs the `*.test.yaml` case tables beside the policies (like
- * `opa test`), and `gatehouse policy check <dir>` evaluates one request with its explanation.
- * Neither needs a database.
+ * `opa test`), and `gatehouse policy check <dir>` evaluates one request with its explanation and
+ * exits 0 on allow, 1 on deny. Neither needs a database; invalid policies exit 2.
  */
 export function registerPolicyCommands(program: Command): void {
   const policy = program
@@ -139,6 +139,8 @@ export function registerPolicyCommands(program: Command): void {
         };
         const decision = engine.evaluate(request);
         print(opts.json === true, decision, () => explain(decision));
+        // Scripts and CI can gate on the answer: 0 allow, 1 deny (an invalid policy exits 2).
+        if (!decision.decision) process.exitCode = ExitCode.failure;
       },
     );
 }

@@ -7,6 +7,7 @@ import { closeOnSignals, startServer } from '../server.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerKeyCommands } from './keys.ts';
 import { ExitCode, fail, print, readStdin } from './output.ts';
+import { registerPoliciesCommands } from './policies.ts';
 import { registerPolicyCommands } from './policy.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -191,6 +192,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program, withGatehouse, (g) => g.keyRing);
   registerPolicyCommands(program);
   registerApiKeyCommands(program, withGatehouse);
+  registerPoliciesCommands(program, withGatehouse);
   return program;
 }
 

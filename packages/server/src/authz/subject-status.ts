@@ -1,0 +1,33 @@
+import { type Clock, type InvalidationBus, TtlCache, type UserRepository } from '@gatehouse/core';
+
+export type SubjectStatus = 'active' | 'disabled' | 'unknown';
+
+/**
+ * Whether a subject id names an active, disabled or no Gatehouse user, cached for `ttlMs` (the
+ * session cache's TTL, ≤ 5 s by config; 1 s by default) so the decision point does not query the
+ * database per evaluation. Any change to a user (disable, enable) clears its entry on every node
+ * at once through the invalidation bus, so a disabled user is denied everywhere immediately.
+ */
+export class SubjectStatusCache {
+  readonly #users: UserRepository;
+  readonly #cache: TtlCache<SubjectStatus>;
+
+  constructor(options: { users: UserRepository; bus: InvalidationBus; clock: Clock; ttlMs: number }) {
+    this.#users = options.users;
+    this.#cache = new TtlCache({ ttlMs: options.ttlMs, maxEntries: 10_000, clock: options.clock });
+    options.bus.subscribe((message) => {
+      if (message.type === 'user.changed' || message.type === 'user.sessions_revoked') {
+        this.#cache.delete(message.userId);
+      }
+    });
+  }
+
+  async status(id: string): Promise<SubjectStatus> {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const user = await this.#users.findById(id);
+    const status: SubjectStatus = user === undefined ? 'unknown' : user.disabled ? 'disabled' : 'active';
+    this.#cache.set(id, status);
+    return status;
+  }
+}

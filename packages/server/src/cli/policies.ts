@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
+import { print, readStdin } from './output.ts';
+import type { withGatehouse } from './program.ts';
+
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+const cliMeta = { ip: 'cli', requestId: 'cli' };
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function documentName(value: string): string {
+  if (!NAME.test(value))
+    throw new InvalidArgumentError('expected [a-z0-9][a-z0-9_.-]*, at most 64 characters');
+  return value;
+}
+function version(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('expected a version number');
+  return Number(value);
+}
+
+/**
+ * `gatehouse policies list|get|put|delete`: the API-managed policy documents, straight in the
+ * database (same validation, audit and invalidation as the admin API). Running nodes reload at
+ * once when they share Redis with the CLI; a single SQLite node reloads on its next restart, so
+ * prefer the admin API there.
+ */
+export function registerPoliciesCommands(program: Command, open: typeof withGatehouse): void {
+  const policies = program
+    .command('policies')
+    .description('manage the policy documents stored in the database (beside GATEHOUSE_POLICY_DIR)');
+  const json = () => new Option('--json', 'machine-readable output');
+
+  policies
+    .command('list')
+    .addOption(json())
+    .action(async (opts: { json?: boolean }) => {
+      const result = await open(async (g) => ({
+        policyVersion: g.policies.engine?.policyVersion ?? null,
+        sources: g.policies.sources,
+        documents: await g.policies.repository.list(),
+      }));
+      const rows = result.documents.map((d) => ({
+        name: d.name,
+        version: d.version,
+        updated_at: iso(d.updatedAt),
+        updated_by: d.updatedBy,
+      }));
+      print(
+        opts.json === true,
+        {
+          policy_version: result.policyVersion,
+          directory: result.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
+          documents: rows,
+        },
+        () =>
+          [
+            ...result.sources
+              .filter((s) => s.origin === 'directory')
+              .map((s) => `${s.name}  (directory, read-only)`),
+            ...rows.map((r) => `${r.name}  v${r.version}  updated ${r.updated_at}`),
+            `policy version: ${result.policyVersion ?? 'none (stored roles only)'}`,
+          ].join('\n'),
+      );
+    });
+
+  policies
+    .command('get <name>')
+    .description('print a stored document (its source; --json adds the version)')
+    .addOption(json())
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const doc = await open((g) => getPolicyDocument(g, documentName(name)));
+      print(
+        opts.json === true,
+        { name: doc.name, version: doc.version, updated_at: iso(doc.updatedAt), source: doc.source },
+        () => doc.source.replace(/\n$/, ''),
+      );
+    });
+
+  policies
+    .command('put <name> [file]')
+    .description('create or replace a document from <file> (or standard input); validated first')
+    .option('--if-version <n>', 'only replace this version (0: only create)', version)
+    .addOption(json())
+    .action(async (name: string, file: string | undefined, opts: { ifVersion?: number; json?: boolean }) => {
+      const source = file === undefined ? await readStdin() : await readFile(file, 'utf8');
+      const result = await open((g) =>
+        putPolicyDocument(
+          g,
+          { name: documentName(name), source, expectedVersion: opts.ifVersion, actorId: null },
+          cliMeta,
+        ),
+      );
+      print(
+        opts.json === true,
+        { name: result.doc.name, version: result.doc.version, created: result.created },
+        () => `${result.created ? 'created' : 'replaced'} ${result.doc.name} (version ${result.doc.version})`,
+      );
+    });
+
+  policies
+    .command('delete <name>')
+    .option('--if-version <n>', 'only delete this version', version)
+    .addOption(json())
+    .action(async (name: string, opts: { ifVersion?: number; json?: boolean }) => {
+      const deleted = await open((g) =>
+        deletePolicyDocument(g, { name: documentName(name), expectedVersion: opts.ifVersion }, cliMeta),
+      );
+      print(opts.json === true, { deleted: deleted.name }, () => `deleted ${deleted.name}`);
+    });
+}

@@ -1,0 +1,68 @@
+import { constantTimeEqual, GatehouseError } from '@gatehouse/core';
+import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { requireCaller } from './authenticate.ts';
+
+/**
+ * Who asks the decision point: a trusted enforcement point (a resource server with the shared
+ * secret, or an API key allowed `authz:evaluate` — its scopes ∩ its owner's permissions) may ask
+ * about any subject; a signed-in user, or a key without that right, only about its owner.
+ */
+export type DecisionCaller = { kind: 'enforcement_point' } | { kind: 'user'; userId: string };
+
+const callers = new WeakMap<FastifyRequest, DecisionCaller>();
+
+/** The caller set by `requireDecisionCaller`; throws `unauthenticated` when it did not run. */
+export function decisionCaller(request: FastifyRequest): DecisionCaller {
+  const caller = callers.get(request);
+  if (caller !== undefined) return caller;
+  const user = request.session?.user ?? request.bearer?.user ?? request.apiKey?.owner;
+  if (user === undefined) throw new GatehouseError('unauthenticated');
+  return { kind: 'user', userId: user.id };
+}
+
+/** The right that makes an API key's owner an enforcement point. */
+export const EVALUATE_PERMISSION = 'authz:evaluate';
+
+/**
+ * Authentication of decision-API callers, in one place: the resource-server secret (constant-time),
+ * an API key, or else a user's Bearer token or session (with `requireCaller`'s CSRF checks).
+ */
+export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandler {
+  const secret = gatehouse.config.introspectionSecret;
+  const callerGate = requireCaller(gatehouse, undefined, { apiKeys: true });
+  const userGate: preHandlerHookHandler = function (request, reply, done) {
+    callerGate.call(this, request, reply, (error?: Error) => {
+      const key = request.apiKey;
+      if (error !== undefined || key === null) return done(error);
+      gatehouse.apiKeys.allows(key, EVALUATE_PERMISSION).then(
+        (allowed) => {
+          if (allowed) callers.set(request, { kind: 'enforcement_point' });
+          done();
+        },
+        (failure: Error) => done(failure),
+      );
+    });
+  };
+  return function decisionCallerGate(request, reply, done) {
+    const header = request.headers.authorization ?? '';
+    if (secret !== undefined && header.startsWith('Bearer ') && constantTimeEqual(header.slice(7), secret)) {
+      callers.set(request, { kind: 'enforcement_point' });
+      done();
+      return;
+    }
+    userGate.call(this, request, reply, done);
+  };
+}
+
+/** A user may only ask about itself (AZ-05): anything else is 403, never an oracle over others. */
+export function assertMayAskAbout(
+  request: FastifyRequest,
+  subjects: readonly { type: string; id: string }[],
+) {
+  const caller = decisionCaller(request);
+  if (caller.kind === 'enforcement_point') return;
+  if (subjects.some((s) => s.type !== 'user' || s.id !== caller.userId)) {
+    throw new GatehouseError('forbidden', { detail: 'Users may only ask about themselves.' });
+  }
+}

@@ -1,0 +1,141 @@
+import { basename } from 'node:path';
+import { GatehouseError, PolicyError, type StoredPolicyDocument } from '@gatehouse/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
+import type { Gatehouse } from '../gatehouse.ts';
+import { requireCaller, requirePermission } from '../http/authenticate.ts';
+import { requestMeta } from '../http/request-meta.ts';
+
+const Name = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }) });
+const Body = Type.Object(
+  { source: Type.String({ minLength: 1, maxLength: 256 * 1024 }) },
+  { additionalProperties: false },
+);
+const IF_MATCH = /^"(\d{1,9})"$/;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const etag = (doc: StoredPolicyDocument) => `"${doc.version}"`;
+const view = (doc: StoredPolicyDocument) => ({
+  name: doc.name,
+  version: doc.version,
+  updated_at: iso(doc.updatedAt),
+  updated_by: doc.updatedBy,
+});
+
+/**
+ * Policy documents through the admin API (/admin/v1/policies): list, get, put (create or
+ * replace), delete. Permissions `policies:read` and `policies:write`. A document is validated with
+ * every other one in force (GATEHOUSE_POLICY_DIR's files stay a read-only base) before it is
+ * stored: an invalid set is a 400 problem listing each issue's document, line, column and rule.
+ * Writes take `If-Match: "<version>"` (or `If-None-Match: *` to create only); a mismatch is 409.
+ * Every change is audited with the document before and after, and reaches every node within a
+ * second through the invalidation bus.
+ */
+export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const caller = requireCaller(gatehouse);
+  const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
+  const meta = (request: FastifyRequest) =>
+    requestMeta(request, (request.session?.user ?? request.bearer?.user)?.id);
+  const repo = gatehouse.policies.repository;
+
+  app.get('/admin/v1/policies', can('policies:read'), async (_request, reply) => {
+    const documents = await repo.list();
+    return reply.header('cache-control', 'no-store').send({
+      policy_version: gatehouse.policies.engine?.policyVersion ?? null,
+      directory: gatehouse.policies.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
+      documents: documents.map(view),
+    });
+  });
+
+  app.get<{ Params: typeof Name.static }>(
+    '/admin/v1/policies/:name',
+    { ...can('policies:read'), schema: { params: Name } },
+    async (request, reply) => {
+      const doc = await getPolicyDocument(gatehouse, request.params.name);
+      return reply
+        .header('cache-control', 'no-store')
+        .header('etag', etag(doc))
+        .send({ ...view(doc), source: doc.source });
+    },
+  );
+
+  app.put<{ Params: typeof Name.static; Body: typeof Body.static }>(
+    '/admin/v1/policies/:name',
+    { ...can('policies:write'), schema: { params: Name, body: Body }, bodyLimit: 300 * 1024 },
+    async (request, reply) => {
+      const expected = expectedVersion(request);
+      const actorId = (request.session?.user ?? request.bearer?.user)?.id ?? null;
+      const result = await validated(reply, () =>
+        putPolicyDocument(
+          gatehouse,
+          { name: request.params.name, source: request.body.source, expectedVersion: expected, actorId },
+          meta(request),
+        ),
+      );
+      if (result === undefined) return reply;
+      return reply
+        .code(result.created ? 201 : 200)
+        .header('etag', etag(result.doc))
+        .send({ ...view(result.doc), policy_version: gatehouse.policies.engine?.policyVersion ?? null });
+    },
+  );
+
+  app.delete<{ Params: typeof Name.static }>(
+    '/admin/v1/policies/:name',
+    { ...can('policies:write'), schema: { params: Name } },
+    async (request, reply) => {
+      const expected = expectedVersion(request);
+      const result = await validated(reply, () =>
+        deletePolicyDocument(
+          gatehouse,
+          { name: request.params.name, expectedVersion: expected },
+          meta(request),
+        ),
+      );
+      if (result === undefined) return reply;
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** `If-Match: "<version>"` → that version; `If-None-Match: *` → 0 (create only); else unconditional. */
+function expectedVersion(request: FastifyRequest): number | undefined {
+  const ifMatch = request.headers['if-match'];
+  if (typeof ifMatch === 'string') {
+    const match = IF_MATCH.exec(ifMatch.trim());
+    if (match === null)
+      throw new GatehouseError('invalid_request', { detail: 'If-Match must be a quoted version.' });
+    return Number(match[1]);
+  }
+  if (request.headers['if-none-match'] === '*') return 0;
+  return undefined;
+}
+
+/** Runs the validation; on a PolicyError answers 400 problem+json with every located issue. */
+async function validated<T>(reply: FastifyReply, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    reply
+      .code(400)
+      .header('cache-control', 'no-store')
+      .type('application/problem+json; charset=utf-8')
+      .send({
+        type: 'urn:gatehouse:error:invalid_request',
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The policy document does not validate.',
+        instance: `urn:gatehouse:request:${reply.request.id}`,
+        errors: error.issues.map((issue) => ({
+          document: basename(issue.file),
+          line: issue.line,
+          column: issue.column,
+          ...(issue.ruleId === undefined ? {} : { rule: issue.ruleId }),
+          message: issue.message,
+        })),
+      });
+    return undefined;
+  }
+}
