@@ -14,6 +14,17 @@ declare module 'fastify' {
 const FAILURE_WINDOW_SECONDS = 60;
 const MAX_BLOCKED_ADDRESSES = 10_000;
 
+/** One map per node, shared by every key-accepting route: blocked addresses are blocked everywhere. */
+const blockedAddresses = new WeakMap<Gatehouse, Map<string, number>>();
+function blockedAddressesOf(gatehouse: Gatehouse): Map<string, number> {
+  let blocked = blockedAddresses.get(gatehouse);
+  if (blocked === undefined) {
+    blocked = new Map();
+    blockedAddresses.set(gatehouse, blocked);
+  }
+  return blocked;
+}
+
 /**
  * The API key a request presents: `X-API-Key: <key>` or `Authorization: Bearer <key>` (told from an
  * access token by its prefix). Never from the query string. `null` means ambiguous: a key beside
@@ -43,7 +54,7 @@ export function setRateLimitHeaders(reply: FastifyReply, result: RateLimitResult
  * expires. A good key then takes from its own bucket (429 with `Retry-After` when empty).
  */
 export function createApiKeyAuthenticator(gatehouse: Gatehouse) {
-  const blockedUntil = new Map<string, number>();
+  const blockedUntil = blockedAddressesOf(gatehouse);
   const failureRule = {
     limit: gatehouse.config.apiKeyFailureLimitPerIp,
     windowSeconds: FAILURE_WINDOW_SECONDS,
