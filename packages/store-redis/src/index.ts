@@ -1,4 +1,5 @@
 export { RedisInvalidationBus, type RedisInvalidationBusOptions } from './bus.ts';
 export { RedisCounterStore, type RedisCounterStoreOptions } from './counters.ts';
+export { RedisOAuthArtifactStore, type RedisOAuthArtifactStoreOptions } from './oauth-artifacts.ts';
 export { RedisSessionStore, type RedisSessionStoreOptions } from './sessions.ts';
 export { createRedisStores, type RedisStores, type RedisStoresOptions } from './stores.ts';

@@ -3,6 +3,8 @@ export { type MigrationTarget, migrateToLatest } from './migrations.ts';
 export { SqlAuditLog } from './repositories/audit.ts';
 export { SqlCounterStore } from './repositories/counters.ts';
 export { SqlCredentialRepository } from './repositories/credentials.ts';
+export { SqlOAuthArtifactStore } from './repositories/oauth-artifacts.ts';
+export { SqlOAuthClientStore } from './repositories/oauth-clients.ts';
 export { SqlRefreshTokenStore } from './repositories/refresh-tokens.ts';
 export { SqlRevocationStore } from './repositories/revocations.ts';
 export { SqlRoleRepository } from './repositories/roles.ts';

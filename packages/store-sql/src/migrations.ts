@@ -1,6 +1,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { signingKeysMigration } from './migrations/0002_signing_keys.ts';
 import { tokensMigration } from './migrations/0003_tokens.ts';
+import { oauthMigration } from './migrations/0006_oauth.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -105,6 +106,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     },
     '0002_signing_keys': signingKeysMigration(dialect),
     '0003_tokens': tokensMigration(dialect),
+    '0006_oauth': oauthMigration(dialect),
   };
 }
 

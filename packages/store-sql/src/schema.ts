@@ -1,3 +1,4 @@
+import type { OAuthTables } from './schema/oauth.ts';
 import type { SigningKeyTables } from './schema/signing-keys.ts';
 import type { TokenTables } from './schema/tokens.ts';
 
@@ -68,7 +69,7 @@ export interface CountersTable {
   reset_at: number;
 }
 
-export interface Database extends SigningKeyTables, TokenTables {
+export interface Database extends SigningKeyTables, TokenTables, OAuthTables {
   users: UsersTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;

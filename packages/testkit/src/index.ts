@@ -9,6 +9,10 @@ export {
   sessionFor,
   sleep,
 } from './conformance/fixtures.ts';
+export {
+  describeOAuthArtifactStoreConformance,
+  type OAuthArtifactConformanceOptions,
+} from './conformance/oauth-artifacts.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
 export {
   describeSessionStoreConformance,
@@ -17,6 +21,7 @@ export {
 export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformance/signing-keys.ts';
 export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
+export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   createMemoryStorage,
