@@ -14,6 +14,7 @@ export {
 export type {
   ConsumeOutcome,
   OAuthArtifact,
+  OAuthArtifactEntry,
   OAuthArtifactStore,
   OAuthArtifactWrite,
 } from './oauth-artifacts.ts';

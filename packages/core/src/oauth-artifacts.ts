@@ -25,6 +25,13 @@ export interface OAuthArtifactWrite {
   readonly userCode?: string | undefined;
   /** Engine sessions are found by their uid too. */
   readonly uid?: string | undefined;
+  /** The user the artifact belongs to: grants are listed by it ("connected applications"). */
+  readonly accountId?: string | undefined;
+}
+
+/** An artifact listed by account. */
+export interface OAuthArtifactEntry extends OAuthArtifact {
+  readonly id: string;
 }
 
 /** `consumed`: this call used it up. `already-consumed`: someone did before (a replay). */
@@ -36,6 +43,8 @@ export interface OAuthArtifactStore {
   find(model: string, id: string, now: number): Promise<OAuthArtifact | undefined>;
   findByUid(model: string, uid: string, now: number): Promise<OAuthArtifact | undefined>;
   findByUserCode(model: string, userCode: string, now: number): Promise<OAuthArtifact | undefined>;
+  /** Live artifacts of one model belonging to an account (a user's grants). */
+  listByAccount(model: string, accountId: string, now: number): Promise<OAuthArtifactEntry[]>;
   /** Atomic: of any number of concurrent calls for one live artifact, exactly one gets `consumed`. */
   consume(model: string, id: string, now: number): Promise<ConsumeOutcome>;
   destroy(model: string, id: string): Promise<void>;

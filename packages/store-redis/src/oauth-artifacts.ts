@@ -1,4 +1,10 @@
-import type { ConsumeOutcome, OAuthArtifact, OAuthArtifactStore, OAuthArtifactWrite } from '@gatehouse/core';
+import type {
+  ConsumeOutcome,
+  OAuthArtifact,
+  OAuthArtifactEntry,
+  OAuthArtifactStore,
+  OAuthArtifactWrite,
+} from '@gatehouse/core';
 import type { Redis } from 'ioredis';
 import { integerReply, LuaScript } from './lua.ts';
 
@@ -13,9 +19,13 @@ export interface RedisOAuthArtifactStoreOptions {
  *   {prefix}oag:{grantId}          set   artifact keys issued under the grant
  *   {prefix}oau:{model}:{uid}      string artifact key (engine sessions by uid)
  *   {prefix}oac:{model}:{userCode} string artifact key (device codes by user code)
+ *   {prefix}oaa:{model}:{accountId} set  ids of the account's artifacts (pruned on read)
  */
 
-/** KEYS: artifact, grant set, uid key, user-code key (the last three may be ''). ARGV: expireAt, payload. */
+/**
+ * KEYS: artifact, grant set, uid key, user-code key, account set (the last four may be '').
+ * ARGV: expireAt, payload, now, id.
+ */
 const UPSERT = new LuaScript(`
 redis.call('del', KEYS[1])
 redis.call('hset', KEYS[1], 'payload', ARGV[2])
@@ -28,6 +38,11 @@ if KEYS[2] ~= '' then
 end
 for i = 3, 4 do
   if KEYS[i] ~= '' then redis.call('set', KEYS[i], KEYS[1], 'PXAT', ARGV[1]) end
+end
+if KEYS[5] ~= '' then
+  redis.call('sadd', KEYS[5], ARGV[4])
+  local ttl = redis.call('pttl', KEYS[5])
+  if ttl < tonumber(ARGV[1]) - tonumber(ARGV[3]) then redis.call('pexpireat', KEYS[5], ARGV[1]) end
 end
 return 1
 `);
@@ -69,8 +84,9 @@ export class RedisOAuthArtifactStore implements OAuthArtifactStore {
         artifact.grantId === undefined ? '' : `${this.#prefix}oag:${artifact.grantId}`,
         artifact.uid === undefined ? '' : `${this.#prefix}oau:${model}:${artifact.uid}`,
         artifact.userCode === undefined ? '' : `${this.#prefix}oac:${model}:${artifact.userCode}`,
+        artifact.accountId === undefined ? '' : `${this.#prefix}oaa:${model}:${artifact.accountId}`,
       ],
-      [Math.ceil(artifact.expiresAt), JSON.stringify(artifact.payload), Date.now()],
+      [Math.ceil(artifact.expiresAt), JSON.stringify(artifact.payload), Date.now(), artifact.id],
     );
   }
 
@@ -86,6 +102,19 @@ export class RedisOAuthArtifactStore implements OAuthArtifactStore {
   async findByUserCode(model: string, userCode: string): Promise<OAuthArtifact | undefined> {
     const key = await this.#redis.get(`${this.#prefix}oac:${model}:${userCode}`);
     return key === null ? undefined : this.#read(key);
+  }
+
+  async listByAccount(model: string, accountId: string): Promise<OAuthArtifactEntry[]> {
+    const setKey = `${this.#prefix}oaa:${model}:${accountId}`;
+    const entries: OAuthArtifactEntry[] = [];
+    const gone: string[] = [];
+    for (const id of (await this.#redis.smembers(setKey)).sort()) {
+      const artifact = await this.#read(this.#key(model, id));
+      if (artifact === undefined) gone.push(id);
+      else entries.push({ id, ...artifact });
+    }
+    if (gone.length > 0) await this.#redis.srem(setKey, ...gone);
+    return entries;
   }
 
   async consume(model: string, id: string, now: number): Promise<ConsumeOutcome> {

@@ -14,6 +14,7 @@ export function oauthMigration(dialect: SqlDialect): Migration {
         .addColumn('grant_id', 'text')
         .addColumn('user_code', 'text')
         .addColumn('uid', 'text')
+        .addColumn('account_id', 'text')
         .addColumn('expires_at', time, (c) => c.notNull())
         .addColumn('consumed_at', time)
         .addPrimaryKeyConstraint('oauth_artifacts_pk', ['model', 'id'])
@@ -29,6 +30,11 @@ export function oauthMigration(dialect: SqlDialect): Migration {
         .createIndex('oauth_artifacts_user_code')
         .on('oauth_artifacts')
         .columns(['model', 'user_code'])
+        .execute();
+      await db.schema
+        .createIndex('oauth_artifacts_account')
+        .on('oauth_artifacts')
+        .columns(['model', 'account_id'])
         .execute();
       await db.schema
         .createIndex('oauth_artifacts_expires_at')

@@ -1,4 +1,10 @@
-import type { ConsumeOutcome, OAuthArtifact, OAuthArtifactStore, OAuthArtifactWrite } from '@gatehouse/core';
+import type {
+  ConsumeOutcome,
+  OAuthArtifact,
+  OAuthArtifactEntry,
+  OAuthArtifactStore,
+  OAuthArtifactWrite,
+} from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 
@@ -16,6 +22,7 @@ export class SqlOAuthArtifactStore implements OAuthArtifactStore {
       grant_id: artifact.grantId ?? null,
       user_code: artifact.userCode ?? null,
       uid: artifact.uid ?? null,
+      account_id: artifact.accountId ?? null,
       expires_at: artifact.expiresAt,
       consumed_at: null,
     };
@@ -36,6 +43,18 @@ export class SqlOAuthArtifactStore implements OAuthArtifactStore {
 
   async findByUserCode(model: string, userCode: string, now: number): Promise<OAuthArtifact | undefined> {
     return this.#findWhere(model, 'user_code', userCode, now);
+  }
+
+  async listByAccount(model: string, accountId: string, now: number): Promise<OAuthArtifactEntry[]> {
+    const rows = await this.#db
+      .selectFrom('oauth_artifacts')
+      .select(['id', 'payload', 'consumed_at'])
+      .where('model', '=', model)
+      .where('account_id', '=', accountId)
+      .where('expires_at', '>', now)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ id: row.id, ...toArtifact(row) }));
   }
 
   /** One conditional UPDATE: of concurrent consumers exactly one changes the row. */
@@ -86,13 +105,16 @@ export class SqlOAuthArtifactStore implements OAuthArtifactStore {
       .where('expires_at', '>', now)
       .limit(1)
       .executeTakeFirst();
-    if (row === undefined) return undefined;
-    const payload: unknown = JSON.parse(row.payload);
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-      throw new Error('oauth_artifacts.payload is not a JSON object');
-    return {
-      payload: payload as Record<string, unknown>,
-      consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
-    };
+    return row === undefined ? undefined : toArtifact(row);
   }
+}
+
+function toArtifact(row: { payload: string; consumed_at: number | null }): OAuthArtifact {
+  const payload: unknown = JSON.parse(row.payload);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new Error('oauth_artifacts.payload is not a JSON object');
+  return {
+    payload: payload as Record<string, unknown>,
+    consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
+  };
 }

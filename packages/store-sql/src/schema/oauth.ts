@@ -7,6 +7,7 @@ export interface OAuthArtifactsTable {
   grant_id: string | null;
   user_code: string | null;
   uid: string | null;
+  account_id: string | null;
   expires_at: number;
   consumed_at: number | null;
 }

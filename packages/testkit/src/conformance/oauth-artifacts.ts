@@ -85,6 +85,24 @@ export function describeOAuthArtifactStoreConformance(
       expect(await store.findByUserCode('DeviceCode', 'XXXX-XXXX', now)).toBeUndefined();
     });
 
+    it("lists an account's live artifacts of one model", async () => {
+      const { store } = fixture();
+      const mine = [
+        artifact({ model: 'Grant', accountId: 'u1' }),
+        artifact({ model: 'Grant', accountId: 'u1' }),
+      ];
+      for (const a of mine) await store.upsert(a);
+      await store.upsert(artifact({ model: 'Grant', accountId: 'u2' }));
+      await store.upsert(artifact({ model: 'Session', accountId: 'u1' }));
+      await store.upsert(artifact({ model: 'Grant', accountId: 'u1', expiresAt: Date.now() + 100 }));
+      await sleep(200);
+      const listed = await store.listByAccount('Grant', 'u1', Date.now());
+      expect(listed.map((a) => a.id).sort()).toEqual(mine.map((a) => a.id).sort());
+      expect(listed.find((a) => a.id === mine[0]?.id)?.payload).toEqual(mine[0]?.payload);
+      await store.destroy('Grant', mine[0]?.id ?? '');
+      expect(await store.listByAccount('Grant', 'u1', Date.now())).toHaveLength(1);
+    });
+
     it('never returns an expired artifact, by any lookup, nor consumes one', async () => {
       const { store } = fixture();
       const a = artifact({ expiresAt: Date.now() + 150, uid: 'u1', userCode: 'AAAA-BBBB' });

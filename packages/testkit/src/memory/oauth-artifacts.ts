@@ -1,4 +1,10 @@
-import type { ConsumeOutcome, OAuthArtifact, OAuthArtifactStore, OAuthArtifactWrite } from '@gatehouse/core';
+import type {
+  ConsumeOutcome,
+  OAuthArtifact,
+  OAuthArtifactEntry,
+  OAuthArtifactStore,
+  OAuthArtifactWrite,
+} from '@gatehouse/core';
 
 interface Row {
   write: OAuthArtifactWrite;
@@ -31,6 +37,14 @@ export class MemoryOAuthArtifactStore implements OAuthArtifactStore {
 
   async findByUserCode(model: string, userCode: string, now: number): Promise<OAuthArtifact | undefined> {
     return read(this.#first(now, (row) => row.write.model === model && row.write.userCode === userCode));
+  }
+
+  async listByAccount(model: string, accountId: string, now: number): Promise<OAuthArtifactEntry[]> {
+    const entries: OAuthArtifactEntry[] = [];
+    for (const row of this.#rows.values())
+      if (row.write.expiresAt > now && row.write.model === model && row.write.accountId === accountId)
+        entries.push({ id: row.write.id, ...(read(row) as OAuthArtifact) });
+    return entries;
   }
 
   async consume(model: string, id: string, now: number): Promise<ConsumeOutcome> {
