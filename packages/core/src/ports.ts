@@ -104,7 +104,13 @@ export type AuditEventType =
   | 'token.issued'
   | 'token.refreshed'
   | 'token.reuse_detected'
-  | 'token.revoked';
+  | 'token.revoked'
+  | 'oauth.consent.granted'
+  | 'oauth.consent.denied'
+  | 'oauth.grant.revoked'
+  | 'oauth.client.created'
+  | 'oauth.client.secret_rotated'
+  | 'oauth.client.deleted';
 
 export interface AuditEvent {
   readonly id: string;

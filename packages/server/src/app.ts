@@ -21,6 +21,8 @@ import { introspectionRoutes } from './routes/introspection.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
 import { logoutRoutes } from './routes/logout.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { oauthInteractionRoutes } from './routes/oauth-interactions.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
@@ -86,5 +88,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
   authzenRoutes(app, gatehouse);
+  oauthRoutes(app, gatehouse);
+  oauthInteractionRoutes(app, gatehouse);
   return app;
 }

@@ -48,6 +48,7 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
+    oauthArtifactStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
   },
   { additionalProperties: false },
 );
@@ -92,6 +93,7 @@ export const envNames: Record<keyof Config, string> = {
   clockSkewSeconds: 'GATEHOUSE_CLOCK_SKEW',
   policyDir: 'GATEHOUSE_POLICY_DIR',
   logLevel: 'LOG_LEVEL',
+  oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
 };
 
 export class ConfigError extends Error {
@@ -137,6 +139,7 @@ function defaults(raw: Raw): Raw {
     keyRotationDays: 30,
     clockSkewSeconds: 30,
     logLevel: 'info',
+    oauthArtifactStore: 'sql',
   };
 }
 

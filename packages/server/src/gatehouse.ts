@@ -14,7 +14,7 @@ import {
   systemClock,
   TokenService,
 } from '@gatehouse/core';
-import { createRedisStores } from '@gatehouse/store-redis';
+import { createRedisStores, type RedisStores } from '@gatehouse/store-redis';
 import {
   createSqlStorage,
   SqlRefreshTokenStore,
@@ -27,6 +27,8 @@ import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './au
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
+import { createOAuthServer } from './oauth/create.ts';
+import type { OAuthServer } from './oauth/oauth-server.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
 
@@ -49,6 +51,8 @@ export interface Gatehouse {
   readonly bearer: BearerVerifier;
   /** The policy decision point behind the AuthZEN API. */
   readonly pdp: DecisionPoint;
+  /** OAuth 2.0 / OpenID Connect provider (oidc-provider over our stores). */
+  readonly oauth: OAuthServer;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -61,6 +65,8 @@ export interface GatehouseOverrides {
 
 async function openStorage(config: Config, overrides: GatehouseOverrides) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
+  if (config.oauthArtifactStore === 'redis' && config.redisUrl === undefined)
+    throw new Error('GATEHOUSE_OAUTH_SHORT_LIVED_STORE=redis needs REDIS_URL.');
   const redis =
     config.redisUrl === undefined
       ? undefined
@@ -74,9 +80,14 @@ async function openStorage(config: Config, overrides: GatehouseOverrides) {
   const useRedisSessions = config.sessionStore === 'redis';
   if (useRedisSessions && redis === undefined)
     throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
-  const storage: Storage & { sqlDb: typeof sql.db; sqlDialect: typeof sql.dialect } = {
+  const storage: Storage & {
+    sqlDb: typeof sql.db;
+    sqlDialect: typeof sql.dialect;
+    redisClient: RedisStores['redis'] | undefined;
+  } = {
     sqlDb: sql.db,
     sqlDialect: sql.dialect,
+    redisClient: redis?.redis,
     users: sql.users,
     credentials: sql.credentials,
     roles: sql.roles,
@@ -120,8 +131,12 @@ export async function createGatehouse(
   // Sessions end → their refresh families and access tokens are revoked (bound late: the token
   // service needs the session manager too).
   let tokens: TokenService | undefined;
+  let oauth: OAuthServer | undefined;
   const sessions = new SessionManager({
-    onEnded: async (ended) => tokens?.sessionsEnded(ended),
+    onEnded: async (ended) => {
+      await tokens?.sessionsEnded(ended);
+      await oauth?.sessionsEnded(ended);
+    },
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -204,7 +219,13 @@ export async function createGatehouse(
   });
   const accounts = new Accounts({
     hooks: {
-      userDisabled: (userId) => tokenService.userDisabled({ id: userId }),
+      userDisabled: async (userId) => {
+        await tokenService.userDisabled({ id: userId });
+        await oauth?.revokeUser(userId);
+      },
+      passwordChanged: async (userId) => {
+        await oauth?.revokeUser(userId);
+      },
       accessChanged: (subject) => tokenService.accessChanged(subject),
     },
     users: storage.users,
@@ -223,7 +244,9 @@ export async function createGatehouse(
     clock,
     cacheTtlMs: config.sessionCacheTtlMs,
   });
+  oauth = createOAuthServer({ config, secret, storage, sessions, keyRing, revocations, clock, logger });
   return {
+    oauth,
     config,
     clock,
     storage,

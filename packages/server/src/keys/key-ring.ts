@@ -174,9 +174,9 @@ export class KeyRing implements SigningKeySource {
   /**
    * The published keys with their private halves as JWKs, the active key first: for an engine
    * that signs with the first key of a set (oidc-provider). `version` changes whenever the set or
-   * the active key does, so a holder knows when to rebuild.
+   * the active key does, so a holder rebuilds only then; `exportKeys` does the (costlier) export.
    */
-  async signingJwks(): Promise<{ readonly version: string; readonly keys: readonly JsonWebKey[] }> {
+  async signingJwks(): Promise<{ readonly version: string; exportKeys(): JsonWebKey[] }> {
     const active = await this.active();
     const snapshot = await this.#current();
     const now = this.#clock.now();
@@ -185,12 +185,16 @@ export class KeyRing implements SigningKeySource {
       ...published.filter((key) => key.kid === active.kid),
       ...published.filter((key) => key.kid !== active.kid),
     ];
-    const keys = ordered.flatMap((key) => {
-      const privateKey = this.#opened.get(key.kid)?.privateKey;
-      if (privateKey === undefined) return [];
-      return [{ ...privateKey.export({ format: 'jwk' }), kid: key.kid, alg: key.alg, use: 'sig' }];
-    });
-    return { version: ordered.map((key) => key.kid).join(','), keys };
+    const opened = this.#opened;
+    return {
+      version: ordered.map((key) => key.kid).join(','),
+      exportKeys: () =>
+        ordered.flatMap((key) => {
+          const privateKey = opened.get(key.kid)?.privateKey;
+          if (privateKey === undefined) return [];
+          return [{ ...privateKey.export({ format: 'jwk' }), kid: key.kid, alg: key.alg, use: 'sig' }];
+        }),
+    };
   }
 
   /** Re-reads the store now (another node may have rotated). */

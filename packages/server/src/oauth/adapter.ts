@@ -73,6 +73,11 @@ export function createAdapterClass(deps: AdapterDeps) {
         grantId: this.#model === 'Grant' ? undefined : payload.grantId,
         userCode: payload.userCode,
         uid: payload.uid,
+        // Grants and engine sessions are listed per user (connected applications, revoke all).
+        accountId:
+          (this.#model === 'Grant' || this.#model === 'Session') && typeof payload.accountId === 'string'
+            ? payload.accountId
+            : undefined,
       });
     }
 

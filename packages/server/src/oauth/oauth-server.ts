@@ -1,0 +1,177 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Clock,
+  constantTimeEqual,
+  type OAuthArtifactStore,
+  type RevocationIndex,
+} from '@gatehouse/core';
+import Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { KeyRing } from '../keys/key-ring.ts';
+import { createAdapterClass } from './adapter.ts';
+import type { ClientRegistry } from './client-registry.ts';
+import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+
+export interface OAuthServerOptions {
+  readonly settings: ProviderSettings;
+  readonly keyRing: KeyRing;
+  readonly registry: ClientRegistry;
+  readonly artifacts: OAuthArtifactStore;
+  readonly shortLivedArtifacts?: OAuthArtifactStore | undefined;
+  readonly revocations: RevocationIndex;
+  readonly clock: Clock;
+  /** How long a revocation must be remembered: the longest access-token lifetime plus skew. */
+  readonly revocationLifetimeMs: number;
+  /** Trust X-Forwarded-* (the engine's view of the request URL). */
+  readonly proxy: boolean;
+  readonly logger: Logger;
+}
+
+export interface MountedProvider {
+  readonly provider: Provider;
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+/** One connected application, as the account page lists it. */
+export interface ConnectedApplication {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly scopes: readonly string[];
+  readonly resources: ReadonlyArray<{ resource: string; scopes: readonly string[] }>;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * The OAuth 2.0 / OpenID Connect side of one node: the oidc-provider engine over our stores,
+ * signing with the key ring. The engine takes its keys at construction, so it is rebuilt when the
+ * ring's published set or active key changes (at most every reload interval); every node builds
+ * the same engine from the same shared state, so a rebuild loses nothing.
+ */
+export class OAuthServer {
+  readonly registry: ClientRegistry;
+  readonly #o: OAuthServerOptions;
+  readonly #adapter: ReturnType<typeof createAdapterClass>;
+  #mounted: { version: string; mounted: MountedProvider } | undefined;
+  #building: Promise<{ version: string; mounted: MountedProvider }> | undefined;
+
+  constructor(options: OAuthServerOptions) {
+    this.#o = options;
+    this.registry = options.registry;
+    this.#adapter = createAdapterClass({
+      store: options.artifacts,
+      shortLived: options.shortLivedArtifacts,
+      clients: options.registry,
+      onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),
+    });
+  }
+
+  /** The engine for the ring's current keys. */
+  async current(): Promise<MountedProvider> {
+    const jwks = await this.#o.keyRing.signingJwks();
+    const mounted = this.#mounted;
+    if (mounted !== undefined && mounted.version === jwks.version) return mounted.mounted;
+    if (this.#building === undefined) {
+      this.#building = Promise.resolve()
+        .then(() => ({ version: jwks.version, mounted: this.#build(jwks.exportKeys()) }))
+        .finally(() => {
+          this.#building = undefined;
+        });
+    }
+    const built = await this.#building;
+    this.#mounted = built;
+    return built.mounted;
+  }
+
+  /** The user's grants to OAuth clients ("connected applications"). */
+  async connectedApplications(userId: string): Promise<ConnectedApplication[]> {
+    const grants = await this.#o.artifacts.listByAccount('Grant', userId, Date.now());
+    const apps: ConnectedApplication[] = [];
+    for (const { id, payload } of grants) {
+      const clientId = typeof payload.clientId === 'string' ? payload.clientId : '';
+      const client = await this.registry.get(clientId);
+      const openid = (payload.openid as { scope?: string } | undefined)?.scope ?? '';
+      const resources = Object.entries((payload.resources as Record<string, string> | undefined) ?? {}).map(
+        ([resource, scope]) => ({ resource, scopes: scope.split(' ').filter(Boolean) }),
+      );
+      apps.push({
+        grantId: id,
+        clientId,
+        clientName: client?.name ?? clientId,
+        scopes: openid.split(' ').filter(Boolean),
+        resources,
+        expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      });
+    }
+    return apps;
+  }
+
+  /** Withdraws consent: the grant and every token issued under it. False when not the user's. */
+  async revokeGrant(userId: string, grantId: string): Promise<boolean> {
+    const grant = await this.#o.artifacts.find('Grant', grantId, Date.now());
+    if (grant === undefined || grant.payload.accountId !== userId) return false;
+    await this.#revokeGrant(grantId);
+    return true;
+  }
+
+  /**
+   * Ends every grant and engine session of a user (disabled, password changed): refresh tokens
+   * stop working at once, JWT access tokens through the revocation feed.
+   */
+  async revokeUser(userId: string): Promise<number> {
+    const now = Date.now();
+    const grants = await this.#o.artifacts.listByAccount('Grant', userId, now);
+    for (const { id } of grants) await this.#revokeGrant(id);
+    for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
+      await this.#o.artifacts.destroy('Session', id);
+    return grants.length;
+  }
+
+  /**
+   * Gatehouse sessions ended (logout, expiry, password change, disable): the users' engine
+   * sessions end with them, and so do tokens bound to them (those without offline_access).
+   */
+  async sessionsEnded(ended: readonly { userId: string }[]): Promise<void> {
+    const now = Date.now();
+    for (const userId of new Set(ended.map((session) => session.userId)))
+      for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
+        await this.#o.artifacts.destroy('Session', id);
+  }
+
+  /** Removes expired artifacts (stores without native expiry). */
+  async sweep(): Promise<number> {
+    return this.#o.artifacts.deleteExpired(Date.now());
+  }
+
+  async #revokeGrant(grantId: string): Promise<void> {
+    await this.#o.artifacts.revokeByGrantId(grantId);
+    await this.#o.shortLivedArtifacts?.revokeByGrantId(grantId);
+    await this.#o.artifacts.destroy('Grant', grantId);
+    await this.#announceGrantRevoked(grantId);
+  }
+
+  async #announceGrantRevoked(grantId: string): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.revocations.add([
+      { type: 'sid', value: grantSid(grantId), at: now, expiresAt: now + this.#o.revocationLifetimeMs },
+    ]);
+  }
+
+  #build(keys: JsonWebKey[]): MountedProvider {
+    const { settings, registry, logger } = this.#o;
+    const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, this.#adapter));
+    provider.proxy = this.#o.proxy;
+    // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
+    // client presents, in constant time (the engine's documented extension point is this method).
+    const clientClass = provider.Client as unknown as {
+      prototype: { clientSecret?: string; compareClientSecret(actual: string): Promise<boolean> };
+    };
+    clientClass.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
+      const stored = this.clientSecret;
+      return typeof stored === 'string' && constantTimeEqual(registry.hashSecret(actual), stored);
+    };
+    provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
+    const handle = provider.callback() as unknown as MountedProvider['handle'];
+    return { provider, handle };
+  }
+}
