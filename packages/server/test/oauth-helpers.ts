@@ -94,7 +94,7 @@ export class Browser {
     const action = /action="(\/oauth\/interaction\/[^"]+\/consent)"/.exec(body)?.[1];
     const csrf = /name="csrf" value="([^"]+)"/.exec(body)?.[1];
     if (action === undefined || csrf === undefined)
-      throw new Error(`not a consent page: ${body.slice(0, 300)}`);
+      throw new Error(`not a consent page: ${body.slice(-700)}`);
     return this.submit(action, { csrf, decision });
   }
 }
@@ -104,4 +104,91 @@ function decodeEntities(value: string): string {
     .replace(/&amp;/g, '&')
     .replace(/&#39;/g, "'")
     .replace(/&quot;/g, '"');
+}
+
+export interface RpSetup {
+  config: import('openid-client').Configuration;
+  clientId: string;
+  secret: string | null;
+}
+
+/** An openid-client configuration for a registered client (discovery over real HTTP). */
+export async function relyingParty(h: { issuer: string }, issued: IssuedClient): Promise<RpSetup> {
+  const oidc = await import('openid-client');
+  const config = await oidc.discovery(
+    new URL(h.issuer),
+    issued.client.clientId,
+    issued.secret === null ? { token_endpoint_auth_method: 'none' } : issued.secret,
+    issued.secret === null ? oidc.None() : undefined,
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  return { config, clientId: issued.client.clientId, secret: issued.secret };
+}
+
+/**
+ * One authorization-code + PKCE round trip driven through `browser`: signs in when the login page
+ * shows, consents when asked. Returns openid-client's token response.
+ */
+export async function codeFlow(
+  rp: RpSetup,
+  browser: Browser,
+  options: {
+    scope?: string;
+    resource?: string;
+    extra?: Record<string, string>;
+    credentials?: { email: string; password: string };
+    consent?: 'allow' | 'deny';
+    redirectUri?: string;
+  } = {},
+) {
+  const oidc = await import('openid-client');
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(rp.config, {
+    redirect_uri: options.redirectUri ?? RP_CALLBACK,
+    scope: options.scope ?? 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...(options.resource === undefined ? {} : { resource: options.resource }),
+    ...options.extra,
+  });
+  let step = await browser.navigate(url.href);
+  const screens: string[] = [];
+  for (let i = 0; i < 4 && new URL(step.url).origin === browser.origin; i++) {
+    if (step.url.includes('/login')) {
+      screens.push('login');
+      const who = options.credentials ?? {
+        email: 'admin@example.test',
+        password: 'tangerine orbit quietly 4417',
+      };
+      step = await browser.signIn(step, who.email, who.password);
+    } else if (step.url.includes('/oauth/interaction/')) {
+      screens.push('consent');
+      step = await browser.consent(step, options.consent ?? 'allow');
+    } else break;
+  }
+  const callback = new URL(step.url);
+  if (callback.searchParams.has('error')) return { screens, callback, tokens: undefined, verifier, state };
+  const tokens = await oidc.authorizationCodeGrant(rp.config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  return { screens, callback, tokens, verifier, state };
+}
+
+/** Decodes a JWT's header and payload without verifying (tests verify separately). */
+export function decodeJwt(token: string): {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+} {
+  const [header, payload] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(header ?? '', 'base64url').toString()),
+    payload: JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()),
+  };
+}
+
+export function basic(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }

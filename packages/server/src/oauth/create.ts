@@ -42,7 +42,9 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     clock: w.clock,
     revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,
     proxy: config.trustProxy !== false,
+    clockSkewSeconds: config.clockSkewSeconds,
     logger: w.logger,
+    liveSessions: async (userId) => (await w.sessions.list(userId)).length,
     settings: {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.

@@ -11,6 +11,7 @@ import type { KeyRing } from '../keys/key-ring.ts';
 import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import { missingClientAuthIs401, structuredTokens } from './structured-tokens.ts';
 
 export interface OAuthServerOptions {
   readonly settings: ProviderSettings;
@@ -22,9 +23,12 @@ export interface OAuthServerOptions {
   readonly clock: Clock;
   /** How long a revocation must be remembered: the longest access-token lifetime plus skew. */
   readonly revocationLifetimeMs: number;
+  readonly clockSkewSeconds: number;
   /** Trust X-Forwarded-* (the engine's view of the request URL). */
   readonly proxy: boolean;
   readonly logger: Logger;
+  /** How many live Gatehouse sessions the user has. */
+  readonly liveSessions: (userId: string) => Promise<number>;
 }
 
 export interface MountedProvider {
@@ -128,14 +132,18 @@ export class OAuthServer {
   }
 
   /**
-   * Gatehouse sessions ended (logout, expiry, password change, disable): the users' engine
-   * sessions end with them, and so do tokens bound to them (those without offline_access).
+   * Gatehouse sessions ended (logout, expiry, password change, disable). Once a user has no live
+   * session left, their engine sessions end too, and with them the tokens bound to them (all but
+   * offline_access grants). Single sign-on already stops with the Gatehouse session either way
+   * (the login check in provider-config.ts).
    */
   async sessionsEnded(ended: readonly { userId: string }[]): Promise<void> {
     const now = Date.now();
-    for (const userId of new Set(ended.map((session) => session.userId)))
+    for (const userId of new Set(ended.map((session) => session.userId))) {
+      if ((await this.#o.liveSessions(userId)) > 0) continue;
       for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
         await this.#o.artifacts.destroy('Session', id);
+    }
   }
 
   /** Removes expired artifacts (stores without native expiry). */
@@ -170,6 +178,15 @@ export class OAuthServer {
       const stored = this.clientSecret;
       return typeof stored === 'string' && constantTimeEqual(registry.hashSecret(actual), stored);
     };
+    provider.use(missingClientAuthIs401);
+    provider.use(
+      structuredTokens({
+        issuer: settings.issuer,
+        publicKeys: () => this.#o.keyRing.publicKeys(),
+        revocations: this.#o.revocations,
+        clockSkewSeconds: this.#o.clockSkewSeconds,
+      }),
+    );
     provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
     const handle = provider.callback() as unknown as MountedProvider['handle'];
     return { provider, handle };

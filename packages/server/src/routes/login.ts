@@ -109,10 +109,11 @@ async function login(
     );
     return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(tokens);
   }
-  // No fixation: whatever session the browser had is ended, and a brand-new id is issued.
+  // No fixation: whatever session the browser had is ended, and a brand-new id is issued (the new
+  // one first, so what hangs off "the user still has a session" — OAuth SSO — survives re-login).
   const previous = await currentSession(gatehouse, request);
-  if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
   const { token, record } = await startSession('session');
+  if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
   reply.header('cache-control', 'no-store');
   if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
