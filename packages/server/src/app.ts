@@ -15,6 +15,7 @@ import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminClientRoutes } from './routes/admin-clients.ts';
 import { authzenRoutes } from './routes/authzen.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
@@ -90,5 +91,6 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   authzenRoutes(app, gatehouse);
   oauthRoutes(app, gatehouse);
   oauthInteractionRoutes(app, gatehouse);
+  adminClientRoutes(app, gatehouse);
   return app;
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../logger.ts';
 import { closeOnSignals, startServer } from '../server.ts';
+import { registerClientCommands } from './clients.ts';
 import { registerKeyCommands } from './keys.ts';
 import { ExitCode, fail, print, readStdin } from './output.ts';
 import { registerPolicyCommands } from './policy.ts';
@@ -189,6 +190,7 @@ export function buildProgram(): Command {
 
   registerKeyCommands(program, withGatehouse, (g) => g.keyRing);
   registerPolicyCommands(program);
+  registerClientCommands(program, withGatehouse);
   return program;
 }
 
