@@ -10,8 +10,9 @@ import type { Logger } from 'pino';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
+import { shapeEngineResponses } from './engine-responses.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
-import { missingClientAuthIs401, structuredTokens } from './structured-tokens.ts';
+import { structuredTokens } from './structured-tokens.ts';
 
 export interface OAuthServerOptions {
   readonly settings: ProviderSettings;
@@ -178,7 +179,7 @@ export class OAuthServer {
       const stored = this.clientSecret;
       return typeof stored === 'string' && constantTimeEqual(registry.hashSecret(actual), stored);
     };
-    provider.use(missingClientAuthIs401);
+    provider.use(shapeEngineResponses);
     provider.use(
       structuredTokens({
         issuer: settings.issuer,

@@ -66,20 +66,6 @@ export function structuredTokens(deps: StructuredTokenDeps) {
   };
 }
 
-/**
- * RFC 6749 §2.3.1 / RFC 7662 §2.1: a request without client authentication is a 401
- * `invalid_client` with a Basic challenge (the engine answers 400 `invalid_request`).
- */
-export async function missingClientAuthIs401(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
-  await next();
-  const body = ctx.body as { error?: string; error_description?: string } | undefined;
-  if (ctx.status !== 400 || body?.error !== 'invalid_request') return;
-  if (!/no client authentication mechanism provided/.test(body.error_description ?? '')) return;
-  ctx.status = 401;
-  ctx.set('www-authenticate', 'Basic realm="gatehouse"');
-  ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
-}
-
 type AccessTokenPayload = JWTPayload & { client_id?: string; scope?: string; cnf?: unknown; sid?: string };
 
 async function verify(deps: StructuredTokenDeps, token: string): Promise<AccessTokenPayload | undefined> {
