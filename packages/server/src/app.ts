@@ -14,6 +14,7 @@ import { errorHandler, sendProblem } from './http/problem.ts';
 import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
+import { accountApplicationRoutes } from './routes/account-applications.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminClientRoutes } from './routes/admin-clients.ts';
 import { authzenRoutes } from './routes/authzen.ts';
@@ -92,5 +93,6 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   oauthRoutes(app, gatehouse);
   oauthInteractionRoutes(app, gatehouse);
   adminClientRoutes(app, gatehouse);
+  accountApplicationRoutes(app, gatehouse);
   return app;
 }

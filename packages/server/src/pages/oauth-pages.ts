@@ -77,3 +77,44 @@ export function messagePage(input: { nonce: string; title: string; message: stri
     body: html`<h1>${input.title}</h1><p role="status">${input.message}</p>`,
   });
 }
+
+export interface ApplicationsPageInput {
+  nonce: string;
+  csrf: string;
+  applications: ReadonlyArray<{
+    grantId: string;
+    clientId: string;
+    clientName: string;
+    scopes: readonly string[];
+    resources: ReadonlyArray<{ resource: string; scopes: readonly string[] }>;
+  }>;
+  notice?: string | undefined;
+}
+
+/** "Connected applications": what the user delegated, to whom, and a button to take it back. */
+export function applicationsPage(input: ApplicationsPageInput): string {
+  const rows = input.applications.map(
+    (app) => html`<tr>
+  <td><strong>${app.clientName}</strong><br><code>${app.clientId}</code></td>
+  <td>${app.scopes.map((s) => html`<code>${s}</code> `)}</td>
+  <td>${app.resources.map((r) => html`<code>${r.resource}</code>: ${r.scopes.join(' ') || 'none'}<br>`)}</td>
+  <td><form method="post" action="/account/applications/${app.grantId}/revoke">
+    <input type="hidden" name="csrf" value="${input.csrf}">
+    <button class="secondary" type="submit" aria-label="Disconnect ${app.clientName}">Disconnect</button>
+  </form></td>
+</tr>`,
+  );
+  return layout({
+    title: 'Connected applications',
+    nonce: input.nonce,
+    body: html`
+<header><h1>Connected applications</h1><a href="/account">Back to your account</a></header>
+${input.notice === undefined ? '' : html`<p class="notice" role="status">${input.notice}</p>`}
+<p>Applications you allowed to act on your behalf. Disconnecting one withdraws your consent and ends every token it holds.</p>
+${
+  input.applications.length === 0
+    ? html`<p id="no-applications">No application is connected.</p>`
+    : html`<table id="applications"><thead><tr><th scope="col">Application</th><th scope="col">Identity scopes</th><th scope="col">API access</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>${rows}</tbody></table>`
+}`,
+  });
+}
