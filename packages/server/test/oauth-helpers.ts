@@ -84,7 +84,12 @@ export class Browser {
       body: new URLSearchParams(form).toString(),
     });
     const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location !== null) return this.navigate(location);
+    if (response.status >= 300 && response.status < 400 && location !== null) {
+      const next = new URL(location, this.origin);
+      // Off-site (the client's redirect URI): report where it goes, never fetch it.
+      if (next.origin !== this.origin) return { response, url: next.href };
+      return this.navigate(next.href);
+    }
     return { response, url: new URL(path, this.origin).href };
   }
 

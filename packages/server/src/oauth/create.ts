@@ -56,6 +56,11 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
       sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
       findUser: (id) => w.storage.users.findById(id),
+      endSessionFromCookies: async (header) => {
+        const token = header === undefined ? undefined : fastifyCookie.parse(header)[SESSION_COOKIE];
+        const active = token === undefined ? undefined : await w.sessions.resolve(token);
+        if (active !== undefined) await w.sessions.end(active.record.idHash);
+      },
       sessionFromCookies: async (header) => {
         if (header === undefined) return null;
         const token = fastifyCookie.parse(header)[SESSION_COOKIE];

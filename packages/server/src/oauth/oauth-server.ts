@@ -12,6 +12,7 @@ import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import { shapeEngineResponses } from './engine-responses.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
 
 export interface OAuthServerOptions {
@@ -180,6 +181,7 @@ export class OAuthServer {
       return typeof stored === 'string' && constantTimeEqual(registry.hashSecret(actual), stored);
     };
     provider.use(shapeEngineResponses);
+    provider.use(singleLogout(settings.endSessionFromCookies));
     provider.use(
       structuredTokens({
         issuer: settings.issuer,

@@ -20,6 +20,8 @@ export interface ProviderSettings {
   readonly findUser: (id: string) => Promise<UserRecord | undefined>;
   /** The live Gatehouse session behind a Cookie header, if any. */
   readonly sessionFromCookies: (cookieHeader: string | undefined) => Promise<ActiveSession | null>;
+  /** Ends the Gatehouse session behind a Cookie header (RP-initiated logout). */
+  readonly endSessionFromCookies: (cookieHeader: string | undefined) => Promise<void>;
 }
 
 /** Claims Gatehouse can vouch for, by scope. */
