@@ -500,6 +500,8 @@ describe('ID tokens', () => {
     const oldKid = decodeJwt(String(before.body.id_token)).header.kid;
     expect(oldKid).toBe((await h.gatehouse.keyRing.active()).kid);
     await h.gatehouse.keyRing.rotate();
+    // The OAuth engine asks the ring for its keys at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const after = await exchange(await codeFor(browser));
     const newKid = decodeJwt(String(after.body.id_token)).header.kid;
     expect(newKid).not.toBe(oldKid);

@@ -10,6 +10,7 @@ import {
   type OAuthClientType,
   type OAuthGrantType,
   randomToken,
+  TtlCache,
 } from '@gatehouse/core';
 
 export interface ClientInput {
@@ -46,10 +47,22 @@ export class ClientRegistry {
   readonly #secretKey: Buffer;
   readonly #clock: Clock;
 
-  constructor(options: { store: OAuthClientStore; secretKey: Buffer; clock: Clock }) {
+  /**
+   * Clients as the token endpoint reads them, kept `cacheTtlMs` (default 1 s): the bound on how
+   * long another node may still accept a deleted client or a rotated-out secret. Writes on this
+   * node drop the entry at once.
+   */
+  readonly #cache: TtlCache<OAuthClientRecord>;
+
+  constructor(options: { store: OAuthClientStore; secretKey: Buffer; clock: Clock; cacheTtlMs?: number }) {
     this.#store = options.store;
     this.#secretKey = options.secretKey;
     this.#clock = options.clock;
+    this.#cache = new TtlCache({
+      ttlMs: options.cacheTtlMs ?? 1000,
+      maxEntries: 10_000,
+      clock: options.clock,
+    });
   }
 
   async create(input: ClientInput): Promise<IssuedClient> {
@@ -66,8 +79,12 @@ export class ClientRegistry {
     return { client, secret };
   }
 
-  get(clientId: string): Promise<OAuthClientRecord | undefined> {
-    return this.#store.get(clientId);
+  async get(clientId: string): Promise<OAuthClientRecord | undefined> {
+    const cached = this.#cache.get(clientId);
+    if (cached !== undefined) return cached;
+    const client = await this.#store.get(clientId);
+    if (client !== undefined) this.#cache.set(clientId, client);
+    return client;
   }
 
   list(): Promise<OAuthClientRecord[]> {
@@ -77,15 +94,17 @@ export class ClientRegistry {
   /** A new secret replaces the old one at once (the old one stops working). */
   async rotateSecret(clientId: string): Promise<IssuedClient> {
     const client = await this.#store.get(clientId);
-    if (client === undefined) throw new GatehouseError('not_found');
+    if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
     if (client.type !== 'confidential') throw invalid('Public clients have no secret.');
     const secret = `ghs_${randomToken(32)}`;
     const updated = { ...client, secretHash: this.#hash(secret), updatedAt: this.#clock.now() };
+    this.#cache.delete(clientId);
     if (!(await this.#store.update(updated))) throw new GatehouseError('not_found');
     return { client: updated, secret };
   }
 
   async delete(clientId: string): Promise<void> {
+    this.#cache.delete(clientId);
     if (!(await this.#store.delete(clientId))) throw new GatehouseError('not_found');
   }
 

@@ -15,6 +15,8 @@ import { grantSid, type ProviderSettings, providerConfiguration } from './provid
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
 
+const KEY_CHECK_INTERVAL_MS = 1000;
+
 export interface OAuthServerOptions {
   readonly settings: ProviderSettings;
   readonly keyRing: KeyRing;
@@ -58,8 +60,8 @@ export class OAuthServer {
   readonly registry: ClientRegistry;
   readonly #o: OAuthServerOptions;
   readonly #adapter: ReturnType<typeof createAdapterClass>;
-  #mounted: { version: string; mounted: MountedProvider } | undefined;
-  #building: Promise<{ version: string; mounted: MountedProvider }> | undefined;
+  #mounted: { version: string; mounted: MountedProvider; checkedAt: number } | undefined;
+  #building: Promise<{ version: string; mounted: MountedProvider; checkedAt: number }> | undefined;
 
   constructor(options: OAuthServerOptions) {
     this.#o = options;
@@ -72,14 +74,22 @@ export class OAuthServer {
     });
   }
 
-  /** The engine for the ring's current keys. */
+  /**
+   * The engine for the ring's current keys. The ring is asked at most once a second (it re-reads
+   * its store every reload interval anyway, and a new key is published long before it signs).
+   */
   async current(): Promise<MountedProvider> {
-    const jwks = await this.#o.keyRing.signingJwks();
     const mounted = this.#mounted;
-    if (mounted !== undefined && mounted.version === jwks.version) return mounted.mounted;
+    const now = Date.now();
+    if (mounted !== undefined && now - mounted.checkedAt < KEY_CHECK_INTERVAL_MS) return mounted.mounted;
+    const jwks = await this.#o.keyRing.signingJwks();
+    if (mounted !== undefined && mounted.version === jwks.version) {
+      mounted.checkedAt = now;
+      return mounted.mounted;
+    }
     if (this.#building === undefined) {
       this.#building = Promise.resolve()
-        .then(() => ({ version: jwks.version, mounted: this.#build(jwks.exportKeys()) }))
+        .then(() => ({ version: jwks.version, mounted: this.#build(jwks.exportKeys()), checkedAt: now }))
         .finally(() => {
           this.#building = undefined;
         });
