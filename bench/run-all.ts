@@ -12,6 +12,8 @@ const BENCHMARKS = [
   'guard-verify.ts',
   'notes-bearer.ts',
   'revocation-propagation.ts',
+  'oauth-token.ts',
+  'oauth-flows.ts',
 ];
 
 let failed = 0;
