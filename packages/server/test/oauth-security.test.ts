@@ -334,6 +334,16 @@ describe('authorization endpoint', () => {
     expect(crossSite.status).toBe(403);
   });
 
+  it('the login page of an authorization lets its form end at the client (CSP form-action)', async () => {
+    const step = await new Browser(h.issuer).navigate(authorizeUrl(base()));
+    expect(step.url).toContain('/login?return_to=');
+    expect(step.response.headers.get('content-security-policy')).toContain(
+      "form-action 'self' https://rp.test;",
+    );
+    const plain = await fetch(`${h.issuer}/login`);
+    expect(plain.headers.get('content-security-policy')).toContain("form-action 'self';");
+  });
+
   it('AUTHZ-10: redirect errors carry a registered code, a clean description, and no code', async () => {
     const browser = new Browser(h.issuer);
     const step = await browser.navigate(authorizeUrl(base({ code_challenge_method: 'plain' })));

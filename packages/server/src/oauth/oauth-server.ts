@@ -11,6 +11,7 @@ import type { KeyRing } from '../keys/key-ring.ts';
 import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import { shapeEngineResponses } from './engine-responses.ts';
+import { formActionSources } from './form-targets.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
@@ -97,6 +98,24 @@ export class OAuthServer {
     const built = await this.#building;
     this.#mounted = built;
     return built.mounted;
+  }
+
+  /**
+   * Where a login form may end up when it returns to an OAuth interaction: signing in can finish
+   * the authorization at once and send the browser on to the client's redirect URI, and browsers
+   * hold redirects after a form submission to the page's `form-action`.
+   */
+  async formTargetsAfterLogin(returnTo: string): Promise<string[]> {
+    const uid = /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,64})$/.exec(returnTo)?.[1];
+    if (uid === undefined) return [];
+    const interaction = await (this.#o.shortLivedArtifacts ?? this.#o.artifacts).find(
+      'Interaction',
+      uid,
+      Date.now(),
+    );
+    const clientId = (interaction?.payload.params as { client_id?: unknown } | undefined)?.client_id;
+    if (typeof clientId !== 'string') return [];
+    return formActionSources((await this.registry.get(clientId))?.redirectUris ?? []);
   }
 
   /** The user's grants to OAuth clients ("connected applications"). */

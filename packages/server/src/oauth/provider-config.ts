@@ -5,6 +5,7 @@ import { type Configuration, errors, interactionPolicy } from 'oidc-provider';
 import { html } from '../pages/html.ts';
 import { engineFormPage, messagePage } from '../pages/oauth-pages.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
+import { formActionSources } from './form-targets.ts';
 import { interactionPath, OAUTH_ROUTES } from './routes.ts';
 
 export interface ProviderSettings {
@@ -245,13 +246,21 @@ export function grantSid(grantId: string): string {
   return `grant:${grantId}`;
 }
 
-/** Engine-rendered pages get the same headers as ours: nonce CSP, no framing, no caching. */
+/**
+ * Engine-rendered pages get the same headers as ours: nonce CSP, no framing, no caching. Their
+ * forms may end at the client's registered (post-logout) redirect URIs.
+ */
 function sendEnginePage(ctx: KoaContextWithOIDC, render: (nonce: string) => string): void {
   const nonce = randomBytes(16).toString('base64');
+  const client = ctx.oidc?.client;
+  const targets = formActionSources([
+    ...(client?.postLogoutRedirectUris ?? []),
+    ...(client?.redirectUris ?? []),
+  ]);
   ctx.set('cache-control', 'no-store');
   ctx.set(
     'content-security-policy',
-    `default-src 'none'; script-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+    `default-src 'none'; script-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; ${["form-action 'self'", ...targets].join(' ')}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
   );
   ctx.type = 'html';
   ctx.body = render(nonce);

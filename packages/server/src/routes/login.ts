@@ -39,15 +39,18 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const csrf = loginFormToken(request, reply, gatehouse.keys.csrf);
+    const returnTo = safeReturnTo(query.return_to);
     return sendPage(
       request,
       reply,
       loginPage({
         nonce: request.cspNonce,
         csrf,
-        returnTo: safeReturnTo(query.return_to),
+        returnTo,
         ...(query.logged_out === undefined ? {} : { notice: 'You have been signed out.' }),
       }),
+      200,
+      await gatehouse.oauth.formTargetsAfterLogin(returnTo),
     );
   });
 
@@ -67,7 +70,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         return await login(gatehouse, request, reply, form);
       } catch (error) {
         if (!form || !isGatehouseError(error)) throw error;
-        return renderFailure(gatehouse, request, reply, error);
+        return await renderFailure(gatehouse, request, reply, error);
       }
     },
   );
@@ -128,7 +131,7 @@ async function login(
   });
 }
 
-function renderFailure(
+async function renderFailure(
   gatehouse: Gatehouse,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -139,11 +142,12 @@ function renderFailure(
   }
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   const body = request.body as Partial<LoginBody> | undefined;
+  const returnTo = safeReturnTo(body?.return_to);
   const page = loginPage({
     nonce: request.cspNonce,
     csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
-    returnTo: safeReturnTo(body?.return_to),
+    returnTo,
     error: error.detail ?? error.title,
   });
-  return sendPage(request, reply, page, error.status);
+  return sendPage(request, reply, page, error.status, await gatehouse.oauth.formTargetsAfterLogin(returnTo));
 }

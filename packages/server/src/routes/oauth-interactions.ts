@@ -6,6 +6,7 @@ import { currentSession, requireSession } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
+import { formActionSources } from '../oauth/form-targets.ts';
 import { interactionPath } from '../oauth/routes.ts';
 import { consentPage, messagePage } from '../pages/oauth-pages.ts';
 
@@ -106,6 +107,8 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
               scopes,
             })),
           }),
+          200,
+          formActionSources(client?.redirectUris ?? []),
         );
       }
       return expired(request, reply);
