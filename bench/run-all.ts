@@ -14,6 +14,8 @@ const BENCHMARKS = [
   'revocation-propagation.ts',
   'authz-peers.ts',
   'authzen-http.ts',
+  'oauth-token.ts',
+  'oauth-flows.ts',
 ];
 
 let failed = 0;

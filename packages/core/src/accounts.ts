@@ -35,6 +35,8 @@ export interface AccountsOptions {
   /** Hooks for what hangs off identities elsewhere (the token layer revokes and tells guards). */
   hooks?: {
     userDisabled?(userId: string): Promise<void>;
+    /** The user's password was set or changed: what was delegated on the old one ends too. */
+    passwordChanged?(userId: string): Promise<void>;
     /** The permissions of a subject (`*`: everyone) may have changed. */
     accessChanged?(subject: string): Promise<void>;
   };
@@ -131,6 +133,7 @@ export class Accounts {
       this.#o.clock.now(),
     );
     await this.#o.sessions.endAll(userId);
+    await this.#o.hooks?.passwordChanged?.(userId);
     await this.#o.audit.record('password.changed', meta, { subjectId: userId, details: { by: 'admin' } });
   }
 
@@ -151,6 +154,7 @@ export class Accounts {
     const hash = await this.#o.hasher.hash(normalized);
     await this.#o.credentials.setPasswordHash(input.user.id, hash, this.#o.clock.now());
     await this.#o.sessions.endAll(input.user.id);
+    await this.#o.hooks?.passwordChanged?.(input.user.id);
     await this.#o.audit.record('password.changed', meta, {
       subjectId: input.user.id,
       details: { by: 'self' },

@@ -36,6 +36,21 @@ export {
   type LoginThrottlePolicy,
   type ThrottleRule,
 } from './login-throttle.ts';
+export type {
+  ConsumeOutcome,
+  OAuthArtifact,
+  OAuthArtifactEntry,
+  OAuthArtifactStore,
+  OAuthArtifactWrite,
+} from './oauth-artifacts.ts';
+export {
+  OAUTH_GRANT_TYPES,
+  type OAuthClientRecord,
+  type OAuthClientStore,
+  type OAuthClientType,
+  type OAuthGrantType,
+} from './oauth-clients.ts';
+export { checkRedirectUri, type RedirectUriVerdict } from './oauth-redirect-uris.ts';
 export {
   checkPassword,
   defaultPasswordPolicy,

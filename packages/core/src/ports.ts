@@ -113,7 +113,13 @@ export type AuditEventType =
   | 'service_account.updated'
   | 'service_account.deleted'
   | 'policy.put'
-  | 'policy.deleted';
+  | 'policy.deleted'
+  | 'oauth.consent.granted'
+  | 'oauth.consent.denied'
+  | 'oauth.grant.revoked'
+  | 'oauth.client.created'
+  | 'oauth.client.secret_rotated'
+  | 'oauth.client.deleted';
 
 export interface AuditEvent {
   readonly id: string;

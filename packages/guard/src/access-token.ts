@@ -20,6 +20,8 @@ export interface AccessTokenClaims extends JWTPayload {
   /** Public id of the Gatehouse session the token hangs off. */
   readonly sid?: string;
   readonly auth_time?: number;
+  /** RFC 9449 §6: a DPoP-bound token names its key's thumbprint. */
+  readonly cnf?: { readonly jkt?: string };
 }
 
 /** Claims that mark an OpenID Connect ID token, which is never an access token (RFC 8725 §3.11). */

@@ -5,6 +5,8 @@ import { cookie, type GuardRequest, hasQueryParameter, header, headerLines } fro
 export type Credential =
   | { readonly kind: 'none' }
   | { readonly kind: 'bearer'; readonly token: string }
+  /** RFC 9449: `Authorization: DPoP <token>` with exactly one `DPoP` proof header. */
+  | { readonly kind: 'dpop'; readonly token: string; readonly proof: string }
   | { readonly kind: 'session'; readonly token: string }
   | { readonly kind: 'api_key'; readonly token: string }
   | { readonly kind: 'invalid'; readonly reason: InvalidCredentialReason };
@@ -16,7 +18,8 @@ export type InvalidCredentialReason =
   | 'token_syntax'
   | 'token_in_query'
   | 'bearer_and_cookie'
-  | 'api_key_and_other';
+  | 'api_key_and_other'
+  | 'dpop_proof_missing';
 
 /** RFC 6750 §2.1: `Bearer` 1*SP b64token. Scheme names are case-insensitive (RFC 9110 §11.1). */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
@@ -50,6 +53,7 @@ export function readCredential(
   if ((headerLines(request, 'authorization') ?? 1) > 1) return invalid('duplicate_authorization');
   const value = authorization.trim();
   if (value === '') return invalid('empty_token');
+  if (value.slice(0, 5).toLowerCase() === 'dpop ') return readDpop(request, value.slice(5).trim(), session);
   // Written out rather than one capturing regex: this runs on every request, on ~1 KB values.
   if (value.length < 6 || value.slice(0, 6).toLowerCase() !== 'bearer') return invalid('scheme_not_bearer');
   let start = 6;
@@ -65,6 +69,16 @@ export function readCredential(
   if (!B64TOKEN.test(token)) return invalid(token.includes(',') ? 'duplicate_authorization' : 'token_syntax');
   if (session !== undefined) return invalid('bearer_and_cookie');
   return { kind: 'bearer', token };
+}
+
+function readDpop(request: GuardRequest, token: string, session: string | undefined): Credential {
+  if (token === '') return invalid('empty_token');
+  if (!B64TOKEN.test(token)) return invalid('token_syntax');
+  if (session !== undefined) return invalid('bearer_and_cookie');
+  const proof = header(request, 'dpop');
+  if (proof === undefined || proof.includes(',') || (headerLines(request, 'dpop') ?? 1) > 1)
+    return invalid('dpop_proof_missing');
+  return { kind: 'dpop', token, proof: proof.trim() };
 }
 
 function invalid(reason: InvalidCredentialReason): Credential {

@@ -46,7 +46,7 @@ export type GuardErrorCode = keyof typeof guardErrors;
 /** The `WWW-Authenticate` challenge that goes with a 401/400/403 refusal. */
 export interface Challenge {
   /** `Bearer` (RFC 6750) or `Session` (the cookie path, as before Bearer support). */
-  readonly scheme: 'Bearer' | 'Session';
+  readonly scheme: 'Bearer' | 'Session' | 'DPoP';
   readonly realm: string;
   /** Space-separated scopes the request needed (with `insufficient_scope`). */
   readonly scope?: string;
@@ -130,7 +130,7 @@ export class GuardError extends Error {
     const spec: ErrorSpec = guardErrors[this.code];
     const realm = quoted(this.challenge?.realm ?? DEFAULT_REALM);
     if (spec.bearerError !== undefined) {
-      let value = `Bearer realm=${realm}, error="${spec.bearerError}", error_description=${quoted(spec.description ?? '')}`;
+      let value = `${this.challenge?.scheme === 'DPoP' ? 'DPoP' : 'Bearer'} realm=${realm}, error="${spec.bearerError}", error_description=${quoted(spec.description ?? '')}`;
       if (this.challenge?.scope !== undefined) value += `, scope=${quoted(this.challenge.scope)}`;
       return value;
     }

@@ -11,11 +11,12 @@ import {
 import { readCredential } from './credentials.ts';
 import { isCrossSite } from './csrf.ts';
 import { DecisionClient, type ResourceRef } from './decision-client.ts';
+import { DpopVerifier } from './dpop.ts';
 import { GuardError, type GuardErrorCode } from './errors.ts';
 import { GatehouseClient } from './gatehouse-client.ts';
-import { type GuardOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type GuardOptions, type ResolvedOptions, resolveOptions, SUPPORTED_ALGORITHMS } from './options.ts';
 import { PermissionResolver } from './permission-resolver.ts';
-import { type GuardRequest, isUnsafeMethod } from './request.ts';
+import { type GuardRequest, header, isUnsafeMethod } from './request.ts';
 import { RevocationFeed } from './revocation/feed.ts';
 import { type RevocationEntry, RevocationList } from './revocation/revocation-list.ts';
 import { SessionIntrospector } from './session-introspector.ts';
@@ -56,6 +57,7 @@ export class Guard {
   readonly #o: ResolvedOptions;
   readonly #allowedOrigins: ReadonlySet<string>;
   readonly #verifier: AccessTokenVerifier | undefined;
+  readonly #dpopVerifier: DpopVerifier;
   readonly #tokens: VerifiedTokenCache<BearerAuthContext>;
   readonly #introspector: SessionIntrospector | undefined;
   readonly #permissions: PermissionResolver | undefined;
@@ -71,6 +73,12 @@ export class Guard {
     this.#o = o;
     this.#allowedOrigins = new Set(o.allowedOrigins);
     this.#verifier = o.bearer && new AccessTokenVerifier(o.bearer, { fetch: o.fetch, now: o.now });
+    this.#dpopVerifier = new DpopVerifier({
+      // The client picks its proof key: any asymmetric algorithm the guard knows, never none/HS*.
+      algorithms: SUPPORTED_ALGORITHMS,
+      clockTolerance: o.bearer?.clockTolerance ?? 0,
+      now: o.now,
+    });
     this.#tokens = new VerifiedTokenCache(o.bearer?.tokenCacheMaxEntries ?? 0);
     this.#revocations = new RevocationList({ graceSeconds: o.bearer?.clockTolerance ?? 0 });
     const client =
@@ -125,6 +133,8 @@ export class Guard {
           return this.#bearer(credential.token);
         case 'api_key':
           return this.#apiKey(request, credential.token);
+        case 'dpop':
+          return this.#dpop(request, credential.token, credential.proof);
       }
     } catch (error) {
       return Promise.reject(error);
@@ -281,16 +291,21 @@ export class Guard {
     return sessionContext(session);
   }
 
-  #bearer(token: string): Promise<AuthContext> {
+  #bearer(token: string, dpop = false): Promise<AuthContext> {
     if (this.#verifier === undefined)
       return Promise.reject(this.#refuse('invalid_token', 'bearer_not_accepted'));
+    // RFC 9449 §7.1: a DPoP-bound token sent as a plain Bearer token is refused.
+    const bound = (auth: BearerAuthContext) =>
+      !dpop && auth.token.cnf?.jkt !== undefined
+        ? Promise.reject(this.#refuse('invalid_token', 'dpop_bound_token_as_bearer'))
+        : this.#unrevoked(auth);
     const cached = this.#tokens.get(token, Math.floor(this.#o.now() / 1000));
-    if (cached !== undefined) return this.#unrevoked(cached);
+    if (cached !== undefined) return bound(cached);
     return this.#verifier.verify(token).then(
       (claims) => {
         const auth = bearerContext(claims);
         this.#tokens.set(token, auth, claims.exp);
-        return this.#unrevoked(auth);
+        return bound(auth);
       },
       (error: unknown) => {
         throw error instanceof TokenRejected
@@ -304,6 +319,32 @@ export class Guard {
   #apiKey(request: GuardRequest, token: string): Promise<AuthContext> {
     const fresh = this.#feed === undefined || this.#feed.staleness(this.#o.now()) <= this.#o.maxStalenessMs;
     return this.#apiKeys!.verify(token, request.ip, fresh);
+  }
+
+  /** A DPoP-bound token with its proof of possession (RFC 9449 §7). */
+  async #dpop(request: GuardRequest, token: string, proof: string): Promise<AuthContext> {
+    const auth = (await this.#bearer(token, true)) as BearerAuthContext;
+    const jkt = auth.token.cnf?.jkt;
+    try {
+      if (typeof jkt !== 'string') throw new TokenRejected('not_dpop_bound');
+      await this.#dpopVerifier.verify({
+        proof,
+        method: request.method,
+        url: request.url,
+        host: header(request, 'host'),
+        accessToken: token,
+        jkt,
+      });
+    } catch (error) {
+      if (error instanceof TokenRejected)
+        throw new GuardError('invalid_token', {
+          reason: error.reason,
+          cause: error,
+          challenge: { scheme: 'DPoP', realm: this.#o.realm },
+        });
+      throw error;
+    }
+    return auth;
   }
 
   /** The revocation checks, run on every request (cache hits included). */

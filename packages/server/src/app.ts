@@ -14,8 +14,10 @@ import { errorHandler, sendProblem } from './http/problem.ts';
 import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
+import { accountApplicationRoutes } from './routes/account-applications.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
+import { adminClientRoutes } from './routes/admin-clients.ts';
 import { adminPolicyRoutes } from './routes/admin-policies.ts';
 import { apiKeyIntrospectionRoutes } from './routes/api-key-introspection.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -26,6 +28,8 @@ import { introspectionRoutes } from './routes/introspection.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { loginRoutes } from './routes/login.ts';
 import { logoutRoutes } from './routes/logout.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { oauthInteractionRoutes } from './routes/oauth-interactions.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
@@ -97,5 +101,9 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   apiKeyIntrospectionRoutes(app, gatehouse);
   adminPolicyRoutes(app, gatehouse);
   authzenSearchRoutes(app, gatehouse);
+  oauthRoutes(app, gatehouse);
+  oauthInteractionRoutes(app, gatehouse);
+  adminClientRoutes(app, gatehouse);
+  accountApplicationRoutes(app, gatehouse);
   return app;
 }

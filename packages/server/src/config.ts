@@ -53,6 +53,7 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
     decisionLogSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
+    oauthArtifactStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
   },
   { additionalProperties: false },
 );
@@ -102,6 +103,7 @@ export const envNames: Record<keyof Config, string> = {
   apiKeyFailureLimitPerIp: 'GATEHOUSE_API_KEY_FAILURE_LIMIT_IP',
   logLevel: 'LOG_LEVEL',
   decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
+  oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
 };
 
 export class ConfigError extends Error {
@@ -152,6 +154,7 @@ function defaults(raw: Raw): Raw {
     apiKeyFailureLimitPerIp: 20,
     logLevel: 'info',
     decisionLogSampleRate: 0.01,
+    oauthArtifactStore: 'sql',
   };
 }
 

@@ -17,7 +17,7 @@ import {
   systemClock,
   TokenService,
 } from '@gatehouse/core';
-import { createRedisStores } from '@gatehouse/store-redis';
+import { createRedisStores, type RedisStores } from '@gatehouse/store-redis';
 import {
   createSqlStorage,
   SqlApiKeyStore,
@@ -36,6 +36,8 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
+import { createOAuthServer } from './oauth/create.ts';
+import type { OAuthServer } from './oauth/oauth-server.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
 
@@ -66,6 +68,8 @@ export interface Gatehouse {
   readonly policies: PolicySet;
   /** The decision point over `policies` (explanations). */
   readonly policyPdp: PolicyDecisionPoint;
+  /** OAuth 2.0 / OpenID Connect provider (oidc-provider over our stores). */
+  readonly oauth: OAuthServer;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -81,6 +85,8 @@ export interface GatehouseOverrides {
 
 async function openStorage(config: Config, overrides: GatehouseOverrides, clock: Clock) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
+  if (config.oauthArtifactStore === 'redis' && config.redisUrl === undefined)
+    throw new Error('GATEHOUSE_OAUTH_SHORT_LIVED_STORE=redis needs REDIS_URL.');
   const redis =
     config.redisUrl === undefined
       ? undefined
@@ -98,10 +104,12 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
     sqlDb: typeof sql.db;
     sqlDialect: typeof sql.dialect;
     rateLimiter: RateLimiter;
+    redisClient: RedisStores['redis'] | undefined;
   } = {
     sqlDb: sql.db,
     sqlDialect: sql.dialect,
     rateLimiter: redis ? redis.rateLimiter : new InProcessRateLimiter({ now: () => clock.now() }),
+    redisClient: redis?.redis,
     users: sql.users,
     credentials: sql.credentials,
     roles: sql.roles,
@@ -145,8 +153,12 @@ export async function createGatehouse(
   // Sessions end → their refresh families and access tokens are revoked (bound late: the token
   // service needs the session manager too).
   let tokens: TokenService | undefined;
+  let oauth: OAuthServer | undefined;
   const sessions = new SessionManager({
-    onEnded: async (ended) => tokens?.sessionsEnded(ended),
+    onEnded: async (ended) => {
+      await tokens?.sessionsEnded(ended);
+      await oauth?.sessionsEnded(ended);
+    },
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -229,7 +241,13 @@ export async function createGatehouse(
   });
   const accounts = new Accounts({
     hooks: {
-      userDisabled: (userId) => tokenService.userDisabled({ id: userId }),
+      userDisabled: async (userId) => {
+        await tokenService.userDisabled({ id: userId });
+        await oauth?.revokeUser(userId);
+      },
+      passwordChanged: async (userId) => {
+        await oauth?.revokeUser(userId);
+      },
       accessChanged: (subject) => tokenService.accessChanged(subject),
     },
     users: storage.users,
@@ -291,7 +309,9 @@ export async function createGatehouse(
     subjects,
     log: decisionLog,
   });
+  oauth = createOAuthServer({ config, secret, storage, sessions, keyRing, revocations, clock, logger });
   return {
+    oauth,
     config,
     clock,
     storage,

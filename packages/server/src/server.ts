@@ -29,6 +29,7 @@ export async function startServer(
     gatehouse.tokens
       .sweepExpired()
       .catch((error: unknown) => logger.warn({ err: error }, 'token sweep failed'));
+    gatehouse.oauth.sweep().catch((error: unknown) => logger.warn({ err: error }, 'oauth sweep failed'));
   }, 60_000);
   sweeper.unref();
   await app.listen({ host: config.host, port: config.port });

@@ -4,6 +4,8 @@ export { SqlApiKeyStore } from './repositories/api-keys.ts';
 export { SqlAuditLog } from './repositories/audit.ts';
 export { SqlCounterStore } from './repositories/counters.ts';
 export { SqlCredentialRepository } from './repositories/credentials.ts';
+export { SqlOAuthArtifactStore } from './repositories/oauth-artifacts.ts';
+export { SqlOAuthClientStore } from './repositories/oauth-clients.ts';
 export { SqlPolicyDocumentRepository } from './repositories/policies.ts';
 export { SqlRefreshTokenStore } from './repositories/refresh-tokens.ts';
 export { SqlRevocationStore } from './repositories/revocations.ts';

@@ -3,6 +3,7 @@ import { signingKeysMigration } from './migrations/0002_signing_keys.ts';
 import { tokensMigration } from './migrations/0003_tokens.ts';
 import { apiKeysMigration } from './migrations/0004_api_keys.ts';
 import { policiesMigration } from './migrations/0005_policies.ts';
+import { oauthMigration } from './migrations/0006_oauth.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -109,6 +110,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0003_tokens': tokensMigration(dialect),
     '0004_api_keys': apiKeysMigration(dialect),
     '0005_policies': policiesMigration(dialect),
+    '0006_oauth': oauthMigration(dialect),
   };
 }
 

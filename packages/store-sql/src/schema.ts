@@ -1,4 +1,5 @@
 import type { ApiKeyTables } from './schema/api-keys.ts';
+import type { OAuthTables } from './schema/oauth.ts';
 import type { PolicyTables } from './schema/policies.ts';
 import type { SigningKeyTables } from './schema/signing-keys.ts';
 import type { TokenTables } from './schema/tokens.ts';
@@ -70,7 +71,7 @@ export interface CountersTable {
   reset_at: number;
 }
 
-export interface Database extends SigningKeyTables, TokenTables, ApiKeyTables, PolicyTables {
+export interface Database extends SigningKeyTables, TokenTables, ApiKeyTables, PolicyTables, OAuthTables {
   users: UsersTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;

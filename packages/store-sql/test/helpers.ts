@@ -20,7 +20,7 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents`.execute(
+    await sql`truncate users, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients`.execute(
       storage.db,
     );
     return;
@@ -28,6 +28,8 @@ export async function emptyTables(storage: SqlStorage): Promise<void> {
   // Children first, so foreign keys never block the delete.
   for (const table of [
     'refresh_tokens',
+    'oauth_artifacts',
+    'oauth_clients',
     'revocations',
     'api_keys',
     'service_accounts',

@@ -19,6 +19,7 @@ describe.skipIf(url === undefined)('postgres', () => {
       '0003_tokens',
       '0004_api_keys',
       '0005_policies',
+      '0006_oauth',
     ]);
   });
 

@@ -58,6 +58,7 @@ describe('sqlite storage', () => {
           '0003_tokens',
           '0004_api_keys',
           '0005_policies',
+          '0006_oauth',
         ]);
         expect(await fresh.migrate()).toEqual([]);
       } finally {

@@ -14,6 +14,10 @@ export {
   sessionFor,
   sleep,
 } from './conformance/fixtures.ts';
+export {
+  describeOAuthArtifactStoreConformance,
+  type OAuthArtifactConformanceOptions,
+} from './conformance/oauth-artifacts.ts';
 export { describeRateLimiterConformance } from './conformance/rate-limiter.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
 export {
@@ -24,6 +28,7 @@ export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformanc
 export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
+export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   createMemoryStorage,

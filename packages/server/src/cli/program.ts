@@ -5,6 +5,7 @@ import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
 import { createLogger } from '../logger.ts';
 import { closeOnSignals, startServer } from '../server.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
+import { registerClientCommands } from './clients.ts';
 import { registerKeyCommands } from './keys.ts';
 import { ExitCode, fail, print, readStdin } from './output.ts';
 import { registerPoliciesCommands } from './policies.ts';
@@ -193,6 +194,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerApiKeyCommands(program, withGatehouse);
   registerPoliciesCommands(program, withGatehouse);
+  registerClientCommands(program, withGatehouse);
   return program;
 }
 

@@ -40,13 +40,16 @@ export function installSecurityHeaders(app: FastifyInstance, options: { hsts: bo
 
 /**
  * Sends a server-rendered page: no script at all, one nonce'd style block, nothing from another
- * origin, no framing, never cached.
+ * origin, no framing, never cached. `formTargets` lists the other places a form on the page may
+ * end up (browsers apply `form-action` to the redirects after a submission too: the OAuth consent
+ * form lands on the client's redirect URI).
  */
 export function sendPage(
   request: FastifyRequest,
   reply: FastifyReply,
   html: string,
   status = 200,
+  formTargets: readonly string[] = [],
 ): FastifyReply {
   return reply
     .code(status)
@@ -58,7 +61,7 @@ export function sendPage(
         "script-src 'none'",
         `style-src 'nonce-${request.cspNonce}'`,
         "img-src 'self'",
-        "form-action 'self'",
+        ["form-action 'self'", ...formTargets].join(' '),
         "frame-ancestors 'none'",
         "base-uri 'none'",
         "object-src 'none'",

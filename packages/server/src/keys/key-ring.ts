@@ -171,6 +171,32 @@ export class KeyRing implements SigningKeySource {
     return snapshot.published.filter((key) => isKeyPublished(key, now)).map((key) => key.publicJwk);
   }
 
+  /**
+   * The published keys with their private halves as JWKs, the active key first: for an engine
+   * that signs with the first key of a set (oidc-provider). `version` changes whenever the set or
+   * the active key does, so a holder rebuilds only then; `exportKeys` does the (costlier) export.
+   */
+  async signingJwks(): Promise<{ readonly version: string; exportKeys(): JsonWebKey[] }> {
+    const active = await this.active();
+    const snapshot = await this.#current();
+    const now = this.#clock.now();
+    const published = snapshot.published.filter((key) => isKeyPublished(key, now));
+    const ordered = [
+      ...published.filter((key) => key.kid === active.kid),
+      ...published.filter((key) => key.kid !== active.kid),
+    ];
+    const opened = this.#opened;
+    return {
+      version: ordered.map((key) => key.kid).join(','),
+      exportKeys: () =>
+        ordered.flatMap((key) => {
+          const privateKey = opened.get(key.kid)?.privateKey;
+          if (privateKey === undefined) return [];
+          return [{ ...privateKey.export({ format: 'jwk' }), kid: key.kid, alg: key.alg, use: 'sig' }];
+        }),
+    };
+  }
+
   /** Re-reads the store now (another node may have rotated). */
   async reload(): Promise<void> {
     await this.#load();

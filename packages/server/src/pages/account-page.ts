@@ -66,6 +66,7 @@ ${input.notice === undefined ? '' : html`<p class="notice" role="status">${input
     <dt>Permissions</dt><dd>${input.permissions.length === 0 ? 'none' : input.permissions.join(', ')}</dd>
   </dl>
 </section>
+<p><a href="/account/applications">Connected applications</a></p>
 <section aria-labelledby="sessions">
   <h2 id="sessions">Your sessions</h2>
   <table>

@@ -39,15 +39,18 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.get('/login', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const csrf = loginFormToken(request, reply, gatehouse.keys.csrf);
+    const returnTo = safeReturnTo(query.return_to);
     return sendPage(
       request,
       reply,
       loginPage({
         nonce: request.cspNonce,
         csrf,
-        returnTo: safeReturnTo(query.return_to),
+        returnTo,
         ...(query.logged_out === undefined ? {} : { notice: 'You have been signed out.' }),
       }),
+      200,
+      await gatehouse.oauth.formTargetsAfterLogin(returnTo),
     );
   });
 
@@ -67,7 +70,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         return await login(gatehouse, request, reply, form);
       } catch (error) {
         if (!form || !isGatehouseError(error)) throw error;
-        return renderFailure(gatehouse, request, reply, error);
+        return await renderFailure(gatehouse, request, reply, error);
       }
     },
   );
@@ -109,10 +112,11 @@ async function login(
     );
     return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(tokens);
   }
-  // No fixation: whatever session the browser had is ended, and a brand-new id is issued.
+  // No fixation: whatever session the browser had is ended, and a brand-new id is issued (the new
+  // one first, so what hangs off "the user still has a session" — OAuth SSO — survives re-login).
   const previous = await currentSession(gatehouse, request);
-  if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
   const { token, record } = await startSession('session');
+  if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
   reply.header('cache-control', 'no-store');
   if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
@@ -127,7 +131,7 @@ async function login(
   });
 }
 
-function renderFailure(
+async function renderFailure(
   gatehouse: Gatehouse,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -138,11 +142,12 @@ function renderFailure(
   }
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   const body = request.body as Partial<LoginBody> | undefined;
+  const returnTo = safeReturnTo(body?.return_to);
   const page = loginPage({
     nonce: request.cspNonce,
     csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
-    returnTo: safeReturnTo(body?.return_to),
+    returnTo,
     error: error.detail ?? error.title,
   });
-  return sendPage(request, reply, page, error.status);
+  return sendPage(request, reply, page, error.status, await gatehouse.oauth.formTargetsAfterLogin(returnTo));
 }

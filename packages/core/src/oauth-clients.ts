@@ -1,0 +1,47 @@
+/**
+ * OAuth clients registered with Gatehouse. The record is ours (the engine reads a metadata view of
+ * it): the secret is kept only as an HMAC, so a leaked table grants nothing.
+ */
+
+export type OAuthClientType = 'confidential' | 'public';
+
+export const OAUTH_GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
+export type OAuthGrantType = (typeof OAUTH_GRANT_TYPES)[number];
+
+export interface OAuthClientRecord {
+  /** Random and prefixed `c_`, so it can never equal a user id (`sub` namespaces stay disjoint). */
+  readonly clientId: string;
+  readonly name: string;
+  readonly type: OAuthClientType;
+  /** HMAC-SHA256 (hex) of the secret under a key derived from the master secret; null for public clients. */
+  readonly secretHash: string | null;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly grantTypes: readonly OAuthGrantType[];
+  /** Scopes the client may request (OIDC scopes and API scopes alike). */
+  readonly scopes: readonly string[];
+  /** Resource indicators (RFC 8707) the client may request tokens for. */
+  readonly resources: readonly string[];
+  /**
+   * When the client is (also) a resource server: the resource indicator it serves. It may then
+   * introspect tokens whose `aud` holds that indicator.
+   */
+  readonly audience: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface OAuthClientStore {
+  /** False when the client id is taken. */
+  insert(client: OAuthClientRecord): Promise<boolean>;
+  get(clientId: string): Promise<OAuthClientRecord | undefined>;
+  list(): Promise<OAuthClientRecord[]>;
+  /** False when no such client exists. */
+  update(client: OAuthClientRecord): Promise<boolean>;
+  delete(clientId: string): Promise<boolean>;
+}

@@ -1,0 +1,104 @@
+import { type Command, Option } from 'commander';
+import { clientView } from '../oauth/client-view.ts';
+import { print } from './output.ts';
+import type { withGatehouse } from './program.ts';
+
+const json = () => new Option('--json', 'machine-readable output');
+
+function secretNotice(secret: string | null): string {
+  return secret === null ? '' : `\nclient secret (shown once, store it now): ${secret}`;
+}
+
+/** `gatehouse clients create|list|rotate-secret|delete`: OAuth clients, as the admin API manages them. */
+export function registerClientCommands(program: Command, open: typeof withGatehouse): void {
+  const clients = program.command('clients').description('manage OAuth 2.0 / OpenID Connect clients');
+
+  clients
+    .command('create')
+    .description('register a client; a confidential client gets a secret, shown once')
+    .requiredOption('--name <name>', 'display name (shown on the consent page)')
+    .addOption(
+      new Option('--type <type>', 'client type').choices(['confidential', 'public']).default('confidential'),
+    )
+    .option(
+      '--redirect-uri <uri...>',
+      'exact redirect URIs (https; http only on loopback for public clients)',
+    )
+    .option('--post-logout-redirect-uri <uri...>', 'exact post-logout redirect URIs')
+    .option(
+      '--grant <grant...>',
+      'authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code',
+    )
+    .option('--scope <scope...>', 'scopes the client may request')
+    .option('--resource <uri...>', 'resource indicators (APIs) the client may request tokens for')
+    .option('--audience <uri>', 'the resource this client serves (it may then introspect tokens for it)')
+    .addOption(json())
+    .action(
+      async (opts: {
+        name: string;
+        type: 'confidential' | 'public';
+        redirectUri?: string[];
+        postLogoutRedirectUri?: string[];
+        grant?: string[];
+        scope?: string[];
+        resource?: string[];
+        audience?: string;
+        json?: boolean;
+      }) => {
+        const { client, secret } = await open((g) =>
+          g.oauth.registry.create({
+            name: opts.name,
+            type: opts.type,
+            redirectUris: opts.redirectUri,
+            postLogoutRedirectUris: opts.postLogoutRedirectUri,
+            grantTypes: opts.grant,
+            scopes: opts.scope,
+            resources: opts.resource,
+            audience: opts.audience,
+          }),
+        );
+        print(
+          opts.json === true,
+          { ...clientView(client), ...(secret === null ? {} : { client_secret: secret }) },
+          () => `created ${client.type} client ${client.name} (${client.clientId})${secretNotice(secret)}`,
+        );
+      },
+    );
+
+  clients
+    .command('list')
+    .addOption(json())
+    .action(async (opts: { json?: boolean }) => {
+      const list = (await open((g) => g.oauth.registry.list())).map(clientView);
+      print(opts.json === true, list, () =>
+        list.length === 0
+          ? 'no clients'
+          : list
+              .map((c) => `${c.client_id}  ${c.type.padEnd(12)}  ${c.name}  [${c.grant_types.join(', ')}]`)
+              .join('\n'),
+      );
+    });
+
+  clients
+    .command('rotate-secret')
+    .description("replace a confidential client's secret (the old one stops working at once)")
+    .argument('<client-id>')
+    .addOption(json())
+    .action(async (clientId: string, opts: { json?: boolean }) => {
+      const { client, secret } = await open((g) => g.oauth.registry.rotateSecret(clientId));
+      print(
+        opts.json === true,
+        { client_id: client.clientId, client_secret: secret },
+        () => `rotated the secret of ${client.clientId}${secretNotice(secret)}`,
+      );
+    });
+
+  clients
+    .command('delete')
+    .argument('<client-id>')
+    .addOption(json())
+    .action(async (clientId: string, opts: { json?: boolean }) => {
+      await open((g) => g.oauth.registry.delete(clientId));
+      print(opts.json === true, { deleted: clientId }, () => `deleted client ${clientId}`);
+    });
+}

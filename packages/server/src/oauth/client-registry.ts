@@ -1,0 +1,189 @@
+import {
+  type Clock,
+  checkRedirectUri,
+  constantTimeEqual,
+  GatehouseError,
+  hmacSha256,
+  OAUTH_GRANT_TYPES,
+  type OAuthClientRecord,
+  type OAuthClientStore,
+  type OAuthClientType,
+  type OAuthGrantType,
+  randomToken,
+  TtlCache,
+} from '@gatehouse/core';
+
+export interface ClientInput {
+  readonly name: string;
+  readonly type: OAuthClientType;
+  readonly redirectUris?: readonly string[] | undefined;
+  readonly postLogoutRedirectUris?: readonly string[] | undefined;
+  readonly grantTypes?: readonly string[] | undefined;
+  readonly scopes?: readonly string[] | undefined;
+  readonly resources?: readonly string[] | undefined;
+  readonly audience?: string | null | undefined;
+}
+
+export interface IssuedClient {
+  readonly client: OAuthClientRecord;
+  /** The secret in the clear: shown once, never stored. Null for public clients. */
+  readonly secret: string | null;
+}
+
+const DEFAULT_SCOPES = ['openid', 'email', 'offline_access'];
+/** RFC 6749 §3.3 scope-token characters. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
+
+const invalid = (detail: string) => new GatehouseError('invalid_request', { detail });
+
+/**
+ * Registers and manages OAuth clients. Every rule a client's metadata must meet is checked here,
+ * once, for the admin API and the CLI alike. Secrets are 256-bit random strings kept only as an
+ * HMAC under a key derived from the master secret (a stolen table holds nothing usable; a keyed
+ * hash, not a slow one, because the secret has full entropy).
+ */
+export class ClientRegistry {
+  readonly #store: OAuthClientStore;
+  readonly #secretKey: Buffer;
+  readonly #clock: Clock;
+
+  /**
+   * Clients as the token endpoint reads them, kept `cacheTtlMs` (default 1 s): the bound on how
+   * long another node may still accept a deleted client or a rotated-out secret. Writes on this
+   * node drop the entry at once.
+   */
+  readonly #cache: TtlCache<OAuthClientRecord>;
+
+  constructor(options: { store: OAuthClientStore; secretKey: Buffer; clock: Clock; cacheTtlMs?: number }) {
+    this.#store = options.store;
+    this.#secretKey = options.secretKey;
+    this.#clock = options.clock;
+    this.#cache = new TtlCache({
+      ttlMs: options.cacheTtlMs ?? 1000,
+      maxEntries: 10_000,
+      clock: options.clock,
+    });
+  }
+
+  async create(input: ClientInput): Promise<IssuedClient> {
+    const now = this.#clock.now();
+    const secret = input.type === 'confidential' ? `ghs_${randomToken(32)}` : null;
+    const client: OAuthClientRecord = {
+      ...validated(input),
+      clientId: `c_${randomToken(16)}`,
+      secretHash: secret === null ? null : this.#hash(secret),
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.#store.insert(client))) throw new GatehouseError('conflict');
+    return { client, secret };
+  }
+
+  async get(clientId: string): Promise<OAuthClientRecord | undefined> {
+    const cached = this.#cache.get(clientId);
+    if (cached !== undefined) return cached;
+    const client = await this.#store.get(clientId);
+    if (client !== undefined) this.#cache.set(clientId, client);
+    return client;
+  }
+
+  list(): Promise<OAuthClientRecord[]> {
+    return this.#store.list();
+  }
+
+  /** A new secret replaces the old one at once (the old one stops working). */
+  async rotateSecret(clientId: string): Promise<IssuedClient> {
+    const client = await this.#store.get(clientId);
+    if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
+    if (client.type !== 'confidential') throw invalid('Public clients have no secret.');
+    const secret = `ghs_${randomToken(32)}`;
+    const updated = { ...client, secretHash: this.#hash(secret), updatedAt: this.#clock.now() };
+    this.#cache.delete(clientId);
+    if (!(await this.#store.update(updated))) throw new GatehouseError('not_found');
+    return { client: updated, secret };
+  }
+
+  async delete(clientId: string): Promise<void> {
+    this.#cache.delete(clientId);
+    if (!(await this.#store.delete(clientId))) throw new GatehouseError('not_found');
+  }
+
+  /** Constant-time check of a presented secret against the stored HMAC. */
+  verifySecret(client: OAuthClientRecord, presented: string): boolean {
+    if (client.secretHash === null || presented.length === 0 || presented.length > 512) return false;
+    return constantTimeEqual(this.#hash(presented), client.secretHash);
+  }
+
+  /** What the engine compares with: the stored HMAC of a presented secret. */
+  hashSecret(presented: string): string {
+    return this.#hash(presented);
+  }
+
+  #hash(secret: string): string {
+    return hmacSha256(this.#secretKey, `oauth-client-secret:${secret}`).toString('hex');
+  }
+}
+
+function validated(
+  input: ClientInput,
+): Omit<OAuthClientRecord, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt'> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) throw invalid('name must be 1 to 100 characters.');
+  const grantTypes = unique(input.grantTypes ?? ['authorization_code', 'refresh_token'], 'grant_types');
+  for (const grant of grantTypes)
+    if (!(OAUTH_GRANT_TYPES as readonly string[]).includes(grant))
+      throw invalid(`Unsupported grant type ${grant} (implicit and password grants are not available).`);
+  if (grantTypes.length === 0) throw invalid('grant_types must not be empty.');
+  if (input.type === 'public' && grantTypes.includes('client_credentials'))
+    throw invalid('client_credentials needs a confidential client.');
+  const interactive =
+    grantTypes.includes('authorization_code') ||
+    grantTypes.includes('urn:ietf:params:oauth:grant-type:device_code');
+  if (grantTypes.includes('refresh_token') && !interactive)
+    throw invalid('refresh_token needs authorization_code or the device grant.');
+  const redirectUris = unique(input.redirectUris ?? [], 'redirect_uris');
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0)
+    throw invalid('authorization_code needs at least one redirect URI.');
+  const postLogoutRedirectUris = unique(input.postLogoutRedirectUris ?? [], 'post_logout_redirect_uris');
+  for (const uri of [...redirectUris, ...postLogoutRedirectUris]) {
+    const verdict = checkRedirectUri(uri, input.type);
+    if (!verdict.ok) throw invalid(`Redirect URI ${JSON.stringify(uri.slice(0, 200))} ${verdict.reason}.`);
+  }
+  const scopes = unique(input.scopes ?? DEFAULT_SCOPES, 'scopes');
+  for (const scope of scopes)
+    if (!SCOPE_TOKEN.test(scope)) throw invalid(`Invalid scope ${JSON.stringify(scope)}.`);
+  const resources = unique(input.resources ?? [], 'resources');
+  for (const resource of resources) checkResourceIndicator(resource);
+  const audience = input.audience ?? null;
+  if (audience !== null) checkResourceIndicator(audience);
+  return {
+    name,
+    type: input.type,
+    redirectUris,
+    postLogoutRedirectUris,
+    grantTypes: grantTypes as OAuthGrantType[],
+    scopes,
+    resources,
+    audience,
+  };
+}
+
+/** RFC 8707 §2: an absolute URI without a fragment. */
+function checkResourceIndicator(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(`Resource ${JSON.stringify(value.slice(0, 200))} must be an absolute URI.`);
+  }
+  if (value.includes('#') || value.length > 2000 || !['https:', 'http:', 'urn:'].includes(url.protocol))
+    throw invalid(
+      `Resource ${JSON.stringify(value.slice(0, 200))} must be an absolute URI without a fragment.`,
+    );
+}
+
+function unique(values: readonly string[], label: string): string[] {
+  if (values.length > 50) throw invalid(`${label} may hold at most 50 entries.`);
+  if (new Set(values).size !== values.length) throw invalid(`${label} has duplicates.`);
+  return [...values];
+}

@@ -1,0 +1,18 @@
+import type { OAuthClientRecord } from '@gatehouse/core';
+
+/** The public view of a client (admin API and CLI): never the secret or its hash. */
+export function clientView(client: OAuthClientRecord) {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    type: client.type,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    scopes: client.scopes,
+    resources: client.resources,
+    audience: client.audience,
+    created_at: new Date(client.createdAt).toISOString(),
+    updated_at: new Date(client.updatedAt).toISOString(),
+  };
+}

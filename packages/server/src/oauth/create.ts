@@ -1,0 +1,71 @@
+import { fastifyCookie } from '@fastify/cookie';
+import type { Clock, RevocationIndex, SessionManager, Storage } from '@gatehouse/core';
+import { RedisOAuthArtifactStore, type RedisStores } from '@gatehouse/store-redis';
+import { type SqlDatabase, SqlOAuthArtifactStore, SqlOAuthClientStore } from '@gatehouse/store-sql';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { SESSION_COOKIE } from '../http/session-cookie.ts';
+import type { KeyRing } from '../keys/key-ring.ts';
+import { deriveKey } from '../master-secret.ts';
+import { ClientRegistry } from './client-registry.ts';
+import { OAuthServer } from './oauth-server.ts';
+
+export interface OAuthWiring {
+  readonly config: Config;
+  readonly secret: string;
+  readonly storage: Storage & { sqlDb: SqlDatabase['db']; redisClient: RedisStores['redis'] | undefined };
+  readonly sessions: SessionManager;
+  readonly keyRing: KeyRing;
+  readonly revocations: RevocationIndex;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Wires the OAuth server from the configuration (called by `createGatehouse`). */
+export function createOAuthServer(w: OAuthWiring): OAuthServer {
+  const { config } = w;
+  const registry = new ClientRegistry({
+    store: new SqlOAuthClientStore(w.storage.sqlDb),
+    secretKey: deriveKey(w.secret, 'oauth-client-secrets'),
+    clock: w.clock,
+  });
+  const shortLived =
+    config.oauthArtifactStore === 'redis' && w.storage.redisClient !== undefined
+      ? new RedisOAuthArtifactStore(w.storage.redisClient, { prefix: config.redisPrefix })
+      : undefined;
+  return new OAuthServer({
+    registry,
+    artifacts: new SqlOAuthArtifactStore(w.storage.sqlDb),
+    shortLivedArtifacts: shortLived,
+    keyRing: w.keyRing,
+    revocations: w.revocations,
+    clock: w.clock,
+    revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,
+    proxy: config.trustProxy !== false,
+    clockSkewSeconds: config.clockSkewSeconds,
+    logger: w.logger,
+    liveSessions: async (userId) => (await w.sessions.list(userId)).length,
+    settings: {
+      issuer: config.issuer,
+      // Koa refuses Secure cookies over plain http; localhost development runs without TLS.
+      secureCookies: config.issuer.startsWith('https://'),
+      cookieKeys: [deriveKey(w.secret, 'oauth-cookies').toString('base64url')],
+      signingAlgorithm: w.keyRing.algorithm,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      refreshIdleSeconds: config.refreshTokenIdleSeconds,
+      refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
+      sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
+      findUser: (id) => w.storage.users.findById(id),
+      endSessionFromCookies: async (header) => {
+        const token = header === undefined ? undefined : fastifyCookie.parse(header)[SESSION_COOKIE];
+        const active = token === undefined ? undefined : await w.sessions.resolve(token);
+        if (active !== undefined) await w.sessions.end(active.record.idHash);
+      },
+      sessionFromCookies: async (header) => {
+        if (header === undefined) return null;
+        const token = fastifyCookie.parse(header)[SESSION_COOKIE];
+        return token === undefined ? null : ((await w.sessions.resolve(token)) ?? null);
+      },
+    },
+  });
+}

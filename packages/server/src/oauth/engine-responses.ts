@@ -1,0 +1,50 @@
+import { errorCatalogue } from '@gatehouse/core';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { OAUTH_ROUTES } from './routes.ts';
+
+type Next = () => Promise<unknown>;
+
+/** Engine paths that answer GET only (POST authorization needs SameSite=None cookies: off). */
+const GET_ONLY = new Set<string>([OAUTH_ROUTES.authorization, '/.well-known/openid-configuration']);
+const POST_ONLY = new Set<string>([
+  OAUTH_ROUTES.token,
+  OAUTH_ROUTES.introspection,
+  OAUTH_ROUTES.revocation,
+  OAUTH_ROUTES.device_authorization,
+  OAUTH_ROUTES.pushed_authorization_request,
+]);
+
+/**
+ * Shapes what the engine answers where Gatehouse's contract is stricter than its defaults:
+ * - no client authentication at all is a 401 `invalid_client` with a Basic challenge (RFC 6749
+ *   §2.3.1, RFC 7662 §2.1), not a 400;
+ * - a grant the client is not registered for is `unauthorized_client` (RFC 6749 §5.2);
+ * - an unmatched path or method is RFC 9457 problem+json (404, or 405 with Allow) like every
+ *   other Gatehouse route, not the framework's plain-text page.
+ */
+export async function shapeEngineResponses(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+  await next();
+  const body = ctx.body as { error?: string; error_description?: string } | undefined;
+  if (ctx.status === 400 && body?.error === 'invalid_request') {
+    if (/no client authentication mechanism provided/.test(body.error_description ?? '')) {
+      ctx.status = 401;
+      ctx.set('www-authenticate', 'Basic realm="gatehouse"');
+      ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
+    } else if (body.error_description === 'requested grant type is not allowed for this client') {
+      ctx.body = { error: 'unauthorized_client', error_description: body.error_description };
+    }
+    return;
+  }
+  if (ctx.status !== 404 || ctx.body !== undefined) return;
+  const path = ctx.path;
+  const allow = GET_ONLY.has(path) ? 'GET, HEAD' : POST_ONLY.has(path) ? 'POST, OPTIONS' : undefined;
+  const code = allow === undefined ? 'not_found' : 'method_not_allowed';
+  if (allow !== undefined) ctx.set('allow', allow);
+  ctx.status = errorCatalogue[code].status;
+  ctx.type = 'application/problem+json; charset=utf-8';
+  ctx.body = JSON.stringify({
+    type: `urn:gatehouse:error:${code}`,
+    title: errorCatalogue[code].title,
+    status: errorCatalogue[code].status,
+  });
+}

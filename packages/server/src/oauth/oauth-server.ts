@@ -1,0 +1,226 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Clock,
+  constantTimeEqual,
+  type OAuthArtifactStore,
+  type RevocationIndex,
+} from '@gatehouse/core';
+import Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { KeyRing } from '../keys/key-ring.ts';
+import { createAdapterClass } from './adapter.ts';
+import type { ClientRegistry } from './client-registry.ts';
+import { shapeEngineResponses } from './engine-responses.ts';
+import { formActionSources } from './form-targets.ts';
+import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import { singleLogout } from './single-logout.ts';
+import { structuredTokens } from './structured-tokens.ts';
+
+const KEY_CHECK_INTERVAL_MS = 1000;
+
+export interface OAuthServerOptions {
+  readonly settings: ProviderSettings;
+  readonly keyRing: KeyRing;
+  readonly registry: ClientRegistry;
+  readonly artifacts: OAuthArtifactStore;
+  readonly shortLivedArtifacts?: OAuthArtifactStore | undefined;
+  readonly revocations: RevocationIndex;
+  readonly clock: Clock;
+  /** How long a revocation must be remembered: the longest access-token lifetime plus skew. */
+  readonly revocationLifetimeMs: number;
+  readonly clockSkewSeconds: number;
+  /** Trust X-Forwarded-* (the engine's view of the request URL). */
+  readonly proxy: boolean;
+  readonly logger: Logger;
+  /** How many live Gatehouse sessions the user has. */
+  readonly liveSessions: (userId: string) => Promise<number>;
+}
+
+export interface MountedProvider {
+  readonly provider: Provider;
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+/** One connected application, as the account page lists it. */
+export interface ConnectedApplication {
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly scopes: readonly string[];
+  readonly resources: ReadonlyArray<{ resource: string; scopes: readonly string[] }>;
+  readonly expiresAt: number | null;
+}
+
+/**
+ * The OAuth 2.0 / OpenID Connect side of one node: the oidc-provider engine over our stores,
+ * signing with the key ring. The engine takes its keys at construction, so it is rebuilt when the
+ * ring's published set or active key changes (at most every reload interval); every node builds
+ * the same engine from the same shared state, so a rebuild loses nothing.
+ */
+export class OAuthServer {
+  readonly registry: ClientRegistry;
+  readonly #o: OAuthServerOptions;
+  readonly #adapter: ReturnType<typeof createAdapterClass>;
+  #mounted: { version: string; mounted: MountedProvider; checkedAt: number } | undefined;
+  #building: Promise<{ version: string; mounted: MountedProvider; checkedAt: number }> | undefined;
+
+  constructor(options: OAuthServerOptions) {
+    this.#o = options;
+    this.registry = options.registry;
+    this.#adapter = createAdapterClass({
+      store: options.artifacts,
+      shortLived: options.shortLivedArtifacts,
+      clients: options.registry,
+      onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),
+    });
+  }
+
+  /**
+   * The engine for the ring's current keys. The ring is asked at most once a second (it re-reads
+   * its store every reload interval anyway, and a new key is published long before it signs).
+   */
+  async current(): Promise<MountedProvider> {
+    const mounted = this.#mounted;
+    const now = Date.now();
+    if (mounted !== undefined && now - mounted.checkedAt < KEY_CHECK_INTERVAL_MS) return mounted.mounted;
+    const jwks = await this.#o.keyRing.signingJwks();
+    if (mounted !== undefined && mounted.version === jwks.version) {
+      mounted.checkedAt = now;
+      return mounted.mounted;
+    }
+    if (this.#building === undefined) {
+      this.#building = Promise.resolve()
+        .then(() => ({ version: jwks.version, mounted: this.#build(jwks.exportKeys()), checkedAt: now }))
+        .finally(() => {
+          this.#building = undefined;
+        });
+    }
+    const built = await this.#building;
+    this.#mounted = built;
+    return built.mounted;
+  }
+
+  /**
+   * Where a login form may end up when it returns to an OAuth interaction: signing in can finish
+   * the authorization at once and send the browser on to the client's redirect URI, and browsers
+   * hold redirects after a form submission to the page's `form-action`.
+   */
+  async formTargetsAfterLogin(returnTo: string): Promise<string[]> {
+    const uid = /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,64})$/.exec(returnTo)?.[1];
+    if (uid === undefined) return [];
+    const interaction = await (this.#o.shortLivedArtifacts ?? this.#o.artifacts).find(
+      'Interaction',
+      uid,
+      Date.now(),
+    );
+    const clientId = (interaction?.payload.params as { client_id?: unknown } | undefined)?.client_id;
+    if (typeof clientId !== 'string') return [];
+    return formActionSources((await this.registry.get(clientId))?.redirectUris ?? []);
+  }
+
+  /** The user's grants to OAuth clients ("connected applications"). */
+  async connectedApplications(userId: string): Promise<ConnectedApplication[]> {
+    const grants = await this.#o.artifacts.listByAccount('Grant', userId, Date.now());
+    const apps: ConnectedApplication[] = [];
+    for (const { id, payload } of grants) {
+      const clientId = typeof payload.clientId === 'string' ? payload.clientId : '';
+      const client = await this.registry.get(clientId);
+      const openid = (payload.openid as { scope?: string } | undefined)?.scope ?? '';
+      const resources = Object.entries((payload.resources as Record<string, string> | undefined) ?? {}).map(
+        ([resource, scope]) => ({ resource, scopes: scope.split(' ').filter(Boolean) }),
+      );
+      apps.push({
+        grantId: id,
+        clientId,
+        clientName: client?.name ?? clientId,
+        scopes: openid.split(' ').filter(Boolean),
+        resources,
+        expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      });
+    }
+    return apps;
+  }
+
+  /** Withdraws consent: the grant and every token issued under it. False when not the user's. */
+  async revokeGrant(userId: string, grantId: string): Promise<boolean> {
+    const grant = await this.#o.artifacts.find('Grant', grantId, Date.now());
+    if (grant === undefined || grant.payload.accountId !== userId) return false;
+    await this.#revokeGrant(grantId);
+    return true;
+  }
+
+  /**
+   * Ends every grant and engine session of a user (disabled, password changed): refresh tokens
+   * stop working at once, JWT access tokens through the revocation feed.
+   */
+  async revokeUser(userId: string): Promise<number> {
+    const now = Date.now();
+    const grants = await this.#o.artifacts.listByAccount('Grant', userId, now);
+    for (const { id } of grants) await this.#revokeGrant(id);
+    for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
+      await this.#o.artifacts.destroy('Session', id);
+    return grants.length;
+  }
+
+  /**
+   * Gatehouse sessions ended (logout, expiry, password change, disable). Once a user has no live
+   * session left, their engine sessions end too, and with them the tokens bound to them (all but
+   * offline_access grants). Single sign-on already stops with the Gatehouse session either way
+   * (the login check in provider-config.ts).
+   */
+  async sessionsEnded(ended: readonly { userId: string }[]): Promise<void> {
+    const now = Date.now();
+    for (const userId of new Set(ended.map((session) => session.userId))) {
+      if ((await this.#o.liveSessions(userId)) > 0) continue;
+      for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
+        await this.#o.artifacts.destroy('Session', id);
+    }
+  }
+
+  /** Removes expired artifacts (stores without native expiry). */
+  async sweep(): Promise<number> {
+    return this.#o.artifacts.deleteExpired(Date.now());
+  }
+
+  async #revokeGrant(grantId: string): Promise<void> {
+    await this.#o.artifacts.revokeByGrantId(grantId);
+    await this.#o.shortLivedArtifacts?.revokeByGrantId(grantId);
+    await this.#o.artifacts.destroy('Grant', grantId);
+    await this.#announceGrantRevoked(grantId);
+  }
+
+  async #announceGrantRevoked(grantId: string): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.revocations.add([
+      { type: 'sid', value: grantSid(grantId), at: now, expiresAt: now + this.#o.revocationLifetimeMs },
+    ]);
+  }
+
+  #build(keys: JsonWebKey[]): MountedProvider {
+    const { settings, registry, logger } = this.#o;
+    const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, this.#adapter));
+    provider.proxy = this.#o.proxy;
+    // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
+    // client presents, in constant time (the engine's documented extension point is this method).
+    const clientClass = provider.Client as unknown as {
+      prototype: { clientSecret?: string; compareClientSecret(actual: string): Promise<boolean> };
+    };
+    clientClass.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
+      const stored = this.clientSecret;
+      return typeof stored === 'string' && constantTimeEqual(registry.hashSecret(actual), stored);
+    };
+    provider.use(shapeEngineResponses);
+    provider.use(singleLogout(settings.endSessionFromCookies));
+    provider.use(
+      structuredTokens({
+        issuer: settings.issuer,
+        publicKeys: () => this.#o.keyRing.publicKeys(),
+        revocations: this.#o.revocations,
+        clockSkewSeconds: this.#o.clockSkewSeconds,
+      }),
+    );
+    provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
+    const handle = provider.callback() as unknown as MountedProvider['handle'];
+    return { provider, handle };
+  }
+}

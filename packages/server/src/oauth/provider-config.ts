@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import type { ActiveSession, UserRecord } from '@gatehouse/core';
+import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
+import { type Configuration, errors, interactionPolicy } from 'oidc-provider';
+import { html } from '../pages/html.ts';
+import { engineFormPage, messagePage } from '../pages/oauth-pages.ts';
+import { gatehouseClientProperties } from './client-metadata.ts';
+import { formActionSources } from './form-targets.ts';
+import { interactionPath, OAUTH_ROUTES } from './routes.ts';
+
+export interface ProviderSettings {
+  readonly issuer: string;
+  readonly secureCookies: boolean;
+  /** Keys for the engine's signed cookies, derived from the master secret. */
+  readonly cookieKeys: readonly string[];
+  readonly signingAlgorithm: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshIdleSeconds: number;
+  readonly refreshAbsoluteSeconds: number;
+  readonly sessionAbsoluteSeconds: number;
+  readonly findUser: (id: string) => Promise<UserRecord | undefined>;
+  /** The live Gatehouse session behind a Cookie header, if any. */
+  readonly sessionFromCookies: (cookieHeader: string | undefined) => Promise<ActiveSession | null>;
+  /** Ends the Gatehouse session behind a Cookie header (RP-initiated logout). */
+  readonly endSessionFromCookies: (cookieHeader: string | undefined) => Promise<void>;
+}
+
+/** Claims Gatehouse can vouch for, by scope. */
+const CLAIMS = { openid: ['sub'], email: ['email', 'email_verified'] };
+const CLIENT_AUTH_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
+
+/**
+ * oidc-provider's configuration, secure by default: authorization code with PKCE (S256 only)
+ * for every client, no implicit or hybrid response types (the engine has no password grant), exact
+ * redirect-URI matching, `iss` in authorization responses, resource indicators minting RFC 9068
+ * JWT access tokens for the requested audience, refresh tokens rotated on every use (a reused one
+ * revokes its grant), DPoP, PAR, device flow, introspection, revocation, RP-initiated logout.
+ * Login and consent are ours (interactions); dynamic registration stays off.
+ */
+export function providerConfiguration(
+  settings: ProviderSettings,
+  jwks: { keys: JsonWebKey[] },
+  adapter: NonNullable<Configuration['adapter']>,
+): Configuration {
+  const alg = settings.signingAlgorithm;
+  const policy = interactionPolicy.base();
+  // SSO follows the Gatehouse session: once it ends (logout, expiry, disable), the engine's own
+  // session no longer counts as a login, and prompt=none gets login_required.
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check(
+      'gatehouse_session',
+      'the Gatehouse session ended',
+      'login_required',
+      async (ctx: KoaContextWithOIDC) => {
+        const accountId = ctx.oidc.session?.accountId;
+        if (accountId === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+        const active = await settings.sessionFromCookies(ctx.get('cookie') || undefined);
+        return active?.user.id === accountId
+          ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+          : interactionPolicy.Check.REQUEST_PROMPT;
+      },
+    ),
+    0,
+  );
+
+  return {
+    adapter,
+    claims: CLAIMS,
+    scopes: ['openid', 'email', 'offline_access'],
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: alg as 'ES256',
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: [alg],
+      userinfoSigningAlgValues: [alg],
+      introspectionSigningAlgValues: [alg],
+      authorizationSigningAlgValues: [alg],
+      requestObjectSigningAlgValues: CLIENT_AUTH_ALGS,
+      clientAuthSigningAlgValues: CLIENT_AUTH_ALGS,
+      dPoPSigningAlgValues: CLIENT_AUTH_ALGS,
+    } as Configuration['enabledJWA'],
+    jwks: jwks as Configuration['jwks'],
+    cookies: {
+      keys: [...settings.cookieKeys],
+      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
+      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
+    },
+    pkce: { required: () => true },
+    routes: { ...OAUTH_ROUTES },
+    extraClientMetadata: {
+      properties: ['gatehouse_resources', 'gatehouse_audience', 'gatehouse_api_scopes'],
+    },
+    // Resource servers mirror revocations by grant through the revocation feed: ATs carry it as `sid`.
+    extraTokenClaims: async (_ctx, token) =>
+      'grantId' in token && typeof token.grantId === 'string' ? { sid: grantSid(token.grantId) } : undefined,
+    findAccount: async (_ctx, sub) => {
+      const user = await settings.findUser(sub);
+      if (user === undefined || user.disabled || user.kind !== 'user') return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({ sub: user.id, email: user.email, email_verified: false }),
+      };
+    },
+    interactions: {
+      url: (_ctx, interaction) => interactionPath(interaction.uid),
+      policy,
+    },
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') &&
+      (code.scopes.has('offline_access') || !code.scopes.has('openid')),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: settings.accessTokenTtlSeconds,
+      ClientCredentials: settings.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      DeviceCode: 600,
+      IdToken: 3600,
+      Interaction: 3600,
+      Grant: settings.refreshAbsoluteSeconds,
+      Session: settings.sessionAbsoluteSeconds,
+      // Idle limit per token, absolute limit per grant (family): a rotated token never outlives it.
+      RefreshToken: (_ctx, token) => {
+        const now = Math.floor(Date.now() / 1000);
+        const familyStart = (token as { iiat?: number }).iiat ?? now;
+        const remaining = familyStart + settings.refreshAbsoluteSeconds - now;
+        return Math.max(1, Math.min(settings.refreshIdleSeconds, remaining));
+      },
+    },
+    clientBasedCORS: (_ctx, origin, client) =>
+      client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: false },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      introspection: {
+        enabled: true,
+        // A client sees its own tokens; a resource server sees tokens for its audience only.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          const { audience } = gatehouseClientProperties(client);
+          if (audience === null) return false;
+          const aud = (token as { aud?: unknown }).aud;
+          return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+        },
+      },
+      deviceFlow: {
+        enabled: true,
+        userCodeInputSource: async (ctx, form, _out, err) => {
+          const problem =
+            err === undefined
+              ? 'Enter the code shown on your device.'
+              : 'That code is not valid or has expired. Try again.';
+          sendEnginePage(ctx, (nonce) =>
+            engineFormPage({
+              nonce,
+              title: 'Connect a device',
+              intro: html`<p role="status">${problem}</p>`,
+              engineForm: form,
+              controls: html`<label for="user_code">Code
+  <input id="user_code" name="user_code" form="op.deviceInputForm" autocomplete="off" required maxlength="32" autofocus></label>
+<button type="submit" form="op.deviceInputForm">Continue</button>`,
+            }),
+          );
+        },
+        userCodeConfirmSource: async (ctx, form, client, _deviceInfo, userCode) => {
+          sendEnginePage(ctx, (nonce) =>
+            engineFormPage({
+              nonce,
+              title: 'Confirm the device',
+              intro: html`<p><strong>${client.clientName ?? client.clientId}</strong> wants to sign in on a device showing the code <code>${userCode}</code>. Continue only if your device shows this code.</p>`,
+              engineForm: form,
+              controls: html`<button type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort" class="secondary">Cancel</button>`,
+            }),
+          );
+        },
+        successSource: async (ctx) => {
+          sendEnginePage(ctx, (nonce) =>
+            messagePage({ nonce, title: 'Device connected', message: 'You can return to your device.' }),
+          );
+        },
+      },
+      pushedAuthorizationRequests: { enabled: true },
+      dPoP: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource, client) => {
+          if (!gatehouseClientProperties(client).resources.includes(resource))
+            throw new errors.InvalidTarget();
+          const scope = gatehouseClientProperties(client).apiScopes.join(' ');
+          return {
+            scope,
+            audience: resource,
+            accessTokenTTL: settings.accessTokenTtlSeconds,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg } },
+          } as ResourceServer;
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          sendEnginePage(ctx, (nonce) =>
+            engineFormPage({
+              nonce,
+              title: 'Sign out?',
+              intro: html`<p>Do you want to sign out of Gatehouse?</p>`,
+              engineForm: form,
+              controls: html`<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>`,
+            }),
+          );
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          sendEnginePage(ctx, (nonce) =>
+            messagePage({ nonce, title: 'Signed out', message: 'You have been signed out.' }),
+          );
+        },
+      },
+    },
+    renderError: async (ctx, out) => {
+      // The engine's error and description are fixed, client-safe texts; nothing else is shown.
+      const description = typeof out.error_description === 'string' ? out.error_description : '';
+      sendEnginePage(ctx, (nonce) =>
+        messagePage({
+          nonce,
+          title: 'This sign-in request cannot be completed',
+          message: `${out.error}${description === '' ? '' : `: ${description}`}`,
+        }),
+      );
+    },
+  };
+}
+
+/** The revocation-feed `sid` value of a grant (prefixed: never equal to a session id). */
+export function grantSid(grantId: string): string {
+  return `grant:${grantId}`;
+}
+
+/**
+ * Engine-rendered pages get the same headers as ours: nonce CSP, no framing, no caching. Their
+ * forms may end at the client's registered (post-logout) redirect URIs.
+ */
+function sendEnginePage(ctx: KoaContextWithOIDC, render: (nonce: string) => string): void {
+  const nonce = randomBytes(16).toString('base64');
+  const client = ctx.oidc?.client;
+  const targets = formActionSources([
+    ...(client?.postLogoutRedirectUris ?? []),
+    ...(client?.redirectUris ?? []),
+  ]);
+  ctx.set('cache-control', 'no-store');
+  ctx.set(
+    'content-security-policy',
+    `default-src 'none'; script-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; ${["form-action 'self'", ...targets].join(' ')}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+  );
+  ctx.type = 'html';
+  ctx.body = render(nonce);
+}

@@ -1,0 +1,24 @@
+/**
+ * Where the OAuth engine answers. Everything sits under `/oauth` (the first-party token routes
+ * already own `/token/*`), except discovery and the one JWKS shared with every other token.
+ */
+export const OAUTH_ROUTES = {
+  authorization: '/oauth/authorize',
+  token: '/oauth/token',
+  userinfo: '/oauth/userinfo',
+  introspection: '/oauth/introspect',
+  revocation: '/oauth/revoke',
+  device_authorization: '/oauth/device/auth',
+  code_verification: '/oauth/device',
+  pushed_authorization_request: '/oauth/par',
+  end_session: '/oauth/logout',
+  registration: '/oauth/register',
+  backchannel_authentication: '/oauth/backchannel',
+  challenge: '/oauth/challenge',
+  credential: '/oauth/credential',
+  jwks: '/.well-known/jwks.json',
+} as const;
+
+export function interactionPath(uid: string): string {
+  return `/oauth/interaction/${uid}`;
+}

@@ -1,0 +1,18 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+type Next = () => Promise<unknown>;
+
+/**
+ * RP-initiated logout signs the user out of Gatehouse too: when the user confirms "sign me out" on
+ * the engine's logout page, the Gatehouse session behind the browser's cookie ends (which revokes
+ * what hangs off it) and the cookie is cleared. "Stay signed in" ends only the client's part.
+ */
+export function singleLogout(endSession: (cookieHeader: string | undefined) => Promise<void>) {
+  return async function endGatehouseSession(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+    await next();
+    if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status >= 400) return;
+    if (!ctx.oidc.params?.logout) return;
+    await endSession(ctx.get('cookie') || undefined);
+    ctx.append('set-cookie', '__Host-gatehouse_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax');
+  };
+}

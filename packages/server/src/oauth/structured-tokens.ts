@@ -1,0 +1,96 @@
+import type { PublicJwk, RevocationIndex } from '@gatehouse/core';
+import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { gatehouseClientProperties } from './client-metadata.ts';
+
+export interface StructuredTokenDeps {
+  readonly issuer: string;
+  readonly publicKeys: () => Promise<readonly PublicJwk[]>;
+  readonly revocations: RevocationIndex;
+  readonly clockSkewSeconds: number;
+}
+
+type Next = () => Promise<unknown>;
+
+/**
+ * The engine leaves JWT access tokens (RFC 9068) to resource servers: it neither stores them nor
+ * introspects or revokes them. Gatehouse answers both for them, after the engine has parsed the
+ * request and authenticated the client: introspection verifies the token against the key ring and
+ * the revocation index (a client sees its own tokens, a resource server those for its audience);
+ * revocation by the owning client adds the token's jti to the index, which the revocation feed
+ * carries to every resource server.
+ */
+export function structuredTokens(deps: StructuredTokenDeps) {
+  return async function answerStructuredTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
+    await next();
+    const route = ctx.oidc?.route;
+    if (route !== 'introspection' && route !== 'revocation') return;
+    const body = ctx.body as { error?: string } | undefined;
+    if (body?.error !== 'unsupported_token_type') return;
+    const client = ctx.oidc.client;
+    const token = ctx.oidc.params?.token;
+    if (client === undefined || typeof token !== 'string') return;
+    const payload = await verify(deps, token);
+    ctx.status = 200;
+    if (route === 'introspection') {
+      ctx.body = { active: false };
+      if (payload === undefined || !visibleTo(client, payload)) return;
+      ctx.body = {
+        active: true,
+        iss: payload.iss,
+        sub: payload.sub,
+        aud: payload.aud,
+        client_id: payload.client_id,
+        scope: payload.scope,
+        exp: payload.exp,
+        iat: payload.iat,
+        jti: payload.jti,
+        token_type: payload.cnf === undefined ? 'Bearer' : 'DPoP',
+        ...(payload.cnf === undefined ? {} : { cnf: payload.cnf }),
+      };
+      return;
+    }
+    // RFC 7009 §2.2: invalid or foreign tokens still get 200, and nothing happens to them.
+    ctx.body = '';
+    if (payload === undefined || payload.client_id !== client.clientId || typeof payload.jti !== 'string')
+      return;
+    const now = Date.now();
+    await deps.revocations.add([
+      {
+        type: 'jti',
+        value: payload.jti,
+        at: now,
+        expiresAt: ((payload.exp ?? 0) + deps.clockSkewSeconds) * 1000,
+      },
+    ]);
+  };
+}
+
+type AccessTokenPayload = JWTPayload & { client_id?: string; scope?: string; cnf?: unknown; sid?: string };
+
+async function verify(deps: StructuredTokenDeps, token: string): Promise<AccessTokenPayload | undefined> {
+  try {
+    const keys = createLocalJWKSet({ keys: [...(await deps.publicKeys())] as never[] });
+    const { payload } = await jwtVerify<AccessTokenPayload>(token, keys, {
+      issuer: deps.issuer,
+      typ: 'at+jwt',
+      clockTolerance: deps.clockSkewSeconds,
+    });
+    const revoked = deps.revocations.isRevoked({
+      sid: payload.sid,
+      jti: payload.jti,
+      sub: payload.sub,
+      iat: payload.iat,
+    });
+    return revoked ? undefined : payload;
+  } catch {
+    return undefined;
+  }
+}
+
+function visibleTo(client: { clientId: string }, payload: AccessTokenPayload): boolean {
+  if (payload.client_id === client.clientId) return true;
+  const { audience } = gatehouseClientProperties(client);
+  if (audience === null) return false;
+  return payload.aud === audience || (Array.isArray(payload.aud) && payload.aud.includes(audience));
+}

@@ -1,0 +1,99 @@
+import { GatehouseError } from '@gatehouse/core';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { requireCaller, requirePermission } from '../http/authenticate.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { clientView } from '../oauth/client-view.ts';
+
+const ClientId = Type.Object({ id: Type.String({ pattern: '^c_[A-Za-z0-9_-]{1,64}$' }) });
+const UriList = Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 });
+const NewClient = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    type: Type.Union([Type.Literal('confidential'), Type.Literal('public')]),
+    redirect_uris: Type.Optional(UriList),
+    post_logout_redirect_uris: Type.Optional(UriList),
+    grant_types: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 10 })),
+    scopes: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 50 })),
+    resources: Type.Optional(UriList),
+    audience: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * OAuth clients under the admin API: `clients:read` to list, `clients:write` to register, rotate
+ * a secret or delete. A secret appears once, in the answer that created it (never cached).
+ */
+export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const caller = requireCaller(gatehouse);
+  const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
+  const meta = (request: FastifyRequest) =>
+    requestMeta(request, (request.session?.user ?? request.bearer?.user)?.id);
+  const { registry } = gatehouse.oauth;
+  const withSecret = (reply: FastifyReply, status: number, body: object) =>
+    reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
+
+  app.get('/admin/v1/clients', can('clients:read'), async () => ({
+    clients: (await registry.list()).map(clientView),
+  }));
+
+  app.get<{ Params: typeof ClientId.static }>(
+    '/admin/v1/clients/:id',
+    { ...can('clients:read'), schema: { params: ClientId } },
+    async (request) => {
+      const client = await registry.get(request.params.id);
+      if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
+      return clientView(client);
+    },
+  );
+
+  app.post<{ Body: typeof NewClient.static }>(
+    '/admin/v1/clients',
+    { ...can('clients:write'), schema: { body: NewClient } },
+    async (request, reply) => {
+      const body = request.body;
+      const { client, secret } = await registry.create({
+        name: body.name,
+        type: body.type,
+        redirectUris: body.redirect_uris,
+        postLogoutRedirectUris: body.post_logout_redirect_uris,
+        grantTypes: body.grant_types,
+        scopes: body.scopes,
+        resources: body.resources,
+        audience: body.audience,
+      });
+      await gatehouse.audit.record('oauth.client.created', meta(request), {
+        subjectId: client.clientId,
+        details: { type: client.type },
+      });
+      return withSecret(reply, 201, {
+        ...clientView(client),
+        ...(secret === null ? {} : { client_secret: secret }),
+      });
+    },
+  );
+
+  app.post<{ Params: typeof ClientId.static }>(
+    '/admin/v1/clients/:id/rotate-secret',
+    { ...can('clients:write'), schema: { params: ClientId } },
+    async (request, reply) => {
+      const { client, secret } = await registry.rotateSecret(request.params.id);
+      await gatehouse.audit.record('oauth.client.secret_rotated', meta(request), {
+        subjectId: client.clientId,
+      });
+      return withSecret(reply, 200, { ...clientView(client), client_secret: secret });
+    },
+  );
+
+  app.delete<{ Params: typeof ClientId.static }>(
+    '/admin/v1/clients/:id',
+    { ...can('clients:write'), schema: { params: ClientId } },
+    async (request, reply) => {
+      await registry.delete(request.params.id);
+      await gatehouse.audit.record('oauth.client.deleted', meta(request), { subjectId: request.params.id });
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,163 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InteractionResults } from 'oidc-provider';
+import type { Gatehouse } from '../gatehouse.ts';
+import { currentSession, requireSession } from '../http/authenticate.ts';
+import { sessionCsrfToken } from '../http/csrf.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { sendPage } from '../http/security-headers.ts';
+import { formActionSources } from '../oauth/form-targets.ts';
+import { interactionPath } from '../oauth/routes.ts';
+import { consentPage, messagePage } from '../pages/oauth-pages.ts';
+
+const Params = Type.Object({ uid: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
+const ConsentBody = Type.Object({
+  csrf: Type.Optional(Type.String({ maxLength: 128 })),
+  decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
+});
+
+type Details = Awaited<
+  ReturnType<Awaited<ReturnType<Gatehouse['oauth']['current']>>['provider']['interactionDetails']>
+>;
+
+/**
+ * The engine's interactions, answered by Gatehouse: login is our login page and our session (a
+ * live session signs the user in without a password — single sign-on — unless the client asked
+ * for a fresh login); consent is our page, remembered per client in the engine's grant.
+ */
+export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const expired = (request: FastifyRequest, reply: FastifyReply) =>
+    sendPage(
+      request,
+      reply,
+      messagePage({
+        nonce: request.cspNonce,
+        title: 'This sign-in request has expired',
+        message: 'Go back to the application and start again.',
+      }),
+      400,
+    );
+
+  const details = async (request: FastifyRequest, uid: string): Promise<Details | undefined> => {
+    const { provider } = await gatehouse.oauth.current();
+    try {
+      const found = await provider.interactionDetails(request.raw, request.raw as never);
+      return found.uid === uid ? found : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const finish = async (reply: FastifyReply, request: FastifyRequest, result: InteractionResults) => {
+    const { provider } = await gatehouse.oauth.current();
+    reply.hijack();
+    for (const [name, value] of Object.entries(reply.getHeaders()))
+      if (value !== undefined) reply.raw.setHeader(name, value as string);
+    await provider.interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: true });
+  };
+
+  app.get<{ Params: typeof Params.static }>(
+    '/oauth/interaction/:uid',
+    { schema: { params: Params } },
+    async (request, reply) => {
+      const { uid } = request.params;
+      const interaction = await details(request, uid);
+      if (interaction === undefined) return expired(request, reply);
+      const active = await currentSession(gatehouse, request);
+      const { prompt } = interaction;
+      const loginAgain = `/login?return_to=${encodeURIComponent(interactionPath(uid))}`;
+
+      if (prompt.name === 'login') {
+        // prompt=login and max_age need an authentication newer than this request.
+        const fresh = prompt.reasons.includes('login_prompt') || prompt.reasons.includes('max_age');
+        const startedAt = (interaction.iat ?? 0) * 1000;
+        if (active === null || (fresh && active.record.authTime < startedAt))
+          return reply.code(303).header('location', loginAgain).send();
+        return finish(reply, request, {
+          login: {
+            accountId: active.user.id,
+            ts: Math.floor(active.record.authTime / 1000),
+            amr: [active.record.authMethod === 'password' ? 'pwd' : active.record.authMethod],
+          },
+        });
+      }
+
+      if (prompt.name === 'consent') {
+        if (active === null || active.user.id !== interaction.session?.accountId)
+          return reply.code(303).header('location', loginAgain).send();
+        const clientId = String(interaction.params.client_id ?? '');
+        const client = await gatehouse.oauth.registry.get(clientId);
+        const missing = prompt.details as {
+          missingOIDCScope?: string[];
+          missingResourceScopes?: Record<string, string[]>;
+        };
+        return sendPage(
+          request,
+          reply,
+          consentPage({
+            nonce: request.cspNonce,
+            csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
+            uid,
+            clientId,
+            clientName: client?.name ?? clientId,
+            userEmail: active.user.email,
+            scopes: missing.missingOIDCScope ?? [],
+            resources: Object.entries(missing.missingResourceScopes ?? {}).map(([resource, scopes]) => ({
+              resource,
+              scopes,
+            })),
+          }),
+          200,
+          formActionSources(client?.redirectUris ?? []),
+        );
+      }
+      return expired(request, reply);
+    },
+  );
+
+  app.post<{ Params: typeof Params.static; Body: typeof ConsentBody.static }>(
+    '/oauth/interaction/:uid/consent',
+    { schema: { params: Params, body: ConsentBody }, preHandler: requireSession(gatehouse) },
+    async (request, reply) => {
+      const { uid } = request.params;
+      const active = request.session!;
+      const interaction = await details(request, uid);
+      if (
+        interaction === undefined ||
+        interaction.prompt.name !== 'consent' ||
+        interaction.session?.accountId !== active.user.id
+      )
+        return expired(request, reply);
+      const clientId = String(interaction.params.client_id ?? '');
+      if (request.body.decision === 'deny') {
+        await gatehouse.audit.record('oauth.consent.denied', requestMeta(request, active.user.id), {
+          subjectId: active.user.id,
+          details: { client: clientId },
+        });
+        return finish(reply, request, {
+          error: 'access_denied',
+          error_description: 'The user denied the request.',
+        });
+      }
+      const { provider } = await gatehouse.oauth.current();
+      const grant =
+        (interaction.grantId === undefined ? undefined : await provider.Grant.find(interaction.grantId)) ??
+        new provider.Grant({ accountId: active.user.id, clientId });
+      const missing = interaction.prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      if (missing.missingOIDCScope !== undefined) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims !== undefined) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+        grant.addResourceScope(resource, scopes.join(' '));
+      const grantId = await grant.save();
+      await gatehouse.audit.record('oauth.consent.granted', requestMeta(request, active.user.id), {
+        subjectId: active.user.id,
+        details: { client: clientId, grant: grantId },
+      });
+      return finish(reply, request, { consent: { grantId } });
+    },
+  );
+}

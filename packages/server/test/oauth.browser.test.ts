@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRelyingParty } from '@gatehouse/example-oauth-rp';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { type RunningServer, startServer } from '../src/server.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.ts';
+import { freePort } from './processes.ts';
+
+/**
+ * OpenID Connect in a real browser: the example relying party (examples/oauth-rp, openid-client)
+ * sends Chromium to Gatehouse, which shows its login page, then its consent page, then sends the
+ * browser back to the app with a code the app exchanges. Both run on localhost (the `__Host-`
+ * cookie needs a trustworthy origin); Gatehouse listens on every loopback address so the app's
+ * server-side calls reach it whichever address `localhost` resolves to.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+
+let dataDir: string;
+let server: RunningServer;
+let rp: Awaited<ReturnType<typeof startRelyingParty>>;
+let rpOrigin: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
+  dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-oauth-browser-'));
+  const port = await freePort();
+  const issuer = `http://localhost:${port}`;
+  server = await startServer(
+    loadConfig(
+      {},
+      {
+        dataDir,
+        port,
+        host: '::',
+        issuer,
+        nodeEnv: 'test',
+        adminEmail: ADMIN_EMAIL,
+        adminPassword: ADMIN_PASSWORD,
+        logLevel: 'warn',
+      },
+    ),
+  );
+  const rpPort = await freePort();
+  rpOrigin = `http://localhost:${rpPort}`;
+  const { client } = await server.gatehouse.oauth.registry.create({
+    name: 'Example app',
+    type: 'public',
+    redirectUris: [`${rpOrigin}/callback`],
+    grantTypes: ['authorization_code'],
+    scopes: ['openid', 'email'],
+  });
+  rp = await startRelyingParty(
+    { issuer, clientId: client.clientId, redirectUri: `${rpOrigin}/callback`, allowInsecureIssuer: true },
+    rpPort,
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const url = message.location().url;
+    if (url !== '' && new URL(url).pathname === '/favicon.ico') return;
+    consoleErrors.push(`${message.text()} (${url})`);
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((resolve) => rp?.server.close(resolve));
+  await server?.close();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('sign in with Gatehouse from a relying party, in a real browser', () => {
+  it('login → consent → back at the app, signed in', async () => {
+    await page.goto(rpOrigin);
+    await Promise.all([
+      page.waitForURL(/\/login\?return_to=/),
+      page.getByRole('link', { name: 'Sign in with Gatehouse' }).click(),
+    ]);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await Promise.all([
+      page.waitForURL(/\/oauth\/interaction\//),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+
+    // The consent page names the app and what it asks for; it runs no script and cannot be framed.
+    expect(await page.locator('#client-name').textContent()).toBe('Example app');
+    expect(await page.locator('#scopes').textContent()).toContain('email');
+    const csp = (await page.context().request.get(page.url())).headers()['content-security-policy'];
+    expect(csp).toContain("frame-ancestors 'none'");
+    const path = join(SCREENSHOTS, 'consent.png');
+    await page.screenshot({ path, type: 'png' });
+    expect(statSync(path).size).toBeLessThan(200 * 1024);
+
+    await Promise.all([
+      page.waitForURL(`${rpOrigin}/callback?**`),
+      page.getByRole('button', { name: 'Allow' }).click(),
+    ]);
+    await expect.poll(() => page.locator('#who').textContent()).toBe(ADMIN_EMAIL);
+    expect(consoleErrors).toEqual([]);
+  });
+});

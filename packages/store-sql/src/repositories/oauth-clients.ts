@@ -1,0 +1,101 @@
+import {
+  OAUTH_GRANT_TYPES,
+  type OAuthClientRecord,
+  type OAuthClientStore,
+  type OAuthGrantType,
+} from '@gatehouse/core';
+import type { Kysely, Selectable } from 'kysely';
+import type { OAuthClientsTable } from '../schema/oauth.ts';
+import type { Database } from '../schema.ts';
+import { parseStringArray } from './json.ts';
+
+export class SqlOAuthClientStore implements OAuthClientStore {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async insert(client: OAuthClientRecord): Promise<boolean> {
+    const inserted = await this.#db
+      .insertInto('oauth_clients')
+      .values(toRow(client))
+      .onConflict((conflict) => conflict.column('client_id').doNothing())
+      .returning('client_id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async get(clientId: string): Promise<OAuthClientRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('oauth_clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async list(): Promise<OAuthClientRecord[]> {
+    const rows = await this.#db.selectFrom('oauth_clients').selectAll().orderBy('created_at').execute();
+    return rows.map(toRecord);
+  }
+
+  async update(client: OAuthClientRecord): Promise<boolean> {
+    const { client_id, created_at, ...changes } = toRow(client);
+    const result = await this.#db
+      .updateTable('oauth_clients')
+      .set(changes)
+      .where('client_id', '=', client_id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    const result = await this.#db
+      .deleteFrom('oauth_clients')
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+}
+
+function toRow(client: OAuthClientRecord): Selectable<OAuthClientsTable> {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    type: client.type,
+    secret_hash: client.secretHash,
+    redirect_uris: JSON.stringify(client.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+    grant_types: JSON.stringify(client.grantTypes),
+    scopes: JSON.stringify(client.scopes),
+    resources: JSON.stringify(client.resources),
+    audience: client.audience,
+    created_at: client.createdAt,
+    updated_at: client.updatedAt,
+  };
+}
+
+function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
+  if (row.type !== 'confidential' && row.type !== 'public') throw new Error('oauth_clients.type is invalid');
+  const grantTypes = parseStringArray(row.grant_types, 'oauth_clients.grant_types');
+  if (!grantTypes.every((grant) => (OAUTH_GRANT_TYPES as readonly string[]).includes(grant)))
+    throw new Error('oauth_clients.grant_types holds an unknown grant');
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    type: row.type,
+    secretHash: row.secret_hash,
+    redirectUris: parseStringArray(row.redirect_uris, 'oauth_clients.redirect_uris'),
+    postLogoutRedirectUris: parseStringArray(
+      row.post_logout_redirect_uris,
+      'oauth_clients.post_logout_redirect_uris',
+    ),
+    grantTypes: grantTypes as OAuthGrantType[],
+    scopes: parseStringArray(row.scopes, 'oauth_clients.scopes'),
+    resources: parseStringArray(row.resources, 'oauth_clients.resources'),
+    audience: row.audience,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
