@@ -19,6 +19,7 @@ import { type Note, NoteStore } from './notes.ts';
  */
 export function buildNotesApp(options: { guard: Guard; notes?: NoteStore }): FastifyInstance {
   const app = Fastify({ logger: false });
+  app.decorateRequest('auth', undefined);
   const notes =
     options.notes ?? new NoteStore([{ ownerId: 'seed', title: 'Welcome', body: 'Try deleting me.' }]);
   const guard = fastifyGuard(options.guard);
