@@ -37,6 +37,8 @@ export class ApiKeyVerifier {
   readonly #o: ApiKeyVerifierOptions;
   readonly #cache = new Map<string, CachedKey>();
   readonly #limiter: InProcessRateLimiter;
+  /** Bumped by every eviction: an introspection that started before one must not be cached. */
+  #evictions = 0;
 
   constructor(options: ApiKeyVerifierOptions) {
     this.#o = options;
@@ -59,10 +61,12 @@ export class ApiKeyVerifier {
   }
 
   forgetKey(keyId: string): void {
+    this.#evictions += 1;
     for (const [raw, entry] of this.#cache) if (entry.keyId === keyId) this.#cache.delete(raw);
   }
 
   forgetSubject(subject: string): void {
+    this.#evictions += 1;
     if (subject === '*') this.#cache.clear();
     else
       for (const [raw, entry] of this.#cache)
@@ -70,6 +74,7 @@ export class ApiKeyVerifier {
   }
 
   clear(): void {
+    this.#evictions += 1;
     this.#cache.clear();
   }
 
@@ -97,6 +102,7 @@ export class ApiKeyVerifier {
     const blocked = this.#blocked(ip);
     if (blocked !== undefined) throw blocked;
     if (parseApiKey(raw) === undefined) return this.#fail(ip, 'malformed');
+    const generation = this.#evictions;
     const answer = await this.#o.client.postJson('/api-keys/introspect', { key: raw, ip: ip ?? 'unknown' });
     const entry = this.#parse(answer);
     if (entry === null) return this.#fail(ip, 'inactive');
@@ -104,7 +110,7 @@ export class ApiKeyVerifier {
       const oldest = this.#cache.keys().next();
       if (oldest.done !== true) this.#cache.delete(oldest.value);
     }
-    if (this.#o.ttlMs > 0) this.#cache.set(raw, entry);
+    if (this.#o.ttlMs > 0 && generation === this.#evictions) this.#cache.set(raw, entry);
     return this.#admit(entry, ip);
   }
 
@@ -144,8 +150,13 @@ export class ApiKeyVerifier {
     };
   }
 
+  /**
+   * Without a client address (the Hono and fetch adapters) failures are not counted: one shared
+   * bucket would let anyone lock everyone out. Keys are 256-bit; the limit only slows noise.
+   */
   #blocked(ip: string | undefined): GuardError | undefined {
-    const key = `failures:${ip ?? 'unknown'}`;
+    if (ip === undefined) return undefined;
+    const key = `failures:${ip}`;
     const probe = this.#limiter.peek(key, { limit: this.#o.failuresPerMinute, windowSeconds: 60 });
     if (probe.allowed) return undefined;
     return new GuardError('too_many_requests', {
@@ -156,10 +167,11 @@ export class ApiKeyVerifier {
 
   /** Every failure is one refusal; each also counts against the address. */
   #fail(ip: string | undefined, reason: string): Promise<never> {
-    this.#limiter.takeSync(`failures:${ip ?? 'unknown'}`, {
-      limit: this.#o.failuresPerMinute,
-      windowSeconds: 60,
-    });
+    if (ip !== undefined)
+      this.#limiter.takeSync(`failures:${ip}`, {
+        limit: this.#o.failuresPerMinute,
+        windowSeconds: 60,
+      });
     return Promise.reject(
       new GuardError('invalid_api_key', {
         reason,

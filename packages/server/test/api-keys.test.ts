@@ -333,6 +333,51 @@ describe('API keys', () => {
     expect(events).toEqual(expect.arrayContaining(['api_key.created', 'api_key.rotated', 'api_key.revoked']));
   });
 
+  it('granting roles to a new service account needs roles:write; an unknown role creates nothing', async () => {
+    h = await createHarness();
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await h.gatehouse.accounts.upsertRole({ name: 'provisioner', permissions: ['service-accounts:write'] });
+    const provisioner = await serviceKey(admin, ['service-accounts:write'], {}, ['provisioner']);
+    const escalate = await withKey('POST', '/admin/v1/service-accounts', provisioner.key, 'header', {
+      name: 'sneaky',
+      roles: ['admin'],
+    });
+    expect(escalate.statusCode).toBe(403);
+    expect((await h.gatehouse.serviceAccounts.list()).map((a) => a.name)).not.toContain('sneaky');
+    const plain = await withKey('POST', '/admin/v1/service-accounts', provisioner.key, 'header', {
+      name: 'plain',
+    });
+    expect(plain.statusCode).toBe(201);
+    const typo = await call('POST', '/admin/v1/service-accounts', admin, { name: 'typo', roles: ['admni'] });
+    expect(typo.statusCode).toBe(400);
+    const retry = await call('POST', '/admin/v1/service-accounts', admin, { name: 'typo', roles: ['admin'] });
+    expect(retry.statusCode).toBe(201);
+  });
+
+  it('a key is rotated once: rotating it again is 409 (rotate its successor)', async () => {
+    h = await createHarness();
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const { keyId } = await serviceKey(admin, ['users:read']);
+    const [first, second] = await Promise.all([
+      call('POST', `/admin/v1/api-keys/${keyId}/rotate`, admin, { overlap_seconds: 600 }),
+      call('POST', `/admin/v1/api-keys/${keyId}/rotate`, admin, { overlap_seconds: 600 }),
+    ]);
+    expect([first.statusCode, second.statusCode].sort()).toEqual([201, 409]);
+    const winner = first.statusCode === 201 ? first : second;
+    expect((await call('GET', `/admin/v1/api-keys/${keyId}`, admin)).json().replaced_by).toBe(
+      winner.json().id,
+    );
+    expect((await call('POST', `/admin/v1/api-keys/${winner.json().id}/rotate`, admin, {})).statusCode).toBe(
+      201,
+    );
+    // Thirty days is the longest overlap.
+    const { keyId: other } = await serviceKey(admin, ['users:read']);
+    expect(
+      (await call('POST', `/admin/v1/api-keys/${other}/rotate`, admin, { overlap_seconds: 30 * 86_400 }))
+        .statusCode,
+    ).toBe(201);
+  });
+
   it('refuses bad input with 400s: scopes, names, networks, expiry, both expiry forms, unknown fields', async () => {
     h = await createHarness();
     const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -364,6 +409,12 @@ describe('API keys', () => {
       headers: { 'x-api-key': key, authorization: `Bearer ${key}` },
     });
     expect(both.statusCode).toBe(400);
+    const twoKeys = await h.app.inject({
+      method: 'GET',
+      url: '/admin/v1/users',
+      headers: { 'x-api-key': [key, key] },
+    });
+    expect(twoKeys.statusCode).toBe(400);
     const withCookie = await h.app.inject({
       method: 'GET',
       url: '/admin/v1/users',
@@ -556,8 +607,10 @@ describe('API keys at the decision point (AuthZEN)', () => {
     const answered = await ask(pep.key, adminId);
     expect(answered.statusCode).toBe(200);
     expect(answered.json().decision).toBe(true);
+    // Other keys may not ask at all (not even about their owner: a narrow key must not map its
+    // owner's rights beyond its own scopes).
     expect((await ask(plain.key, adminId)).statusCode).toBe(403);
-    expect((await ask(plain.key, plain.accountId)).statusCode).toBe(200); // about its own owner
+    expect((await ask(plain.key, plain.accountId)).statusCode).toBe(403);
     // A key scoped for it whose owner lacks the right is no enforcement point either.
     const unbacked = await serviceKey(admin, ['authz:evaluate']);
     expect((await ask(unbacked.key, adminId)).statusCode).toBe(403);

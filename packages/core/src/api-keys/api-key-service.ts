@@ -31,7 +31,7 @@ export interface ApiKeyPolicy {
 export const defaultApiKeyPolicy: ApiKeyPolicy = {
   cacheTtlMs: 30_000,
   defaultRateLimit: { limit: 600, windowSeconds: 60 },
-  maxRotationOverlapMs: 7 * 24 * 3600_000,
+  maxRotationOverlapMs: 30 * 24 * 3600_000,
   maxKeysPerOwner: 100,
   usageFlushMs: 10_000,
   feedEntryTtlMs: 15 * 60_000,
@@ -95,6 +95,8 @@ export class ApiKeyService {
   readonly #policy: ApiKeyPolicy;
   readonly #cache: TtlCache<VerifiedApiKey>;
   readonly #pendingUses = new Map<string, ApiKeyUse>();
+  /** Bumped by every eviction: a load that started before one must not cache what it read. */
+  #evictions = 0;
   #flushTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ApiKeyServiceOptions) {
@@ -104,7 +106,7 @@ export class ApiKeyService {
     options.bus.subscribe((message) => {
       if (message.type === 'revocations.added') {
         for (const entry of message.entries) {
-          if (entry.type === 'key') this.#cache.delete(entry.value);
+          if (entry.type === 'key') this.#evict(entry.value);
           else if (entry.type === 'sub') this.#dropOwner(entry.value);
         }
       } else if (message.type === 'user.changed' || message.type === 'user.sessions_revoked') {
@@ -174,6 +176,12 @@ export class ApiKeyService {
     const now = this.#o.clock.now();
     const old = await this.#o.store.findById(id);
     if (old === undefined || !isLive(old, now)) throw new GatehouseError('not_found');
+    if (old.replacedBy !== null) {
+      throw new GatehouseError('conflict', { detail: 'This key was already rotated: rotate its successor.' });
+    }
+    const owner = await this.#o.users.findById(old.ownerId);
+    if (owner === undefined || owner.disabled)
+      throw new GatehouseError('conflict', { detail: 'The owner is disabled.' });
     const overlapMs = options.overlapMs ?? 0;
     if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > this.#policy.maxRotationOverlapMs) {
       throw new GatehouseError('invalid_request', {
@@ -181,6 +189,11 @@ export class ApiKeyService {
       });
     }
     const lifetime = old.expiresAt === null ? null : old.expiresAt - old.createdAt;
+    // Claim the old key first (one successor, ever: of two concurrent rotations one gets 409).
+    const next = newApiKey();
+    if (!(await this.#o.store.supersede(old.id, next.id, now + overlapMs))) {
+      throw new GatehouseError('conflict', { detail: 'This key was already rotated: rotate its successor.' });
+    }
     const successor = await this.#insert(
       old.ownerId,
       {
@@ -191,9 +204,9 @@ export class ApiKeyService {
         allowedCidrs: old.allowedCidrs,
       },
       now,
+      next,
     );
     if (overlapMs === 0) await this.#o.store.revoke(old.id, now);
-    await this.#o.store.supersede(old.id, successor.record.id, now + overlapMs);
     await this.#announce(old.id, now);
     await this.#o.audit.record('api_key.rotated', meta, {
       subjectId: old.ownerId,
@@ -255,6 +268,7 @@ export class ApiKeyService {
   }
 
   async #load(id: string): Promise<VerifiedApiKey | undefined> {
+    const generation = this.#evictions;
     const key = await this.#o.store.findById(id);
     if (key === undefined) return undefined;
     const owner = await this.#o.users.findById(key.ownerId);
@@ -267,7 +281,7 @@ export class ApiKeyService {
       rateLimit: key.rateLimit ?? service?.rateLimit ?? this.#policy.defaultRateLimit,
       cidrs: key.allowedCidrs === null ? undefined : new CidrList(key.allowedCidrs),
     };
-    this.#cache.set(id, verified);
+    if (generation === this.#evictions) this.#cache.set(id, verified);
     return verified;
   }
 
@@ -281,8 +295,8 @@ export class ApiKeyService {
     return failure;
   }
 
-  async #insert(ownerId: string, input: ValidInput, now: number) {
-    const { id, raw } = newApiKey();
+  async #insert(ownerId: string, input: ValidInput, now: number, key = newApiKey()) {
+    const { id, raw } = key;
     const record: ApiKeyRecord = {
       id,
       ownerId,
@@ -305,13 +319,19 @@ export class ApiKeyService {
 
   /** Every node and guard drops what it cached of the key. */
   async #announce(id: string, now: number): Promise<void> {
-    this.#cache.delete(id);
+    this.#evict(id);
     await this.#o.revocations.add([
       { type: 'key', value: id, at: now, expiresAt: now + this.#policy.feedEntryTtlMs },
     ]);
   }
 
+  #evict(id: string): void {
+    this.#evictions += 1;
+    this.#cache.delete(id);
+  }
+
   #dropOwner(ownerId: string): void {
+    this.#evictions += 1;
     this.#cache.deleteWhere((entry) => entry.owner.id === ownerId);
   }
 

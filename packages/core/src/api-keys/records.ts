@@ -38,7 +38,10 @@ export interface ApiKeyStore {
   listByOwner(ownerId: string): Promise<ApiKeyRecord[]>;
   /** Marks the key revoked; false when unknown or already revoked. */
   revoke(id: string, now: number): Promise<boolean>;
-  /** Rotation: records the successor and brings the expiry forward to `expiresAt` (never later). */
+  /**
+   * Rotation: records the successor and brings the expiry forward to `expiresAt` (never later),
+   * atomically and only once — false when the key is unknown, revoked or already superseded.
+   */
   supersede(id: string, replacedBy: string, expiresAt: number): Promise<boolean>;
   /** Last-use times and addresses, applied in one batch (never on the request path). */
   recordUsage(uses: readonly ApiKeyUse[]): Promise<void>;

@@ -45,6 +45,11 @@ export class ServiceAccounts {
       });
     }
     const rateLimit = checkRateLimit(input.rateLimit ?? null);
+    // Every role must exist before anything is created: never a half-made account on a typo.
+    const known = new Set((await this.#accounts.listRoles()).map((role) => role.name));
+    const unknown = (input.roles ?? []).find((role) => !known.has(role));
+    if (unknown !== undefined)
+      throw new GatehouseError('invalid_request', { detail: `Unknown role: ${unknown}` });
     const created = await this.#store.create({
       id: randomId(16),
       name: input.name,

@@ -35,7 +35,8 @@ export function apiKeyCredential(request: FastifyRequest): string | null | undef
   const authorization = request.headers.authorization;
   if (header !== undefined) {
     if (authorization !== undefined || readSessionToken(request) !== undefined) return null;
-    return Array.isArray(header) ? null : header;
+    // Node folds repeated headers into one, comma-joined: two keys are ambiguous, not one bad key.
+    return Array.isArray(header) || header.includes(',') ? null : header;
   }
   // Claimed by the prefix alone, so a mangled key gets the keys' one 401, not a token's 400.
   if (authorization === undefined || !authorization.startsWith(`Bearer ${API_KEY_PREFIX}`)) return undefined;

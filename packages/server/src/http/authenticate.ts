@@ -148,29 +148,39 @@ export function requireCaller(
 /** Authorization enforced before the handler: the caller's current permissions must include one. */
 export function requirePermission(gatehouse: Gatehouse, permission: string): preHandlerAsyncHookHandler {
   return async function permissionGate(request, reply) {
-    const user = callerUser(request);
-    if (user === undefined) throw new GatehouseError('unauthenticated');
-    const key = request.apiKey;
-    // A key may do what both its scopes and its owner's current permissions allow.
-    const allowed =
-      key === null
-        ? await gatehouse.permissions.can(user.id, permission)
-        : await gatehouse.apiKeys.allows(key, permission);
-    if (!allowed) {
-      await gatehouse.audit.record('access.denied', requestMeta(request, user.id), {
-        subjectId: user.id,
-        details: { permission, ...(key === null ? {} : { key_id: key.key.id }) },
-      });
-      if (key !== null) {
-        reply.header(
-          'www-authenticate',
-          `Bearer realm="gatehouse", error="insufficient_scope", scope="${permission}"`,
-        );
-        throw new GatehouseError('forbidden', { detail: 'The API key does not allow this.' });
-      }
-      throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });
-    }
+    await assertPermission(gatehouse, request, reply, permission);
   };
+}
+
+/** The check behind `requirePermission`, for handlers whose input needs a further permission. */
+export async function assertPermission(
+  gatehouse: Gatehouse,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  permission: string,
+): Promise<void> {
+  const user = callerUser(request);
+  if (user === undefined) throw new GatehouseError('unauthenticated');
+  const key = request.apiKey;
+  // A key may do what both its scopes and its owner's current permissions allow.
+  const allowed =
+    key === null
+      ? await gatehouse.permissions.can(user.id, permission)
+      : await gatehouse.apiKeys.allows(key, permission);
+  if (!allowed) {
+    await gatehouse.audit.record('access.denied', requestMeta(request, user.id), {
+      subjectId: user.id,
+      details: { permission, ...(key === null ? {} : { key_id: key.key.id }) },
+    });
+    if (key !== null) {
+      reply.header(
+        'www-authenticate',
+        `Bearer realm="gatehouse", error="insufficient_scope", scope="${permission}"`,
+      );
+      throw new GatehouseError('forbidden', { detail: 'The API key does not allow this.' });
+    }
+    throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });
+  }
 }
 
 /** For endpoints that manage credentials: an API key may never create, rotate or revoke keys. */

@@ -6,7 +6,7 @@ import { requireCaller } from './authenticate.ts';
 /**
  * Who asks the decision point: a trusted enforcement point (a resource server with the shared
  * secret, or an API key allowed `authz:evaluate` — its scopes ∩ its owner's permissions) may ask
- * about any subject; a signed-in user, or a key without that right, only about its owner.
+ * about any subject; a signed-in user only about itself. Other keys may not ask.
  */
 export type DecisionCaller = { kind: 'enforcement_point' } | { kind: 'user'; userId: string };
 
@@ -37,7 +37,16 @@ export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandl
       if (error !== undefined || key === null) return done(error);
       gatehouse.apiKeys.allows(key, EVALUATE_PERMISSION).then(
         (allowed) => {
-          if (allowed) callers.set(request, { kind: 'enforcement_point' });
+          // A key that is no enforcement point may not ask at all: otherwise a narrow key could
+          // map everything its owner may do, beyond its own scopes.
+          if (!allowed) {
+            reply.header(
+              'www-authenticate',
+              `Bearer realm="gatehouse", error="insufficient_scope", scope="${EVALUATE_PERMISSION}"`,
+            );
+            return done(new GatehouseError('forbidden', { detail: 'The API key does not allow this.' }));
+          }
+          callers.set(request, { kind: 'enforcement_point' });
           done();
         },
         (failure: Error) => done(failure),

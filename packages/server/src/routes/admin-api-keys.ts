@@ -2,7 +2,13 @@ import { GatehouseError, type ServiceAccountRecord } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { callerUser, refuseApiKeys, requireCaller, requirePermission } from '../http/authenticate.ts';
+import {
+  assertPermission,
+  callerUser,
+  refuseApiKeys,
+  requireCaller,
+  requirePermission,
+} from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { KeyId, keyView, NewKeyBody, RotateBody, sendNewKey, toNewKeyInput } from './api-key-views.ts';
 
@@ -71,6 +77,9 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     { ...can('service-accounts:write'), schema: { body: NewAccount } },
     async (request, reply) => {
       const { name, description, rate_limit, roles } = request.body;
+      // Granting roles is its own right, as on the users endpoints.
+      if (roles !== undefined && roles.length > 0)
+        await assertPermission(gatehouse, request, reply, 'roles:write');
       const created = await gatehouse.serviceAccounts.create(
         {
           name,

@@ -74,6 +74,8 @@ export class SqlApiKeyStore implements ApiKeyStore {
           .end(),
       }))
       .where('id', '=', id)
+      .where('replaced_by', 'is', null)
+      .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

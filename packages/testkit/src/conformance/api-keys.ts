@@ -82,6 +82,14 @@ export function describeApiKeyStoresConformance(name: string, make: MakeFixture<
       expect(await apiKeys.supersede(soon.id, 'next2', T0 + 5000)).toBe(true);
       expect(await apiKeys.findById(open.id)).toMatchObject({ expiresAt: T0 + 5000, replacedBy: 'next1' });
       expect(await apiKeys.findById(soon.id)).toMatchObject({ expiresAt: T0 + 1000, replacedBy: 'next2' });
+      // Only once, and never a revoked key.
+      expect(await apiKeys.supersede(open.id, 'again', T0 + 10)).toBe(false);
+      expect((await apiKeys.findById(open.id))?.replacedBy).toBe('next1');
+      const revoked = fakeApiKey(owner!);
+      await apiKeys.insert(revoked);
+      await apiKeys.revoke(revoked.id, T0);
+      expect(await apiKeys.supersede(revoked.id, 'x', T0 + 10)).toBe(false);
+      expect(await apiKeys.supersede('nope', 'x', T0)).toBe(false);
     });
 
     it('records usage in a batch and never moves last use backwards', async () => {

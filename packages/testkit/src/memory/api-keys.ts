@@ -37,7 +37,7 @@ export class MemoryApiKeyStore implements ApiKeyStore {
 
   async supersede(id: string, replacedBy: string, expiresAt: number): Promise<boolean> {
     const record = this.#keys.get(id);
-    if (record === undefined) return false;
+    if (record === undefined || record.replacedBy !== null || record.revokedAt !== null) return false;
     const sooner = record.expiresAt === null ? expiresAt : Math.min(record.expiresAt, expiresAt);
     this.#keys.set(id, { ...record, replacedBy, expiresAt: sooner });
     return true;
