@@ -1,4 +1,5 @@
-import { constantTimeEqual, GatehouseError } from '@gatehouse/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller } from './authenticate.ts';
@@ -27,10 +28,16 @@ export function decisionCaller(request: FastifyRequest): DecisionCaller {
  */
 export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandler {
   const secret = gatehouse.config.introspectionSecret;
+  // Compared as SHA-256 digests in constant time; the secret's digest is computed once.
+  const expected = secret === undefined ? undefined : createHash('sha256').update(secret).digest();
   const userGate = requireCaller(gatehouse);
   return function decisionCallerGate(request, reply, done) {
     const header = request.headers.authorization ?? '';
-    if (secret !== undefined && header.startsWith('Bearer ') && constantTimeEqual(header.slice(7), secret)) {
+    if (
+      expected !== undefined &&
+      header.startsWith('Bearer ') &&
+      timingSafeEqual(createHash('sha256').update(header.slice(7)).digest(), expected)
+    ) {
       callers.set(request, { kind: 'enforcement_point' });
       done();
       return;
