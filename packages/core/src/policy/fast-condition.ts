@@ -71,7 +71,7 @@ function condition(node: Node): Fast | undefined {
       if (left === undefined || right === undefined) return undefined;
       // CEL's && and || absorb an error on one side when the other decides; we only take the
       // shortcut when the left side is known, and fall back otherwise.
-      const shortCircuit = call.function === '_&&_' ? false : true;
+      const shortCircuit = call.function !== '_&&_'; // false decides &&, true decides ||
       return (bindings) => {
         const l = left(bindings);
         if (l === FALL_BACK) return FALL_BACK;
