@@ -27,8 +27,7 @@ beforeAll(async () => {
   await h.gatehouse.accounts.upsertRole({ name: 'author', permissions: ['notes:read'] });
   annId = (await createUser(h, 'ann-guard@example.test', pw, ['author'])).id;
   ann = await login(h.app, 'ann-guard@example.test', pw);
-  owners['mine'] = annId;
-  owners['theirs'] = 'someone-else';
+  Object.assign(owners, { mine: annId, theirs: 'someone-else' });
 });
 afterAll(() => h.close());
 
