@@ -6,17 +6,24 @@ import { requireCaller } from './authenticate.ts';
 
 /**
  * Who asks the decision point: a trusted enforcement point (a resource server with the shared
- * secret; later a service account's API key) may ask about any subject, a signed-in user only about
- * itself.
+ * secret, or an access token with the `authz` scope; later a service account's API key) may ask
+ * about any subject, a signed-in user only about itself.
  */
 export type DecisionCaller = { kind: 'enforcement_point' } | { kind: 'user'; userId: string };
 
 const callers = new WeakMap<FastifyRequest, DecisionCaller>();
 
+/** The OAuth scope that makes an access token's client an enforcement point (issued by the OAuth server). */
+export const AUTHZ_SCOPE = 'authz';
+
 /** The caller set by `requireDecisionCaller`; throws `unauthenticated` when it did not run. */
 export function decisionCaller(request: FastifyRequest): DecisionCaller {
   const caller = callers.get(request);
   if (caller !== undefined) return caller;
+  // An OAuth client token carrying the `authz` scope asks on behalf of an enforcement point.
+  const scope = request.bearer?.claims.scope;
+  if (typeof scope === 'string' && scope.split(' ').includes(AUTHZ_SCOPE))
+    return { kind: 'enforcement_point' };
   const user = request.session?.user ?? request.bearer?.user;
   if (user === undefined) throw new GatehouseError('unauthenticated');
   return { kind: 'user', userId: user.id };
