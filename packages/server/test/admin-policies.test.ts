@@ -186,6 +186,34 @@ describe('policy documents through the admin API', () => {
     });
   });
 
+  it('explains a decision to operators: every rule, its outcome and the policy version', async () => {
+    const headers = { cookie: admin.cookie, 'x-csrf-token': admin.csrf };
+    const explain = (payload: object) =>
+      h.app.inject({ method: 'POST', url: '/admin/v1/policies/explain', headers, payload });
+    const request = {
+      subject: { type: 'user', id: 'ana' },
+      resource: { type: 'reports', id: 'r1', properties: { status: 'draft' } },
+      action: { name: 'publish' },
+    };
+    expect((await explain(request)).statusCode).toBe(409); // no documents yet
+    await write('PUT', 'explained', DOC);
+    const allowed = await explain(request);
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.json()).toMatchObject({
+      decision: true,
+      reason: 'allowed',
+      trace: [{ rule: 'analysts-publish-drafts', effect: 'allow', matched: true }],
+      policy_version: expect.stringMatching(/^v1-/),
+    });
+    const missing = await explain({ ...request, resource: { type: 'reports', id: 'r1' } });
+    expect(missing.json()).toMatchObject({
+      decision: false,
+      reason: 'error',
+      trace: [{ rule: 'analysts-publish-drafts', error: expect.any(String) }],
+    });
+    await write('DELETE', 'explained');
+  });
+
   it('needs policies:read / policies:write', async () => {
     const pw = strongPassword();
     await createUser(h, 'nobody-policies@example.test', pw);
@@ -195,6 +223,17 @@ describe('policy documents through the admin API', () => {
         .statusCode,
     ).toBe(403);
     expect((await h.app.inject({ method: 'GET', url: '/admin/v1/policies' })).statusCode).toBe(401);
+    const explain = await h.app.inject({
+      method: 'POST',
+      url: '/admin/v1/policies/explain',
+      headers: { cookie: user.cookie, 'x-csrf-token': user.csrf },
+      payload: {
+        subject: { type: 'user', id: 'a' },
+        resource: { type: 'r', id: '1' },
+        action: { name: 'x' },
+      },
+    });
+    expect(explain.statusCode).toBe(403);
   });
 });
 

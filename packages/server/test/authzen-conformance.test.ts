@@ -323,6 +323,32 @@ describe('AZ-05 callers', () => {
   });
 });
 
+describe('AZ-05 an access token with the authz scope is an enforcement point', () => {
+  it('may ask about any subject', async () => {
+    const user = await createUser(h, 'pep-client@example.test', strongPassword());
+    const { JwtAccessTokenMinter } = await import('../src/tokens/access-token-minter.ts');
+    const mint = (scope: string) =>
+      new JwtAccessTokenMinter({
+        keys: h.gatehouse.keyRing,
+        issuer: h.config.issuer,
+        audience: h.config.tokenAudience,
+        ttlSeconds: 300,
+        now: () => Date.now(),
+      }).mint({ subject: user.id, clientId: 'gateway', scope, sessionId: 'none' });
+    const ask = async (token: string) =>
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/access/v1/evaluation',
+          headers: { authorization: `Bearer ${token}` },
+          payload: req('alice', 'read'),
+        })
+      ).statusCode;
+    expect(await ask((await mint('authz')).token)).toBe(200);
+    expect(await ask((await mint('openid notes:read')).token)).toBe(403);
+  });
+});
+
 describe('AZ-06 batch semantics', () => {
   const items = [
     { action: { name: 'read' } },

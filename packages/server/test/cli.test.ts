@@ -178,6 +178,19 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/broken:6:\d+: rule "x": condition does not compile/);
     expect((await cli(['policies', 'put', 'reports', '--if-version', '7'], doc)).code).toBe(4);
+    // Explained with the stored documents and the subject's stored roles (none here): deny → exit 1.
+    const explained = await cli([
+      'policies',
+      'explain',
+      '--subject',
+      'user:nobody',
+      '--resource',
+      'reports:r1',
+      '--action',
+      'read',
+    ]);
+    expect(explained.code).toBe(1);
+    expect(explained.stdout).toContain('decision: deny (no_match)');
     const deleted = await cli(['policies', 'delete', 'reports']);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect((await cli(['policies', 'get', 'reports'])).code).toBe(3);

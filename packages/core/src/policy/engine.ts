@@ -15,6 +15,7 @@ import type { Decision, DecisionReason, EvaluationRequest, SourceLocation, Trace
 
 const SEGMENT = /^[a-z][a-z0-9_.-]{0,63}$/;
 const RULE_CACHE_LIMIT = 10_000;
+const GRANTING_RULE_CACHE_LIMIT = 1_000;
 
 const celEnvironment = celEnv({
   variables: {
@@ -49,6 +50,8 @@ interface Scope {
   roles: string[];
   roleSet: Set<string>;
   grants: GrantSet;
+  /** Which role granted a permission, for traces (filled lazily, bounded). */
+  grantingRules?: Map<string, string>;
 }
 
 interface SubjectAccess {
@@ -113,8 +116,12 @@ export interface PolicyEngineStats {
 export class PolicyEngine {
   readonly policyVersion: string;
   readonly #subjects: Map<string, SubjectAccess>;
+  /** type → id → access: looked up without building the `type:id` string. */
+  readonly #subjectIndex = new Map<string, Map<string, SubjectAccess>>();
   readonly #rules: CompiledRule[];
-  readonly #slots = new Map<string, RuleSlot>();
+  /** type → action → rules (two levels: no `type:action` string per decision). */
+  readonly #slots = new Map<string, Map<string, RuleSlot>>();
+  #slotCount = 0;
   readonly #types: Set<string>;
   readonly #actions: Map<string, Set<string>>;
   readonly #roleGrants: Map<string, GrantSet>;
@@ -124,6 +131,16 @@ export class PolicyEngine {
   private constructor(compiled: CompiledPolicy) {
     this.policyVersion = compiled.policyVersion;
     this.#subjects = compiled.subjects;
+    for (const [key, access] of compiled.subjects) {
+      const colon = key.indexOf(':');
+      const type = key.slice(0, colon);
+      let ids = this.#subjectIndex.get(type);
+      if (ids === undefined) {
+        ids = new Map();
+        this.#subjectIndex.set(type, ids);
+      }
+      ids.set(key.slice(colon + 1), access);
+    }
     this.#rules = compiled.rules;
     this.#types = compiled.types;
     this.#actions = compiled.actions;
@@ -246,19 +263,18 @@ export class PolicyEngine {
     const { subject, resource, action } = request;
     const type = resource.type;
     const name = action.name;
-    const permission = `${type}:${name}`;
-    const slot = this.#slot(permission, type, name);
+    const slot = this.#slot(type, name);
     if (slot.unknown !== undefined) {
       // A type or action the documents do not declare: only a stored RBAC grant can allow it (no
       // rule can apply to it).
-      if (stored?.grants.hasConcrete(permission, type, name) === true) {
+      if (stored?.grants.hasConcrete(type, name) === true) {
         trace.push({ rule: 'stored-role', effect: 'allow', matched: true });
         return 'allowed';
       }
       trace.push({ rule: 'schema', effect: 'deny', matched: true, error: slot.unknown });
       return 'no_match';
     }
-    const access = this.#subjects.get(`${subject.type}:${subject.id}`) ?? (stored && NO_BINDINGS);
+    const access = this.#subjectIndex.get(subject.type)?.get(subject.id) ?? (stored && NO_BINDINGS);
     if (access === undefined) {
       trace.push({ rule: 'schema', effect: 'deny', matched: true, error: 'unknown subject' });
       return 'no_match';
@@ -271,36 +287,40 @@ export class PolicyEngine {
       if (typeof tenant === 'string') tenantScope = access.tenants.get(tenant);
     }
     if (access.resources.size > 0) resourceScope = access.resources.get(`${type}:${resource.id}`);
-    const ctx: EvalContext = { request, bindings: undefined, global, tenantScope, resourceScope };
+    // Only a permission with rules needs the evaluation context (most RBAC decisions have none).
+    const ctx: EvalContext | undefined =
+      slot.deny.length + slot.allow.length === 0
+        ? undefined
+        : { request, bindings: undefined, global, tenantScope, resourceScope };
 
     // 1. Explicit deny; an erroring deny rule denies (fail closed).
     let denied: DecisionReason | undefined;
-    for (const rule of slot.deny) {
-      if (!holds(rule, ctx)) continue;
-      const error = runCondition(rule, ctx);
-      if (error !== undefined) {
-        trace.push({ rule: rule.id, effect: 'deny', matched: false, error });
-        denied ??= 'error';
-      } else {
-        trace.push({ rule: rule.id, effect: 'deny', matched: ctx.matched === true });
-        if (ctx.matched === true) denied = 'denied';
+    if (ctx !== undefined)
+      for (const rule of slot.deny) {
+        if (!holds(rule, ctx)) continue;
+        const error = runCondition(rule, ctx);
+        if (error !== undefined) {
+          trace.push({ rule: rule.id, effect: 'deny', matched: false, error });
+          denied ??= 'error';
+        } else {
+          trace.push({ rule: rule.id, effect: 'deny', matched: ctx.matched === true });
+          if (ctx.matched === true) denied = 'denied';
+        }
       }
-    }
     if (denied !== undefined) return denied;
 
     // 2. RBAC grant in any applicable scope.
     const granting =
-      global?.grants.hasConcrete(permission, type, name) === true
+      global?.grants.hasConcrete(type, name) === true
         ? global
-        : tenantScope?.grants.hasConcrete(permission, type, name) === true
+        : tenantScope?.grants.hasConcrete(type, name) === true
           ? tenantScope
-          : resourceScope?.grants.hasConcrete(permission, type, name) === true
+          : resourceScope?.grants.hasConcrete(type, name) === true
             ? resourceScope
             : undefined;
     if (granting !== undefined) {
-      const role = granting.roles.find((r) => this.#roleGrants.get(r)?.hasConcrete(permission, type, name));
       trace.push({
-        rule: role === undefined ? 'stored-role' : `role:${role}`,
+        rule: this.#grantingRule(granting, type, name),
         effect: 'allow',
         matched: true,
       });
@@ -308,6 +328,7 @@ export class PolicyEngine {
     }
 
     // 3. Allow rules; an erroring allow rule does not allow.
+    if (ctx === undefined) return 'no_match';
     let errored = false;
     for (const rule of slot.allow) {
       if (!holds(rule, ctx)) continue;
@@ -323,10 +344,28 @@ export class PolicyEngine {
     return errored ? 'error' : 'no_match';
   }
 
-  /** Rules for one concrete permission, or why the permission is unknown; cached (bounded). */
-  #slot(permission: string, type: string, action: string): RuleSlot {
-    const cached = this.#slots.get(permission);
+  /** `role:<name>` of the first role of the scope that grants the permission (cached per scope). */
+  #grantingRule(scope: Scope, type: string, name: string): string {
+    const permission = `${type}:${name}`;
+    let names = scope.grantingRules;
+    const cached = names?.get(permission);
     if (cached !== undefined) return cached;
+    const role = scope.roles.find((r) => this.#roleGrants.get(r)?.hasConcrete(type, name));
+    const rule = role === undefined ? 'stored-role' : `role:${role}`;
+    if (names === undefined) {
+      names = new Map();
+      scope.grantingRules = names;
+    }
+    if (names.size < GRANTING_RULE_CACHE_LIMIT) names.set(permission, rule);
+    return rule;
+  }
+
+  /** Rules for one concrete permission, or why the permission is unknown; cached (bounded). */
+  #slot(type: string, action: string): RuleSlot {
+    let byAction = this.#slots.get(type);
+    const cached = byAction?.get(action);
+    if (cached !== undefined) return cached;
+    const permission = `${type}:${action}`;
     const slot: RuleSlot = { deny: [], allow: [], unknown: undefined };
     const declared = this.#actions.get(type);
     if (!this.#types.has(type)) slot.unknown = `unknown resource type "${type}"`;
@@ -339,7 +378,14 @@ export class PolicyEngine {
         (rule.deny ? slot.deny : slot.allow).push(rule);
       }
     }
-    if (this.#slots.size < RULE_CACHE_LIMIT) this.#slots.set(permission, slot);
+    if (this.#slotCount < RULE_CACHE_LIMIT) {
+      if (byAction === undefined) {
+        byAction = new Map();
+        this.#slots.set(type, byAction);
+      }
+      byAction.set(action, slot);
+      this.#slotCount++;
+    }
     return slot;
   }
 }
@@ -427,23 +473,26 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 export function requestShapeError(request: unknown): string | undefined {
   if (!isPlainObject(request)) return 'request must be an object';
   const { subject, resource, action, context } = request;
-  for (const [name, entity] of [
-    ['subject', subject],
-    ['resource', resource],
-  ] as const) {
-    if (!isPlainObject(entity)) return `${name} must be an object`;
-    if (typeof entity.type !== 'string' || entity.type === '')
-      return `${name}.type must be a non-empty string`;
-    if (typeof entity.id !== 'string' || entity.id === '') return `${name}.id must be a non-empty string`;
-    if (entity.properties !== undefined && !isPlainObject(entity.properties)) {
-      return `${name}.properties must be an object`;
-    }
-  }
+  // Checked without allocating: this runs on every decision.
+  const subjectError = entityShapeError('subject', subject);
+  if (subjectError !== undefined) return subjectError;
+  const resourceError = entityShapeError('resource', resource);
+  if (resourceError !== undefined) return resourceError;
   if (!isPlainObject(action)) return 'action must be an object';
   if (typeof action.name !== 'string' || action.name === '') return 'action.name must be a non-empty string';
   if (action.properties !== undefined && !isPlainObject(action.properties))
     return 'action.properties must be an object';
   if (context !== undefined && !isPlainObject(context)) return 'context must be an object';
+  return undefined;
+}
+
+function entityShapeError(name: 'subject' | 'resource', entity: unknown): string | undefined {
+  if (!isPlainObject(entity)) return `${name} must be an object`;
+  if (typeof entity.type !== 'string' || entity.type === '') return `${name}.type must be a non-empty string`;
+  if (typeof entity.id !== 'string' || entity.id === '') return `${name}.id must be a non-empty string`;
+  if (entity.properties !== undefined && !isPlainObject(entity.properties)) {
+    return `${name}.properties must be an object`;
+  }
   return undefined;
 }
 

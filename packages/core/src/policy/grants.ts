@@ -7,7 +7,8 @@ import { isConcretePermission, isValidPermission } from '../permissions.ts';
  */
 export class GrantSet {
   #all = false;
-  readonly #exact = new Set<string>();
+  /** resource → actions: looked up without building the `resource:action` string. */
+  readonly #exact = new Map<string, Set<string>>();
   readonly #anyAction = new Set<string>();
   readonly #anyResource = new Set<string>();
 
@@ -24,21 +25,29 @@ export class GrantSet {
     const [resource = '', action = ''] = permission.split(':');
     if (resource === '*') this.#anyResource.add(action);
     else if (action === '*') this.#anyAction.add(resource);
-    else this.#exact.add(permission);
+    else {
+      const actions = this.#exact.get(resource);
+      if (actions === undefined) this.#exact.set(resource, new Set([action]));
+      else actions.add(action);
+    }
   }
 
   addAll(other: GrantSet): void {
     if (other.#all) this.#all = true;
-    for (const p of other.#exact) this.#exact.add(p);
+    for (const [resource, actions] of other.#exact) {
+      const mine = this.#exact.get(resource);
+      if (mine === undefined) this.#exact.set(resource, new Set(actions));
+      else for (const a of actions) mine.add(a);
+    }
     for (const r of other.#anyAction) this.#anyAction.add(r);
     for (const a of other.#anyResource) this.#anyResource.add(a);
   }
 
-  /** `permission` must be `${resource}:${action}` and concrete (checked once by the caller). */
-  hasConcrete(permission: string, resource: string, action: string): boolean {
+  /** `resource:action` must be concrete (checked once by the caller). */
+  hasConcrete(resource: string, action: string): boolean {
     return (
       this.#all ||
-      this.#exact.has(permission) ||
+      this.#exact.get(resource)?.has(action) === true ||
       this.#anyAction.has(resource) ||
       this.#anyResource.has(action)
     );
@@ -47,10 +56,12 @@ export class GrantSet {
   has(requested: string): boolean {
     if (!isConcretePermission(requested)) return false;
     const [resource = '', action = ''] = requested.split(':');
-    return this.hasConcrete(requested, resource, action);
+    return this.hasConcrete(resource, action);
   }
 
   get size(): number {
-    return (this.#all ? 1 : 0) + this.#exact.size + this.#anyAction.size + this.#anyResource.size;
+    let exact = 0;
+    for (const actions of this.#exact.values()) exact += actions.size;
+    return (this.#all ? 1 : 0) + exact + this.#anyAction.size + this.#anyResource.size;
   }
 }

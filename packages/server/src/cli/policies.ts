@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
-import { print, readStdin } from './output.ts';
+import { ExitCode, print, readStdin } from './output.ts';
+import { entity, explain, jsonObject } from './policy.ts';
 import type { withGatehouse } from './program.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
@@ -107,4 +108,53 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
       );
       print(opts.json === true, { deleted: deleted.name }, () => `deleted ${deleted.name}`);
     });
+
+  policies
+    .command('explain')
+    .description(
+      'decide one request with the live policy and stored roles, and explain it (exit 0 allow, 1 deny)',
+    )
+    .requiredOption('--subject <type:id>', 'the subject, e.g. user:<id>', entity)
+    .requiredOption('--resource <type:id>', 'the resource, e.g. notes:n-1', entity)
+    .requiredOption('--action <name>', 'the action, e.g. delete')
+    .option('--resource-properties <json>', 'resource properties as a JSON object', jsonObject)
+    .option('--subject-properties <json>', 'subject properties as a JSON object', jsonObject)
+    .option('--context <json>', 'request context as a JSON object', jsonObject)
+    .addOption(json())
+    .action(
+      async (opts: {
+        subject: { type: string; id: string };
+        resource: { type: string; id: string };
+        action: string;
+        resourceProperties?: Record<string, unknown>;
+        subjectProperties?: Record<string, unknown>;
+        context?: Record<string, unknown>;
+        json?: boolean;
+      }) => {
+        const decision = await open(async (g) => {
+          if (g.policies.engine === undefined) return undefined;
+          return g.policyPdp.explain({
+            subject: {
+              ...opts.subject,
+              ...(opts.subjectProperties ? { properties: opts.subjectProperties } : {}),
+            },
+            resource: {
+              ...opts.resource,
+              ...(opts.resourceProperties ? { properties: opts.resourceProperties } : {}),
+            },
+            action: { name: opts.action },
+            ...(opts.context ? { context: opts.context } : {}),
+          });
+        });
+        if (decision === undefined) {
+          process.stderr.write(
+            'no policy documents are loaded; decisions come from the stored roles alone\n',
+          );
+          process.exitCode = ExitCode.conflict;
+          return;
+        }
+        print(opts.json === true, decision, () => explain(decision));
+        if (!decision.decision) process.exitCode = ExitCode.failure;
+      },
+    );
 }

@@ -12,13 +12,13 @@ import {
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, print } from './output.ts';
 
-function entity(value: string): { type: string; id: string } {
+export function entity(value: string): { type: string; id: string } {
   const at = value.indexOf(':');
   if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError('expected type:id, e.g. user:alice');
   return { type: value.slice(0, at), id: value.slice(at + 1) };
 }
 
-function jsonObject(value: string): Record<string, unknown> {
+export function jsonObject(value: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
@@ -31,7 +31,7 @@ function jsonObject(value: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function explain(decision: Decision): string {
+export function explain(decision: Decision): string {
   const lines = [`decision: ${decision.decision ? 'allow' : 'deny'} (${decision.reason})`];
   for (const t of decision.trace) {
     const outcome = t.error === undefined ? (t.matched ? 'matched' : 'not matched') : `error: ${t.error}`;

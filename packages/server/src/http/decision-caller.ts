@@ -1,28 +1,36 @@
-import { constantTimeEqual, GatehouseError } from '@gatehouse/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller } from './authenticate.ts';
 
 /**
- * Who asks the decision point: a trusted enforcement point (a resource server with the shared
- * secret, or an API key allowed `authz:evaluate` — its scopes ∩ its owner's permissions) may ask
- * about any subject; a signed-in user only about itself. Other keys may not ask.
+ * Who asks the decision point: a trusted enforcement point — a resource server with the shared
+ * secret, an access token with the `authz` scope, or an API key allowed `authz:evaluate` (its
+ * scopes ∩ its owner's permissions) — may ask about any subject; a signed-in user only about
+ * itself. Other API keys may not ask.
  */
 export type DecisionCaller = { kind: 'enforcement_point' } | { kind: 'user'; userId: string };
 
 const callers = new WeakMap<FastifyRequest, DecisionCaller>();
 
+/** The OAuth scope that makes an access token's client an enforcement point (issued by the OAuth server). */
+export const AUTHZ_SCOPE = 'authz';
+/** The right that makes an API key an enforcement point. */
+export const EVALUATE_PERMISSION = 'authz:evaluate';
+
 /** The caller set by `requireDecisionCaller`; throws `unauthenticated` when it did not run. */
 export function decisionCaller(request: FastifyRequest): DecisionCaller {
   const caller = callers.get(request);
   if (caller !== undefined) return caller;
-  const user = request.session?.user ?? request.bearer?.user ?? request.apiKey?.owner;
+  // An OAuth client token carrying the `authz` scope asks on behalf of an enforcement point.
+  const scope = request.bearer?.claims.scope;
+  if (typeof scope === 'string' && scope.split(' ').includes(AUTHZ_SCOPE))
+    return { kind: 'enforcement_point' };
+  const user = request.session?.user ?? request.bearer?.user;
   if (user === undefined) throw new GatehouseError('unauthenticated');
   return { kind: 'user', userId: user.id };
 }
-
-/** The right that makes an API key's owner an enforcement point. */
-export const EVALUATE_PERMISSION = 'authz:evaluate';
 
 /**
  * Authentication of decision-API callers, in one place: the resource-server secret (constant-time),
@@ -30,6 +38,8 @@ export const EVALUATE_PERMISSION = 'authz:evaluate';
  */
 export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandler {
   const secret = gatehouse.config.introspectionSecret;
+  // Compared as SHA-256 digests in constant time; the secret's digest is computed once.
+  const expected = secret === undefined ? undefined : createHash('sha256').update(secret).digest();
   const callerGate = requireCaller(gatehouse, undefined, { apiKeys: true });
   const userGate: preHandlerHookHandler = function (request, reply, done) {
     callerGate.call(this, request, reply, (error?: Error) => {
@@ -55,7 +65,11 @@ export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandl
   };
   return function decisionCallerGate(request, reply, done) {
     const header = request.headers.authorization ?? '';
-    if (secret !== undefined && header.startsWith('Bearer ') && constantTimeEqual(header.slice(7), secret)) {
+    if (
+      expected !== undefined &&
+      header.startsWith('Bearer ') &&
+      timingSafeEqual(createHash('sha256').update(header.slice(7)).digest(), expected)
+    ) {
       callers.set(request, { kind: 'enforcement_point' });
       done();
       return;

@@ -13,6 +13,20 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 const IF_MATCH = /^"(\d{1,9})"$/;
+const Entity = Type.Object({
+  type: Type.String({ minLength: 1, maxLength: 128 }),
+  id: Type.String({ minLength: 1, maxLength: 256 }),
+  properties: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown())),
+});
+const ExplainBody = Type.Object({
+  subject: Entity,
+  resource: Entity,
+  action: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    properties: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown())),
+  }),
+  context: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown())),
+});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const etag = (doc: StoredPolicyDocument) => `"${doc.version}"`;
@@ -47,6 +61,30 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
       documents: documents.map(view),
     });
   });
+
+  /**
+   * The full explanation of one decision with the policy in force (documents + the subject's stored
+   * roles): every rule that applied, matched or errored, and the policy version. For operators
+   * only (`policies:read`): the AuthZEN API never reveals it.
+   */
+  app.post<{ Body: typeof ExplainBody.static }>(
+    '/admin/v1/policies/explain',
+    { ...can('policies:read'), schema: { body: ExplainBody } },
+    async (request, reply) => {
+      if (gatehouse.policies.engine === undefined) {
+        throw new GatehouseError('conflict', {
+          detail: 'No policy documents are loaded; decisions come from the stored roles alone.',
+        });
+      }
+      const decision = await gatehouse.policyPdp.explain(request.body);
+      return reply.header('cache-control', 'no-store').send({
+        decision: decision.decision,
+        reason: decision.reason,
+        trace: decision.trace,
+        policy_version: decision.policyVersion,
+      });
+    },
+  );
 
   app.get<{ Params: typeof Name.static }>(
     '/admin/v1/policies/:name',
