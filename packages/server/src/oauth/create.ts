@@ -41,7 +41,9 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     revocations: w.revocations,
     clock: w.clock,
     revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,
-    proxy: config.trustProxy !== false,
+    // Always: the mount (routes/oauth.ts) sets the forwarded headers itself, from the issuer and
+    // the client address Fastify resolved; nothing a client sends reaches the engine's URL logic.
+    proxy: true,
     clockSkewSeconds: config.clockSkewSeconds,
     logger: w.logger,
     liveSessions: async (userId) => (await w.sessions.list(userId)).length,

@@ -10,8 +10,17 @@ const METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
  * metadata document is the same document under its own well-known name.
  */
 export function oauthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const issuer = new URL(gatehouse.config.issuer);
   const handOver = async (request: FastifyRequest, reply: FastifyReply, url?: string) => {
     const { handle } = await gatehouse.oauth.current();
+    // The engine builds every URL it emits (discovery, redirects, form targets) from the request's
+    // host and scheme. Pin them to the issuer, so no forged Host or X-Forwarded-* header can
+    // rewrite them; the client address is the one Fastify resolved under GATEHOUSE_TRUST_PROXY.
+    const headers = request.raw.headers;
+    headers.host = issuer.host;
+    headers['x-forwarded-host'] = issuer.host;
+    headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+    headers['x-forwarded-for'] = request.ip;
     reply.hijack();
     // Headers set by our hooks travel with the hijacked response.
     for (const [name, value] of Object.entries(reply.getHeaders()))
