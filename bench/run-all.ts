@@ -12,6 +12,8 @@ const BENCHMARKS = [
   'guard-verify.ts',
   'notes-bearer.ts',
   'revocation-propagation.ts',
+  'api-keys-guard.ts',
+  'api-keys-server.ts',
   'authz-peers.ts',
   'authzen-http.ts',
   'oauth-token.ts',
