@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
     oauthArtifactStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
+    oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
   },
   { additionalProperties: false },
 );
@@ -94,6 +95,7 @@ export const envNames: Record<keyof Config, string> = {
   policyDir: 'GATEHOUSE_POLICY_DIR',
   logLevel: 'LOG_LEVEL',
   oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
+  oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
 };
 
 export class ConfigError extends Error {
@@ -140,6 +142,7 @@ function defaults(raw: Raw): Raw {
     clockSkewSeconds: 30,
     logLevel: 'info',
     oauthArtifactStore: 'sql',
+    oauthDynamicRegistration: 'off',
   };
 }
 

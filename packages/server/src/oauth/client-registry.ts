@@ -79,6 +79,43 @@ export class ClientRegistry {
     return { client, secret };
   }
 
+  /**
+   * Stores a client the engine registered dynamically (RFC 7591, with an initial access token):
+   * the same rules as `create`, the engine's id and secret (kept as an HMAC). Only OpenID scopes,
+   * no resources and no audience can be self-assigned; an administrator adds those.
+   */
+  async importRegistered(metadata: Record<string, unknown>): Promise<OAuthClientRecord> {
+    const list = (value: unknown) =>
+      Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    const method = metadata.token_endpoint_auth_method ?? 'client_secret_basic';
+    if (method !== 'client_secret_basic' && method !== 'none')
+      throw invalid('token_endpoint_auth_method must be client_secret_basic or none.');
+    const type = method === 'none' ? 'public' : 'confidential';
+    const secret = typeof metadata.client_secret === 'string' ? metadata.client_secret : null;
+    if ((type === 'confidential') !== (secret !== null))
+      throw invalid('client_secret does not fit the client type.');
+    const now = this.#clock.now();
+    const client: OAuthClientRecord = {
+      ...validated({
+        name: typeof metadata.client_name === 'string' ? metadata.client_name : 'Registered client',
+        type,
+        redirectUris: list(metadata.redirect_uris),
+        postLogoutRedirectUris: list(metadata.post_logout_redirect_uris),
+        grantTypes: list(metadata.grant_types),
+        scopes:
+          typeof metadata.scope === 'string' ? metadata.scope.split(' ').filter(Boolean) : DEFAULT_SCOPES,
+        resources: [],
+        audience: null,
+      }),
+      clientId: String(metadata.client_id),
+      secretHash: secret === null ? null : this.#hash(secret),
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.#store.insert(client))) throw new GatehouseError('conflict');
+    return client;
+  }
+
   async get(clientId: string): Promise<OAuthClientRecord | undefined> {
     const cached = this.#cache.get(clientId);
     if (cached !== undefined) return cached;

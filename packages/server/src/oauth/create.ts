@@ -56,6 +56,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
       sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
       findUser: (id) => w.storage.users.findById(id),
+      dynamicRegistration: config.oauthDynamicRegistration === 'initial-access-token',
       endSessionFromCookies: async (header) => {
         const token = header === undefined ? undefined : fastifyCookie.parse(header)[SESSION_COOKIE];
         const active = token === undefined ? undefined : await w.sessions.resolve(token);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Clock,
   constantTimeEqual,
+  GatehouseError,
   type OAuthArtifactStore,
   type RevocationIndex,
 } from '@gatehouse/core';
@@ -175,6 +176,17 @@ export class OAuthServer {
       for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
         await this.#o.artifacts.destroy('Session', id);
     }
+  }
+
+  /**
+   * An initial access token for dynamic client registration (shown once; `ttlSeconds` bounds it).
+   * Throws when registration is off.
+   */
+  async registrationToken(ttlSeconds: number): Promise<string> {
+    if (!this.#o.settings.dynamicRegistration)
+      throw new GatehouseError('not_found', { detail: 'Dynamic client registration is off.' });
+    const { provider } = await this.current();
+    return new provider.InitialAccessToken({ expiresIn: ttlSeconds }).save();
   }
 
   /** Removes expired artifacts (stores without native expiry). */

@@ -22,6 +22,13 @@ const NewClient = Type.Object(
   { additionalProperties: false },
 );
 
+const RegistrationTokenBody = Type.Optional(
+  Type.Object(
+    { expires_in: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })) },
+    { additionalProperties: false },
+  ),
+);
+
 /**
  * OAuth clients under the admin API: `clients:read` to list, `clients:write` to register, rotate
  * a secret or delete. A secret appears once, in the answer that created it (never cached).
@@ -72,6 +79,17 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         ...clientView(client),
         ...(secret === null ? {} : { client_secret: secret }),
       });
+    },
+  );
+
+  /** An initial access token for RFC 7591 registration (when GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION is on). */
+  app.post<{ Body: typeof RegistrationTokenBody.static }>(
+    '/admin/v1/clients/registration-tokens',
+    { ...can('clients:write'), schema: { body: RegistrationTokenBody } },
+    async (request, reply) => {
+      const ttl = request.body?.expires_in ?? 3600;
+      const token = await gatehouse.oauth.registrationToken(ttl);
+      return withSecret(reply, 201, { initial_access_token: token, expires_in: ttl });
     },
   );
 
