@@ -88,8 +88,8 @@ export class ClientRegistry {
     const list = (value: unknown) =>
       Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
     const method = metadata.token_endpoint_auth_method ?? 'client_secret_basic';
-    if (method !== 'client_secret_basic' && method !== 'none')
-      throw invalid('token_endpoint_auth_method must be client_secret_basic or none.');
+    if (method !== 'client_secret_basic' && method !== 'client_secret_post' && method !== 'none')
+      throw invalid('token_endpoint_auth_method must be client_secret_basic, client_secret_post or none.');
     const type = method === 'none' ? 'public' : 'confidential';
     const secret = typeof metadata.client_secret === 'string' ? metadata.client_secret : null;
     if ((type === 'confidential') !== (secret !== null))

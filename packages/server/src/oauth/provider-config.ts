@@ -70,7 +70,9 @@ export function providerConfiguration(
     claims: CLAIMS,
     scopes: ['openid', 'email', 'offline_access'],
     responseTypes: ['code'],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // Secrets are HMACs at rest, so no client_secret_jwt; clients register no keys yet, so no
+    // private_key_jwt. The engine accepts a secret by Basic header or in the body alike.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
