@@ -13,7 +13,12 @@ let storage: SqlStorage;
 describe.skipIf(url === undefined)('postgres', () => {
   beforeAll(async () => {
     storage = await createSqlStorage({ url: url ?? '', schema });
-    expect(await storage.migrate()).toEqual(['0001_initial', '0002_signing_keys', '0003_tokens', '0006_oauth']);
+    expect(await storage.migrate()).toEqual([
+      '0001_initial',
+      '0002_signing_keys',
+      '0003_tokens',
+      '0006_oauth',
+    ]);
   });
 
   afterAll(async () => {

@@ -52,7 +52,12 @@ describe('sqlite storage', () => {
     ]) {
       const fresh = await createSqlStorage({ url });
       try {
-        expect(await fresh.migrate()).toEqual(['0001_initial', '0002_signing_keys', '0003_tokens', '0006_oauth']);
+        expect(await fresh.migrate()).toEqual([
+          '0001_initial',
+          '0002_signing_keys',
+          '0003_tokens',
+          '0006_oauth',
+        ]);
         expect(await fresh.migrate()).toEqual([]);
       } finally {
         await fresh.close();
