@@ -7,6 +7,7 @@ import { requestMeta } from '../http/request-meta.ts';
 import { clientView } from '../oauth/client-view.ts';
 
 const ClientId = Type.Object({ id: Type.String({ pattern: '^c_[A-Za-z0-9_-]{1,64}$' }) });
+const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const UriList = Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 });
 const NewClient = Type.Object(
   {
@@ -90,6 +91,40 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
       const ttl = request.body?.expires_in ?? 3600;
       const token = await gatehouse.oauth.registrationToken(ttl);
       return withSecret(reply, 201, { initial_access_token: token, expires_in: ttl });
+    },
+  );
+
+  /** A user's connected applications, as the user sees them. */
+  app.get<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/oauth-grants',
+    { ...can('users:read'), schema: { params: UserId } },
+    async (request) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const apps = await gatehouse.oauth.connectedApplications(user.id);
+      return {
+        grants: apps.map((a) => ({
+          grant_id: a.grantId,
+          client_id: a.clientId,
+          client_name: a.clientName,
+          scopes: a.scopes,
+          resources: a.resources,
+        })),
+      };
+    },
+  );
+
+  /** Ends every grant of a user (a compromised account): refresh tokens at once, JWTs via the feed. */
+  app.delete<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/oauth-grants',
+    { ...can('tokens:revoke'), schema: { params: UserId } },
+    async (request) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const revoked = await gatehouse.oauth.revokeUser(user.id);
+      await gatehouse.audit.record('oauth.grant.revoked', meta(request), {
+        subjectId: user.id,
+        details: { grants: revoked, by: 'admin' },
+      });
+      return { revoked };
     },
   );
 
