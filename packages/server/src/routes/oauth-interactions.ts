@@ -1,3 +1,4 @@
+import { isConcretePermission } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
@@ -91,10 +92,17 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
           missingOIDCScope?: string[];
           missingResourceScopes?: Record<string, string[]>;
         };
+        // Delegation never exceeds the user: guards intersect scopes with the user's permissions.
+        const apiScopes = [...new Set(Object.values(missing.missingResourceScopes ?? {}).flat())];
+        const notHeld: string[] = [];
+        for (const scope of apiScopes)
+          if (isConcretePermission(scope) && !(await gatehouse.permissions.can(active.user.id, scope)))
+            notHeld.push(scope);
         return sendPage(
           request,
           reply,
           consentPage({
+            notHeld,
             nonce: request.cspNonce,
             csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
             uid,
