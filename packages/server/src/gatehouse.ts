@@ -244,7 +244,17 @@ export async function createGatehouse(
     clock,
     cacheTtlMs: config.sessionCacheTtlMs,
   });
-  oauth = createOAuthServer({ config, secret, storage, sessions, keyRing, revocations, clock, logger });
+  oauth = createOAuthServer({
+    config,
+    secret,
+    storage,
+    sessions,
+    keyRing,
+    revocations,
+    clock,
+    logger,
+    audit,
+  });
   return {
     oauth,
     config,
