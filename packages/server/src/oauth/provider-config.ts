@@ -70,9 +70,9 @@ export function providerConfiguration(
     claims: CLAIMS,
     scopes: ['openid', 'email', 'offline_access'],
     responseTypes: ['code'],
-    // Secrets are HMACs at rest, so no client_secret_jwt; clients register no keys yet, so no
-    // private_key_jwt. The engine accepts a secret by Basic header or in the body alike.
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // Secrets are HMACs at rest, so no client_secret_jwt. The engine accepts a secret by Basic
+    // header or in the body alike; clients registered with keys sign assertions (RFC 7523).
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],

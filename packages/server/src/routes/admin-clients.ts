@@ -19,6 +19,12 @@ const NewClient = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 50 })),
     resources: Type.Optional(UriList),
     audience: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    jwks: Type.Optional(
+      Type.Object(
+        { keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: 10 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -71,6 +77,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         scopes: body.scopes,
         resources: body.resources,
         audience: body.audience,
+        jwks: body.jwks,
       });
       await gatehouse.audit.record('oauth.client.created', meta(request), {
         subjectId: client.clientId,
