@@ -38,9 +38,8 @@ describe('secure defaults of the engine configuration', () => {
 
   it('offers the code flow only, PKCE for every client, and no dev interactions or registration', () => {
     expect(config.responseTypes).toEqual(['code']);
-    expect((config.pkce?.required as (ctx: unknown, client: unknown) => boolean)(undefined, undefined)).toBe(
-      true,
-    );
+    const pkceRequired = config.pkce?.required as ((ctx: unknown, client: unknown) => boolean) | undefined;
+    expect(pkceRequired?.(undefined, undefined)).toBe(true);
     expect(config.features?.devInteractions?.enabled).toBe(false);
     expect(config.features?.registration?.enabled).toBe(false);
     expect(config.rotateRefreshToken).toBe(true);
