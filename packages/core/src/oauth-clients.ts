@@ -18,8 +18,13 @@ export interface OAuthClientRecord {
   readonly clientId: string;
   readonly name: string;
   readonly type: OAuthClientType;
-  /** HMAC-SHA256 (hex) of the secret under a key derived from the master secret; null for public clients. */
+  /**
+   * HMAC-SHA256 (hex) of the secret under a key derived from the master secret; null for public
+   * clients and for confidential clients that authenticate with `jwks`.
+   */
   readonly secretHash: string | null;
+  /** Public keys of a confidential client authenticating with signed assertions (`private_key_jwt`). */
+  readonly jwks: { readonly keys: readonly Record<string, unknown>[] } | null;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: readonly OAuthGrantType[];

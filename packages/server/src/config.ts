@@ -54,6 +54,7 @@ export const ConfigSchema = Type.Object(
     ),
     decisionLogSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
     oauthArtifactStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
+    oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
   },
   { additionalProperties: false },
 );
@@ -104,6 +105,7 @@ export const envNames: Record<keyof Config, string> = {
   logLevel: 'LOG_LEVEL',
   decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
   oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
+  oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
 };
 
 export class ConfigError extends Error {
@@ -155,6 +157,7 @@ function defaults(raw: Raw): Raw {
     logLevel: 'info',
     decisionLogSampleRate: 0.01,
     oauthArtifactStore: 'sql',
+    oauthDynamicRegistration: 'off',
   };
 }
 

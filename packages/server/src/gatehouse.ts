@@ -309,7 +309,17 @@ export async function createGatehouse(
     subjects,
     log: decisionLog,
   });
-  oauth = createOAuthServer({ config, secret, storage, sessions, keyRing, revocations, clock, logger });
+  oauth = createOAuthServer({
+    config,
+    secret,
+    storage,
+    sessions,
+    keyRing,
+    revocations,
+    clock,
+    logger,
+    audit,
+  });
   return {
     oauth,
     config,

@@ -185,5 +185,6 @@ describe('gatehouse clients (CLI)', () => {
     const deleted = await cli(['clients', 'delete', client.client_id, '--json']);
     expect(JSON.parse(deleted.stdout)).toEqual({ deleted: client.client_id });
     expect((await cli(['clients', 'delete', client.client_id])).code).toBe(3);
-  });
+    // Five CLI processes, each compiling with tsx and opening the database: slow on a busy machine.
+  }, 180_000);
 });

@@ -181,6 +181,14 @@ describe('refresh tokens: rotation and reuse detection', () => {
     expect(rt2).not.toBe(rt1);
     await expect(oidc.refreshTokenGrant(rp.config, rt1)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(oidc.refreshTokenGrant(rp.config, rt2)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The replay is an attack signal: it is in the audit trail.
+    await expect
+      .poll(async () =>
+        (await h.gatehouse.storage.audit.list({ limit: 50, type: 'token.reuse_detected' })).some(
+          (event) => event.details.client === rp.clientId,
+        ),
+      )
+      .toBe(true);
     const introspected = await oidc.tokenIntrospection(rp.config, second.access_token);
     expect(introspected.active).toBe(false);
   });

@@ -95,6 +95,25 @@ describe('the guard accepts only at+jwt access tokens for its audience', () => {
     expect(refused.status).toBe(403);
   });
 
+  it('tells the user on the consent page which requested permissions they do not hold', async () => {
+    const email = `viewer-${Date.now()}@example.test`;
+    const password = strongPassword();
+    await createUser(h, email, password);
+    const rp = await relyingParty(h, await createClient(h));
+    const url = oidc.buildAuthorizationUrl(rp.config, {
+      redirect_uri: 'https://rp.test/cb',
+      scope: 'notes:read',
+      resource: NOTES_API,
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const browser = new Browser(h.issuer);
+    const consent = await browser.signIn(await browser.navigate(url.href), email, password);
+    const page = await consent.response.text();
+    expect(page).toContain('<code>notes:read</code> <em>(you do not have this permission)</em>');
+    expect(page).toContain('id="not-held"');
+  });
+
   it("refuses a revoked grant's tokens within a second, through the revocation feed", async () => {
     const rp = await relyingParty(h, await createClient(h));
     const { tokens } = await codeFlow(rp, new Browser(h.issuer), {

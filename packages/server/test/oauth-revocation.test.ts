@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser, strongPassword } from './harness.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, login, strongPassword } from './harness.ts';
 import {
   Browser,
   codeFlow,
@@ -79,6 +79,27 @@ describe('revocation joins up (RT-08)', () => {
   it('a password change ends every grant', async () => {
     const { user, rp, refreshToken, sid } = await delegated();
     await h.gatehouse.accounts.setPassword(user.id, strongPassword());
+    await refreshFails(rp, refreshToken);
+    expect(h.gatehouse.revocations.isRevoked({ sid })).toBe(true);
+  });
+
+  it("an administrator can list and end a user's grants", async () => {
+    const { user, rp, refreshToken, sid } = await delegated();
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const listed = await h.app.inject({
+      method: 'GET',
+      url: `/admin/v1/users/${user.id}/oauth-grants`,
+      headers: { cookie: admin.cookie },
+    });
+    expect(listed.json<{ grants: { client_name: string }[] }>().grants.map((g) => g.client_name)).toEqual([
+      'Notes web',
+    ]);
+    const ended = await h.app.inject({
+      method: 'DELETE',
+      url: `/admin/v1/users/${user.id}/oauth-grants`,
+      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+    });
+    expect(ended.json()).toEqual({ revoked: 1 });
     await refreshFails(rp, refreshToken);
     expect(h.gatehouse.revocations.isRevoked({ sid })).toBe(true);
   });

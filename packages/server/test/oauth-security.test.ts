@@ -344,6 +344,42 @@ describe('authorization endpoint', () => {
     expect(plain.headers.get('content-security-policy')).toContain("form-action 'self';");
   });
 
+  it('AUTHZ-11: request objects are not supported and request_uri is never fetched', async () => {
+    const browser = new Browser(h.issuer);
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(
+      JSON.stringify({ redirect_uri: R2, client_id: c1.id }),
+    ).toString('base64url')}.`;
+    const withRequest = await browser.navigate(authorizeUrl(base({ request: unsigned })));
+    const answer = new URL(withRequest.url);
+    if (answer.origin === h.issuer) await expectErrorPage(withRequest);
+    else {
+      expect(answer.href.startsWith(`${RP_CALLBACK}?`)).toBe(true);
+      expect(answer.searchParams.get('error')).toMatch(
+        /request_not_supported|invalid_request_object|invalid_request/,
+      );
+    }
+    // A request_uri pointing anywhere is refused without being fetched.
+    let fetched = false;
+    const listener = (await import('node:http')).createServer((_req, res) => {
+      fetched = true;
+      res.end('x');
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as { port: number }).port;
+    try {
+      const step = await browser.navigate(authorizeUrl(base({ request_uri: `http://127.0.0.1:${port}/x` })));
+      const location = new URL(step.url);
+      if (location.origin !== h.issuer)
+        expect(location.searchParams.get('error')).toMatch(
+          /request_uri_not_supported|invalid_request_uri|invalid_request/,
+        );
+      else expect(step.response.status).toBe(400);
+      expect(fetched).toBe(false);
+    } finally {
+      listener.close();
+    }
+  });
+
   it('AUTHZ-10: redirect errors carry a registered code, a clean description, and no code', async () => {
     const browser = new Browser(h.issuer);
     const step = await browser.navigate(authorizeUrl(base({ code_challenge_method: 'plain' })));
@@ -456,6 +492,27 @@ describe('token endpoint', () => {
       body: 'grant_type=client_credentials&grant_type=client_credentials',
     });
     expect(((await repeated.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
+
+describe('refresh scope (RT-05)', () => {
+  it('a subset narrows the new access token, a superset is invalid_scope, none keeps the grant', async () => {
+    const browser = new Browser(h.issuer);
+    const code = await codeFor(browser, { scope: 'openid email offline_access', prompt: 'consent' });
+    const first = await exchange(code);
+    const refresh = (refreshToken: string, extra: Record<string, string> = {}) =>
+      tokenRequest(
+        { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra },
+        { authorization: basic(c1.id, c1.secret) },
+      );
+    const subset = await refresh(String(first.body.refresh_token), { scope: 'openid' });
+    expect(subset.status).toBe(200);
+    expect(String(subset.body.scope).split(' ').sort()).toEqual(['openid']);
+    const superset = await refresh(String(subset.body.refresh_token), { scope: 'openid email admin:all' });
+    expect(superset.body.error).toBe('invalid_scope');
+    const omitted = await refresh(String(subset.body.refresh_token));
+    expect(omitted.status).toBe(200);
+    expect(String(omitted.body.scope).split(' ').sort()).toEqual(['email', 'offline_access', 'openid']);
   });
 });
 

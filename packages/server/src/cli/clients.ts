@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import type { ClientInput } from '../oauth/client-registry.ts';
 import { clientView } from '../oauth/client-view.ts';
 import { print } from './output.ts';
 import type { withGatehouse } from './program.ts';
@@ -32,6 +34,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
     .option('--scope <scope...>', 'scopes the client may request')
     .option('--resource <uri...>', 'resource indicators (APIs) the client may request tokens for')
     .option('--audience <uri>', 'the resource this client serves (it may then introspect tokens for it)')
+    .option('--jwks-file <path>', 'public JWK Set: the client authenticates with private_key_jwt, no secret')
     .addOption(json())
     .action(
       async (opts: {
@@ -43,8 +46,13 @@ export function registerClientCommands(program: Command, open: typeof withGateho
         scope?: string[];
         resource?: string[];
         audience?: string;
+        jwksFile?: string;
         json?: boolean;
       }) => {
+        const jwks =
+          opts.jwksFile === undefined
+            ? undefined
+            : (JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as ClientInput['jwks']);
         const { client, secret } = await open((g) =>
           g.oauth.registry.create({
             name: opts.name,
@@ -55,6 +63,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
             scopes: opts.scope,
             resources: opts.resource,
             audience: opts.audience,
+            jwks,
           }),
         );
         print(

@@ -1,4 +1,4 @@
-import type { OAuthArtifactStore } from '@gatehouse/core';
+import { isGatehouseError, type OAuthArtifactStore } from '@gatehouse/core';
 import { errors } from 'oidc-provider';
 import { providerMetadata } from './client-metadata.ts';
 import type { ClientRegistry } from './client-registry.ts';
@@ -62,8 +62,17 @@ export function createAdapterClass(deps: AdapterDeps) {
     }
 
     async upsert(id: string, payload: Payload, expiresIn?: number): Promise<void> {
-      if (this.#model === 'Client')
-        throw new Error('Clients are managed through the Gatehouse client registry.');
+      if (this.#model === 'Client') {
+        // Dynamic registration: the registry applies its rules and keeps only the secret's HMAC.
+        try {
+          await deps.clients.importRegistered({ ...payload, client_id: id });
+        } catch (error) {
+          if (isGatehouseError(error))
+            throw new errors.InvalidClientMetadata(error.detail ?? 'the client metadata is not acceptable');
+          throw error;
+        }
+        return;
+      }
       const { consumed: _consumed, ...rest } = payload;
       await this.#store.upsert({
         model: this.#model,

@@ -22,6 +22,11 @@ export interface ClientInput {
   readonly scopes?: readonly string[] | undefined;
   readonly resources?: readonly string[] | undefined;
   readonly audience?: string | null | undefined;
+  /**
+   * Public keys (a JWK Set) of a confidential client that authenticates with signed assertions
+   * (`private_key_jwt`, RFC 7523) instead of a secret: no secret is issued then.
+   */
+  readonly jwks?: { readonly keys: readonly Record<string, unknown>[] } | null | undefined;
 }
 
 export interface IssuedClient {
@@ -67,7 +72,8 @@ export class ClientRegistry {
 
   async create(input: ClientInput): Promise<IssuedClient> {
     const now = this.#clock.now();
-    const secret = input.type === 'confidential' ? `ghs_${randomToken(32)}` : null;
+    const jwks = input.jwks ?? null;
+    const secret = input.type === 'confidential' && jwks === null ? `ghs_${randomToken(32)}` : null;
     const client: OAuthClientRecord = {
       ...validated(input),
       clientId: `c_${randomToken(16)}`,
@@ -77,6 +83,44 @@ export class ClientRegistry {
     };
     if (!(await this.#store.insert(client))) throw new GatehouseError('conflict');
     return { client, secret };
+  }
+
+  /**
+   * Stores a client the engine registered dynamically (RFC 7591, with an initial access token):
+   * the same rules as `create`, the engine's id and secret (kept as an HMAC). Only OpenID scopes,
+   * no resources and no audience can be self-assigned; an administrator adds those.
+   */
+  async importRegistered(metadata: Record<string, unknown>): Promise<OAuthClientRecord> {
+    const list = (value: unknown) =>
+      Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+    const method = metadata.token_endpoint_auth_method ?? 'client_secret_basic';
+    if (method !== 'client_secret_basic' && method !== 'client_secret_post' && method !== 'none')
+      throw invalid('token_endpoint_auth_method must be client_secret_basic, client_secret_post or none.');
+    const type = method === 'none' ? 'public' : 'confidential';
+    const secret = typeof metadata.client_secret === 'string' ? metadata.client_secret : null;
+    if ((type === 'confidential') !== (secret !== null))
+      throw invalid('client_secret does not fit the client type.');
+    const now = this.#clock.now();
+    const client: OAuthClientRecord = {
+      ...validated({
+        name: typeof metadata.client_name === 'string' ? metadata.client_name : 'Registered client',
+        type,
+        redirectUris: list(metadata.redirect_uris),
+        postLogoutRedirectUris: list(metadata.post_logout_redirect_uris),
+        grantTypes: list(metadata.grant_types),
+        scopes:
+          typeof metadata.scope === 'string' ? metadata.scope.split(' ').filter(Boolean) : DEFAULT_SCOPES,
+        resources: [],
+        audience: null,
+        jwks: null,
+      }),
+      clientId: String(metadata.client_id),
+      secretHash: secret === null ? null : this.#hash(secret),
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.#store.insert(client))) throw new GatehouseError('conflict');
+    return client;
   }
 
   async get(clientId: string): Promise<OAuthClientRecord | undefined> {
@@ -96,6 +140,8 @@ export class ClientRegistry {
     const client = await this.#store.get(clientId);
     if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
     if (client.type !== 'confidential') throw invalid('Public clients have no secret.');
+    if (client.jwks !== null)
+      throw invalid('This client authenticates with its keys (private_key_jwt), not a secret.');
     const secret = `ghs_${randomToken(32)}`;
     const updated = { ...client, secretHash: this.#hash(secret), updatedAt: this.#clock.now() };
     this.#cache.delete(clientId);
@@ -156,6 +202,11 @@ function validated(
   for (const resource of resources) checkResourceIndicator(resource);
   const audience = input.audience ?? null;
   if (audience !== null) checkResourceIndicator(audience);
+  const jwks = input.jwks ?? null;
+  if (jwks !== null) {
+    if (input.type !== 'confidential') throw invalid('Only confidential clients authenticate with keys.');
+    checkPublicJwks(jwks);
+  }
   return {
     name,
     type: input.type,
@@ -165,7 +216,23 @@ function validated(
     scopes,
     resources,
     audience,
+    jwks: jwks === null ? null : { keys: jwks.keys.map((key) => ({ ...key })) },
   };
+}
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/** 1 to 10 public signing keys (RSA, EC, OKP); never private or symmetric key material. */
+function checkPublicJwks(jwks: { readonly keys: readonly Record<string, unknown>[] }): void {
+  if (!Array.isArray(jwks.keys) || jwks.keys.length === 0 || jwks.keys.length > 10)
+    throw invalid('jwks must hold 1 to 10 keys.');
+  for (const key of jwks.keys) {
+    if (typeof key !== 'object' || key === null) throw invalid('jwks keys must be JWKs.');
+    if (!['RSA', 'EC', 'OKP'].includes(String(key.kty)))
+      throw invalid('jwks keys must be RSA, EC or OKP keys.');
+    if (PRIVATE_MEMBERS.some((member) => member in key)) throw invalid('jwks must hold public keys only.');
+    if (key.use !== undefined && key.use !== 'sig') throw invalid('jwks keys must be signing keys.');
+  }
 }
 
 /** RFC 8707 §2: an absolute URI without a fragment. */

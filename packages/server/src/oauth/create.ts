@@ -1,5 +1,5 @@
 import { fastifyCookie } from '@fastify/cookie';
-import type { Clock, RevocationIndex, SessionManager, Storage } from '@gatehouse/core';
+import type { AuditTrail, Clock, RevocationIndex, SessionManager, Storage } from '@gatehouse/core';
 import { RedisOAuthArtifactStore, type RedisStores } from '@gatehouse/store-redis';
 import { type SqlDatabase, SqlOAuthArtifactStore, SqlOAuthClientStore } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ export interface OAuthWiring {
   readonly revocations: RevocationIndex;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly audit: AuditTrail;
 }
 
 /** Wires the OAuth server from the configuration (called by `createGatehouse`). */
@@ -47,6 +48,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     clockSkewSeconds: config.clockSkewSeconds,
     logger: w.logger,
     liveSessions: async (userId) => (await w.sessions.list(userId)).length,
+    audit: w.audit,
     settings: {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.
@@ -58,6 +60,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
       sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
       findUser: (id) => w.storage.users.findById(id),
+      dynamicRegistration: config.oauthDynamicRegistration === 'initial-access-token',
       endSessionFromCookies: async (header) => {
         const token = header === undefined ? undefined : fastifyCookie.parse(header)[SESSION_COOKIE];
         const active = token === undefined ? undefined : await w.sessions.resolve(token);

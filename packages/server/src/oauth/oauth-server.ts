@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type AuditTrail,
   type Clock,
   constantTimeEqual,
+  GatehouseError,
   type OAuthArtifactStore,
   type RevocationIndex,
 } from '@gatehouse/core';
@@ -34,6 +36,7 @@ export interface OAuthServerOptions {
   readonly logger: Logger;
   /** How many live Gatehouse sessions the user has. */
   readonly liveSessions: (userId: string) => Promise<number>;
+  readonly audit: AuditTrail;
 }
 
 export interface MountedProvider {
@@ -177,6 +180,17 @@ export class OAuthServer {
     }
   }
 
+  /**
+   * An initial access token for dynamic client registration (shown once; `ttlSeconds` bounds it).
+   * Throws when registration is off.
+   */
+  async registrationToken(ttlSeconds: number): Promise<string> {
+    if (!this.#o.settings.dynamicRegistration)
+      throw new GatehouseError('not_found', { detail: 'Dynamic client registration is off.' });
+    const { provider } = await this.current();
+    return new provider.InitialAccessToken({ expiresIn: ttlSeconds }).save();
+  }
+
   /** Removes expired artifacts (stores without native expiry). */
   async sweep(): Promise<number> {
     return this.#o.artifacts.deleteExpired(Date.now());
@@ -220,6 +234,21 @@ export class OAuthServer {
       }),
     );
     provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
+    // A replayed refresh token or code is an attack signal: the grant is already revoked; record it.
+    provider.on('grant.error', (ctx, error) => {
+      // The engine's internal detail (never sent to the client) says why a grant was refused.
+      const detail = (error as { error_detail?: string }).error_detail ?? '';
+      if (!/already used/.test(detail)) return;
+      const meta = { ip: ctx.ip, requestId: String(ctx.get('x-request-id') || 'oauth') };
+      void this.#o.audit
+        .record('token.reuse_detected', meta, {
+          details: {
+            client: ctx.oidc?.client?.clientId ?? null,
+            grant_type: String(ctx.oidc?.params?.grant_type ?? ''),
+          },
+        })
+        .catch((failure: unknown) => logger.warn({ err: failure }, 'audit of a token replay failed'));
+    });
     const handle = provider.callback() as unknown as MountedProvider['handle'];
     return { provider, handle };
   }

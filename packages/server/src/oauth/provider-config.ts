@@ -23,6 +23,8 @@ export interface ProviderSettings {
   readonly sessionFromCookies: (cookieHeader: string | undefined) => Promise<ActiveSession | null>;
   /** Ends the Gatehouse session behind a Cookie header (RP-initiated logout). */
   readonly endSessionFromCookies: (cookieHeader: string | undefined) => Promise<void>;
+  /** RFC 7591 registration, only with an initial access token an administrator minted. */
+  readonly dynamicRegistration: boolean;
 }
 
 /** Claims Gatehouse can vouch for, by scope. */
@@ -68,6 +70,8 @@ export function providerConfiguration(
     claims: CLAIMS,
     scopes: ['openid', 'email', 'offline_access'],
     responseTypes: ['code'],
+    // Secrets are HMACs at rest, so no client_secret_jwt. The engine accepts a secret by Basic
+    // header or in the body alike; clients registered with keys sign assertions (RFC 7523).
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     clientDefaults: {
       grant_types: ['authorization_code'],
@@ -94,6 +98,11 @@ export function providerConfiguration(
     routes: { ...OAUTH_ROUTES },
     extraClientMetadata: {
       properties: ['gatehouse_resources', 'gatehouse_audience', 'gatehouse_api_scopes'],
+      // Only the registry sets these: a dynamically registered client cannot grant itself APIs.
+      validator: (ctx, key, value) => {
+        if (value !== undefined && ctx?.oidc?.route === 'registration')
+          throw new errors.InvalidClientMetadata(`${key} cannot be registered`);
+      },
     },
     // Resource servers mirror revocations by grant through the revocation feed: ATs carry it as `sid`.
     extraTokenClaims: async (_ctx, token) =>
@@ -135,7 +144,15 @@ export function providerConfiguration(
       client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: false },
+      registration: settings.dynamicRegistration
+        ? {
+            enabled: true,
+            initialAccessToken: true,
+            // Managed through the admin API afterwards, not RFC 7592 (no registration access token).
+            issueRegistrationAccessToken: false,
+            idFactory: () => `c_${randomBytes(16).toString('base64url')}`,
+          }
+        : { enabled: false },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
       revocation: { enabled: true },

@@ -19,6 +19,8 @@ export interface ConsentPageInput {
   scopes: readonly string[];
   /** API scopes by resource indicator. */
   resources: ReadonlyArray<{ resource: string; scopes: readonly string[] }>;
+  /** API scopes naming a permission the user does not hold: granting them gives the app nothing. */
+  notHeld?: readonly string[];
 }
 
 /** The consent step: who asks, for what, at which APIs. Script-free; allow and deny are one form. */
@@ -39,9 +41,14 @@ ${
 <table id="resources"><thead><tr><th scope="col">Service</th><th scope="col">Permissions</th></tr></thead><tbody>
 ${input.resources.map(
   (r) =>
-    html`<tr><td><code>${r.resource}</code></td><td>${r.scopes.length === 0 ? 'none' : r.scopes.map((s) => html`<code>${s}</code> `)}</td></tr>`,
+    html`<tr><td><code>${r.resource}</code></td><td>${r.scopes.length === 0 ? 'none' : r.scopes.map((s) => html`<code>${s}</code>${input.notHeld?.includes(s) ? html` <em>(you do not have this permission)</em>` : ''} `)}</td></tr>`,
 )}
-</tbody></table>`
+</tbody></table>
+${
+  (input.notHeld?.length ?? 0) === 0
+    ? ''
+    : html`<p class="notice" id="not-held">An application can never do more than you can: permissions you do not hold stay unusable.</p>`
+}`
 }
 <p>You can withdraw this at any time under <em>Connected applications</em> on your account page.</p>
 <form method="post" action="/oauth/interaction/${input.uid}/consent" class="stack">

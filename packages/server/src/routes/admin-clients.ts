@@ -7,6 +7,7 @@ import { requestMeta } from '../http/request-meta.ts';
 import { clientView } from '../oauth/client-view.ts';
 
 const ClientId = Type.Object({ id: Type.String({ pattern: '^c_[A-Za-z0-9_-]{1,64}$' }) });
+const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const UriList = Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 });
 const NewClient = Type.Object(
   {
@@ -18,8 +19,21 @@ const NewClient = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 50 })),
     resources: Type.Optional(UriList),
     audience: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    jwks: Type.Optional(
+      Type.Object(
+        { keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: 10 }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
+);
+
+const RegistrationTokenBody = Type.Optional(
+  Type.Object(
+    { expires_in: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })) },
+    { additionalProperties: false },
+  ),
 );
 
 /**
@@ -63,6 +77,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         scopes: body.scopes,
         resources: body.resources,
         audience: body.audience,
+        jwks: body.jwks,
       });
       await gatehouse.audit.record('oauth.client.created', meta(request), {
         subjectId: client.clientId,
@@ -72,6 +87,51 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         ...clientView(client),
         ...(secret === null ? {} : { client_secret: secret }),
       });
+    },
+  );
+
+  /** An initial access token for RFC 7591 registration (when GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION is on). */
+  app.post<{ Body: typeof RegistrationTokenBody.static }>(
+    '/admin/v1/clients/registration-tokens',
+    { ...can('clients:write'), schema: { body: RegistrationTokenBody } },
+    async (request, reply) => {
+      const ttl = request.body?.expires_in ?? 3600;
+      const token = await gatehouse.oauth.registrationToken(ttl);
+      return withSecret(reply, 201, { initial_access_token: token, expires_in: ttl });
+    },
+  );
+
+  /** A user's connected applications, as the user sees them. */
+  app.get<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/oauth-grants',
+    { ...can('users:read'), schema: { params: UserId } },
+    async (request) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const apps = await gatehouse.oauth.connectedApplications(user.id);
+      return {
+        grants: apps.map((a) => ({
+          grant_id: a.grantId,
+          client_id: a.clientId,
+          client_name: a.clientName,
+          scopes: a.scopes,
+          resources: a.resources,
+        })),
+      };
+    },
+  );
+
+  /** Ends every grant of a user (a compromised account): refresh tokens at once, JWTs via the feed. */
+  app.delete<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/oauth-grants',
+    { ...can('tokens:revoke'), schema: { params: UserId } },
+    async (request) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const revoked = await gatehouse.oauth.revokeUser(user.id);
+      await gatehouse.audit.record('oauth.grant.revoked', meta(request), {
+        subjectId: user.id,
+        details: { grants: revoked, by: 'admin' },
+      });
+      return { revoked };
     },
   );
 

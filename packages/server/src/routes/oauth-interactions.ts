@@ -1,3 +1,4 @@
+import { isConcretePermission } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
@@ -38,10 +39,15 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
       400,
     );
 
-  const details = async (request: FastifyRequest, uid: string): Promise<Details | undefined> => {
+  /** The engine's interaction behind the browser's interaction cookie, if it is this `uid`. */
+  const details = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    uid: string,
+  ): Promise<Details | undefined> => {
     const { provider } = await gatehouse.oauth.current();
     try {
-      const found = await provider.interactionDetails(request.raw, request.raw as never);
+      const found = await provider.interactionDetails(request.raw, reply.raw);
       return found.uid === uid ? found : undefined;
     } catch {
       return undefined;
@@ -61,7 +67,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
     { schema: { params: Params } },
     async (request, reply) => {
       const { uid } = request.params;
-      const interaction = await details(request, uid);
+      const interaction = await details(request, reply, uid);
       if (interaction === undefined) return expired(request, reply);
       const active = await currentSession(gatehouse, request);
       const { prompt } = interaction;
@@ -91,10 +97,17 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
           missingOIDCScope?: string[];
           missingResourceScopes?: Record<string, string[]>;
         };
+        // Delegation never exceeds the user: guards intersect scopes with the user's permissions.
+        const apiScopes = [...new Set(Object.values(missing.missingResourceScopes ?? {}).flat())];
+        const notHeld: string[] = [];
+        for (const scope of apiScopes)
+          if (isConcretePermission(scope) && !(await gatehouse.permissions.can(active.user.id, scope)))
+            notHeld.push(scope);
         return sendPage(
           request,
           reply,
           consentPage({
+            notHeld,
             nonce: request.cspNonce,
             csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
             uid,
@@ -121,7 +134,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
     async (request, reply) => {
       const { uid } = request.params;
       const active = request.session!;
-      const interaction = await details(request, uid);
+      const interaction = await details(request, reply, uid);
       if (
         interaction === undefined ||
         interaction.prompt.name !== 'consent' ||

@@ -48,6 +48,7 @@ export function oauthMigration(dialect: SqlDialect): Migration {
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('secret_hash', 'text')
+        .addColumn('jwks', 'text')
         .addColumn('redirect_uris', 'text', (c) => c.notNull())
         .addColumn('post_logout_redirect_uris', 'text', (c) => c.notNull())
         .addColumn('grant_types', 'text', (c) => c.notNull())

@@ -65,6 +65,7 @@ function toRow(client: OAuthClientRecord): Selectable<OAuthClientsTable> {
     name: client.name,
     type: client.type,
     secret_hash: client.secretHash,
+    jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
     redirect_uris: JSON.stringify(client.redirectUris),
     post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
     grant_types: JSON.stringify(client.grantTypes),
@@ -86,6 +87,7 @@ function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     name: row.name,
     type: row.type,
     secretHash: row.secret_hash,
+    jwks: row.jwks === null ? null : parseJwks(row.jwks),
     redirectUris: parseStringArray(row.redirect_uris, 'oauth_clients.redirect_uris'),
     postLogoutRedirectUris: parseStringArray(
       row.post_logout_redirect_uris,
@@ -98,4 +100,12 @@ function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
+}
+
+function parseJwks(text: string): { keys: Record<string, unknown>[] } {
+  const value: unknown = JSON.parse(text);
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'object' && key !== null))
+    throw new Error('oauth_clients.jwks is not a JWK Set');
+  return { keys: keys as Record<string, unknown>[] };
 }

@@ -17,6 +17,8 @@ export interface OAuthClientsTable {
   name: string;
   type: string;
   secret_hash: string | null;
+  /** JSON JWK Set of a private_key_jwt client, or null. */
+  jwks: string | null;
   /** JSON arrays of strings. */
   redirect_uris: string;
   post_logout_redirect_uris: string;
