@@ -142,6 +142,18 @@ describe('OIDC-01: ID tokens', () => {
     // Respected: the existing sign-in is recent enough, so auth_time is that sign-in's.
     const session = await h.gatehouse.sessions.resolve(browser.cookies.get('__Host-gatehouse_session') ?? '');
     expect(afterMaxAge.auth_time).toBe(Math.floor((session?.record.authTime ?? 0) / 1000));
+    // … and when it is not (max_age=1, two seconds later), the login page comes back and auth_time
+    // moves on to the new sign-in.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const forced = await codeFlow(rp, browser, { extra: { max_age: '1' } });
+    expect(forced.screens).toEqual(['login']);
+    const afterForced = await validateIdToken(forced.tokens?.id_token ?? '', {
+      clientId: rp.clientId,
+      accessToken: forced.tokens?.access_token ?? '',
+      code: forced.callback.searchParams.get('code') ?? '',
+      maxAge: true,
+    });
+    expect(Number(afterForced.auth_time)).toBeGreaterThan(Number(afterMaxAge.auth_time));
 
     const requested = ['urn:gatehouse:acr:test', '0'];
     const withAcr = await codeFlow(rp, browser, { extra: { acr_values: requested.join(' ') } });
@@ -155,7 +167,7 @@ describe('OIDC-01: ID tokens', () => {
     // among the requested values.
     if (afterAcr.acr !== undefined) expect(requested).toContain(afterAcr.acr);
     // sub is stable for the same user and client.
-    expect(new Set([first.sub, afterMaxAge.sub, afterAcr.sub]).size).toBe(1);
+    expect(new Set([first.sub, afterMaxAge.sub, afterForced.sub, afterAcr.sub]).size).toBe(1);
   });
 
   it('OIDC-01: alg none is never issued: not advertised, and a client cannot register it', async () => {
