@@ -122,4 +122,22 @@ describe('sign in with Gatehouse from a relying party, in a real browser', () =>
     await expect.poll(() => page.locator('#who').textContent()).toBe(ADMIN_EMAIL);
     expect(consoleErrors).toEqual([]);
   });
+
+  it('AUTHZ-07: Cancel on the login page goes back to the app with access_denied (the CSP lets it)', async () => {
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.goto(rpOrigin);
+    await Promise.all([
+      fresh.waitForURL(/\/login\?return_to=/),
+      fresh.getByRole('link', { name: 'Sign in with Gatehouse' }).click(),
+    ]);
+    const [callback] = await Promise.all([
+      fresh.waitForRequest((request) => request.url().startsWith(`${rpOrigin}/callback`)),
+      fresh.getByRole('button', { name: 'Cancel' }).click(),
+    ]);
+    const params = new URL(callback.url()).searchParams;
+    expect(params.get('error')).toBe('access_denied');
+    expect(params.get('state')).toBeTruthy();
+    expect(params.has('code')).toBe(false);
+    await fresh.context().close();
+  });
 });

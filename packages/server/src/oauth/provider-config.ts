@@ -30,6 +30,8 @@ export interface ProviderSettings {
 /** Claims Gatehouse can vouch for, by scope. */
 const CLAIMS = { openid: ['sub'], email: ['email', 'email_verified'] };
 const CLIENT_AUTH_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
+/** RFC 7636 §4.2: BASE64URL(SHA256(verifier)), unpadded — 43 characters. */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * oidc-provider's configuration, secure by default: authorization code with PKCE (S256 only)
@@ -95,6 +97,15 @@ export function providerConfiguration(
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
     },
     pkce: { required: () => true },
+    extraParams: {
+      // The engine checks only 43–128 URL-safe characters, the range of a plain challenge. An S256
+      // challenge is a SHA-256 in base64url: exactly 43 characters. Anything else can never match
+      // a verifier, so it is refused up front rather than failing later at the token endpoint.
+      code_challenge: async (_ctx, value) => {
+        if (value !== undefined && !S256_CHALLENGE.test(value))
+          throw new errors.InvalidRequest('code_challenge must be 43 base64url characters (S256)');
+      },
+    },
     routes: { ...OAUTH_ROUTES },
     extraClientMetadata: {
       properties: ['gatehouse_resources', 'gatehouse_audience', 'gatehouse_api_scopes'],

@@ -22,3 +22,13 @@ export const OAUTH_ROUTES = {
 export function interactionPath(uid: string): string {
   return `/oauth/interaction/${uid}`;
 }
+
+/** The uid of an interaction path (`/oauth/interaction/{uid}`), if `path` is one. */
+export function interactionUid(path: string): string | undefined {
+  return /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,64})$/.exec(path)?.[1];
+}
+
+/** Where the login page's "Cancel" posts: it ends the interaction with access_denied. */
+export function interactionCancelPath(uid: string): string {
+  return `${interactionPath(uid)}/cancel`;
+}

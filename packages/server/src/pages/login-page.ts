@@ -7,6 +7,11 @@ export interface LoginPageInput {
   returnTo: string;
   error?: string;
   notice?: string;
+  /**
+   * Inside an OAuth authorization: where "Cancel" posts (ends it with access_denied at the
+   * client). A separate form, so cancelling never needs the email and password fields.
+   */
+  cancelAction?: string;
 }
 
 export function loginPage(input: LoginPageInput): string {
@@ -27,6 +32,14 @@ ${input.error === undefined ? '' : html`<p class="error" role="alert" id="login-
     <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
   </label>
   <button type="submit">Sign in</button>
-</form>`,
+</form>
+${
+  input.cancelAction === undefined
+    ? ''
+    : html`<form class="stack" method="post" action="${input.cancelAction}">
+  <input type="hidden" name="csrf" value="${input.csrf}">
+  <button type="submit" class="secondary">Cancel</button>
+</form>`
+}`,
   });
 }

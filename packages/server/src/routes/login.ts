@@ -8,6 +8,7 @@ import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { setSessionCookie } from '../http/session-cookie.ts';
+import { interactionCancelPath, interactionUid } from '../oauth/routes.ts';
 import { loginPage } from '../pages/login-page.ts';
 import { FIRST_PARTY_CLIENT } from './tokens.ts';
 
@@ -29,6 +30,12 @@ export function safeReturnTo(value: unknown, fallback = '/account'): string {
   return value;
 }
 
+/** The login page's "Cancel" target when it signs in for an OAuth authorization (AUTHZ-07). */
+function cancelAction(returnTo: string): { cancelAction?: string } {
+  const uid = interactionUid(returnTo);
+  return uid === undefined ? {} : { cancelAction: interactionCancelPath(uid) };
+}
+
 function isForm(request: FastifyRequest): boolean {
   return String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
@@ -47,6 +54,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         nonce: request.cspNonce,
         csrf,
         returnTo,
+        ...cancelAction(returnTo),
         ...(query.logged_out === undefined ? {} : { notice: 'You have been signed out.' }),
       }),
       200,
@@ -147,6 +155,7 @@ async function renderFailure(
     nonce: request.cspNonce,
     csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
     returnTo,
+    ...cancelAction(returnTo),
     error: error.detail ?? error.title,
   });
   return sendPage(request, reply, page, error.status, await gatehouse.oauth.formTargetsAfterLogin(returnTo));

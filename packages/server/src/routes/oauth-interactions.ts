@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
 import type { Gatehouse } from '../gatehouse.ts';
 import { currentSession, requireSession } from '../http/authenticate.ts';
-import { sessionCsrfToken } from '../http/csrf.ts';
+import { checkFetchMetadata, checkLoginCsrf, sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { formActionSources } from '../oauth/form-targets.ts';
@@ -16,6 +16,7 @@ const ConsentBody = Type.Object({
   csrf: Type.Optional(Type.String({ maxLength: 128 })),
   decision: Type.Union([Type.Literal('allow'), Type.Literal('deny')]),
 });
+const CancelBody = Type.Object({ csrf: Type.Optional(Type.String({ maxLength: 128 })) });
 
 type Details = Awaited<
   ReturnType<Awaited<ReturnType<Gatehouse['oauth']['current']>>['provider']['interactionDetails']>
@@ -27,6 +28,7 @@ type Details = Awaited<
  * for a fresh login); consent is our page, remembered per client in the engine's grant.
  */
 export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const issuerOrigin = new URL(gatehouse.config.issuer).origin;
   const expired = (request: FastifyRequest, reply: FastifyReply) =>
     sendPage(
       request,
@@ -171,6 +173,24 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
         details: { client: clientId, grant: grantId },
       });
       return finish(reply, request, { consent: { grantId } });
+    },
+  );
+
+  // "Cancel" on the login page of an authorization: the user goes back to the client with
+  // access_denied (RFC 6749 §4.1.2.1). The form is the login form's sibling, so it carries the
+  // login CSRF token (no session may exist yet); Fetch Metadata refuses cross-site posts first.
+  app.post<{ Params: typeof Params.static; Body: typeof CancelBody.static }>(
+    '/oauth/interaction/:uid/cancel',
+    { schema: { params: Params, body: CancelBody }, bodyLimit: 4 * 1024 },
+    async (request, reply) => {
+      checkFetchMetadata(request, issuerOrigin);
+      checkLoginCsrf(request, gatehouse.keys.csrf);
+      const interaction = await details(request, reply, request.params.uid);
+      if (interaction === undefined) return expired(request, reply);
+      return finish(reply, request, {
+        error: 'access_denied',
+        error_description: 'The user cancelled the sign-in.',
+      });
     },
   );
 }
