@@ -5,10 +5,13 @@ import pg from 'pg';
 import { freePort, waitReady } from './processes.ts';
 
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+const notesMain = fileURLToPath(new URL('../../../examples/notes-api/src/main.ts', import.meta.url));
 export const CLUSTER_ADMIN = { email: 'admin@example.test', password: 'tangerine orbit quietly 4417' };
 
 export interface Cluster {
   readonly nodes: readonly { url: string; process: ChildProcess }[];
+  /** The nodes' URLs, in start order. */
+  readonly urls: readonly string[];
   /** The shared settings every node got (secret included). */
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
@@ -16,7 +19,8 @@ export interface Cluster {
 
 /**
  * Server processes sharing one fresh PostgreSQL database and a Redis prefix, started one after
- * the other (the first migrates and creates the bootstrap admin). `extraEnv` reaches every node.
+ * the other (the first migrates and creates the bootstrap admin). `extraEnv` reaches every node;
+ * without a `GATEHOUSE_ISSUER` in it, each node is its own issuer (`http://localhost:<port>`).
  */
 export async function startCluster(
   postgresUrl: string,
@@ -62,7 +66,7 @@ export async function startCluster(
           ...process.env,
           ...env,
           PORT: String(port),
-          GATEHOUSE_ISSUER: `http://localhost:${port}`,
+          GATEHOUSE_ISSUER: env.GATEHOUSE_ISSUER ?? `http://localhost:${port}`,
           GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}`,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -74,7 +78,40 @@ export async function startCluster(
     await stop();
     throw error;
   }
-  return { nodes, env, stop };
+  return { nodes, urls: nodes.map((n) => n.url), env, stop };
+}
+
+/** The notes-api example in its own process, guarded by `gatehouseUrl` (the cluster's secret). */
+export async function startNotesApi(
+  cluster: Cluster,
+  gatehouseUrl: string,
+  issuer: string,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', notesMain], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      GATEHOUSE_URL: gatehouseUrl,
+      GATEHOUSE_ISSUER: issuer,
+      GATEHOUSE_TOKEN_AUDIENCE: issuer,
+      GATEHOUSE_INTROSPECTION_SECRET: cluster.env.GATEHOUSE_INTROSPECTION_SECRET!,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+  try {
+    await waitReady(`${url}/healthz`);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
 }
 
 /** Signs the bootstrap admin in at `url`; returns the cookie and CSRF header for writes. */

@@ -1,17 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitReady } from './processes.ts';
+import { CLUSTER_ADMIN as ADMIN, type Cluster, startCluster, startNotesApi } from './cluster.ts';
 
 const postgresUrl = await postgresUrlOrSkip();
 const redisUrl = await redisUrlOrSkip();
-const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-const notesMain = fileURLToPath(new URL('../../../examples/notes-api/src/main.ts', import.meta.url));
 const policyDir = fileURLToPath(new URL('../../../examples/policies', import.meta.url));
-const ADMIN = { email: 'admin@example.test', password: 'tangerine orbit quietly 4417' };
 const ISSUER = 'http://gatehouse.test';
 const U1 = { email: 'u1@example.test', password: 'violet harbour sleepily 2093' };
 
@@ -24,71 +18,28 @@ const U1 = { email: 'u1@example.test', password: 'violet harbour sleepily 2093' 
 describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
   'AZ-07 role removal across processes: two Gatehouse nodes and a notes-api',
   () => {
-    const database = `gh_authz_${randomBytes(4).toString('hex')}`;
-    const processes: ChildProcess[] = [];
-    const nodes: string[] = [];
+    let cluster: Cluster;
+    let notesApi: Awaited<ReturnType<typeof startNotesApi>>;
+    let nodes: readonly string[] = [];
     let notes = '';
-    let admin: pg.Client;
-    const secret = randomBytes(32).toString('hex');
+    let secret = '';
 
     beforeAll(async () => {
-      admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
-      const databaseUrl = new URL(postgresUrl!);
-      databaseUrl.pathname = `/${database}`;
-      const shared = {
-        ...process.env,
-        NODE_ENV: 'test',
-        DATABASE_URL: databaseUrl.toString(),
-        REDIS_URL: redisUrl,
-        GATEHOUSE_REDIS_PREFIX: `${database}:`,
-        GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+      cluster = await startCluster(postgresUrl!, redisUrl!, 2, {
         GATEHOUSE_ISSUER: ISSUER,
-        GATEHOUSE_INTROSPECTION_SECRET: secret,
-        GATEHOUSE_ADMIN_EMAIL: ADMIN.email,
-        GATEHOUSE_ADMIN_PASSWORD: ADMIN.password,
         GATEHOUSE_LOGIN_LIMIT_ACCOUNT_IP: '1000',
         GATEHOUSE_LOGIN_LIMIT_ACCOUNT: '1000',
         GATEHOUSE_POLICY_DIR: policyDir,
-        LOG_LEVEL: 'warn',
-      };
-      for (let i = 0; i < 2; i++) {
-        const port = await freePort();
-        const url = `http://127.0.0.1:${port}`;
-        processes.push(
-          spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
-            env: { ...shared, PORT: String(port), GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}` },
-            stdio: ['ignore', 'ignore', 'inherit'],
-          }),
-        );
-        nodes.push(url);
-        // The first node migrates the database; start the second after it.
-        await waitReady(`${url}/readyz`);
-      }
-      const notesPort = await freePort();
-      notes = `http://127.0.0.1:${notesPort}`;
-      processes.push(
-        spawn(process.execPath, ['--import', 'tsx', notesMain], {
-          env: {
-            ...process.env,
-            PORT: String(notesPort),
-            GATEHOUSE_URL: nodes[0],
-            GATEHOUSE_ISSUER: ISSUER,
-            GATEHOUSE_TOKEN_AUDIENCE: ISSUER,
-            GATEHOUSE_INTROSPECTION_SECRET: secret,
-          },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        }),
-      );
-      await waitReady(`${notes}/healthz`);
+      });
+      nodes = cluster.urls;
+      secret = cluster.env.GATEHOUSE_INTROSPECTION_SECRET!;
+      notesApi = await startNotesApi(cluster, nodes[0]!, ISSUER);
+      notes = notesApi.url;
     }, 90_000);
 
     afterAll(async () => {
-      for (const child of processes) child.kill('SIGTERM');
-      await Promise.all(processes.map((p) => new Promise((resolve) => p.once('exit', resolve))));
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
+      await notesApi?.stop();
+      await cluster?.stop();
     });
 
     async function tokenLogin(node: string, who: { email: string; password: string }) {

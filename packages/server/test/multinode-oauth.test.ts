@@ -1,16 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { createGuard, GuardError } from '@gatehouse/guard';
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitReady } from './processes.ts';
+import { CLUSTER_ADMIN as ADMIN, type Cluster, startCluster } from './cluster.ts';
 
 const postgresUrl = await postgresUrlOrSkip();
 const redisUrl = await redisUrlOrSkip();
-const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-const ADMIN = { email: 'admin@example.test', password: 'tangerine orbit quietly 4417' };
 /** One public issuer in front of both nodes (a load balancer); the test routes each request. */
 const ISSUER = 'http://gatehouse.test';
 const REDIRECT = 'https://rp.test/cb';
@@ -19,50 +14,21 @@ const API = 'https://notes.example.test';
 describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
   'OAuth across processes: two Gatehouse nodes on PostgreSQL + Redis',
   () => {
-    const database = `gh_oauth_${randomBytes(4).toString('hex')}`;
-    const processes: ChildProcess[] = [];
-    const nodes: string[] = [];
-    let admin: pg.Client;
-    const secret = randomBytes(32).toString('hex');
+    let cluster: Cluster;
+    let nodes: readonly string[] = [];
+    let secret = '';
 
     beforeAll(async () => {
-      admin = new pg.Client({ connectionString: postgresUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${database}`);
-      const databaseUrl = new URL(postgresUrl!);
-      databaseUrl.pathname = `/${database}`;
-      const shared = {
-        ...process.env,
-        NODE_ENV: 'test',
-        DATABASE_URL: databaseUrl.toString(),
-        REDIS_URL: redisUrl,
-        GATEHOUSE_REDIS_PREFIX: `${database}:`,
-        GATEHOUSE_OAUTH_SHORT_LIVED_STORE: 'redis',
-        GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+      cluster = await startCluster(postgresUrl!, redisUrl!, 2, {
         GATEHOUSE_ISSUER: ISSUER,
-        GATEHOUSE_INTROSPECTION_SECRET: secret,
-        GATEHOUSE_ADMIN_EMAIL: ADMIN.email,
-        GATEHOUSE_ADMIN_PASSWORD: ADMIN.password,
-        LOG_LEVEL: 'warn',
-      };
-      for (let i = 0; i < 2; i++) {
-        const port = await freePort();
-        processes.push(
-          spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
-            env: { ...shared, PORT: String(port), GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}` },
-            stdio: ['ignore', 'ignore', 'ignore'],
-          }),
-        );
-        nodes.push(`http://127.0.0.1:${port}`);
-        await waitReady(`${nodes[i]}/readyz`);
-      }
+        GATEHOUSE_OAUTH_SHORT_LIVED_STORE: 'redis',
+      });
+      nodes = cluster.urls;
+      secret = cluster.env.GATEHOUSE_INTROSPECTION_SECRET!;
     }, 90_000);
 
     afterAll(async () => {
-      for (const child of processes) child.kill('SIGTERM');
-      await Promise.all(processes.map((p) => new Promise((resolve) => p.once('exit', resolve))));
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
+      await cluster?.stop();
     });
 
     it('a flow hops between nodes; a refresh-token replay on one node reaches the other and its guards', async () => {
