@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
+import { openChromiumPage, SCREENSHOTS } from './chromium.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, SESSION_COOKIE } from './harness.ts';
+import { freePort } from './processes.ts';
 
 /**
  * The account page in a real browser (Chromium through Playwright): sign in through the form, see
@@ -16,22 +16,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, SESSION_COOKIE } from './harness.ts';
  * http://127.0.0.1 — so the server listens on 127.0.0.1 and the browser navigates to localhost.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 const MAX_SCREENSHOT_BYTES = 200 * 1024;
-
-/** Asks the OS for a free port: the issuer must name the port before the server starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function sessionTokenFrom(response: Response): string {
   for (const line of response.headers.getSetCookie()) {
@@ -47,12 +32,9 @@ let server: RunningServer;
 let origin: string;
 let browser: Browser;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
-  }
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
   const port = await freePort();
   origin = `http://localhost:${port}`;
@@ -71,30 +53,7 @@ beforeAll(async () => {
       },
     ),
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
-  page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    // The browser's own favicon probe 404s (there is no favicon); that is not a page error.
-    const url = message.location().url;
-    if (url !== '' && new URL(url).pathname === '/favicon.ico') return;
-    consoleErrors.push(`${message.text()} (${url})`);
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ browser, page, consoleErrors } = await openChromiumPage());
 });
 
 afterAll(async () => {

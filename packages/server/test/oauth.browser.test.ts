@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRelyingParty } from '@gatehouse/example-oauth-rp';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
+import { openChromiumPage, SCREENSHOTS } from './chromium.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.ts';
 import { freePort } from './processes.ts';
 
@@ -17,8 +17,6 @@ import { freePort } from './processes.ts';
  * cookie needs a trustworthy origin); Gatehouse listens on every loopback address so the app's
  * server-side calls reach it whichever address `localhost` resolves to.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
 let dataDir: string;
 let server: RunningServer;
@@ -26,10 +24,9 @@ let rp: Awaited<ReturnType<typeof startRelyingParty>>;
 let rpOrigin: string;
 let browser: Browser;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-oauth-browser-'));
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
@@ -61,28 +58,7 @@ beforeAll(async () => {
     { issuer, clientId: client.clientId, redirectUri: `${rpOrigin}/callback`, allowInsecureIssuer: true },
     rpPort,
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage();
-  page.on('console', (message) => {
-    if (message.type() !== 'error') return;
-    const url = message.location().url;
-    if (url !== '' && new URL(url).pathname === '/favicon.ico') return;
-    consoleErrors.push(`${message.text()} (${url})`);
-  });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  ({ browser, page, consoleErrors } = await openChromiumPage());
 });
 
 afterAll(async () => {
