@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomId, VERSION_CONFLICT } from '@gatehouse/core';
-import { postgresUrlOrSkip } from '@gatehouse/testkit';
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSqlStorage, SqlPolicyDocumentRepository, type SqlStorage } from '../src/index.ts';
+import { VERSION_CONFLICT } from '@gatehouse/core';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SqlPolicyDocumentRepository, type SqlStorage } from '../src/index.ts';
+import { describeOnBothDialects } from './helpers.ts';
 
 /** API-managed policy documents on both dialects: versions and conditional writes. */
 function describePolicyDocuments(name: string, storage: () => SqlStorage): void {
@@ -48,34 +44,4 @@ function describePolicyDocuments(name: string, storage: () => SqlStorage): void 
   });
 }
 
-describe('sqlite', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policies-'));
-  let storage: SqlStorage;
-  beforeAll(async () => {
-    storage = await createSqlStorage({ url: `sqlite:${join(dir, 'policies.db')}` });
-    await storage.migrate();
-  });
-  afterAll(async () => {
-    await storage.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  describePolicyDocuments('sqlite', () => storage);
-});
-
-const url = await postgresUrlOrSkip();
-describe.skipIf(url === undefined)('postgres', () => {
-  const schema = `gh_test_policies_${randomId(6)}`;
-  let storage: SqlStorage;
-  beforeAll(async () => {
-    storage = await createSqlStorage({ url: url ?? '', schema });
-    await storage.migrate();
-  });
-  afterAll(async () => {
-    await storage?.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
-  });
-  describePolicyDocuments('postgres', () => storage);
-});
+await describeOnBothDialects('policies', describePolicyDocuments);

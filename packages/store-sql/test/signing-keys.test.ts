@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomId } from '@gatehouse/core';
-import { describeSigningKeyStoreConformance, fakeSigningKey, postgresUrlOrSkip } from '@gatehouse/testkit';
+import { describeSigningKeyStoreConformance, fakeSigningKey } from '@gatehouse/testkit';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqlStorage, SqlSigningKeyStore, type SqlStorage } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { SqlSigningKeyStore, type SqlStorage } from '../src/index.ts';
+import { describeOnBothDialects } from './helpers.ts';
 
 /** The key-ring store on both dialects: the shared conformance suite, then the schema's own guarantees. */
 function describeSqlSigningKeys(name: string, storage: () => SqlStorage): void {
@@ -70,55 +66,24 @@ function describeSqlSigningKeys(name: string, storage: () => SqlStorage): void {
   });
 }
 
-describe('sqlite', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-signing-keys-'));
-  let storage: SqlStorage;
-
-  beforeAll(async () => {
-    storage = await createSqlStorage({ url: `sqlite:${join(dir, 'keys.db')}` });
-    expect(await storage.migrate()).toContain('0002_signing_keys');
-  });
-
-  afterAll(async () => {
-    await storage?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  describeSqlSigningKeys('sqlite', () => storage);
-});
-
-const url = await postgresUrlOrSkip();
-
-describe.skipIf(url === undefined)('postgres', () => {
-  const schema = `gh_test_keys_${randomId(6)}`;
-  let storage: SqlStorage;
-
-  beforeAll(async () => {
-    storage = await createSqlStorage({ url: url ?? '', schema });
-    expect(await storage.migrate()).toContain('0002_signing_keys');
-  });
-
-  afterAll(async () => {
-    await storage?.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
-  });
-
-  describeSqlSigningKeys('postgres', () => storage);
-
-  it('postgres: keeps signing_keys in its own schema, times as bigint', async () => {
-    const { rows } = await sql<{ column_name: string; data_type: string }>`
-      select column_name, data_type from information_schema.columns
-      where table_schema = ${schema} and table_name = 'signing_keys' and column_name in ('created_at', 'activated_at', 'retired_at', 'remove_after')
-      order by column_name
-    `.execute(storage.db);
-    expect(rows).toEqual([
-      { column_name: 'activated_at', data_type: 'bigint' },
-      { column_name: 'created_at', data_type: 'bigint' },
-      { column_name: 'remove_after', data_type: 'bigint' },
-      { column_name: 'retired_at', data_type: 'bigint' },
-    ]);
-  });
-});
+await describeOnBothDialects(
+  'signing-keys',
+  (name, storage, schema) => {
+    describeSqlSigningKeys(name, storage);
+    if (schema === undefined) return;
+    it('postgres: keeps signing_keys in its own schema, times as bigint', async () => {
+      const { rows } = await sql<{ column_name: string; data_type: string }>`
+        select column_name, data_type from information_schema.columns
+        where table_schema = ${schema} and table_name = 'signing_keys' and column_name in ('created_at', 'activated_at', 'retired_at', 'remove_after')
+        order by column_name
+      `.execute(storage().db);
+      expect(rows).toEqual([
+        { column_name: 'activated_at', data_type: 'bigint' },
+        { column_name: 'created_at', data_type: 'bigint' },
+        { column_name: 'remove_after', data_type: 'bigint' },
+        { column_name: 'retired_at', data_type: 'bigint' },
+      ]);
+    });
+  },
+  '0002_signing_keys',
+);
