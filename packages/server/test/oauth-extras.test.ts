@@ -8,6 +8,7 @@ import {
   Browser,
   codeFlow,
   createClient,
+  hiddenFields,
   RP_CALLBACK,
   relyingParty,
   startOAuthServer,
@@ -21,13 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-function hiddenFields(page: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
-    fields[match[1] ?? ''] = match[2] ?? '';
-  return fields;
-}
 
 describe('pushed authorization requests (RFC 9126)', () => {
   it('the request goes to the server first; the browser carries only a request_uri', async () => {

@@ -8,6 +8,7 @@ import {
   codeFlow,
   createClient,
   decodeJwt,
+  hiddenFields,
   NOTES_API,
   relyingParty,
   startOAuthServer,
@@ -21,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** The hidden inputs of the engine's form on a page. */
-function hiddenFields(page: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
-    fields[match[1] ?? ''] = match[2] ?? '';
-  return fields;
-}
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>

@@ -197,3 +197,11 @@ export function decodeJwt(token: string): {
 export function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
+
+/** The hidden inputs of the engine's form on a page. */
+export function hiddenFields(page: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const match of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+    fields[match[1] ?? ''] = match[2] ?? '';
+  return fields;
+}
