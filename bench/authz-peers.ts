@@ -17,6 +17,7 @@ import { createMongoAbility, type MongoAbility } from '@casl/ability';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { type EvaluationRequest, PolicyEngine } from '@gatehouse/core';
 import { newEnforcer, newModelFromString, StringAdapter } from 'casbin';
+import { rng, type Shape } from './random.ts';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION ?? 2) * 1000;
 const REQUESTS = 4096;
@@ -24,24 +25,6 @@ const ROUNDS = 3;
 // A full collection between engines, so one engine's garbage is not collected on another's clock.
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Shape {
-  name: string;
-  users: number;
-  roles: number;
-  permissions: number;
-}
 
 interface Dataset {
   perms: string[];

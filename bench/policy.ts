@@ -7,28 +7,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { type EvaluationRequest, PolicyEngine } from '@gatehouse/core';
+import { rng, type Shape } from './random.ts';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION ?? 2) * 1000;
 const LATENCY_SAMPLES = 200_000;
-
-/** Deterministic PRNG so every run measures the same policy and requests. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Shape {
-  name: string;
-  users: number;
-  roles: number;
-  permissions: number;
-}
 
 function buildPolicy(shape: Shape, withCel: boolean) {
   const random = rng(42);

@@ -1,0 +1,19 @@
+/** Deterministic PRNG (mulberry32), so every run measures the same data and requests. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The size of a generated authorization data set. */
+export interface Shape {
+  name: string;
+  users: number;
+  roles: number;
+  permissions: number;
+}
