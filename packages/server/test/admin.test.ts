@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  asSession,
   createHarness,
   createUser,
   type Harness,
@@ -20,13 +21,13 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, as: LoggedIn, payload?: unknown) {
-  return h.app.inject({
-    method,
-    url,
-    headers: { cookie: as.cookie, 'x-csrf-token': as.csrf },
-    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
-  });
+function call(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  as: LoggedIn,
+  payload?: unknown,
+) {
+  return asSession(h.app, as, method, url, payload);
 }
 
 describe('admin API', () => {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
+  asSession,
   createHarness,
   createUser,
   type Harness,
@@ -23,13 +24,13 @@ afterEach(async () => {
 
 type Json = Record<string, unknown>;
 
-function call(method: string, url: string, as: LoggedIn, payload?: unknown) {
-  return h.app.inject({
-    method: method as 'GET',
-    url,
-    headers: { cookie: as.cookie, 'x-csrf-token': as.csrf },
-    ...(payload === undefined ? {} : { payload: payload as Json }),
-  });
+function call(
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  url: string,
+  as: LoggedIn,
+  payload?: unknown,
+) {
+  return asSession(h.app, as, method, url, payload);
 }
 
 function withKey(

@@ -105,6 +105,22 @@ export async function login(
   };
 }
 
+/** A request as a signed-in user: the session cookie, and the CSRF token that writes need. */
+export function asSession(
+  app: FastifyInstance,
+  as: LoggedIn,
+  method: string,
+  url: string,
+  payload?: unknown,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: method as 'GET',
+    url,
+    headers: { cookie: as.cookie, 'x-csrf-token': as.csrf },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}
+
 /** Creates a user directly through the domain service (what the admin API and CLI call). */
 export async function createUser(h: Harness, email: string, password: string, roles: string[] = []) {
   for (const role of roles) {
