@@ -34,10 +34,10 @@ import {
   loginCookie,
   percentile,
   runLoad,
+  startGatehouseProcess,
   statusSummary,
   table,
   WARMUP_S,
-  waitUp,
 } from './support.ts';
 
 budget(10);
@@ -206,30 +206,9 @@ const dataDir = tempDir();
 const file = join(dataDir, 'gatehouse.db');
 const children: ChildProcess[] = [];
 try {
-  const secret = randomBytes(32).toString('hex');
-  const gatehousePort = await freePort();
-  const gatehouse = `http://127.0.0.1:${gatehousePort}`;
-  children.push(
-    spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('../packages/server/src/bin.ts', import.meta.url)), 'start'],
-      {
-        env: {
-          ...process.env,
-          PORT: String(gatehousePort),
-          GATEHOUSE_ISSUER: gatehouse,
-          GATEHOUSE_DATA_DIR: dataDir,
-          GATEHOUSE_INTROSPECTION_SECRET: secret,
-          GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
-          GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-          GATEHOUSE_API_KEY_RATE_LIMIT: '1000000',
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    ),
-  );
-  await waitUp(`${gatehouse}/readyz`);
+  const started = await startGatehouseProcess(dataDir, { GATEHOUSE_API_KEY_RATE_LIMIT: '1000000' });
+  children.push(started.child);
+  const { url: gatehouse, secret } = started;
   const cookie = await loginCookie(gatehouse, ADMIN_EMAIL, ADMIN_PASSWORD);
   const csrf = (
     (await (await fetch(`${gatehouse}/account`, { headers: { cookie } })).json()) as { csrf_token: string }

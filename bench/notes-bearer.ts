@@ -7,12 +7,23 @@
  *   node --import tsx bench/notes-bearer.ts        (BENCH_DURATION=10)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { budget, DURATION_S, fmt, freePort, header, table, waitUp, warmThenRun } from './support.ts';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  budget,
+  DURATION_S,
+  fmt,
+  freePort,
+  header,
+  startGatehouseProcess,
+  table,
+  waitUp,
+  warmThenRun,
+} from './support.ts';
 
 budget(5);
 header('notes-api GET /notes: Bearer token and API key through the guard vs no authentication');
@@ -20,30 +31,10 @@ header('notes-api GET /notes: Bearer token and API key through the guard vs no a
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-notes-'));
 const children: ChildProcess[] = [];
 try {
-  const secret = randomBytes(32).toString('hex');
-  const gatehousePort = await freePort();
-  const gatehouse = `http://127.0.0.1:${gatehousePort}`;
-  const admin = { email: 'admin@bench.test', password: 'tangerine orbit quietly 4417' };
-  children.push(
-    spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('../packages/server/src/bin.ts', import.meta.url)), 'start'],
-      {
-        env: {
-          ...process.env,
-          PORT: String(gatehousePort),
-          GATEHOUSE_ISSUER: gatehouse,
-          GATEHOUSE_DATA_DIR: dataDir,
-          GATEHOUSE_INTROSPECTION_SECRET: secret,
-          GATEHOUSE_ADMIN_EMAIL: admin.email,
-          GATEHOUSE_ADMIN_PASSWORD: admin.password,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    ),
-  );
-  await waitUp(`${gatehouse}/readyz`);
+  const started = await startGatehouseProcess(dataDir);
+  children.push(started.child);
+  const { url: gatehouse, secret } = started;
+  const admin = { email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
   const notesPort = await freePort();
   const notes = `http://127.0.0.1:${notesPort}`;
   children.push(

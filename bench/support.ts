@@ -3,7 +3,8 @@
  * their event loop), autocannon runs with exact latency percentiles, RSS readings, and printing.
  * Loopback traffic only.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
@@ -274,6 +275,41 @@ export const ADMIN_EMAIL = 'admin@bench.test';
 export const ADMIN_PASSWORD = 'tangerine orbit quietly 4417';
 /** Config overrides every Gatehouse child gets: the first admin, so there is someone to log in. */
 export const ADMIN_OVERRIDES = { adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD };
+
+/**
+ * `gatehouse start` in its own process on `dataDir` (SQLite), with the bench admin and a fresh
+ * resource-server secret; resolves once it is ready. The caller kills `child` when done.
+ */
+export async function startGatehouseProcess(
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ url: string; secret: string; child: ChildProcess }> {
+  const secret = randomBytes(32).toString('hex');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('../packages/server/src/bin.ts', import.meta.url)), 'start'],
+    {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        GATEHOUSE_ISSUER: url,
+        GATEHOUSE_DATA_DIR: dataDir,
+        GATEHOUSE_INTROSPECTION_SECRET: secret,
+        GATEHOUSE_ADMIN_EMAIL: ADMIN_EMAIL,
+        GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        LOG_LEVEL: 'warn',
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  await waitUp(`${url}/readyz`);
+  return { url, secret, child };
+}
 
 /** Logs in over HTTP (JSON) and returns the `Cookie` header value for the new session. */
 export async function loginCookie(url: string, email: string, password: string): Promise<string> {
