@@ -3,7 +3,7 @@
  * answered with an ES256 RFC 9068 JWT access token — Gatehouse (oidc-provider inside Fastify,
  * clients from SQLite with HMAC'd secrets, signing with the key ring) beside a bare oidc-provider
  * on node:http with its in-memory adapter and the same algorithm, same run, same load. Goal: ratio
- * ≥ 1.0.
+ * ≥ 1.0. Both servers run at once and are measured in alternating rounds.
  *
  *   node --import tsx bench/oauth-token.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
@@ -13,72 +13,80 @@ import {
   fmt,
   freePort,
   header,
+  interleavedRuns,
+  type LoadOptions,
   type LoadResult,
+  ROUNDS,
+  type ServerChild,
   startChild,
   statusSummary,
   table,
-  warmThenRun,
 } from './support.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const RESOURCE = 'https://notes.example.test';
 
-budget(6);
+budget(2 + (ROUNDS * 2 * (DURATION_S + 2)) / 60);
 header('POST /oauth/token (client_credentials → ES256 JWT access token) — Gatehouse vs bare oidc-provider');
-console.log(`autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn`);
+console.log(
+  `autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn · ${ROUNDS} interleaved rounds, median shown`,
+);
 
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-async function measure(tokenUrl: string, clientId: string, secret: string): Promise<LoadResult> {
-  const options = {
+function loadOptions(tokenUrl: string, clientId: string, secret: string): LoadOptions {
+  return {
     url: tokenUrl,
     connections: CONNECTIONS,
     durationS: DURATION_S,
-    method: 'POST' as const,
+    method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       authorization: basic(clientId, secret),
     },
     body: `grant_type=client_credentials&scope=notes%3Aread&resource=${encodeURIComponent(RESOURCE)}`,
   };
-  // One request first, so a misconfiguration fails loudly instead of measuring errors.
-  const probe = await fetch(options.url, { method: 'POST', headers: options.headers, body: options.body });
-  if (probe.status !== 200) throw new Error(`${tokenUrl}: ${probe.status} ${await probe.text()}`);
-  return warmThenRun(options);
 }
 
-const gatehousePort = await freePort();
-const gatehouse = await startChild('server-oauth.ts', { overrides: { port: gatehousePort } });
+/** One request first, so a misconfiguration fails loudly instead of measuring errors. */
+async function probe(options: LoadOptions): Promise<void> {
+  const response = await fetch(options.url, {
+    method: 'POST',
+    headers: options.headers ?? {},
+    body: options.body ?? '',
+  });
+  if (response.status !== 200) throw new Error(`${options.url}: ${response.status} ${await response.text()}`);
+}
+
+const gatehouse = await startChild('server-oauth.ts', { overrides: { port: await freePort() } });
+let bare: ServerChild | undefined;
 let ours: LoadResult;
-let clientId: string;
-let secret: string;
+let peer: LoadResult;
 try {
-  ({ clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
+  const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
     name: 'bench worker',
     type: 'confidential',
     grantTypes: ['client_credentials'],
     scopes: ['notes:read'],
     resources: [RESOURCE],
-  }));
-  ours = await measure(`${gatehouse.url}/oauth/token`, clientId, secret);
+  });
+  bare = await startChild('server-bare-oidc.ts', {
+    port: await freePort(),
+    clientId,
+    secret,
+    resource: RESOURCE,
+  });
+  // The bare provider answers at its default /token; same body, same client credentials.
+  const targets = [
+    loadOptions(`${gatehouse.url}/oauth/token`, clientId, secret),
+    loadOptions(`${bare.url}/token`, clientId, secret),
+  ];
+  for (const target of targets) await probe(target);
+  [ours, peer] = (await interleavedRuns(targets)) as [LoadResult, LoadResult];
 } finally {
   await gatehouse.stop();
-}
-
-const barePort = await freePort();
-const bare = await startChild('server-bare-oidc.ts', {
-  port: barePort,
-  clientId,
-  secret,
-  resource: RESOURCE,
-});
-let peer: LoadResult;
-try {
-  // The bare provider answers at its default /token; same body, same client credentials.
-  peer = await measure(`${bare.url}/token`, clientId, secret);
-} finally {
-  await bare.stop();
+  await bare?.stop();
 }
 
 table(

@@ -268,6 +268,24 @@ export async function warmThenRun(options: LoadOptions): Promise<LoadResult> {
   return runLoad(options);
 }
 
+/** Rounds of an interleaved comparison (BENCH_ROUNDS overrides). */
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/**
+ * Measures each target in turn, round after round (A B A B …, each run after its own warm-up), so
+ * that drift in the machine's speed lands on every target alike. Returns, per target, its run with
+ * the median rate.
+ */
+export async function interleavedRuns(
+  targets: readonly LoadOptions[],
+  rounds = ROUNDS,
+): Promise<LoadResult[]> {
+  const runs: LoadResult[][] = targets.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, target] of targets.entries()) runs[i]!.push(await warmThenRun(target));
+  return runs.map((all) => [...all].sort((a, b) => a.rps - b.rps)[Math.floor((all.length - 1) / 2)]!);
+}
+
 // ---------------------------------------------------------------- HTTP helpers
 
 export const SESSION_COOKIE = '__Host-gatehouse_session';

@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { GatehouseError } from '@gatehouse/core';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Gatehouse } from './gatehouse.ts';
+import { engineLane } from './http/engine-lane.ts';
 import { installMethodGuard } from './http/method-guard.ts';
 import { errorHandler, sendProblem } from './http/problem.ts';
+import { proxyTrust } from './http/proxy-trust.ts';
 import { requestIdFrom } from './http/request-meta.ts';
-import { installSecurityHeaders } from './http/security-headers.ts';
+import { installSecurityHeaders, securityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountApplicationRoutes } from './routes/account-applications.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -36,12 +34,31 @@ import { tokenRoutes } from './routes/tokens.ts';
 export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   const { config } = gatehouse;
   const secureIssuer = config.issuer.startsWith('https://');
+  const trust = proxyTrust(config.trustProxy);
+  let closing = false;
+  const lane = engineLane({
+    issuer: new URL(config.issuer),
+    trust,
+    httpsOnly: config.nodeEnv === 'production',
+    securityHeaders: securityHeaders({ hsts: secureIssuer }),
+    engine: async () => (await gatehouse.oauth.current()).handle,
+    logger: gatehouse.logger,
+    closing: () => closing,
+  });
   const app = Fastify({
     loggerInstance: gatehouse.logger as FastifyBaseLogger,
     // Fastify's own request lines would log full URLs (query strings); ours log the path only.
     logController: new LogController({ disableRequestLogging: true }),
-    // A hop count is valid at runtime (proxy-addr) though the typings omit it.
-    trustProxy: config.trustProxy as NonNullable<FastifyServerOptions['trustProxy']>,
+    trustProxy: trust,
+    // The OAuth engine's machine endpoints skip Fastify (engine-lane.ts); the rest is Fastify's.
+    // The timeouts are Fastify's defaults, which it applies only to servers it makes itself.
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!lane(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
     bodyLimit: 64 * 1024,
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers['x-request-id'], randomUUID),
@@ -49,6 +66,10 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 128 },
     // No type coercion (`"password": true` is a 400, not "true") and unknown members are refused, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
   });
   app.decorateRequest('session', null);
   app.decorateRequest('bearer', null);

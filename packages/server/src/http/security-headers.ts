@@ -23,7 +23,17 @@ export function installSecurityHeaders(app: FastifyInstance, options: { hsts: bo
       return this[NONCE];
     },
   });
-  const fixed: Record<string, string> = {
+  const fixed = securityHeaders(options);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(fixed);
+    reply.header('x-request-id', request.id);
+    done();
+  });
+}
+
+/** The headers every response carries, whichever way it is answered (engine-lane.ts too). */
+export function securityHeaders(options: { hsts: boolean }): Readonly<Record<string, string>> {
+  return {
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'x-frame-options': 'DENY',
@@ -31,11 +41,6 @@ export function installSecurityHeaders(app: FastifyInstance, options: { hsts: bo
     'cross-origin-resource-policy': 'same-origin',
     ...(options.hsts ? { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } : {}),
   };
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(fixed);
-    reply.header('x-request-id', request.id);
-    done();
-  });
 }
 
 /**

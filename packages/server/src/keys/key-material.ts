@@ -1,9 +1,10 @@
-import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPair, type KeyObject, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { PublicJwk, SigningAlgorithm } from '@gatehouse/core';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 
 const generate = promisify(generateKeyPair);
+const signInThreadPool = promisify(sign);
 
 /** The members of a public JWK per key type (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2). Nothing else is ever published. */
 const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
@@ -66,4 +67,26 @@ export async function publicJwkOf(key: KeyObject, alg: SigningAlgorithm): Promis
 export function samePublicJwk(a: PublicJwk, b: PublicJwk): boolean {
   const keys = (jwk: PublicJwk) => Object.keys(jwk).sort().join();
   return keys(a) === keys(b) && Object.keys(a).every((member) => a[member] === b[member]);
+}
+
+/**
+ * The JWS signature (RFC 7518 §3.3–3.5, RFC 8037 §3.1) of `data` under `key`: ECDSA as the raw
+ * r‖s pair, RSASSA-PSS with a salt as long as the hash. Made in libuv's thread pool, so signing
+ * runs beside the event loop on another core instead of inside it.
+ */
+export function jwsSignature(alg: SigningAlgorithm, key: KeyObject, data: Uint8Array): Promise<Buffer> {
+  switch (alg) {
+    case 'ES256':
+      return signInThreadPool('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+    case 'EdDSA':
+      return signInThreadPool(null, data, key);
+    case 'RS256':
+      return signInThreadPool('sha256', data, key);
+    case 'PS256':
+      return signInThreadPool('sha256', data, {
+        key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      });
+  }
 }

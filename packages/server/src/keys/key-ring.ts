@@ -172,11 +172,12 @@ export class KeyRing implements SigningKeySource {
   }
 
   /**
-   * The published keys with their private halves as JWKs, the active key first: for an engine
-   * that signs with the first key of a set (oidc-provider). `version` changes whenever the set or
-   * the active key does, so a holder rebuilds only then; `exportKeys` does the (costlier) export.
+   * The published keys with their private halves, the active key first: for an engine that signs
+   * with the first key of a set (oidc-provider), through `jwsSignature` — the private keys never
+   * leave this process's key objects. `version` changes whenever the set or the active key does,
+   * so a holder rebuilds only then.
    */
-  async signingJwks(): Promise<{ readonly version: string; exportKeys(): JsonWebKey[] }> {
+  async signingKeys(): Promise<{ readonly version: string; readonly keys: readonly ActiveSigningKey[] }> {
     const active = await this.active();
     const snapshot = await this.#current();
     const now = this.#clock.now();
@@ -185,16 +186,11 @@ export class KeyRing implements SigningKeySource {
       ...published.filter((key) => key.kid === active.kid),
       ...published.filter((key) => key.kid !== active.kid),
     ];
-    const opened = this.#opened;
-    return {
-      version: ordered.map((key) => key.kid).join(','),
-      exportKeys: () =>
-        ordered.flatMap((key) => {
-          const privateKey = opened.get(key.kid)?.privateKey;
-          if (privateKey === undefined) return [];
-          return [{ ...privateKey.export({ format: 'jwk' }), kid: key.kid, alg: key.alg, use: 'sig' }];
-        }),
-    };
+    const keys = ordered.flatMap((key) => {
+      const privateKey = this.#opened.get(key.kid)?.privateKey;
+      return privateKey === undefined ? [] : [{ kid: key.kid, alg: key.alg, privateKey }];
+    });
+    return { version: keys.map((key) => key.kid).join(','), keys };
   }
 
   /** Re-reads the store now (another node may have rotated). */

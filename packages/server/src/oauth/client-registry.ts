@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import {
   type Clock,
   checkRedirectUri,
@@ -160,9 +161,15 @@ export class ClientRegistry {
     return constantTimeEqual(this.#hash(presented), client.secretHash);
   }
 
-  /** What the engine compares with: the stored HMAC of a presented secret. */
-  hashSecret(presented: string): string {
-    return this.#hash(presented);
+  /**
+   * The engine's check of a presented secret against the stored HMAC (hex), in constant time. Both
+   * sides are 32-byte HMACs, so they are compared directly: no length or prefix can leak.
+   */
+  secretMatchesHash(presented: string, storedHex: string): boolean {
+    if (presented.length === 0 || presented.length > 512 || storedHex.length !== 64) return false;
+    const stored = Buffer.from(storedHex, 'hex');
+    const actual = hmacSha256(this.#secretKey, `oauth-client-secret:${presented}`);
+    return stored.length === actual.length && timingSafeEqual(stored, actual);
   }
 
   #hash(secret: string): string {

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type AuditTrail,
   type Clock,
-  constantTimeEqual,
   GatehouseError,
   type OAuthArtifactStore,
   type RevocationIndex,
@@ -13,6 +12,7 @@ import type { KeyRing } from '../keys/key-ring.ts';
 import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import { shapeEngineResponses } from './engine-responses.ts';
+import { EngineSigningKey } from './engine-signing-key.ts';
 import { formActionSources } from './form-targets.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
 import { singleLogout } from './single-logout.ts';
@@ -86,14 +86,18 @@ export class OAuthServer {
     const mounted = this.#mounted;
     const now = Date.now();
     if (mounted !== undefined && now - mounted.checkedAt < KEY_CHECK_INTERVAL_MS) return mounted.mounted;
-    const jwks = await this.#o.keyRing.signingJwks();
-    if (mounted !== undefined && mounted.version === jwks.version) {
+    const signing = await this.#o.keyRing.signingKeys();
+    if (mounted !== undefined && mounted.version === signing.version) {
       mounted.checkedAt = now;
       return mounted.mounted;
     }
     if (this.#building === undefined) {
       this.#building = Promise.resolve()
-        .then(() => ({ version: jwks.version, mounted: this.#build(jwks.exportKeys()), checkedAt: now }))
+        .then(() => ({
+          version: signing.version,
+          mounted: this.#build(signing.keys.map((key) => new EngineSigningKey(key))),
+          checkedAt: now,
+        }))
         .finally(() => {
           this.#building = undefined;
         });
@@ -210,7 +214,7 @@ export class OAuthServer {
     ]);
   }
 
-  #build(keys: JsonWebKey[]): MountedProvider {
+  #build(keys: EngineSigningKey[]): MountedProvider {
     const { settings, registry, logger } = this.#o;
     const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, this.#adapter));
     provider.proxy = this.#o.proxy;
@@ -221,7 +225,7 @@ export class OAuthServer {
     };
     clientClass.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
       const stored = this.clientSecret;
-      return typeof stored === 'string' && constantTimeEqual(registry.hashSecret(actual), stored);
+      return typeof stored === 'string' && registry.secretMatchesHash(actual, stored);
     };
     provider.use(shapeEngineResponses);
     provider.use(singleLogout(settings.endSessionFromCookies));

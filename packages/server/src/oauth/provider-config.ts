@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActiveSession, UserRecord } from '@gatehouse/core';
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
-import { type Configuration, errors, interactionPolicy } from 'oidc-provider';
+import { type Configuration, type ExternalSigningKey, errors, interactionPolicy } from 'oidc-provider';
 import { html } from '../pages/html.ts';
 import { engineFormPage, messagePage } from '../pages/oauth-pages.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
@@ -43,7 +43,7 @@ const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
  */
 export function providerConfiguration(
   settings: ProviderSettings,
-  jwks: { keys: JsonWebKey[] },
+  jwks: { keys: ExternalSigningKey[] },
   adapter: NonNullable<Configuration['adapter']>,
 ): Configuration {
   const alg = settings.signingAlgorithm;
@@ -90,7 +90,7 @@ export function providerConfiguration(
       clientAuthSigningAlgValues: CLIENT_AUTH_ALGS,
       dPoPSigningAlgValues: CLIENT_AUTH_ALGS,
     } as Configuration['enabledJWA'],
-    jwks: jwks as Configuration['jwks'],
+    jwks,
     cookies: {
       keys: [...settings.cookieKeys],
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
@@ -155,6 +155,9 @@ export function providerConfiguration(
       client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false,
     features: {
       devInteractions: { enabled: false },
+      // The key ring signs; the engine never holds private keys (engine-signing-key.ts). The ack
+      // pins the experiment's version: a breaking change in an engine update fails at start.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       registration: settings.dynamicRegistration
         ? {
             enabled: true,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
+import { pinToIssuer } from '../http/engine-lane.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 
@@ -7,20 +8,15 @@ const METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
  * Mounts the OAuth engine (oidc-provider, a Koa app) inside Fastify: `/oauth/*` and OpenID
  * discovery go to it untouched — its own body parser reads the stream, so this scope registers no
  * parser — after Fastify's hooks (security headers, https enforcement) have run. The RFC 8414
- * metadata document is the same document under its own well-known name.
+ * metadata document is the same document under its own well-known name. The engine's POST-only
+ * machine endpoints normally arrive through the engine lane instead (http/engine-lane.ts); these
+ * routes still answer them when the lane declines (shutting down, plain http in production).
  */
 export function oauthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const issuer = new URL(gatehouse.config.issuer);
   const handOver = async (request: FastifyRequest, reply: FastifyReply, url?: string) => {
     const { handle } = await gatehouse.oauth.current();
-    // The engine builds every URL it emits (discovery, redirects, form targets) from the request's
-    // host and scheme. Pin them to the issuer, so no forged Host or X-Forwarded-* header can
-    // rewrite them; the client address is the one Fastify resolved under GATEHOUSE_TRUST_PROXY.
-    const headers = request.raw.headers;
-    headers.host = issuer.host;
-    headers['x-forwarded-host'] = issuer.host;
-    headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
-    headers['x-forwarded-for'] = request.ip;
+    pinToIssuer(request.raw, issuer, request.ip);
     reply.hijack();
     // Headers set by our hooks travel with the hijacked response.
     for (const [name, value] of Object.entries(reply.getHeaders()))

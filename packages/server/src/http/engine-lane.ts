@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorCatalogue } from '@gatehouse/core';
+import type { Logger } from 'pino';
+import { OAUTH_ROUTES } from '../oauth/routes.ts';
+import { clientAddress, type ProxyTrust, requestProtocol } from './proxy-trust.ts';
+import { requestIdFrom } from './request-meta.ts';
+
+/** The OAuth engine's machine-to-machine endpoints: POST only, no cookies, no pages. */
+const LANE_PATHS = new Set<string>([
+  OAUTH_ROUTES.token,
+  OAUTH_ROUTES.introspection,
+  OAUTH_ROUTES.revocation,
+  OAUTH_ROUTES.device_authorization,
+  OAUTH_ROUTES.pushed_authorization_request,
+]);
+
+export type EngineHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface EngineLaneOptions {
+  readonly issuer: URL;
+  readonly trust: ProxyTrust;
+  /** Production: plain-http requests are left to the HTTP stack, which refuses them. */
+  readonly httpsOnly: boolean;
+  /** The headers every Gatehouse response carries (security-headers.ts). */
+  readonly securityHeaders: Readonly<Record<string, string>>;
+  readonly engine: () => Promise<EngineHandler>;
+  readonly logger: Logger;
+  /** True once the server is shutting down: requests then go to the stack, which answers 503. */
+  readonly closing: () => boolean;
+}
+
+/**
+ * Hands the engine's machine endpoints (token, introspection, revocation, device authorization,
+ * PAR) to it straight from Node's HTTP server: the engine parses, authenticates and answers them
+ * itself, so Fastify's routing, hooks and per-request objects would only add cost to the busiest
+ * OAuth route. What those hooks do for every response is done here the same way — security headers,
+ * request id, access log, the https rule, host pinning (`pinToIssuer`). Returns false for anything
+ * else, which the caller passes to Fastify.
+ */
+export function engineLane(
+  options: EngineLaneOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { issuer, trust, securityHeaders, logger } = options;
+  const headerNames = Object.keys(securityHeaders);
+  const fail = (res: ServerResponse, requestId: string, error: unknown) => {
+    logger.error({ err: error, reqId: requestId }, 'unhandled error');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const { status, title } = errorCatalogue.internal;
+    res.statusCode = status;
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('content-type', 'application/problem+json; charset=utf-8');
+    res.end(
+      JSON.stringify({
+        type: 'urn:gatehouse:error:internal',
+        title,
+        status,
+        instance: `urn:gatehouse:request:${requestId}`,
+      }),
+    );
+  };
+  return (req, res) => {
+    if (req.method !== 'POST') return false;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    if (!LANE_PATHS.has(path) || options.closing()) return false;
+    if (options.httpsOnly && requestProtocol(req, trust) !== 'https') return false;
+    const started = performance.now();
+    const requestId = requestIdFrom(req.headers['x-request-id'], randomUUID);
+    for (const name of headerNames) res.setHeader(name, securityHeaders[name] as string);
+    res.setHeader('x-request-id', requestId);
+    pinToIssuer(req, issuer, clientAddress(req, trust));
+    if (logger.isLevelEnabled('info')) {
+      res.once('finish', () =>
+        logger.info(
+          {
+            reqId: requestId,
+            method: 'POST',
+            path,
+            status: res.statusCode,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'request',
+        ),
+      );
+    }
+    options.engine().then(
+      (handle) => handle(req, res).catch((error: unknown) => fail(res, requestId, error)),
+      (error: unknown) => fail(res, requestId, error),
+    );
+    return true;
+  };
+}
+
+/**
+ * The engine builds every URL it emits (discovery, redirects, form targets) from the request's
+ * host and scheme. Pin them to the issuer, so no forged Host or X-Forwarded-* header can rewrite
+ * them; the client address is the one resolved under GATEHOUSE_TRUST_PROXY.
+ */
+export function pinToIssuer(req: IncomingMessage, issuer: URL, ip: string): void {
+  const headers = req.headers;
+  headers.host = issuer.host;
+  headers['x-forwarded-host'] = issuer.host;
+  headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+  headers['x-forwarded-for'] = ip;
+}

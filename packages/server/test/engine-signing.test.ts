@@ -1,0 +1,75 @@
+import { SIGNING_ALGORITHMS } from '@gatehouse/core';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePrivateKey, jwsSignature, publicJwkOf } from '../src/keys/key-material.ts';
+import { EngineSigningKey } from '../src/oauth/engine-signing-key.ts';
+import { basic, createClient, NOTES_API, startOAuthServer } from './oauth-helpers.ts';
+
+const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('jwsSignature', () => {
+  it.each(SIGNING_ALGORITHMS)(
+    'makes %s signatures that jose verifies against the published key',
+    async (alg) => {
+      const privateKey = await generatePrivateKey(alg);
+      const jwk = await publicJwkOf(privateKey, alg);
+      const signingInput = `${encode({ alg, kid: jwk.kid })}.${encode({ sub: 'someone' })}`;
+      const signature = await jwsSignature(alg, privateKey, Buffer.from(signingInput));
+      const jws = `${signingInput}.${signature.toString('base64url')}`;
+      const { payload } = await compactVerify(jws, createLocalJWKSet({ keys: [jwk as never] }));
+      expect(JSON.parse(Buffer.from(payload).toString())).toEqual({ sub: 'someone' });
+      // One flipped bit in the input and the same signature no longer verifies.
+      const tampered = `${signingInput.slice(0, -1)}${signingInput.endsWith('A') ? 'B' : 'A'}.${signature.toString('base64url')}`;
+      await expect(compactVerify(tampered, createLocalJWKSet({ keys: [jwk as never] }))).rejects.toThrow();
+    },
+  );
+});
+
+describe('EngineSigningKey', () => {
+  it('shows the engine a public key, a kid and an alg, never private members', async () => {
+    const privateKey = await generatePrivateKey('ES256');
+    const jwk = await publicJwkOf(privateKey, 'ES256');
+    const key = new EngineSigningKey({ kid: jwk.kid, alg: 'ES256', privateKey });
+    expect(key.kid).toBe(jwk.kid);
+    expect(key.alg).toBe('ES256');
+    expect(key.keyObject().type).toBe('public');
+    expect([key.kty, key.crv, key.x, key.y]).toEqual([jwk.kty, jwk.crv, jwk.x, jwk.y]);
+    expect(JSON.stringify(key.keyObject().export({ format: 'jwk' }))).not.toContain('"d"');
+  });
+});
+
+describe('the OAuth engine signing with the key ring', () => {
+  let h: Awaited<ReturnType<typeof startOAuthServer>>;
+  beforeAll(async () => {
+    h = await startOAuthServer();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('signs access tokens with the active key of the ring, verifiable through the JWKS', async () => {
+    const { client, secret } = await createClient(h);
+    const response = await fetch(`${h.issuer}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(client.clientId, secret ?? ''),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: 'notes:read',
+        resource: NOTES_API,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const { access_token: token } = (await response.json()) as { access_token: string };
+    const active = await h.gatehouse.keyRing.active();
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: active.alg, kid: active.kid, typ: 'at+jwt' });
+    const jwks = (await (await fetch(`${h.issuer}/.well-known/jwks.json`)).json()) as { keys: never[] };
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      issuer: h.issuer,
+      audience: NOTES_API,
+    });
+    expect(payload.client_id).toBe(client.clientId);
+  });
+});
