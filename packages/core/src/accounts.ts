@@ -16,14 +16,17 @@ import type {
   PasswordHasher,
   RoleRecord,
   RoleRepository,
+  UserProfileRepository,
   UserRecord,
   UserRepository,
 } from './ports.ts';
 import { randomId } from './secrets.ts';
 import type { SessionManager } from './session-manager.ts';
+import { parseUserProfile, type UserProfile } from './user-profile.ts';
 
 export interface AccountsOptions {
   users: UserRepository;
+  profiles: UserProfileRepository;
   credentials: CredentialRepository;
   roles: RoleRepository;
   hasher: PasswordHasher;
@@ -99,6 +102,35 @@ export class Accounts {
 
   listUsers(options: { limit: number; offset: number }): Promise<UserRecord[]> {
     return this.#o.users.list(options);
+  }
+
+  /** A user's profile (OpenID Connect standard claims); empty when none was set. */
+  async profileOf(userId: string): Promise<UserProfile> {
+    return this.#o.profiles.get(userId);
+  }
+
+  /**
+   * Replaces a user's profile after validating it (`parseUserProfile`). The audit event names the
+   * claims that changed, never their values: a profile is personal data.
+   */
+  async updateProfile(userId: string, input: unknown, meta?: RequestMeta): Promise<UserProfile> {
+    const profile = parseUserProfile(input);
+    const user = await this.#o.users.findById(userId);
+    if (user === undefined || user.kind !== 'user')
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    const before = await this.#o.profiles.get(userId);
+    if (!(await this.#o.profiles.set(userId, profile, this.#o.clock.now())))
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    const changed = [...new Set([...Object.keys(before), ...Object.keys(profile)])].filter(
+      (claim) =>
+        JSON.stringify(before[claim as keyof UserProfile]) !==
+        JSON.stringify(profile[claim as keyof UserProfile]),
+    );
+    await this.#o.audit.record('user.profile_updated', meta, {
+      subjectId: userId,
+      details: { claims: changed.sort().join(' ') },
+    });
+    return profile;
   }
 
   /** Disabling ends every session of the user at once, on every node. */

@@ -111,3 +111,9 @@ export {
   type TokenServiceOptions,
 } from './token-service.ts';
 export { TtlCache } from './ttl-cache.ts';
+export {
+  type AddressClaim,
+  CLAIMS_BY_SCOPE,
+  parseUserProfile,
+  type UserProfile,
+} from './user-profile.ts';

@@ -1,5 +1,6 @@
 import type { RevocationEntry } from './revocations.ts';
 import type { SessionRecord } from './session.ts';
+import type { UserProfile } from './user-profile.ts';
 
 /**
  * Storage and infrastructure ports. Each is narrow and split by role; security-critical atomic
@@ -24,6 +25,14 @@ export interface NewUser {
   email: string;
   kind: IdentityKind;
   now: number;
+}
+
+/** Profiles (OIDC standard claims), one per user, replaced as a whole. */
+export interface UserProfileRepository {
+  /** The stored profile; an empty one when none was ever set. */
+  get(userId: string): Promise<UserProfile>;
+  /** Replaces the profile; false when no such user exists. */
+  set(userId: string, profile: UserProfile, now: number): Promise<boolean>;
 }
 
 export interface UserRepository {
@@ -94,6 +103,7 @@ export type AuditEventType =
   | 'user.created'
   | 'user.disabled'
   | 'user.enabled'
+  | 'user.profile_updated'
   | 'password.changed'
   | 'role.upserted'
   | 'role.deleted'
@@ -173,6 +183,7 @@ export interface InvalidationBus {
 /** Everything the domain needs from persistence, as one bundle the server wires. */
 export interface Storage {
   readonly users: UserRepository;
+  readonly profiles: UserProfileRepository;
   readonly credentials: CredentialRepository;
   readonly sessions: SessionStore;
   readonly roles: RoleRepository;

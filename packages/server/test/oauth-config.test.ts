@@ -12,6 +12,7 @@ const settings: ProviderSettings = {
   sessionAbsoluteSeconds: 3600,
   dynamicRegistration: false,
   findUser: async () => undefined,
+  findProfile: async () => ({}),
   sessionFromCookies: async () => null,
   endSessionFromCookies: async () => undefined,
 };

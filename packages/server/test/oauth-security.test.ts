@@ -16,6 +16,7 @@ beforeAll(async () => {
   const one = await createClient(h, {
     name: 'C1',
     redirectUris: [RP_CALLBACK, R2, 'https://rp.test/q?tenant=a'],
+    scopes: ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'notes:read', 'notes:write'],
   });
   const two = await createClient(h, { name: 'C2' });
   const pub = await createClient(h, {
@@ -542,23 +543,69 @@ describe('ID tokens', () => {
     }
   });
 
-  it('OIDC-05: openid alone gives only sub; email adds email and a boolean email_verified', async () => {
+  it('OIDC-05: each scope releases its claims only, with their types; an essential claim is honoured', async () => {
+    const admin = await h.gatehouse.accounts.requireUser(ADMIN_EMAIL);
+    await h.gatehouse.accounts.updateProfile(admin.id, {
+      name: 'Ada Lovelace',
+      given_name: 'Ada',
+      family_name: 'Lovelace',
+      locale: 'en-GB',
+      zoneinfo: 'Europe/London',
+      birthdate: '1815-12-10',
+      website: 'https://ada.example.test',
+      phone_number: '+442071234567',
+      phone_number_verified: true,
+      address: { street_address: '12 St James Square', locality: 'London', country: 'GB' },
+    });
     const browser = new Browser(h.issuer);
-    const only = await exchange(await codeFor(browser, { scope: 'openid' }));
-    const info = (await (
-      await fetch(`${h.issuer}/oauth/userinfo`, {
-        headers: { authorization: `Bearer ${only.body.access_token}` },
-      })
-    ).json()) as Record<string, unknown>;
-    expect(Object.keys(info)).toEqual(['sub']);
-    const email = await exchange(await codeFor(browser, { scope: 'openid email' }));
-    const more = (await (
-      await fetch(`${h.issuer}/oauth/userinfo`, {
-        headers: { authorization: `Bearer ${email.body.access_token}` },
-      })
-    ).json()) as Record<string, unknown>;
-    expect(more.email).toBe(ADMIN_EMAIL);
-    expect(typeof more.email_verified).toBe('boolean');
+    const userinfo = async (overrides: Record<string, string>) => {
+      const { body } = await exchange(await codeFor(browser, overrides));
+      const response = await fetch(`${h.issuer}/oauth/userinfo`, {
+        headers: { authorization: `Bearer ${body.access_token}` },
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    const profileClaims = ['name', 'given_name', 'family_name', 'locale', 'zoneinfo', 'birthdate', 'website'];
+
+    expect(Object.keys(await userinfo({ scope: 'openid' }))).toEqual(['sub']);
+
+    const profile = await userinfo({ scope: 'openid profile' });
+    expect(Object.keys(profile).sort()).toEqual(['sub', ...profileClaims].sort());
+    expect(profile.name).toBe('Ada Lovelace');
+
+    const contact = await userinfo({ scope: 'openid email address phone' });
+    expect(Object.keys(contact).sort()).toEqual(
+      ['sub', 'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified'].sort(),
+    );
+    expect(contact.email).toBe(ADMIN_EMAIL);
+    expect(typeof contact.email_verified).toBe('boolean');
+    expect(contact.address).toEqual({
+      street_address: '12 St James Square',
+      locality: 'London',
+      country: 'GB',
+    });
+    expect(contact.phone_number_verified).toBe(true);
+
+    const all = await userinfo({ scope: 'openid profile email address phone' });
+    expect(Object.keys(all).sort()).toEqual(
+      [
+        'sub',
+        ...profileClaims,
+        'email',
+        'email_verified',
+        'address',
+        'phone_number',
+        'phone_number_verified',
+      ].sort(),
+    );
+
+    // OIDC §5.5: a claim asked for by name comes back though its scope was not requested.
+    const essential = await userinfo({
+      scope: 'openid',
+      claims: JSON.stringify({ userinfo: { name: { essential: true } } }),
+    });
+    expect(essential).toEqual({ sub: all.sub, name: 'Ada Lovelace' });
   });
 
   it('OIDC-07 OIDC-08: ID tokens are signed by the active key; after rotation new tokens use the new kid and old ones still verify', async () => {

@@ -13,6 +13,7 @@ export { SqlRoleRepository } from './repositories/roles.ts';
 export { SqlServiceAccountStore } from './repositories/service-accounts.ts';
 export { SqlSessionStore } from './repositories/sessions.ts';
 export { SqlSigningKeyStore } from './repositories/signing-keys.ts';
+export { SqlUserProfileRepository } from './repositories/user-profiles.ts';
 export { SqlUserRepository } from './repositories/users.ts';
 export type * from './schema.ts';
 export { createSqlStorage, type SqlStorage, type SqlStorageOptions } from './storage.ts';

@@ -4,6 +4,7 @@ import { tokensMigration } from './migrations/0003_tokens.ts';
 import { apiKeysMigration } from './migrations/0004_api_keys.ts';
 import { policiesMigration } from './migrations/0005_policies.ts';
 import { oauthMigration } from './migrations/0006_oauth.ts';
+import { userProfilesMigration } from './migrations/0007_user_profiles.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -111,6 +112,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0004_api_keys': apiKeysMigration(dialect),
     '0005_policies': policiesMigration(dialect),
     '0006_oauth': oauthMigration(dialect),
+    '0007_user_profiles': userProfilesMigration(dialect),
   };
 }
 

@@ -18,6 +18,13 @@ export interface UsersTable {
   updated_at: number;
 }
 
+export interface UserProfilesTable {
+  user_id: string;
+  /** JSON: the OpenID Connect standard claims (core `UserProfile`). */
+  claims: string;
+  updated_at: number;
+}
+
 export interface CredentialsTable {
   user_id: string;
   password_hash: string;
@@ -73,6 +80,7 @@ export interface CountersTable {
 
 export interface Database extends SigningKeyTables, TokenTables, ApiKeyTables, PolicyTables, OAuthTables {
   users: UsersTable;
+  user_profiles: UserProfilesTable;
   credentials: CredentialsTable;
   sessions: SessionsTable;
   roles: RolesTable;

@@ -7,6 +7,7 @@ import { SqlCounterStore } from './repositories/counters.ts';
 import { SqlCredentialRepository } from './repositories/credentials.ts';
 import { SqlRoleRepository } from './repositories/roles.ts';
 import { SqlSessionStore } from './repositories/sessions.ts';
+import { SqlUserProfileRepository } from './repositories/user-profiles.ts';
 import { SqlUserRepository } from './repositories/users.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
@@ -39,6 +40,7 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     db,
     dialect: database.dialect,
     users: new SqlUserRepository(db),
+    profiles: new SqlUserProfileRepository(db),
     credentials: new SqlCredentialRepository(db),
     sessions: new SqlSessionStore(db),
     roles: new SqlRoleRepository(db),

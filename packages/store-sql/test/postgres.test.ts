@@ -20,6 +20,7 @@ describe.skipIf(url === undefined)('postgres', () => {
       '0004_api_keys',
       '0005_policies',
       '0006_oauth',
+      '0007_user_profiles',
     ]);
   });
 

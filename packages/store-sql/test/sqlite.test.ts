@@ -59,6 +59,7 @@ describe('sqlite storage', () => {
           '0004_api_keys',
           '0005_policies',
           '0006_oauth',
+          '0007_user_profiles',
         ]);
         expect(await fresh.migrate()).toEqual([]);
       } finally {

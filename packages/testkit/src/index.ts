@@ -37,6 +37,7 @@ export {
   MemoryCredentialRepository,
   MemoryRoleRepository,
   MemorySessionStore,
+  MemoryUserProfileRepository,
   MemoryUserRepository,
 } from './memory.ts';
 export {

@@ -4,6 +4,7 @@ import { MemoryCounterStore } from './memory/counters.ts';
 import { MemoryCredentialRepository } from './memory/credentials.ts';
 import { MemoryRoleRepository } from './memory/roles.ts';
 import { MemorySessionStore } from './memory/sessions.ts';
+import { MemoryUserProfileRepository } from './memory/user-profiles.ts';
 import { MemoryUserRepository } from './memory/users.ts';
 
 export { MemoryAuditLog } from './memory/audit.ts';
@@ -11,12 +12,15 @@ export { MemoryCounterStore } from './memory/counters.ts';
 export { MemoryCredentialRepository } from './memory/credentials.ts';
 export { MemoryRoleRepository } from './memory/roles.ts';
 export { MemorySessionStore } from './memory/sessions.ts';
+export { MemoryUserProfileRepository } from './memory/user-profiles.ts';
 export { MemoryUserRepository } from './memory/users.ts';
 
 /** The reference storage: every port in process memory. For tests and single-process demos only. */
 export function createMemoryStorage(): Storage {
+  const users = new MemoryUserRepository();
   return {
-    users: new MemoryUserRepository(),
+    users,
+    profiles: new MemoryUserProfileRepository(users),
     credentials: new MemoryCredentialRepository(),
     sessions: new MemorySessionStore(),
     roles: new MemoryRoleRepository(),

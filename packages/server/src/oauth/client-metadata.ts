@@ -1,7 +1,14 @@
 import type { OAuthClientRecord } from '@gatehouse/core';
 
 /** The scopes the engine itself defines (OpenID Connect); every other scope is an API scope. */
-export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'email', 'offline_access']);
+export const OIDC_SCOPES: ReadonlySet<string> = new Set([
+  'openid',
+  'profile',
+  'email',
+  'address',
+  'phone',
+  'offline_access',
+]);
 
 /**
  * The engine's view of one of our clients (OIDC Dynamic Client Registration metadata). The

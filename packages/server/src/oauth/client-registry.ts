@@ -36,7 +36,7 @@ export interface IssuedClient {
   readonly secret: string | null;
 }
 
-const DEFAULT_SCOPES = ['openid', 'email', 'offline_access'];
+const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 /** RFC 6749 §3.3 scope-token characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 

@@ -60,6 +60,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
       sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
       findUser: (id) => w.storage.users.findById(id),
+      findProfile: (id) => w.storage.profiles.get(id),
       dynamicRegistration: config.oauthDynamicRegistration === 'initial-access-token',
       endSessionFromCookies: async (header) => {
         const token = header === undefined ? undefined : fastifyCookie.parse(header)[SESSION_COOKIE];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ActiveSession, UserRecord } from '@gatehouse/core';
+import { type ActiveSession, CLAIMS_BY_SCOPE, type UserProfile, type UserRecord } from '@gatehouse/core';
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { type Configuration, type ExternalSigningKey, errors, interactionPolicy } from 'oidc-provider';
 import { html } from '../pages/html.ts';
@@ -19,6 +19,8 @@ export interface ProviderSettings {
   readonly refreshAbsoluteSeconds: number;
   readonly sessionAbsoluteSeconds: number;
   readonly findUser: (id: string) => Promise<UserRecord | undefined>;
+  /** The user's OpenID Connect profile (standard claims). */
+  readonly findProfile: (id: string) => Promise<UserProfile>;
   /** The live Gatehouse session behind a Cookie header, if any. */
   readonly sessionFromCookies: (cookieHeader: string | undefined) => Promise<ActiveSession | null>;
   /** Ends the Gatehouse session behind a Cookie header (RP-initiated logout). */
@@ -27,8 +29,6 @@ export interface ProviderSettings {
   readonly dynamicRegistration: boolean;
 }
 
-/** Claims Gatehouse can vouch for, by scope. */
-const CLAIMS = { openid: ['sub'], email: ['email', 'email_verified'] };
 const CLIENT_AUTH_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
 /** RFC 7636 §4.2: BASE64URL(SHA256(verifier)), unpadded — 43 characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -69,8 +69,11 @@ export function providerConfiguration(
 
   return {
     adapter,
-    claims: CLAIMS,
-    scopes: ['openid', 'email', 'offline_access'],
+    // Released by scope (OIDC §5.4), or one by one through the `claims` request parameter (§5.5).
+    claims: Object.fromEntries(
+      Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]]),
+    ),
+    scopes: ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'],
     responseTypes: ['code'],
     // Secrets are HMACs at rest, so no client_secret_jwt. The engine accepts a secret by Basic
     // header or in the body alike; clients registered with keys sign assertions (RFC 7523).
@@ -123,7 +126,14 @@ export function providerConfiguration(
       if (user === undefined || user.disabled || user.kind !== 'user') return undefined;
       return {
         accountId: user.id,
-        claims: async () => ({ sub: user.id, email: user.email, email_verified: false }),
+        // Everything Gatehouse knows; the engine keeps only what the scopes and `claims` ask for.
+        // Email ownership is not verified by Gatehouse, so it never says it was.
+        claims: async () => ({
+          ...(await settings.findProfile(user.id)),
+          sub: user.id,
+          email: user.email,
+          email_verified: false,
+        }),
       };
     },
     interactions: {
@@ -168,6 +178,7 @@ export function providerConfiguration(
           }
         : { enabled: false },
       clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
       userinfo: { enabled: true },
       revocation: { enabled: true },
       introspection: {

@@ -4,7 +4,10 @@ import { layout } from './layout.ts';
 /** Human names for the scopes Gatehouse itself defines; API scopes are shown as they are. */
 const SCOPE_TEXT: Record<string, string> = {
   openid: 'Confirm who you are (your Gatehouse account id)',
+  profile: 'See your name and other profile details',
   email: 'See your email address',
+  address: 'See your postal address',
+  phone: 'See your phone number',
   offline_access: 'Stay connected when you are not using it (refresh tokens)',
 };
 

@@ -136,6 +136,31 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
     );
   };
 
+  // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
+  app.get('/account/profile', { preHandler: apiGate }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return gatehouse.accounts.profileOf(callerOf(request).id);
+  });
+
+  app.put<{ Body: Record<string, unknown> }>(
+    '/account/profile',
+    {
+      preHandler: apiGate,
+      schema: { body: Type.Object({}, { additionalProperties: true }) },
+      bodyLimit: 16 * 1024,
+    },
+    async (request, reply) => {
+      const user = callerOf(request);
+      const profile = await gatehouse.accounts.updateProfile(
+        user.id,
+        request.body,
+        requestMeta(request, user.id),
+      );
+      reply.header('cache-control', 'no-store');
+      return profile;
+    },
+  );
+
   app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
     const user = callerOf(request);
     const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';

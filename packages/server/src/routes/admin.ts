@@ -29,6 +29,8 @@ const JtiBody = Type.Object(
   { jti: Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' }) },
   { additionalProperties: false },
 );
+/** A whole profile; its claims are checked by core `parseUserProfile`, which names the one at fault. */
+const ProfileBody = Type.Object({}, { additionalProperties: true });
 const GrantBody = Type.Object({ role: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 const Page = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^(?:[1-9]\\d{0,2})$' })),
@@ -104,6 +106,26 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       },
     );
   }
+
+  app.get<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/profile',
+    { ...can('users:read'), schema: { params: UserId } },
+    async (request, reply) => {
+      const user = await gatehouse.accounts.requireUser(request.params.id);
+      reply.header('cache-control', 'no-store');
+      return gatehouse.accounts.profileOf(user.id);
+    },
+  );
+
+  app.put<{ Params: typeof UserId.static; Body: typeof ProfileBody.static }>(
+    '/admin/v1/users/:id/profile',
+    { ...can('users:write'), schema: { params: UserId, body: ProfileBody }, bodyLimit: 16 * 1024 },
+    async (request, reply) => {
+      const profile = await gatehouse.accounts.updateProfile(request.params.id, request.body, meta(request));
+      reply.header('cache-control', 'no-store');
+      return profile;
+    },
+  );
 
   app.delete<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/sessions',

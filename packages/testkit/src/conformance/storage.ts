@@ -5,6 +5,7 @@ import { describeCredentialRepositoryConformance } from './credentials.ts';
 import { describeRoleRepositoryConformance } from './roles.ts';
 import type { SessionStoreConformanceOptions } from './sessions.ts';
 import { describeSessionStoreConformance } from './sessions.ts';
+import { describeUserProfileRepositoryConformance } from './user-profiles.ts';
 import { describeUserRepositoryConformance } from './users.ts';
 
 /** Runs every port suite against a whole `Storage`; `make` must return an empty storage. */
@@ -20,6 +21,7 @@ export function describeStorageConformance(
       return { store: storage[key], users: storage.users, cleanup };
     };
   describeUserRepositoryConformance(name, port('users'));
+  describeUserProfileRepositoryConformance(name, port('profiles'));
   describeCredentialRepositoryConformance(name, port('credentials'));
   describeSessionStoreConformance(name, port('sessions'), options);
   describeRoleRepositoryConformance(name, port('roles'));

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  asSession,
+  createHarness,
+  createUser,
+  type Harness,
+  login,
+  strongPassword,
+} from './harness.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('user profiles (OpenID Connect standard claims)', () => {
+  it('a user reads and replaces their own profile; the audit names the claims, not their values', async () => {
+    const password = strongPassword();
+    await createUser(h, 'grace@example.test', password);
+    const grace = await login(h.app, 'grace@example.test', password);
+    const empty = await asSession(h.app, grace, 'GET', '/account/profile');
+    expect(empty.statusCode).toBe(200);
+    expect(empty.json()).toEqual({});
+    const put = await asSession(h.app, grace, 'PUT', '/account/profile', {
+      name: 'Grace Hopper',
+      locale: 'en-US',
+      address: { locality: 'Arlington', country: 'US' },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.headers['cache-control']).toBe('no-store');
+    const read = await asSession(h.app, grace, 'GET', '/account/profile');
+    expect(read.json()).toEqual({
+      name: 'Grace Hopper',
+      locale: 'en-US',
+      address: { locality: 'Arlington', country: 'US' },
+    });
+    const [event] = await h.gatehouse.storage.audit.list({ limit: 1, type: 'user.profile_updated' });
+    expect(event?.details).toEqual({ claims: 'address locale name' });
+    expect(JSON.stringify(event)).not.toContain('Grace Hopper');
+  });
+
+  it('a write without the CSRF token is refused, and bad claims get a located 400', async () => {
+    const password = strongPassword();
+    await createUser(h, 'alan@example.test', password);
+    const alan = await login(h.app, 'alan@example.test', password);
+    const forged = await h.app.inject({
+      method: 'PUT',
+      url: '/account/profile',
+      headers: { cookie: alan.cookie },
+      payload: { name: 'Mallory' },
+    });
+    expect(forged.statusCode).toBe(403);
+    const bad = await asSession(h.app, alan, 'PUT', '/account/profile', { phone_number: '12345' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json().detail).toContain('phone_number');
+    const list = await asSession(h.app, alan, 'PUT', '/account/profile', [{ name: 'x' }]);
+    expect(list.statusCode).toBe(400);
+    expect((await asSession(h.app, alan, 'GET', '/account/profile')).json()).toEqual({});
+  });
+
+  it('administrators read and set any user profile; unknown users are 404', async () => {
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const user = await createUser(h, 'katherine@example.test', strongPassword());
+    const url = `/admin/v1/users/${user.id}/profile`;
+    const put = await asSession(h.app, admin, 'PUT', url, {
+      name: 'Katherine Johnson',
+      phone_number: '+15551234567',
+    });
+    expect(put.statusCode).toBe(200);
+    expect((await asSession(h.app, admin, 'GET', url)).json()).toEqual({
+      name: 'Katherine Johnson',
+      phone_number: '+15551234567',
+    });
+    const missing = await asSession(h.app, admin, 'PUT', `/admin/v1/users/${'0'.repeat(32)}/profile`, {
+      name: 'x',
+    });
+    expect(missing.statusCode).toBe(404);
+    // Without users:write, another user's profile is out of reach.
+    const password = strongPassword();
+    await createUser(h, 'plain@example.test', password);
+    const plain = await login(h.app, 'plain@example.test', password);
+    expect((await asSession(h.app, plain, 'PUT', url, { name: 'Someone else' })).statusCode).toBe(403);
+    expect((await asSession(h.app, plain, 'GET', url)).statusCode).toBe(403);
+  });
+});
