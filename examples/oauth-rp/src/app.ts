@@ -39,7 +39,8 @@ export async function startRelyingParty(
     new URL(options.issuer),
     options.clientId,
     options.clientSecret ?? { token_endpoint_auth_method: 'none' },
-    options.clientSecret === undefined ? oidc.None() : undefined,
+    // Gatehouse holds a client to the way it registered: Basic, unless registered for the body.
+    options.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(options.clientSecret),
     options.allowInsecureIssuer === true ? { execute: [oidc.allowInsecureRequests] } : undefined,
   );
   // Pending logins by `state`, kept 10 minutes (a real app would use its own session store).

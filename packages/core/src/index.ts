@@ -44,7 +44,9 @@ export type {
   OAuthArtifactWrite,
 } from './oauth-artifacts.ts';
 export {
+  OAUTH_CLIENT_AUTH_METHODS,
   OAUTH_GRANT_TYPES,
+  type OAuthClientAuthMethod,
   type OAuthClientRecord,
   type OAuthClientStore,
   type OAuthClientType,

@@ -5,6 +5,15 @@
 
 export type OAuthClientType = 'confidential' | 'public';
 
+/** How a client authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`). */
+export const OAUTH_CLIENT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
+export type OAuthClientAuthMethod = (typeof OAUTH_CLIENT_AUTH_METHODS)[number];
+
 export const OAUTH_GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
@@ -25,6 +34,11 @@ export interface OAuthClientRecord {
   readonly secretHash: string | null;
   /** Public keys of a confidential client authenticating with signed assertions (`private_key_jwt`). */
   readonly jwks: { readonly keys: readonly Record<string, unknown>[] } | null;
+  /**
+   * The one way the client may authenticate: `none` for public clients, `private_key_jwt` with
+   * `jwks`, otherwise its secret either in the Basic header or in the body — never both ways.
+   */
+  readonly authMethod: OAuthClientAuthMethod;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: readonly OAuthGrantType[];

@@ -284,7 +284,7 @@ describe('TOK-05 (g): Basic credentials are form-urlencoded before base64', () =
     expect(accepted.status).toBe(200);
     expect(accepted.body.access_token).toBeTypeOf('string');
     // openid-client (ClientSecretBasic) encodes the same way and is accepted too.
-    const rp = await oidc.discovery(new URL(h.issuer), clientId, secret, undefined, {
+    const rp = await oidc.discovery(new URL(h.issuer), clientId, secret, oidc.ClientSecretBasic(secret), {
       execute: [oidc.allowInsecureRequests],
     });
     expect((await oidc.clientCredentialsGrant(rp)).access_token).toBeTypeOf('string');

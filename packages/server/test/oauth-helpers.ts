@@ -120,11 +120,17 @@ export interface RpSetup {
 /** An openid-client configuration for a registered client (discovery over real HTTP). */
 export async function relyingParty(h: { issuer: string }, issued: IssuedClient): Promise<RpSetup> {
   const oidc = await import('openid-client');
+  // The RP authenticates the one way the client is registered for (Gatehouse refuses the other).
+  const secret = issued.secret;
   const config = await oidc.discovery(
     new URL(h.issuer),
     issued.client.clientId,
-    issued.secret === null ? { token_endpoint_auth_method: 'none' } : issued.secret,
-    issued.secret === null ? oidc.None() : undefined,
+    secret === null ? { token_endpoint_auth_method: 'none' } : secret,
+    secret === null
+      ? oidc.None()
+      : issued.client.authMethod === 'client_secret_post'
+        ? oidc.ClientSecretPost(secret)
+        : oidc.ClientSecretBasic(secret),
     { execute: [oidc.allowInsecureRequests] },
   );
   return { config, clientId: issued.client.clientId, secret: issued.secret };

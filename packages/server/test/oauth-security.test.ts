@@ -460,7 +460,34 @@ describe('token endpoint', () => {
       { ...fields, client_secret: c1.secret },
       { authorization: basic(c1.id, c1.secret) },
     );
-    expect(both.body.error).toMatch(/invalid_request|invalid_client/);
+    expect(both.status).toBe(400);
+    expect(both.body.error).toBe('invalid_request');
+  });
+
+  it('TOK-05 (b, d, f): a secret is accepted only the way the client registered it, header or body', async () => {
+    const fields = { grant_type: 'client_credentials', scope: 'notes:read' };
+    // (d) C1 registered for Basic sends its right secret in the body: refused like a wrong secret.
+    const c1InBody = await tokenRequest({ ...fields, client_id: c1.id, client_secret: c1.secret });
+    expect(c1InBody.status).toBe(401);
+    expect(c1InBody.body.error).toBe('invalid_client');
+    expect(c1InBody.headers.get('cache-control')).toBe('no-store');
+    // (f) A client registered for client_secret_post is served with the secret in the body...
+    const issued = await createClient(h, { name: 'Posting', secretIn: 'body' });
+    expect(issued.client.authMethod).toBe('client_secret_post');
+    const post = { client_id: issued.client.clientId, client_secret: issued.secret ?? '' };
+    const accepted = await tokenRequest({ ...fields, ...post });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.access_token).toBeTypeOf('string');
+    // ...and refused with the same secret in a Basic header.
+    const viaHeader = await tokenRequest(fields, {
+      authorization: basic(post.client_id, post.client_secret),
+    });
+    expect(viaHeader.status).toBe(401);
+    expect(viaHeader.body.error).toBe('invalid_client');
+    // (b) A wrong secret in the body is invalid_client as well.
+    const wrong = await tokenRequest({ ...fields, client_id: post.client_id, client_secret: 'nope' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual(viaHeader.body);
   });
 
   it('TOK-06: only registered grants; no password grant; no GET, no JSON body', async () => {

@@ -5,6 +5,7 @@ import { apiKeysMigration } from './migrations/0004_api_keys.ts';
 import { policiesMigration } from './migrations/0005_policies.ts';
 import { oauthMigration } from './migrations/0006_oauth.ts';
 import { userProfilesMigration } from './migrations/0007_user_profiles.ts';
+import { oauthClientAuthMethodMigration } from './migrations/0008_oauth_client_auth_method.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -113,6 +114,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0005_policies': policiesMigration(dialect),
     '0006_oauth': oauthMigration(dialect),
     '0007_user_profiles': userProfilesMigration(dialect),
+    '0008_oauth_client_auth_method': oauthClientAuthMethodMigration(),
   };
 }
 

@@ -21,6 +21,7 @@ describe.skipIf(url === undefined)('postgres', () => {
       '0005_policies',
       '0006_oauth',
       '0007_user_profiles',
+      '0008_oauth_client_auth_method',
     ]);
   });
 

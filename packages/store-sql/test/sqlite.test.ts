@@ -60,6 +60,7 @@ describe('sqlite storage', () => {
           '0005_policies',
           '0006_oauth',
           '0007_user_profiles',
+          '0008_oauth_client_auth_method',
         ]);
         expect(await fresh.migrate()).toEqual([]);
       } finally {

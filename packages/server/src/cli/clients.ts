@@ -35,6 +35,11 @@ export function registerClientCommands(program: Command, open: typeof withGateho
     .option('--resource <uri...>', 'resource indicators (APIs) the client may request tokens for')
     .option('--audience <uri>', 'the resource this client serves (it may then introspect tokens for it)')
     .option('--jwks-file <path>', 'public JWK Set: the client authenticates with private_key_jwt, no secret')
+    .addOption(
+      new Option('--secret-in <where>', 'where the client sends its secret; the other way is refused')
+        .choices(['header', 'body'])
+        .default('header'),
+    )
     .addOption(json())
     .action(
       async (opts: {
@@ -47,6 +52,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
         resource?: string[];
         audience?: string;
         jwksFile?: string;
+        secretIn: 'header' | 'body';
         json?: boolean;
       }) => {
         const jwks =
@@ -64,6 +70,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
             resources: opts.resource,
             audience: opts.audience,
             jwks,
+            secretIn: opts.type === 'confidential' && jwks === undefined ? opts.secretIn : undefined,
           }),
         );
         print(

@@ -24,8 +24,7 @@ export function providerMetadata(client: OAuthClientRecord): Record<string, unkn
     client_id: client.clientId,
     client_name: client.name,
     ...(client.secretHash === null ? {} : { client_secret: client.secretHash }),
-    token_endpoint_auth_method:
-      client.type === 'public' ? 'none' : client.jwks !== null ? 'private_key_jwt' : 'client_secret_basic',
+    token_endpoint_auth_method: client.authMethod,
     ...(client.jwks === null ? {} : { jwks: { keys: client.jwks.keys.map((key) => ({ ...key })) } }),
     application_type: native ? 'native' : 'web',
     grant_types: [...client.grantTypes],

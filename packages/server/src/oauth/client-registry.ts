@@ -2,10 +2,10 @@ import { timingSafeEqual } from 'node:crypto';
 import {
   type Clock,
   checkRedirectUri,
-  constantTimeEqual,
   GatehouseError,
   hmacSha256,
   OAUTH_GRANT_TYPES,
+  type OAuthClientAuthMethod,
   type OAuthClientRecord,
   type OAuthClientStore,
   type OAuthClientType,
@@ -28,6 +28,11 @@ export interface ClientInput {
    * (`private_key_jwt`, RFC 7523) instead of a secret: no secret is issued then.
    */
   readonly jwks?: { readonly keys: readonly Record<string, unknown>[] } | null | undefined;
+  /**
+   * Where a confidential client with a secret sends it: the Basic header (default) or the request
+   * body. The other way is then refused, as a wrong secret is.
+   */
+  readonly secretIn?: 'header' | 'body' | undefined;
 }
 
 export interface IssuedClient {
@@ -114,6 +119,7 @@ export class ClientRegistry {
         resources: [],
         audience: null,
         jwks: null,
+        ...(method === 'client_secret_post' ? { secretIn: 'body' as const } : {}),
       }),
       clientId: String(metadata.client_id),
       secretHash: secret === null ? null : this.#hash(secret),
@@ -157,8 +163,7 @@ export class ClientRegistry {
 
   /** Constant-time check of a presented secret against the stored HMAC. */
   verifySecret(client: OAuthClientRecord, presented: string): boolean {
-    if (client.secretHash === null || presented.length === 0 || presented.length > 512) return false;
-    return constantTimeEqual(this.#hash(presented), client.secretHash);
+    return client.secretHash !== null && this.secretMatchesHash(presented, client.secretHash);
   }
 
   /**
@@ -214,6 +219,16 @@ function validated(
     if (input.type !== 'confidential') throw invalid('Only confidential clients authenticate with keys.');
     checkPublicJwks(jwks);
   }
+  if (input.secretIn !== undefined && (input.type !== 'confidential' || jwks !== null))
+    throw invalid('Only clients with a secret choose where to send it.');
+  const authMethod: OAuthClientAuthMethod =
+    input.type === 'public'
+      ? 'none'
+      : jwks !== null
+        ? 'private_key_jwt'
+        : input.secretIn === 'body'
+          ? 'client_secret_post'
+          : 'client_secret_basic';
   return {
     name,
     type: input.type,
@@ -224,6 +239,7 @@ function validated(
     resources,
     audience,
     jwks: jwks === null ? null : { keys: jwks.keys.map((key) => ({ ...key })) },
+    authMethod,
   };
 }
 

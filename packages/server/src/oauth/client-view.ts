@@ -12,8 +12,7 @@ export function clientView(client: OAuthClientRecord) {
     scopes: client.scopes,
     resources: client.resources,
     audience: client.audience,
-    token_endpoint_auth_method:
-      client.type === 'public' ? 'none' : client.jwks !== null ? 'private_key_jwt' : 'client_secret_basic',
+    token_endpoint_auth_method: client.authMethod,
     ...(client.jwks === null ? {} : { jwks: client.jwks }),
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),

@@ -15,6 +15,7 @@ import { shapeEngineResponses } from './engine-responses.ts';
 import { EngineSigningKey } from './engine-signing-key.ts';
 import { formActionSources } from './form-targets.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import { presentedSecretMethod, rememberSecretTransport } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
 
@@ -220,13 +221,21 @@ export class OAuthServer {
     provider.proxy = this.#o.proxy;
     // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
     // client presents, in constant time (the engine's documented extension point is this method).
+    // A secret sent the way the client did not register (header or body) fails like a wrong one.
     const clientClass = provider.Client as unknown as {
-      prototype: { clientSecret?: string; compareClientSecret(actual: string): Promise<boolean> };
+      prototype: {
+        clientSecret?: string;
+        tokenEndpointAuthMethod?: string;
+        compareClientSecret(actual: string): Promise<boolean>;
+      };
     };
     clientClass.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
       const stored = this.clientSecret;
+      const method = presentedSecretMethod();
+      if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
       return typeof stored === 'string' && registry.secretMatchesHash(actual, stored);
     };
+    provider.use(rememberSecretTransport);
     provider.use(shapeEngineResponses);
     provider.use(singleLogout(settings.endSessionFromCookies));
     provider.use(

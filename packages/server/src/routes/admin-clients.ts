@@ -19,6 +19,10 @@ const NewClient = Type.Object(
     scopes: Type.Optional(Type.Array(Type.String({ maxLength: 128 }), { maxItems: 50 })),
     resources: Type.Optional(UriList),
     audience: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
+    // Where a secret travels: the Basic header (default) or the body; the other way is refused.
+    token_endpoint_auth_method: Type.Optional(
+      Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')]),
+    ),
     jwks: Type.Optional(
       Type.Object(
         { keys: Type.Array(Type.Record(Type.String(), Type.Unknown()), { minItems: 1, maxItems: 10 }) },
@@ -78,6 +82,12 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         resources: body.resources,
         audience: body.audience,
         jwks: body.jwks,
+        secretIn:
+          body.token_endpoint_auth_method === undefined
+            ? undefined
+            : body.token_endpoint_auth_method === 'client_secret_post'
+              ? 'body'
+              : 'header',
       });
       await gatehouse.audit.record('oauth.client.created', meta(request), {
         subjectId: client.clientId,

@@ -1,5 +1,7 @@
 import {
+  OAUTH_CLIENT_AUTH_METHODS,
   OAUTH_GRANT_TYPES,
+  type OAuthClientAuthMethod,
   type OAuthClientRecord,
   type OAuthClientStore,
   type OAuthGrantType,
@@ -66,6 +68,7 @@ function toRow(client: OAuthClientRecord): Selectable<OAuthClientsTable> {
     type: client.type,
     secret_hash: client.secretHash,
     jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
+    auth_method: client.authMethod,
     redirect_uris: JSON.stringify(client.redirectUris),
     post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
     grant_types: JSON.stringify(client.grantTypes),
@@ -82,12 +85,19 @@ function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
   const grantTypes = parseStringArray(row.grant_types, 'oauth_clients.grant_types');
   if (!grantTypes.every((grant) => (OAUTH_GRANT_TYPES as readonly string[]).includes(grant)))
     throw new Error('oauth_clients.grant_types holds an unknown grant');
+  const jwks = row.jwks === null ? null : parseJwks(row.jwks);
+  const authMethod =
+    row.auth_method ??
+    (row.type === 'public' ? 'none' : jwks !== null ? 'private_key_jwt' : 'client_secret_basic');
+  if (!(OAUTH_CLIENT_AUTH_METHODS as readonly string[]).includes(authMethod))
+    throw new Error('oauth_clients.auth_method is invalid');
   return {
     clientId: row.client_id,
     name: row.name,
     type: row.type,
     secretHash: row.secret_hash,
-    jwks: row.jwks === null ? null : parseJwks(row.jwks),
+    jwks,
+    authMethod: authMethod as OAuthClientAuthMethod,
     redirectUris: parseStringArray(row.redirect_uris, 'oauth_clients.redirect_uris'),
     postLogoutRedirectUris: parseStringArray(
       row.post_logout_redirect_uris,

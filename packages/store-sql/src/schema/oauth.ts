@@ -19,6 +19,8 @@ export interface OAuthClientsTable {
   secret_hash: string | null;
   /** JSON JWK Set of a private_key_jwt client, or null. */
   jwks: string | null;
+  /** NULL on rows written before migration 0008: the method the type implies. */
+  auth_method: string | null;
   /** JSON arrays of strings. */
   redirect_uris: string;
   post_logout_redirect_uris: string;
