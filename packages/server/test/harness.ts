@@ -29,10 +29,15 @@ export interface Harness {
  */
 export async function createHarness(
   overrides: Record<string, unknown> = {},
-  options: { clock?: Clock; databaseSchema?: string } = {},
+  options: {
+    clock?: Clock;
+    databaseSchema?: string;
+    /** Settings applied after validation: values below the production floors, to test mechanisms in seconds. */
+    unchecked?: Partial<Config>;
+  } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-  const config = loadConfig(
+  const validated = loadConfig(
     {},
     {
       dataDir,
@@ -44,6 +49,7 @@ export async function createHarness(
       ...overrides,
     },
   );
+  const config: Config = { ...validated, ...options.unchecked };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, callback) {

@@ -8,10 +8,11 @@ export const NOTES_API = 'https://notes.example.test';
 /** A Gatehouse listening on a real port (the relying party speaks HTTP to it, as in production). */
 export async function startOAuthServer(
   overrides: Record<string, unknown> = {},
+  options: Parameters<typeof createHarness>[1] = {},
 ): Promise<Harness & { issuer: string }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const h = await createHarness({ issuer, port, ...overrides });
+  const h = await createHarness({ issuer, port, ...overrides }, options);
   await h.app.listen({ port, host: '127.0.0.1' });
   return Object.assign(h, { issuer });
 }

@@ -4,6 +4,20 @@ import { OAUTH_ROUTES } from './routes.ts';
 
 type Next = () => Promise<unknown>;
 
+/**
+ * The engine answers an unknown `response_mode` by redirecting (in the default query mode, the
+ * unknown one being unusable) with `error=unsupported_response_mode`; the same redirect says
+ * `invalid_request` instead.
+ */
+function registeredRedirectError(ctx: KoaContextWithOIDC): void {
+  const location = URL.parse(String(ctx.response.get('location')));
+  if (location?.searchParams.get('error') !== 'unsupported_response_mode') return;
+  location.searchParams.set('error', 'invalid_request');
+  location.searchParams.set('error_description', 'unsupported response_mode requested');
+  ctx.redirect(location.href);
+  ctx.status = 303;
+}
+
 /** Engine paths that answer GET only (POST authorization needs SameSite=None cookies: off). */
 const GET_ONLY = new Set<string>([OAUTH_ROUTES.authorization, '/.well-known/openid-configuration']);
 const POST_ONLY = new Set<string>([
@@ -19,11 +33,17 @@ const POST_ONLY = new Set<string>([
  * - no client authentication at all is a 401 `invalid_client` with a Basic challenge (RFC 6749
  *   §2.3.1, RFC 7662 §2.1), not a 400;
  * - a grant the client is not registered for is `unauthorized_client` (RFC 6749 §5.2);
+ * - an unknown `response_mode` is `invalid_request` (RFC 6749 §4.1.2.1): the engine's
+ *   `unsupported_response_mode` is no registered error code;
  * - an unmatched path or method is RFC 9457 problem+json (404, or 405 with Allow) like every
  *   other Gatehouse route, not the framework's plain-text page.
  */
 export async function shapeEngineResponses(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
   await next();
+  if (ctx.status === 303 && ctx.oidc?.route === 'authorization') {
+    registeredRedirectError(ctx);
+    return;
+  }
   const body = ctx.body as { error?: string; error_description?: string } | undefined;
   if (ctx.status === 400 && body?.error === 'invalid_request') {
     if (/no client authentication mechanism provided/.test(body.error_description ?? '')) {
