@@ -82,6 +82,48 @@ describe('admin API for OAuth clients', () => {
     expect((await clientCredentials(body.client_id, fresh)).status).toBe(401);
   });
 
+  it('registers where a secret travels (token_endpoint_auth_method); a public client cannot choose', async () => {
+    const created = await create({
+      name: 'Form poster',
+      type: 'confidential',
+      grant_types: ['client_credentials'],
+      scopes: ['billing:read'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    expect(created.statusCode).toBe(201);
+    const body = created.json<{
+      client_id: string;
+      client_secret: string;
+      token_endpoint_auth_method: string;
+    }>();
+    expect(body.token_endpoint_auth_method).toBe('client_secret_post');
+    const inBody = await fetch(`${h.issuer}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: body.client_id,
+        client_secret: body.client_secret,
+      }),
+    });
+    expect(inBody.status).toBe(200);
+    expect((await clientCredentials(body.client_id, body.client_secret)).status).toBe(401);
+    const publicChoice = await create({
+      name: 'Public poster',
+      type: 'public',
+      redirect_uris: ['http://127.0.0.1/cb'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    expect(publicChoice.statusCode).toBe(400);
+    expect(publicChoice.json().detail).toContain('secret');
+    const unknown = await create({
+      name: 'x',
+      type: 'confidential',
+      token_endpoint_auth_method: 'client_secret_jwt',
+    });
+    expect(unknown.statusCode).toBe(400);
+  });
+
   it('needs clients:write', async () => {
     const anonymous = await h.app.inject({
       method: 'POST',
