@@ -111,14 +111,37 @@ export class Accounts {
 
   /**
    * Replaces a user's profile after validating it (`parseUserProfile`). The audit event names the
-   * claims that changed, never their values: a profile is personal data.
+   * claims that changed, never their values: a profile is personal data. `by: 'self'` is the user
+   * editing their own: they cannot vouch for their own phone number — `phone_number_verified` is
+   * an administrator's statement, kept while the number stays the same and dropped when it changes.
    */
-  async updateProfile(userId: string, input: unknown, meta?: RequestMeta): Promise<UserProfile> {
-    const profile = parseUserProfile(input);
+  async updateProfile(
+    userId: string,
+    input: unknown,
+    meta?: RequestMeta,
+    by: 'self' | 'admin' = 'admin',
+  ): Promise<UserProfile> {
+    let profile = parseUserProfile(input);
     const user = await this.#o.users.findById(userId);
     if (user === undefined || user.kind !== 'user')
       throw new GatehouseError('not_found', { detail: 'No such user.' });
     const before = await this.#o.profiles.get(userId);
+    if (by === 'self') {
+      if (
+        profile.phone_number_verified !== undefined &&
+        profile.phone_number_verified !== before.phone_number_verified
+      )
+        throw new GatehouseError('invalid_request', {
+          detail: 'phone_number_verified is set by an administrator.',
+        });
+      const { phone_number_verified: _claimed, ...rest } = profile;
+      profile =
+        rest.phone_number !== undefined &&
+        rest.phone_number === before.phone_number &&
+        before.phone_number_verified !== undefined
+          ? { ...rest, phone_number_verified: before.phone_number_verified }
+          : rest;
+    }
     if (!(await this.#o.profiles.set(userId, profile, this.#o.clock.now())))
       throw new GatehouseError('not_found', { detail: 'No such user.' });
     const changed = [...new Set([...Object.keys(before), ...Object.keys(profile)])].filter(

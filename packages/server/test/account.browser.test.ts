@@ -141,9 +141,23 @@ describe('account page in a real browser', () => {
     const revoked = await asOther();
     expect(revoked.status).toBe(401);
 
+    // The profile form: saved without a script, shown again on the page.
+    const profile = page.getByRole('region', { name: 'Profile' });
+    await profile.getByLabel('Full name').fill('Browser Tester');
+    await profile.getByLabel('Phone').fill('+15551234567');
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.has('profile_saved')),
+      profile.getByRole('button', { name: 'Save profile' }).click(),
+    ]);
+    expect(await page.getByRole('status').textContent()).toBe('Your profile was saved.');
+    expect(await page.getByRole('region', { name: 'Profile' }).getByLabel('Full name').inputValue()).toBe(
+      'Browser Tester',
+    );
+
     // An API key from the page: shown once, then listed by id and last four only, then revoked.
-    await page.getByLabel('Name').fill('browser test');
-    await page.getByLabel('Scopes').fill('users:read');
+    const keys = page.getByRole('region', { name: 'API keys' });
+    await keys.getByLabel('Name', { exact: true }).fill('browser test');
+    await keys.getByLabel('Scopes').fill('users:read');
     const [created] = await Promise.all([
       page.waitForResponse((r) => new URL(r.url()).pathname === '/account/api-keys/new'),
       page.getByRole('button', { name: 'Create API key' }).click(),

@@ -89,3 +89,86 @@ describe('user profiles (OpenID Connect standard claims)', () => {
     expect((await asSession(h.app, plain, 'GET', url)).statusCode).toBe(403);
   });
 });
+
+describe('what a user may say about themselves', () => {
+  it('a user cannot vouch for their own phone number; an administrator can, until the number changes', async () => {
+    const password = strongPassword();
+    const user = await createUser(h, 'mary@example.test', password);
+    const mary = await login(h.app, 'mary@example.test', password);
+    const claimed = await asSession(h.app, mary, 'PUT', '/account/profile', {
+      phone_number: '+15551230000',
+      phone_number_verified: true,
+    });
+    expect(claimed.statusCode).toBe(400);
+    expect(claimed.json().detail).toContain('phone_number_verified');
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const url = `/admin/v1/users/${user.id}/profile`;
+    expect(
+      (
+        await asSession(h.app, admin, 'PUT', url, {
+          phone_number: '+15551230000',
+          phone_number_verified: true,
+        })
+      ).statusCode,
+    ).toBe(200);
+    // The same number again (and another claim): still verified.
+    const kept = await asSession(h.app, mary, 'PUT', '/account/profile', {
+      phone_number: '+15551230000',
+      nickname: 'mary',
+    });
+    expect(kept.json()).toEqual({
+      phone_number: '+15551230000',
+      phone_number_verified: true,
+      nickname: 'mary',
+    });
+    // A new number is not verified.
+    const changed = await asSession(h.app, mary, 'PUT', '/account/profile', { phone_number: '+15551239999' });
+    expect(changed.json()).toEqual({ phone_number: '+15551239999' });
+  });
+
+  it('the account page shows the profile and saves its form, keeping claims the form does not show', async () => {
+    const password = strongPassword();
+    const user = await createUser(h, 'edith@example.test', password);
+    const edith = await login(h.app, 'edith@example.test', password);
+    await h.gatehouse.accounts.updateProfile(user.id, { birthdate: '1906-12-09', name: 'Old Name' });
+    const form = (fields: Record<string, string>) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/account/profile',
+        headers: { cookie: edith.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ csrf: edith.csrf, ...fields }).toString(),
+      });
+    const saved = await form({
+      name: 'Edith Clarke',
+      locale: 'en-US',
+      locality: 'Ellicott City',
+      country: 'US',
+    });
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers.location).toBe('/account?profile_saved=1');
+    expect(await h.gatehouse.accounts.profileOf(user.id)).toEqual({
+      birthdate: '1906-12-09',
+      name: 'Edith Clarke',
+      locale: 'en-US',
+      address: { locality: 'Ellicott City', country: 'US' },
+    });
+    const page = await h.app.inject({
+      method: 'GET',
+      url: '/account?profile_saved=1',
+      headers: { cookie: edith.cookie, accept: 'text/html' },
+    });
+    expect(page.body).toContain('Your profile was saved.');
+    expect(page.body).toContain('value="Edith Clarke"');
+    const bad = await form({ phone_number: 'call me', name: 'Edith Clarke' });
+    expect(bad.statusCode).toBe(303);
+    expect(bad.headers.location).toBe('/account?profile_error=1');
+    expect((await h.gatehouse.accounts.profileOf(user.id)).name).toBe('Edith Clarke');
+    const forged = await h.app.inject({
+      method: 'POST',
+      url: '/account/profile',
+      headers: { cookie: edith.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'csrf=wrong&name=Mallory',
+    });
+    expect(forged.statusCode).toBe(403);
+  });
+});

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, SessionRecord, UserRecord } from '@gatehouse/core';
+import type { ApiKeyRecord, SessionRecord, UserProfile, UserRecord } from '@gatehouse/core';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -11,6 +11,7 @@ export interface AccountPageInput {
   sessions: readonly SessionRecord[];
   currentSessionId: string;
   apiKeys: readonly ApiKeyRecord[];
+  profile: UserProfile;
   now: number;
   notice?: string;
 }
@@ -99,6 +100,53 @@ ${input.notice === undefined ? '' : html`<p class="notice" role="status">${input
     </label>
     <button type="submit">Create API key</button>
   </form>
-</section>`,
+</section>
+${profileSection(input.profile, input.csrf)}`,
   });
+}
+
+/** The profile fields a user edits here: claim, label, `autocomplete` token, input type, hint. */
+export const PROFILE_FIELDS = [
+  ['name', 'Full name', 'name', 'text', ''],
+  ['given_name', 'Given name', 'given-name', 'text', ''],
+  ['family_name', 'Family name', 'family-name', 'text', ''],
+  ['nickname', 'Nickname', 'nickname', 'text', ''],
+  ['website', 'Website', 'url', 'url', 'https://…'],
+  ['locale', 'Language', 'language', 'text', 'en-GB'],
+  ['zoneinfo', 'Time zone', 'off', 'text', 'Europe/London'],
+  ['phone_number', 'Phone', 'tel', 'tel', '+442071234567'],
+] as const;
+export const ADDRESS_FIELDS = [
+  ['street_address', 'Street', 'street-address'],
+  ['locality', 'Town or city', 'address-level2'],
+  ['region', 'Region', 'address-level1'],
+  ['postal_code', 'Postal code', 'postal-code'],
+  ['country', 'Country', 'country-name'],
+] as const;
+
+function profileSection(profile: UserProfile, csrf: string) {
+  const claims = profile as Readonly<Record<string, unknown>>;
+  const address = (profile.address ?? {}) as Readonly<Record<string, string | undefined>>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '');
+  return html`<section aria-labelledby="profile">
+  <h2 id="profile">Profile</h2>
+  <p>What an application you connect may see when you allow it your profile, address or phone.${
+    profile.phone_number_verified === true ? ' Your phone number is verified.' : ''
+  }</p>
+  <form class="stack" method="post" action="/account/profile">
+    <input type="hidden" name="csrf" value="${csrf}">
+    ${PROFILE_FIELDS.map(
+      ([claim, label, autocomplete, type, hint]) =>
+        html`<label>${label} <input name="${claim}" type="${type}" maxlength="200" autocomplete="${autocomplete}" value="${text(claims[claim])}"${hint === '' ? '' : html` placeholder="${hint}"`}></label>`,
+    )}
+    <fieldset class="stack">
+      <legend>Address</legend>
+      ${ADDRESS_FIELDS.map(
+        ([part, label, autocomplete]) =>
+          html`<label>${label} <input name="${part}" maxlength="200" autocomplete="${autocomplete}" value="${text(address[part])}"></label>`,
+      )}
+    </fieldset>
+    <button type="submit">Save profile</button>
+  </form>
+</section>`;
 }

@@ -7,7 +7,7 @@ import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
-import { accountPage } from '../pages/account-page.ts';
+import { ADDRESS_FIELDS, accountPage, PROFILE_FIELDS } from '../pages/account-page.ts';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{24}$' }) });
 const PasswordBody = Type.Object({
@@ -35,7 +35,26 @@ const notices: readonly (readonly [string, string])[] = [
   ['revoked', 'The session was revoked.'],
   ['key_revoked', 'The API key was revoked.'],
   ['key_error', 'The API key was not created: give a name and scopes such as notes:read.'],
+  ['profile_saved', 'Your profile was saved.'],
+  [
+    'profile_error',
+    'Your profile was not saved: check the formats (website https://…, phone +15551234567, time zone Europe/London).',
+  ],
 ];
+
+/** The account page's profile form: every field optional text, plus the CSRF token. */
+const ProfileForm = Type.Object(
+  {
+    csrf: Type.String({ maxLength: 128 }),
+    ...Object.fromEntries(
+      [...PROFILE_FIELDS.map(([claim]) => claim), ...ADDRESS_FIELDS.map(([part]) => part)].map((name) => [
+        name,
+        Type.Optional(Type.String({ maxLength: 500 })),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 /** The authenticated user, whichever credential proved it. */
 function callerOf(request: FastifyRequest) {
@@ -111,10 +130,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
     const { user, record } = active;
-    const [{ roles, permissions }, sessions, apiKeys] = await Promise.all([
+    const [{ roles, permissions }, sessions, apiKeys, profile] = await Promise.all([
       gatehouse.permissions.accessOf(user.id),
       gatehouse.sessions.list(user.id),
       gatehouse.apiKeys.list(user.id),
+      gatehouse.accounts.profileOf(user.id),
     ]);
     const query = request.query as Record<string, unknown>;
     const notice = notices.find(([flag]) => query[flag] !== undefined)?.[1];
@@ -130,6 +150,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
         sessions,
         currentSessionId: record.publicId,
         apiKeys,
+        profile,
         now: gatehouse.clock.now(),
         ...(notice === undefined ? {} : { notice }),
       }),
@@ -155,9 +176,35 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
         user.id,
         request.body,
         requestMeta(request, user.id),
+        'self',
       );
       reply.header('cache-control', 'no-store');
       return profile;
+    },
+  );
+
+  // The page's form: the fields it shows replace those claims (empty clears one); claims it does
+  // not show (birthdate, picture, …) are kept.
+  app.post<{ Body: Record<string, string | undefined> }>(
+    '/account/profile',
+    { preHandler: sessionOnly, schema: { body: ProfileForm } },
+    async (request, reply) => {
+      const { user } = request.session!;
+      const form = request.body;
+      const current = await gatehouse.accounts.profileOf(user.id);
+      const next: Record<string, unknown> = { ...current };
+      for (const [claim] of PROFILE_FIELDS) next[claim] = (form[claim] ?? '').trim();
+      const address: Record<string, unknown> = { ...current.address };
+      for (const [part] of ADDRESS_FIELDS) address[part] = (form[part] ?? '').trim();
+      next.address = address;
+      try {
+        await gatehouse.accounts.updateProfile(user.id, next, requestMeta(request, user.id), 'self');
+      } catch (error) {
+        if (error instanceof GatehouseError && error.status === 400)
+          return reply.code(303).header('location', '/account?profile_error=1').send();
+        throw error;
+      }
+      return reply.code(303).header('location', '/account?profile_saved=1').send();
     },
   );
 
