@@ -116,6 +116,7 @@ export { TtlCache } from './ttl-cache.ts';
 export {
   type AddressClaim,
   CLAIMS_BY_SCOPE,
+  claimsWithinScopes,
   parseUserProfile,
   type UserProfile,
 } from './user-profile.ts';

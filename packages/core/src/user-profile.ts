@@ -57,6 +57,22 @@ export const CLAIMS_BY_SCOPE = {
   phone: ['phone_number', 'phone_number_verified'],
 } as const;
 
+/**
+ * The claims of `requested` (asked for one by one with the `claims` request parameter) that a
+ * client registered for `clientScopes` may receive: a claim that belongs to an OpenID scope needs
+ * that scope in the client's registration, so the parameter never reaches past it.
+ */
+export function claimsWithinScopes(requested: readonly string[], clientScopes: readonly string[]): string[] {
+  const scopesOf = (claim: string) =>
+    Object.entries(CLAIMS_BY_SCOPE)
+      .filter(([, claims]) => (claims as readonly string[]).includes(claim))
+      .map(([scope]) => scope);
+  return requested.filter((claim) => {
+    const scopes = scopesOf(claim);
+    return scopes.length === 0 || scopes.some((scope) => clientScopes.includes(scope));
+  });
+}
+
 const TEXT_CLAIMS = [
   'name',
   'given_name',

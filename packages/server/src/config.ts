@@ -215,7 +215,12 @@ function productionProblems(config: Config): string[] {
   if (!config.issuer.startsWith('https://'))
     problems.push('GATEHOUSE_ISSUER must be an https:// URL in production.');
   if (config.trustProxy === true) {
-    problems.push('GATEHOUSE_TRUST_PROXY=true trusts every hop; name the proxy addresses or a hop count.');
+    problems.push('GATEHOUSE_TRUST_PROXY=true trusts every hop; name the proxy addresses or CIDRs.');
+  }
+  if (typeof config.trustProxy === 'number') {
+    problems.push(
+      'GATEHOUSE_TRUST_PROXY as a hop count believes X-Forwarded-* from any peer, so a client reaching Gatehouse directly could claim https or any address; name the proxy addresses or CIDRs.',
+    );
   }
   if (config.sessionCacheTtlMs > 5000)
     problems.push('GATEHOUSE_SESSION_CACHE_TTL_MS above 5000 delays revocation.');

@@ -242,10 +242,14 @@ describe('loadConfig', () => {
       expect(configError(() => loadConfig(withoutIssuer)).message).toContain('GATEHOUSE_ISSUER');
     });
 
-    it('refuses to trust every proxy hop and a long session cache', () => {
+    it('refuses to trust every proxy hop, a bare hop count and a long session cache', () => {
       expect(
         configError(() => loadConfig({ ...production, GATEHOUSE_TRUST_PROXY: 'true' })).message,
       ).toContain('GATEHOUSE_TRUST_PROXY');
+      // A hop count believes X-Forwarded-* from whoever connects: a direct client could claim https.
+      expect(configError(() => loadConfig({ ...production, GATEHOUSE_TRUST_PROXY: '1' })).message).toMatch(
+        /GATEHOUSE_TRUST_PROXY as a hop count/,
+      );
       expect(
         configError(() => loadConfig({ ...production, GATEHOUSE_SESSION_CACHE_TTL_MS: '5001' })).message,
       ).toContain('GATEHOUSE_SESSION_CACHE_TTL_MS');

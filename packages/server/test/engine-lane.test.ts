@@ -128,7 +128,7 @@ describe('GATEHOUSE_TRUST_PROXY, for Fastify and the engine lane alike', () => {
 
   it.each([
     ['an address', '127.0.0.1'],
-    ['a hop count', 1],
+    ['a CIDR list', '10.0.0.0/8, 127.0.0.0/8'],
   ])(
     'with %s: plain http is refused, https through the trusted proxy is served',
     async (_label, trustProxy) => {

@@ -473,6 +473,13 @@ describe('token endpoint', () => {
     expect(c1InBody.status).toBe(401);
     expect(c1InBody.body.error).toBe('invalid_client');
     expect(c1InBody.headers.get('cache-control')).toBe('no-store');
+    // ...also behind an empty Authorization header (the engine reads the body secret then).
+    const emptyHeader = await tokenRequest(
+      { ...fields, client_id: c1.id, client_secret: c1.secret },
+      { authorization: '' },
+    );
+    expect(emptyHeader.status).toBe(401);
+    expect(emptyHeader.body.error).toBe('invalid_client');
     // (f) A client registered for client_secret_post is served with the secret in the body...
     const issued = await createClient(h, { name: 'Posting', secretIn: 'body' });
     expect(issued.client.authMethod).toBe('client_secret_post');
@@ -629,6 +636,26 @@ describe('ID tokens', () => {
       ].sort(),
     );
 
+    // A claim asked for by name is listed on the consent page, one by one.
+    const fresh = new Browser(h.issuer);
+    let step = await fresh.navigate(
+      authorizeUrl(base({ scope: 'openid', claims: JSON.stringify({ userinfo: { phone_number: null } }) })),
+    );
+    if (step.url.includes('/login')) step = await fresh.signIn(step, ADMIN_EMAIL, ADMIN_PASSWORD);
+    expect(step.url).toContain('/oauth/interaction/');
+    expect(await step.response.text()).toContain('<code>phone_number</code>');
+    // A client not registered for the phone scope cannot reach its claims by name.
+    const beyond = await new Browser(h.issuer).navigate(
+      authorizeUrl(
+        base({
+          client_id: c2.id,
+          scope: 'openid',
+          claims: JSON.stringify({ userinfo: { phone_number: null } }),
+        }),
+      ),
+    );
+    expect(redirectParams(beyond).get('error')).toBe('invalid_request');
+    expect(redirectParams(beyond).get('code')).toBeNull();
     // OIDC §5.5: a claim asked for by name comes back though its scope was not requested.
     const essential = await userinfo({
       scope: 'openid',

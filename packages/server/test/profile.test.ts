@@ -124,6 +124,16 @@ describe('what a user may say about themselves', () => {
     // A new number is not verified.
     const changed = await asSession(h.app, mary, 'PUT', '/account/profile', { phone_number: '+15551239999' });
     expect(changed.json()).toEqual({ phone_number: '+15551239999' });
+    // Verified again by an administrator, then cleared on the page form: the flag goes with it.
+    await asSession(h.app, admin, 'PUT', url, { phone_number: '+15551239999', phone_number_verified: true });
+    const cleared = await h.app.inject({
+      method: 'POST',
+      url: '/account/profile',
+      headers: { cookie: mary.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ csrf: mary.csrf, phone_number: '', nickname: 'mary' }).toString(),
+    });
+    expect(cleared.headers.location).toBe('/account?profile_saved=1');
+    expect(await h.gatehouse.accounts.profileOf(user.id)).toEqual({ nickname: 'mary' });
   });
 
   it('the account page shows the profile and saves its form, keeping claims the form does not show', async () => {

@@ -6,11 +6,11 @@ export type ProxyTrust = (address: string, hop: number) => boolean;
 
 /**
  * GATEHOUSE_TRUST_PROXY as one function, given to Fastify and used by the engine lane alike, so the
- * two can never disagree about a client's address or scheme. `false` believes no header; a hop
- * count believes that many proxies in front of Gatehouse (only sound when Gatehouse cannot be
- * reached around them: a direct client could otherwise claim any address); addresses and CIDRs
- * (comma-separated, or `loopback`, `linklocal`, `uniquelocal`) believe exactly those peers; `true`
- * believes everyone (refused in production).
+ * two can never disagree about a client's address or scheme. `false` believes no header;
+ * addresses and CIDRs (comma-separated, or `loopback`, `linklocal`, `uniquelocal`) believe exactly
+ * those peers; a hop count believes that many proxies whoever sent the request, and `true` believes
+ * everyone — both refused in production, where a client reaching Gatehouse directly could claim
+ * https or any address.
  */
 export function proxyTrust(setting: boolean | number | string): ProxyTrust {
   if (setting === true) return () => true;

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type ActiveSession, CLAIMS_BY_SCOPE, type UserProfile, type UserRecord } from '@gatehouse/core';
+import {
+  type ActiveSession,
+  CLAIMS_BY_SCOPE,
+  claimsWithinScopes,
+  type UserProfile,
+  type UserRecord,
+} from '@gatehouse/core';
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { type Configuration, type ExternalSigningKey, errors, interactionPolicy } from 'oidc-provider';
 import { html } from '../pages/html.ts';
@@ -178,7 +184,17 @@ export function providerConfiguration(
           }
         : { enabled: false },
       clientCredentials: { enabled: true },
-      claimsParameter: { enabled: true },
+      // Claims asked for by name (OIDC §5.5) stay within the scopes the client is registered for;
+      // the consent page lists them one by one.
+      claimsParameter: {
+        enabled: true,
+        assertClaimsParameter: (_ctx, claims, client) => {
+          const requested = [...Object.keys(claims.userinfo ?? {}), ...Object.keys(claims.id_token ?? {})];
+          const allowed = claimsWithinScopes(requested, (client.scope ?? '').split(' '));
+          if (allowed.length < requested.length)
+            throw new errors.InvalidRequest("claims beyond the client's registered scopes were requested");
+        },
+      },
       userinfo: { enabled: true },
       revocation: { enabled: true },
       introspection: {

@@ -20,6 +20,8 @@ export interface ConsentPageInput {
   userEmail: string;
   /** OpenID scopes being asked for now. */
   scopes: readonly string[];
+  /** Profile claims asked for one by one (the `claims` request parameter). */
+  claims?: readonly string[];
   /** API scopes by resource indicator. */
   resources: ReadonlyArray<{ resource: string; scopes: readonly string[] }>;
   /** API scopes naming a permission the user does not hold: granting them gives the app nothing. */
@@ -36,6 +38,7 @@ export function consentPage(input: ConsentPageInput): string {
 <p>Signed in as <strong>${input.userEmail}</strong>. The application <code>${input.clientId}</code> is asking to:</p>
 <ul id="scopes">
 ${input.scopes.map((scope) => html`<li><code>${scope}</code> — ${SCOPE_TEXT[scope] ?? 'Use this permission'}</li>`)}
+${(input.claims ?? []).map((claim) => html`<li><code>${claim}</code> — See this detail of your profile</li>`)}
 </ul>
 ${
   input.resources.length === 0

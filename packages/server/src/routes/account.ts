@@ -166,7 +166,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   app.put<{ Body: Record<string, unknown> }>(
     '/account/profile',
     {
-      preHandler: apiGate,
+      preHandler: sessionOnly,
       schema: { body: Type.Object({}, { additionalProperties: true }) },
       bodyLimit: 16 * 1024,
     },
@@ -192,7 +192,9 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
       const { user } = request.session!;
       const form = request.body;
       const current = await gatehouse.accounts.profileOf(user.id);
-      const next: Record<string, unknown> = { ...current };
+      // The verified flag is not the form's to send: updateProfile keeps it while the number stays.
+      const { phone_number_verified: _verified, ...shown } = current;
+      const next: Record<string, unknown> = { ...shown };
       for (const [claim] of PROFILE_FIELDS) next[claim] = (form[claim] ?? '').trim();
       const address: Record<string, unknown> = { ...current.address };
       for (const [part] of ADDRESS_FIELDS) address[part] = (form[part] ?? '').trim();

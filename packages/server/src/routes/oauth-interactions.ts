@@ -97,6 +97,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
         const client = await gatehouse.oauth.registry.get(clientId);
         const missing = prompt.details as {
           missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
           missingResourceScopes?: Record<string, string[]>;
         };
         // Delegation never exceeds the user: guards intersect scopes with the user's permissions.
@@ -117,6 +118,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
             clientName: client?.name ?? clientId,
             userEmail: active.user.email,
             scopes: missing.missingOIDCScope ?? [],
+            claims: missing.missingOIDCClaims ?? [],
             resources: Object.entries(missing.missingResourceScopes ?? {}).map(([resource, scopes]) => ({
               resource,
               scopes,
@@ -164,6 +166,8 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
         missingResourceScopes?: Record<string, string[]>;
       };
       if (missing.missingOIDCScope !== undefined) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      // Claims asked for by name were checked against the client's scopes at the authorization
+      // request (provider-config.ts) and listed on the consent page.
       if (missing.missingOIDCClaims !== undefined) grant.addOIDCClaims(missing.missingOIDCClaims);
       for (const [resource, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
         grant.addResourceScope(resource, scopes.join(' '));
