@@ -253,6 +253,12 @@ describe('authorization endpoint', () => {
     expect(redirectParams(mode).get('error')).toBe('invalid_request');
     expect(redirectParams(mode).get('state')).toBe(base().state);
     expect(redirectParams(mode).get('code')).toBeNull();
+    // A mode the client is not configured for (only query and form_post are): invalid_request too.
+    const fragment = await browser.navigate(authorizeUrl(base({ response_mode: 'fragment' })));
+    const fragmentAnswer = new URLSearchParams(new URL(fragment.url).hash.slice(1));
+    expect(fragmentAnswer.get('error') ?? redirectParams(fragment).get('error')).toBe('invalid_request');
+    expect(fragmentAnswer.get('code')).toBeNull();
+    expect(redirectParams(fragment).get('code')).toBeNull();
     const missing: Record<string, string> = { ...base() };
     delete missing.response_type;
     const step = await browser.navigate(authorizeUrl(missing));

@@ -29,6 +29,8 @@ export function providerMetadata(client: OAuthClientRecord): Record<string, unkn
     application_type: native ? 'native' : 'web',
     grant_types: [...client.grantTypes],
     response_types: interactive ? ['code'] : [],
+    // The code travels in the query or a form post; a request for the fragment is invalid_request.
+    ...(interactive ? { response_modes: ['query', 'form_post'] } : {}),
     redirect_uris: [...client.redirectUris],
     post_logout_redirect_uris: [...client.postLogoutRedirectUris],
     // The engine checks `scope` against its own (OpenID) scopes; API scopes reach it per
