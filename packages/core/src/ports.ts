@@ -126,6 +126,7 @@ export type AuditEventType =
   | 'policy.deleted'
   | 'oauth.consent.granted'
   | 'oauth.consent.denied'
+  | 'oauth.login.cancelled'
   | 'oauth.grant.revoked'
   | 'oauth.client.created'
   | 'oauth.client.secret_rotated'

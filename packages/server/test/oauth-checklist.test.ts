@@ -329,6 +329,9 @@ describe('AUTHZ-07: cancelling login', () => {
     expect(callback.searchParams.get('state')).toBe('cancel-state');
     expect(callback.searchParams.get('iss')).toBe(h.issuer);
     expect(callback.searchParams.has('code')).toBe(false);
+    // Audited, naming the client (no user is known yet).
+    const [event] = await h.gatehouse.storage.audit.list({ limit: 1, type: 'oauth.login.cancelled' });
+    expect(event?.details.client).toMatch(/^c_/);
     // The interaction is over: cancelling again does not redirect anywhere.
     const again = await browser.submit(action, { csrf });
     expect(again.response.status).toBe(400);

@@ -191,6 +191,10 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
       checkLoginCsrf(request, gatehouse.keys.csrf);
       const interaction = await details(request, reply, request.params.uid);
       if (interaction === undefined) return expired(request, reply);
+      // No user is known yet: the event names the client only.
+      await gatehouse.audit.record('oauth.login.cancelled', requestMeta(request), {
+        details: { client: String(interaction.params.client_id ?? '') },
+      });
       return finish(reply, request, {
         error: 'access_denied',
         error_description: 'The user cancelled the sign-in.',
