@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SqlDatabase } from '@gatehouse/store-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './cli-runner.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login } from './harness.ts';
 import { basic, startOAuthServer } from './oauth-helpers.ts';
 
@@ -178,30 +176,7 @@ describe('admin API for OAuth clients', () => {
 });
 
 describe('gatehouse clients (CLI)', () => {
-  const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-  const cli = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/bin.ts', ...args], {
-        cwd: repoRoot,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NODE_ENV: 'test',
-          GATEHOUSE_DATA_DIR: h.dataDir,
-          LOG_LEVEL: 'warn',
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr += chunk;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+  const cli = (args: string[]) => runCli(h.dataDir, args);
 
   it('creates, lists, rotates and deletes', async () => {
     const created = await cli([

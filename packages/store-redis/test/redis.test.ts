@@ -1,6 +1,7 @@
 import { type Invalidation, randomId } from '@gatehouse/core';
 import {
   describeCounterStoreConformance,
+  describeOAuthArtifactStoreConformance,
   describeRateLimiterConformance,
   describeSessionStoreConformance,
   HOUR,
@@ -14,6 +15,7 @@ import {
   createRedisStores,
   RedisCounterStore,
   RedisInvalidationBus,
+  RedisOAuthArtifactStore,
   RedisRateLimiter,
   RedisSessionStore,
 } from '../src/index.ts';
@@ -46,6 +48,14 @@ describe.skipIf(url === undefined)('redis', () => {
     await redis.quit();
   });
 
+  describeOAuthArtifactStoreConformance(
+    'redis',
+    async () => ({
+      store: new RedisOAuthArtifactStore(redis, { prefix: freshPrefix() }),
+      cleanup: async () => {},
+    }),
+    { nativeTtl: true },
+  );
   describeSessionStoreConformance(
     'redis',
     async () => ({ store: new RedisSessionStore(redis, { prefix: freshPrefix() }), cleanup: async () => {} }),
