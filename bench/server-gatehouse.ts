@@ -13,15 +13,10 @@ import { join } from 'node:path';
 import type { UserRecord } from '@gatehouse/core';
 import { loadConfig } from '../packages/server/src/config.ts';
 import { startServer } from '../packages/server/src/server.ts';
+import { serveCommands } from './child.ts';
 
 interface Options {
   overrides?: Record<string, unknown>;
-}
-
-interface Command {
-  id: number;
-  cmd: string;
-  args?: unknown;
 }
 
 if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined) {
@@ -88,29 +83,5 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
     process.exit(0);
   };
 
-  process.on('message', (message: Command) => {
-    const reply = (ok: boolean, result?: unknown, error?: string) =>
-      process.send?.({ id: message.id, ok, result, ...(error === undefined ? {} : { error }) });
-    const run = async () => {
-      switch (message.cmd) {
-        case 'seed':
-          return seed(message.args as { count: number; users: number });
-        case 'memory':
-          return memory();
-        case 'stop':
-          return stop();
-        default:
-          throw new Error(`unknown command ${message.cmd}`);
-      }
-    };
-    run().then(
-      (result) => reply(true, result),
-      (error: unknown) => reply(false, undefined, error instanceof Error ? error.message : String(error)),
-    );
-  });
-  // The driver died: do not linger.
-  process.on('disconnect', () => {
-    void stop();
-  });
-  process.send({ type: 'ready', url: server.url });
+  serveCommands(server.url, { seed: (args) => seed(args as { count: number; users: number }), memory }, stop);
 }
