@@ -12,6 +12,26 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createSqlStorage, SqlApiKeyStore, SqlServiceAccountStore, type SqlStorage } from '../src/index.ts';
 
+/** Every migration, in the order a fresh database applies them. */
+export const ALL_MIGRATIONS = [
+  '0001_initial',
+  '0002_signing_keys',
+  '0003_tokens',
+  '0004_api_keys',
+  '0005_policies',
+  '0006_oauth',
+  '0007_user_profiles',
+  '0008_oauth_client_auth_method',
+];
+
+/** Drops a throwaway PostgreSQL schema and everything in it. */
+export async function dropSchema(url: string | undefined, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`drop schema if exists "${schema}" cascade`);
+  await client.end();
+}
+
 /** Runs every conformance suite against one migrated storage, emptied after each test. */
 export function describeSqlConformance(name: string, storage: () => SqlStorage): void {
   describeStorageConformance(name, async () => ({
@@ -91,10 +111,7 @@ export async function describeOnBothDialects(
     });
     afterAll(async () => {
       await storage?.close();
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`drop schema if exists "${schema}" cascade`);
-      await client.end();
+      await dropSchema(url, schema);
     });
     suite('postgres', () => storage, schema);
   });

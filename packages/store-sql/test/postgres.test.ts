@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlStorage, type SqlStorage } from '../src/index.ts';
-import { describeSqlConformance } from './helpers.ts';
+import { ALL_MIGRATIONS, describeSqlConformance, dropSchema } from './helpers.ts';
 
 const url = await postgresUrlOrSkip();
 const schema = `gh_test_${randomId(6)}`;
@@ -13,24 +13,12 @@ let storage: SqlStorage;
 describe.skipIf(url === undefined)('postgres', () => {
   beforeAll(async () => {
     storage = await createSqlStorage({ url: url ?? '', schema });
-    expect(await storage.migrate()).toEqual([
-      '0001_initial',
-      '0002_signing_keys',
-      '0003_tokens',
-      '0004_api_keys',
-      '0005_policies',
-      '0006_oauth',
-      '0007_user_profiles',
-      '0008_oauth_client_auth_method',
-    ]);
+    expect(await storage.migrate()).toEqual(ALL_MIGRATIONS);
   });
 
   afterAll(async () => {
     await storage?.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`drop schema if exists "${schema}" cascade`);
-    await client.end();
+    await dropSchema(url, schema);
   });
 
   describeSqlConformance('postgres', () => storage);

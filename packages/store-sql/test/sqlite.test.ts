@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlStorage, type SqlStorage } from '../src/index.ts';
-import { describeSqlConformance } from './helpers.ts';
+import { ALL_MIGRATIONS, describeSqlConformance } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-'));
 const file = join(dir, 'nested', 'gatehouse.db');
@@ -52,16 +52,7 @@ describe('sqlite storage', () => {
     ]) {
       const fresh = await createSqlStorage({ url });
       try {
-        expect(await fresh.migrate()).toEqual([
-          '0001_initial',
-          '0002_signing_keys',
-          '0003_tokens',
-          '0004_api_keys',
-          '0005_policies',
-          '0006_oauth',
-          '0007_user_profiles',
-          '0008_oauth_client_auth_method',
-        ]);
+        expect(await fresh.migrate()).toEqual(ALL_MIGRATIONS);
         expect(await fresh.migrate()).toEqual([]);
       } finally {
         await fresh.close();
