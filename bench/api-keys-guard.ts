@@ -10,6 +10,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { newApiKey } from '@gatehouse/core';
 import { createGuard } from '@gatehouse/guard';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { feedResponse, otherRevocations } from './revocation-feed.ts';
 
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 2);
 const ROUNDS = 7;
@@ -31,13 +32,7 @@ const token = await new SignJWT({ client_id: 'cli', scope: 'notes:read' })
 const key = newApiKey();
 
 /** Gatehouse in process: the feed (1 000 other revocations, then a quiet stream) and key introspection. */
-const revocations = Array.from({ length: 1000 }, (_, i) => ({
-  seq: i + 1,
-  type: (['jti', 'sid', 'sub', 'key'] as const)[i % 4],
-  value: `revoked-${i}`,
-  at: now - 60,
-  expires_at: now + 900,
-}));
+const revocations = otherRevocations(['jti', 'sid', 'sub', 'key'], now);
 let introspections = 0;
 const fakeFetch: typeof fetch = async (input) => {
   const url = new URL(String(input));
@@ -55,15 +50,7 @@ const fakeFetch: typeof fetch = async (input) => {
       allowed_cidrs: null,
     });
   }
-  if (url.pathname === '/revocations/stream') {
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => controller.enqueue(new TextEncoder().encode(': ready\n\n')),
-    });
-    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-  }
-  const after = Number(url.searchParams.get('after') ?? 0);
-  const entries = revocations.filter((e) => e.seq > after).slice(0, 1000);
-  return Response.json({ entries, cursor: entries.at(-1)?.seq ?? after });
+  return feedResponse(url, revocations);
 };
 
 const guard = createGuard({

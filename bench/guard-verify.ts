@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { createGuard, type Guard } from '@gatehouse/guard';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { feedResponse, otherRevocations } from './revocation-feed.ts';
 
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 2);
 const WARMUP_SECONDS = Math.min(0.5, CASE_SECONDS / 4);
@@ -53,25 +54,8 @@ const tokens: string[] = [];
 for (let i = 0; i < DISTINCT; i++) tokens.push(await mint(i));
 
 /** Gatehouse's revocation feed, in process: 1 000 revocations of other tokens, then a quiet stream. */
-const revocations = Array.from({ length: 1000 }, (_, i) => ({
-  seq: i + 1,
-  type: (['jti', 'sid', 'sub'] as const)[i % 3],
-  value: `revoked-${i}`,
-  at: now - 60,
-  expires_at: now + 900,
-}));
-const fakeFetch: typeof fetch = async (input) => {
-  const url = new URL(String(input));
-  if (url.pathname === '/revocations/stream') {
-    const body = new ReadableStream<Uint8Array>({
-      start: (controller) => controller.enqueue(new TextEncoder().encode(': ready\n\n')),
-    });
-    return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-  }
-  const after = Number(url.searchParams.get('after') ?? 0);
-  const entries = revocations.filter((e) => e.seq > after).slice(0, 1000);
-  return Response.json({ entries, cursor: entries.at(-1)?.seq ?? after });
-};
+const revocations = otherRevocations(['jti', 'sid', 'sub'], now);
+const fakeFetch: typeof fetch = async (input) => feedResponse(new URL(String(input)), revocations);
 
 function guardWith(tokenCacheMaxEntries: number): Guard {
   return createGuard({

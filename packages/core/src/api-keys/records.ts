@@ -58,15 +58,18 @@ export interface ServiceAccountRecord {
   readonly createdAt: number;
 }
 
+/** What creating a service account stores: its identity row and its own settings. */
+export interface NewServiceAccount {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly rateLimit: RateLimit | null;
+  readonly now: number;
+}
+
 export interface ServiceAccountStore {
   /** Creates the identity and its service record in one transaction; undefined when the name is taken. */
-  create(input: {
-    id: string;
-    name: string;
-    description: string;
-    rateLimit: RateLimit | null;
-    now: number;
-  }): Promise<ServiceAccountRecord | undefined>;
+  create(input: NewServiceAccount): Promise<ServiceAccountRecord | undefined>;
   get(id: string): Promise<ServiceAccountRecord | undefined>;
   list(): Promise<ServiceAccountRecord[]>;
   update(

@@ -1,4 +1,9 @@
-import type { RateLimit, ServiceAccountRecord, ServiceAccountStore } from '@gatehouse/core';
+import type {
+  NewServiceAccount,
+  RateLimit,
+  ServiceAccountRecord,
+  ServiceAccountStore,
+} from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
 import { parseRateLimit } from './api-keys.ts';
@@ -15,13 +20,7 @@ export class SqlServiceAccountStore implements ServiceAccountStore {
     this.#db = db;
   }
 
-  async create(input: {
-    id: string;
-    name: string;
-    description: string;
-    rateLimit: RateLimit | null;
-    now: number;
-  }): Promise<ServiceAccountRecord | undefined> {
+  async create(input: NewServiceAccount): Promise<ServiceAccountRecord | undefined> {
     return this.#db.transaction().execute(async (trx) => {
       const user = await trx
         .insertInto('users')

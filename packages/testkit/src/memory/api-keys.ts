@@ -2,6 +2,7 @@ import type {
   ApiKeyRecord,
   ApiKeyStore,
   ApiKeyUse,
+  NewServiceAccount,
   RateLimit,
   ServiceAccountRecord,
   ServiceAccountStore,
@@ -67,13 +68,7 @@ export class MemoryServiceAccountStore implements ServiceAccountStore {
     this.#apiKeys = apiKeys;
   }
 
-  async create(input: {
-    id: string;
-    name: string;
-    description: string;
-    rateLimit: RateLimit | null;
-    now: number;
-  }): Promise<ServiceAccountRecord | undefined> {
+  async create(input: NewServiceAccount): Promise<ServiceAccountRecord | undefined> {
     const user = await this.#users.create({
       id: input.id,
       email: `${input.name}@service.invalid`,
