@@ -1,19 +1,19 @@
 import { assembleApiKey, newApiKey } from '@gatehouse/core';
-import { createGuard, type Guard } from '@gatehouse/guard';
+import type { Guard } from '@gatehouse/guard';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
-  createHarness,
   type Harness,
   type LoggedIn,
   login,
 } from '../../../packages/server/test/harness.ts';
-import { buildNotesApp } from '../src/app.ts';
 import { NoteStore } from '../src/notes.ts';
+import { type NotesStack, startNotesStack } from './stack.ts';
 
 /** The notes service accepting API keys through the guard, against a real Gatehouse over HTTP. */
+let stack: NotesStack;
 let h: Harness;
 let guard: Guard;
 let notesApp: FastifyInstance;
@@ -21,28 +21,19 @@ let notes: NoteStore;
 let admin: LoggedIn;
 
 beforeAll(async () => {
-  h = await createHarness({ apiKeyRateLimit: 100_000 });
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = h.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  notes = new NoteStore();
+  stack = await startNotesStack({
+    harness: { apiKeyRateLimit: 100_000 },
+    notes,
+    guardOptions: () => ({ apiKeys: true, apiKeyFailuresPerMinute: 30 }),
+  });
+  ({ h, guard, notesApp } = stack);
   await h.gatehouse.accounts.upsertRole({ name: 'writer', permissions: ['notes:read', 'notes:write'] });
   await h.gatehouse.accounts.upsertRole({ name: 'moderator', permissions: ['notes:*'] });
   admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
-  notes = new NoteStore();
-  guard = createGuard({
-    gatehouseUrl: `http://127.0.0.1:${port}`,
-    introspectionSecret: h.config.introspectionSecret!,
-    apiKeys: true,
-    apiKeyFailuresPerMinute: 30,
-  });
-  await guard.ready();
-  notesApp = buildNotesApp({ guard, notes });
-  await notesApp.ready();
 });
 afterAll(async () => {
-  await notesApp.close();
-  await guard.close();
-  await h.close();
+  await stack?.close();
 });
 
 const admin$ = (method: string, url: string, payload?: object) =>

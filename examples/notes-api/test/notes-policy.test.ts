@@ -1,17 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { createGuard } from '@gatehouse/guard';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createHarness,
   createUser,
   type Harness,
   type LoggedIn,
   login,
   strongPassword,
 } from '../../../packages/server/test/harness.ts';
-import { buildNotesApp } from '../src/app.ts';
 import { NoteStore } from '../src/notes.ts';
+import { type NotesStack, startNotesStack } from './stack.ts';
 
 /**
  * Why RBAC alone breaks, end to end: Gatehouse runs examples/policies (authors change their own
@@ -19,6 +17,7 @@ import { NoteStore } from '../src/notes.ts';
  * guard asks its decision point with each note's owner and archived flag.
  */
 const policyDir = fileURLToPath(new URL('../../policies', import.meta.url));
+let stack: NotesStack;
 let h: Harness;
 let notesApp: FastifyInstance;
 const notes = new NoteStore();
@@ -29,10 +28,12 @@ let mod: LoggedIn;
 let annId: string;
 
 beforeAll(async () => {
-  h = await createHarness({ policyDir, loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 });
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = h.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  stack = await startNotesStack({
+    harness: { policyDir, loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 },
+    notes,
+    guardOptions: () => ({ cacheTtlMs: 200 }),
+  });
+  ({ h, notesApp } = stack);
   // Stored roles named like the policy's roles: the policy gives them their meaning.
   await h.gatehouse.accounts.upsertRole({ name: 'author', permissions: ['notes:read', 'notes:write'] });
   await h.gatehouse.accounts.upsertRole({ name: 'moderator', permissions: ['notes:read', 'notes:write'] });
@@ -42,19 +43,9 @@ beforeAll(async () => {
   ann = await login(h.app, 'ann@example.test', pw);
   ben = await login(h.app, 'ben@example.test', pw);
   mod = await login(h.app, 'mod@example.test', pw);
-  notesApp = buildNotesApp({
-    guard: createGuard({
-      gatehouseUrl: `http://127.0.0.1:${port}`,
-      introspectionSecret: h.config.introspectionSecret!,
-      cacheTtlMs: 200,
-    }),
-    notes,
-  });
-  await notesApp.ready();
 });
 afterAll(async () => {
-  await notesApp.close();
-  await h.close();
+  await stack?.close();
 });
 
 const as = (who: LoggedIn, method: 'DELETE' | 'POST' | 'PATCH', url: string, payload?: object) =>

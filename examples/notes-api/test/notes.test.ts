@@ -1,46 +1,37 @@
-import { createGuard } from '@gatehouse/guard';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
-  createHarness,
   createUser,
   type Harness,
   login,
   strongPassword,
 } from '../../../packages/server/test/harness.ts';
-import { buildNotesApp } from '../src/app.ts';
 import { NoteStore } from '../src/notes.ts';
+import { type NotesStack, startNotesStack } from './stack.ts';
 
+let stack: NotesStack;
 let h: Harness;
 let notesApp: FastifyInstance;
 let notes: NoteStore;
 const pw = strongPassword();
 
 beforeAll(async () => {
-  h = await createHarness({ loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 });
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = h.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  notes = new NoteStore();
+  stack = await startNotesStack({
+    harness: { loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 },
+    notes,
+    guardOptions: () => ({ cacheTtlMs: 200 }),
+  });
+  ({ h, notesApp } = stack);
   await h.gatehouse.accounts.upsertRole({ name: 'reader', permissions: ['notes:read'] });
   await h.gatehouse.accounts.upsertRole({ name: 'moderator', permissions: ['notes:*'] });
   await createUser(h, 'reader@example.test', pw, ['reader']);
   await createUser(h, 'moderator@example.test', pw, ['moderator']);
-  notes = new NoteStore();
-  notesApp = buildNotesApp({
-    guard: createGuard({
-      gatehouseUrl: `http://127.0.0.1:${port}`,
-      introspectionSecret: h.config.introspectionSecret!,
-      cacheTtlMs: 200,
-    }),
-    notes,
-  });
-  await notesApp.ready();
 });
 afterAll(async () => {
-  await notesApp.close();
-  await h.close();
+  await stack?.close();
 });
 
 const del = (id: string, cookie?: string) =>

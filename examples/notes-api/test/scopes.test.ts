@@ -1,45 +1,33 @@
-import { createGuard, type Guard } from '@gatehouse/guard';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JwtAccessTokenMinter } from '../../../packages/server/src/tokens/access-token-minter.ts';
-import {
-  createHarness,
-  createUser,
-  type Harness,
-  strongPassword,
-} from '../../../packages/server/test/harness.ts';
-import { buildNotesApp } from '../src/app.ts';
+import { createUser, type Harness, strongPassword } from '../../../packages/server/test/harness.ts';
 import { NoteStore } from '../src/notes.ts';
+import { type NotesStack, startNotesStack } from './stack.ts';
 
 /** AZ-08: delegated tokens act within their scopes; tokens for another resource server are invalid. */
+let stack: NotesStack;
 let h: Harness;
-let guard: Guard;
 let notesApp: FastifyInstance;
 const notes = new NoteStore();
 let userId: string;
 
 beforeAll(async () => {
-  h = await createHarness({ loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 });
-  await h.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = h.app.server.address();
-  const base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  stack = await startNotesStack({
+    harness: { loginLimitPerAccountAndIp: 1000, loginLimitPerAccount: 1000 },
+    notes,
+    guardOptions: (url, gatehouse) => ({
+      issuer: gatehouse.config.issuer,
+      audience: gatehouse.config.tokenAudience,
+      jwksUri: `${url}/.well-known/jwks.json`,
+    }),
+  });
+  ({ h, notesApp } = stack);
   await h.gatehouse.accounts.upsertRole({ name: 'moderator', permissions: ['notes:*'] });
   userId = (await createUser(h, 'mod@example.test', strongPassword(), ['moderator'])).id;
-  guard = createGuard({
-    gatehouseUrl: base,
-    issuer: h.config.issuer,
-    audience: h.config.tokenAudience,
-    jwksUri: `${base}/.well-known/jwks.json`,
-    introspectionSecret: h.config.introspectionSecret!,
-  });
-  await guard.ready();
-  notesApp = buildNotesApp({ guard, notes });
-  await notesApp.ready();
 });
 afterAll(async () => {
-  await notesApp.close();
-  await guard.close();
-  await h.close();
+  await stack?.close();
 });
 
 const mint = (audience: string, clientId: string, scope: string) =>
