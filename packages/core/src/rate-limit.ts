@@ -1,3 +1,5 @@
+import { GatehouseError } from './errors.ts';
+
 /**
  * Rate limits as GCRA (the generic cell rate algorithm): a token bucket of `limit` requests that
  * refills evenly over `windowSeconds`, kept as one number per key (the theoretical arrival time).
@@ -35,6 +37,16 @@ export function isValidRateLimit(rule: RateLimit): boolean {
     rule.windowSeconds >= 1 &&
     rule.windowSeconds <= 86_400
   );
+}
+
+/** A rate limit given by an administrator (or none): refused with one clear message unless valid. */
+export function checkRateLimit(rule: RateLimit | null): RateLimit | null {
+  if (rule !== null && !isValidRateLimit(rule)) {
+    throw new GatehouseError('invalid_request', {
+      detail: 'The rate limit must be 1–1000000 requests per 1–86400 seconds.',
+    });
+  }
+  return rule;
 }
 
 /** One GCRA step's answer, with the arrival time to store (unchanged when refused). */

@@ -5,7 +5,7 @@ import { GatehouseError } from '../errors.ts';
 import type { PermissionResolver } from '../permission-resolver.ts';
 import { isValidPermission, PermissionSet } from '../permissions.ts';
 import type { InvalidationBus, UserRecord, UserRepository } from '../ports.ts';
-import { isValidRateLimit, type RateLimit } from '../rate-limit.ts';
+import { checkRateLimit, type RateLimit } from '../rate-limit.ts';
 import type { RevocationIndex } from '../revocation-index.ts';
 import { hmacSha256 } from '../secrets.ts';
 import { TtlCache } from '../ttl-cache.ts';
@@ -347,10 +347,7 @@ export class ApiKeyService {
     if (expiresAt !== null && (!Number.isSafeInteger(expiresAt) || expiresAt <= now)) {
       throw bad('The expiry must be in the future.');
     }
-    const rateLimit = input.rateLimit ?? null;
-    if (rateLimit !== null && !isValidRateLimit(rateLimit)) {
-      throw bad('The rate limit must be 1–1000000 requests per 1–86400 seconds.');
-    }
+    const rateLimit = checkRateLimit(input.rateLimit ?? null);
     const allowedCidrs = input.allowedCidrs ?? null;
     if (allowedCidrs !== null) {
       if (allowedCidrs.length === 0 || allowedCidrs.length > 50) throw bad('Give 1–50 networks.');

@@ -2,7 +2,7 @@ import type { Accounts } from '../accounts.ts';
 import type { AuditTrail, RequestMeta } from '../audit-trail.ts';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
-import { isValidRateLimit, type RateLimit } from '../rate-limit.ts';
+import { checkRateLimit, type RateLimit } from '../rate-limit.ts';
 import { randomId } from '../secrets.ts';
 import type { ApiKeyService } from './api-key-service.ts';
 import { isLive } from './api-key-service.ts';
@@ -123,13 +123,4 @@ export class ServiceAccounts {
       details: { name: account.name },
     });
   }
-}
-
-function checkRateLimit(rule: RateLimit | null): RateLimit | null {
-  if (rule !== null && !isValidRateLimit(rule)) {
-    throw new GatehouseError('invalid_request', {
-      detail: 'The rate limit must be 1–1000000 requests per 1–86400 seconds.',
-    });
-  }
-  return rule;
 }
