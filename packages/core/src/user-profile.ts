@@ -63,15 +63,18 @@ export const CLAIMS_BY_SCOPE = {
  * that scope in the client's registration, so the parameter never reaches past it.
  */
 export function claimsWithinScopes(requested: readonly string[], clientScopes: readonly string[]): string[] {
-  const scopesOf = (claim: string) =>
-    Object.entries(CLAIMS_BY_SCOPE)
-      .filter(([, claims]) => (claims as readonly string[]).includes(claim))
-      .map(([scope]) => scope);
   return requested.filter((claim) => {
-    const scopes = scopesOf(claim);
-    return scopes.length === 0 || scopes.some((scope) => clientScopes.includes(scope));
+    const scope = SCOPE_OF_CLAIM.get(claim);
+    return scope === undefined || clientScopes.includes(scope);
   });
 }
+
+/** Each scoped claim's one scope (no claim belongs to two). */
+const SCOPE_OF_CLAIM = new Map<string, string>(
+  Object.entries(CLAIMS_BY_SCOPE).flatMap(([scope, claims]) =>
+    claims.map((claim) => [claim, scope] as const),
+  ),
+);
 
 const TEXT_CLAIMS = [
   'name',

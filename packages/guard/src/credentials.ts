@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX } from '@gatehouse/core/api-key-format';
+import { looksLikeApiKey } from '@gatehouse/core/api-key-format';
 import { cookie, type GuardRequest, hasQueryParameter, header, headerLines } from './request.ts';
 
 /** What a request presents, or why its credentials are unusable (always `invalid_request`). */
@@ -62,7 +62,7 @@ export function readCredential(
   const token = value.slice(start);
   if (token === '') return invalid('empty_token');
   // Claimed by its prefix before the syntax check: a mangled key gets the keys' 401, not a 400.
-  if (options.apiKeys === true && token.startsWith(API_KEY_PREFIX)) {
+  if (options.apiKeys === true && looksLikeApiKey(token)) {
     return session === undefined ? { kind: 'api_key', token } : invalid('bearer_and_cookie');
   }
   // A comma means two values were folded into one header; spaces mean something else was appended.

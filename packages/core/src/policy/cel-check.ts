@@ -13,9 +13,14 @@ export const CEL_LIMITS = {
 /** Functions the planner handles itself (logic and indexing), not through the env's resolver. */
 const BUILTIN_CALLS = new Set(['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_false']);
 
-/** What the checker reads of the parsed expression (cel.expr.Expr, as @bufbuild/cel parses it). */
-interface ExprNode {
+/** What the checker and the fast path read of a parsed expression (cel.expr.Expr, as @bufbuild/cel parses it). */
+export interface ExprNode {
   exprKind: { case: string | undefined; value?: unknown };
+}
+
+/** The root expression of a parse result (a ParsedExpr wraps it in `expr`). */
+export function rootExpr(parsed: unknown): ExprNode {
+  return ((parsed as { expr?: unknown }).expr ?? parsed) as ExprNode;
 }
 
 export interface ConditionCheck {
@@ -105,7 +110,7 @@ export function checkCondition(env: CelEnv, root: unknown, source: string): Cond
         return;
     }
   };
-  walk((root as { expr?: unknown }).expr ?? root, [], 0);
+  walk(rootExpr(root), [], 0);
   if (nodes > CEL_LIMITS.maxNodes) issues.push(`condition has ${nodes} nodes (limit ${CEL_LIMITS.maxNodes})`);
   if (deepest > CEL_LIMITS.maxComprehensionDepth) {
     issues.push(`comprehensions nested ${deepest} deep (limit ${CEL_LIMITS.maxComprehensionDepth})`);

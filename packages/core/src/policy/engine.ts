@@ -127,6 +127,8 @@ export class PolicyEngine {
   readonly #roleGrants: Map<string, GrantSet>;
   readonly #flat: Map<string, FlatRole>;
   readonly #storedScopes = new WeakMap<SubjectGrants, Scope>();
+  /** Merged global scopes, by stored scope then document scope: reused while both objects live. */
+  readonly #mergedScopes = new WeakMap<Scope, WeakMap<Scope, Scope>>();
 
   private constructor(compiled: CompiledPolicy) {
     this.policyVersion = compiled.policyVersion;
@@ -168,11 +170,7 @@ export class PolicyEngine {
 
   /** Ids of the subjects of `type` that the documents bind (for AuthZEN subject search), sorted. */
   boundSubjects(type: string): string[] {
-    const prefix = `${type}:`;
-    return [...this.#subjects.keys()]
-      .filter((k) => k.startsWith(prefix))
-      .map((k) => k.slice(prefix.length))
-      .sort();
+    return [...(this.#subjectIndex.get(type)?.keys() ?? [])].sort();
   }
 
   /** Ids of the resources of `type` named by resource-scoped bindings (AuthZEN resource search), sorted. */
@@ -254,6 +252,23 @@ export class PolicyEngine {
     return scope;
   }
 
+  /** Document bindings and stored roles, both global, as one scope, made once per pair. */
+  #globalScope(documents: Scope | undefined, stored: Scope | undefined): Scope | undefined {
+    if (stored === undefined) return documents;
+    if (documents === undefined) return stored;
+    let byDocuments = this.#mergedScopes.get(stored);
+    if (byDocuments === undefined) {
+      byDocuments = new WeakMap();
+      this.#mergedScopes.set(stored, byDocuments);
+    }
+    let merged = byDocuments.get(documents);
+    if (merged === undefined) {
+      merged = mergeScopes(documents, stored);
+      byDocuments.set(documents, merged);
+    }
+    return merged;
+  }
+
   #decide(request: EvaluationRequest, trace: TraceEntry[], stored: Scope | undefined): DecisionReason {
     const shapeError = requestShapeError(request);
     if (shapeError !== undefined) {
@@ -279,7 +294,7 @@ export class PolicyEngine {
       trace.push({ rule: 'schema', effect: 'deny', matched: true, error: 'unknown subject' });
       return 'no_match';
     }
-    const global = mergeScopes(access.global, stored);
+    const global = this.#globalScope(access.global, stored);
     let tenantScope: Scope | undefined;
     let resourceScope: Scope | undefined;
     if (access.tenants.size > 0) {
@@ -392,10 +407,8 @@ export class PolicyEngine {
 
 const NO_BINDINGS: SubjectAccess = { global: undefined, tenants: new Map(), resources: new Map() };
 
-/** Document bindings and stored roles, both global, as one scope (per request: cheap, sets only). */
-function mergeScopes(documents: Scope | undefined, stored: Scope | undefined): Scope | undefined {
-  if (stored === undefined) return documents;
-  if (documents === undefined) return stored;
+/** Document bindings and stored roles as one scope. */
+function mergeScopes(documents: Scope, stored: Scope): Scope {
   const grants = new GrantSet();
   grants.addAll(documents.grants);
   grants.addAll(stored.grants);

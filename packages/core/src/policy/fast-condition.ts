@@ -7,22 +7,22 @@
  * CEL program decides, errors included, so the answer is always the CEL answer (property-tested
  * against CEL in packages/core/test/policy/fast-condition.test.ts).
  */
+import { type ExprNode, rootExpr } from './cel-check.ts';
+
 export const FALL_BACK = Symbol('fall back to CEL');
 
 type Bindings = Record<string, unknown>;
 type Fast = (bindings: Bindings) => boolean | typeof FALL_BACK;
 export type FastCondition = Fast;
 
-interface Node {
-  exprKind: { case: string | undefined; value?: unknown };
-}
+type Node = ExprNode;
 
 /** Values: a path read (or FALL_BACK), or a literal. */
 type Value = (bindings: Bindings) => unknown;
 
 /** The shortcut for a parsed condition, or undefined when its shape is not a simple one. */
 export function fastCondition(parsed: unknown): FastCondition | undefined {
-  return condition(((parsed as { expr?: unknown }).expr ?? parsed) as Node);
+  return condition(rootExpr(parsed));
 }
 
 function condition(node: Node): Fast | undefined {
