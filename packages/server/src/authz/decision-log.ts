@@ -6,8 +6,11 @@ export interface DecisionRecord {
   request: AccessRequest;
   decision: boolean;
   reason: string;
-  /** The deciding rule id (or `role:<name>`, `stored-role`), when one decided. */
-  rule: string | undefined;
+  /**
+   * The deciding rule id (or `role:<name>`, `stored-role`), when one decided: worked out only for
+   * the decisions that are logged.
+   */
+  rule: () => string | undefined;
   policyVersion: string;
 }
 
@@ -39,7 +42,7 @@ export class DecisionLog {
           policyVersion: entry.policyVersion,
           decision: entry.decision,
           reason: entry.reason,
-          rule: entry.rule,
+          rule: entry.rule(),
           subject: `${subject.type}:${subject.id}`,
           resource: `${resource.type}:${resource.id}`,
           action: action.name,

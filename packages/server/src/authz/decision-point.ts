@@ -50,7 +50,7 @@ export class RbacDecisionPoint implements DecisionPoint {
       request,
       decision: result.decision,
       reason: result.reason,
-      rule: result.decision ? 'stored-role' : undefined,
+      rule: () => (result.decision ? 'stored-role' : undefined),
       policyVersion: 'rbac',
     });
     return result;
@@ -121,7 +121,7 @@ export class PolicyDecisionPoint implements DecisionPoint {
       request,
       decision: decision.decision,
       reason: decision.reason,
-      rule: decidingRule(decision),
+      rule: () => decidingRule(decision),
       policyVersion: decision.policyVersion,
     });
     return { decision: decision.decision, reason: decision.reason };

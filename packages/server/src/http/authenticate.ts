@@ -98,6 +98,19 @@ export function callerUser(request: FastifyRequest): UserRecord | undefined {
   return request.session?.user ?? request.bearer?.user ?? request.apiKey?.owner;
 }
 
+/** The same, or 401 when no credential proved one. */
+export function requireCallerUser(request: FastifyRequest): UserRecord {
+  const user = callerUser(request);
+  if (user === undefined) throw new GatehouseError('unauthenticated');
+  return user;
+}
+
+/** A browser navigating (a page is wanted), rather than an API client asking for JSON. */
+export function wantsHtml(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return accept.includes('text/html') && !accept.startsWith('application/json');
+}
+
 const ONE_CREDENTIAL = 'Send exactly one credential: one Bearer token, one API key or the session cookie.';
 
 /**

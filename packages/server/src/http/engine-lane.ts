@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorCatalogue } from '@gatehouse/core';
+import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { OAUTH_ROUTES } from '../oauth/routes.ts';
+import { ENGINE_POST_ROUTES } from '../oauth/routes.ts';
 import { clientAddress, type ProxyTrust, requestProtocol } from './proxy-trust.ts';
 import { requestIdFrom } from './request-meta.ts';
-
-/** The OAuth engine's machine-to-machine endpoints: POST only, no cookies, no pages. */
-const LANE_PATHS = new Set<string>([
-  OAUTH_ROUTES.token,
-  OAUTH_ROUTES.introspection,
-  OAUTH_ROUTES.revocation,
-  OAUTH_ROUTES.device_authorization,
-  OAUTH_ROUTES.pushed_authorization_request,
-]);
 
 export type EngineHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -67,7 +59,7 @@ export function engineLane(
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    if (!LANE_PATHS.has(path) || options.closing()) return false;
+    if (!ENGINE_POST_ROUTES.has(path) || options.closing()) return false;
     if (options.httpsOnly && requestProtocol(req, trust) !== 'https') return false;
     const started = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'], randomUUID);
@@ -107,4 +99,14 @@ export function pinToIssuer(req: IncomingMessage, issuer: URL, ip: string): void
   headers['x-forwarded-host'] = issuer.host;
   headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
   headers['x-forwarded-for'] = ip;
+}
+
+/**
+ * Takes the response away from Fastify for the engine to write, keeping the headers Fastify's
+ * hooks already set (security headers, request id).
+ */
+export function hijackForEngine(reply: FastifyReply): void {
+  reply.hijack();
+  for (const [name, value] of Object.entries(reply.getHeaders()))
+    if (value !== undefined) reply.raw.setHeader(name, value as string);
 }

@@ -59,19 +59,21 @@ export function sendPage(
   return reply
     .code(status)
     .header('cache-control', 'no-store')
-    .header(
-      'content-security-policy',
-      [
-        "default-src 'none'",
-        "script-src 'none'",
-        `style-src 'nonce-${request.cspNonce}'`,
-        "img-src 'self'",
-        ["form-action 'self'", ...formTargets].join(' '),
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-      ].join('; '),
-    )
+    .header('content-security-policy', pageCsp(request.cspNonce, formTargets))
     .type('text/html; charset=utf-8')
     .send(html);
+}
+
+/** The pages' CSP: no script, one nonce'd style block, forms to Gatehouse and `formTargets` only. */
+export function pageCsp(nonce: string, formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'none'",
+    `style-src 'nonce-${nonce}'`,
+    "img-src 'self'",
+    ["form-action 'self'", ...formTargets].join(' '),
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
 }

@@ -27,12 +27,13 @@ export function setSessionCookie(
   });
 }
 
+const CLEARED = { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: 0 } as const;
+
 export function clearSessionCookie(reply: FastifyReply): void {
-  reply.setCookie(SESSION_COOKIE, '', {
-    path: '/',
-    secure: true,
-    httpOnly: true,
-    sameSite: 'lax',
-    maxAge: 0,
-  });
+  reply.setCookie(SESSION_COOKIE, '', CLEARED);
+}
+
+/** The same clearing as a Set-Cookie value, for responses Fastify does not write (the OAuth engine's). */
+export function clearedSessionCookieHeader(): string {
+  return `${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax`;
 }

@@ -1,4 +1,5 @@
 import type { OAuthClientRecord } from '@gatehouse/core';
+import type { ConnectedApplication } from './oauth-server.ts';
 
 /** The public view of a client (admin API and CLI): never the secret or its hash. */
 export function clientView(client: OAuthClientRecord) {
@@ -16,5 +17,16 @@ export function clientView(client: OAuthClientRecord) {
     ...(client.jwks === null ? {} : { jwks: client.jwks }),
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),
+  };
+}
+
+/** A user's grant to a client, as the account API and the admin API show it. */
+export function connectedApplicationView(a: ConnectedApplication) {
+  return {
+    grant_id: a.grantId,
+    client_id: a.clientId,
+    client_name: a.clientName,
+    scopes: a.scopes,
+    resources: a.resources,
   };
 }

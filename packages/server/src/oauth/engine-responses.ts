@@ -1,6 +1,6 @@
 import { errorCatalogue } from '@gatehouse/core';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { OAUTH_ROUTES } from './routes.ts';
+import { ENGINE_POST_ROUTES, OAUTH_ROUTES } from './routes.ts';
 
 type Next = () => Promise<unknown>;
 
@@ -20,13 +20,6 @@ function registeredRedirectError(ctx: KoaContextWithOIDC): void {
 
 /** Engine paths that answer GET only (POST authorization needs SameSite=None cookies: off). */
 const GET_ONLY = new Set<string>([OAUTH_ROUTES.authorization, '/.well-known/openid-configuration']);
-const POST_ONLY = new Set<string>([
-  OAUTH_ROUTES.token,
-  OAUTH_ROUTES.introspection,
-  OAUTH_ROUTES.revocation,
-  OAUTH_ROUTES.device_authorization,
-  OAUTH_ROUTES.pushed_authorization_request,
-]);
 
 /**
  * Shapes what the engine answers where Gatehouse's contract is stricter than its defaults:
@@ -57,7 +50,7 @@ export async function shapeEngineResponses(ctx: KoaContextWithOIDC, next: Next):
   }
   if (ctx.status !== 404 || ctx.body !== undefined) return;
   const path = ctx.path;
-  const allow = GET_ONLY.has(path) ? 'GET, HEAD' : POST_ONLY.has(path) ? 'POST, OPTIONS' : undefined;
+  const allow = GET_ONLY.has(path) ? 'GET, HEAD' : ENGINE_POST_ROUTES.has(path) ? 'POST, OPTIONS' : undefined;
   const code = allow === undefined ? 'not_found' : 'method_not_allowed';
   if (allow !== undefined) ctx.set('allow', allow);
   ctx.status = errorCatalogue[code].status;

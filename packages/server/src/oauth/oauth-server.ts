@@ -15,6 +15,7 @@ import { shapeEngineResponses } from './engine-responses.ts';
 import { EngineSigningKey } from './engine-signing-key.ts';
 import { formActionSources } from './form-targets.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import { interactionUid } from './routes.ts';
 import { presentedSecretMethod, rememberSecretTransport } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
@@ -114,7 +115,7 @@ export class OAuthServer {
    * hold redirects after a form submission to the page's `form-action`.
    */
   async formTargetsAfterLogin(returnTo: string): Promise<string[]> {
-    const uid = /^\/oauth\/interaction\/([A-Za-z0-9_-]{1,64})$/.exec(returnTo)?.[1];
+    const uid = interactionUid(returnTo);
     if (uid === undefined) return [];
     const interaction = await (this.#o.shortLivedArtifacts ?? this.#o.artifacts).find(
       'Interaction',
@@ -165,8 +166,7 @@ export class OAuthServer {
     const now = Date.now();
     const grants = await this.#o.artifacts.listByAccount('Grant', userId, now);
     for (const { id } of grants) await this.#revokeGrant(id);
-    for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
-      await this.#o.artifacts.destroy('Session', id);
+    await this.#endEngineSessions(userId, now);
     return grants.length;
   }
 
@@ -180,8 +180,7 @@ export class OAuthServer {
     const now = Date.now();
     for (const userId of new Set(ended.map((session) => session.userId))) {
       if ((await this.#o.liveSessions(userId)) > 0) continue;
-      for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
-        await this.#o.artifacts.destroy('Session', id);
+      await this.#endEngineSessions(userId, now);
     }
   }
 
@@ -199,6 +198,11 @@ export class OAuthServer {
   /** Removes expired artifacts (stores without native expiry). */
   async sweep(): Promise<number> {
     return this.#o.artifacts.deleteExpired(Date.now());
+  }
+
+  async #endEngineSessions(userId: string, now: number): Promise<void> {
+    for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
+      await this.#o.artifacts.destroy('Session', id);
   }
 
   async #revokeGrant(grantId: string): Promise<void> {

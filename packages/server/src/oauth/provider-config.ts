@@ -8,6 +8,7 @@ import {
 } from '@gatehouse/core';
 import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { type Configuration, type ExternalSigningKey, errors, interactionPolicy } from 'oidc-provider';
+import { pageCsp } from '../http/security-headers.ts';
 import { html } from '../pages/html.ts';
 import { engineFormPage, messagePage } from '../pages/oauth-pages.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
@@ -316,10 +317,7 @@ function sendEnginePage(ctx: KoaContextWithOIDC, render: (nonce: string) => stri
     ...(client?.redirectUris ?? []),
   ]);
   ctx.set('cache-control', 'no-store');
-  ctx.set(
-    'content-security-policy',
-    `default-src 'none'; script-src 'none'; style-src 'nonce-${nonce}'; img-src 'self'; ${["form-action 'self'", ...targets].join(' ')}; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
-  );
+  ctx.set('content-security-policy', pageCsp(nonce, targets));
   ctx.type = 'html';
   ctx.body = render(nonce);
 }

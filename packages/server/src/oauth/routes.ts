@@ -19,6 +19,15 @@ export const OAUTH_ROUTES = {
   jwks: '/.well-known/jwks.json',
 } as const;
 
+/** The engine's machine-to-machine endpoints: POST only, no cookies, no pages. */
+export const ENGINE_POST_ROUTES: ReadonlySet<string> = new Set([
+  OAUTH_ROUTES.token,
+  OAUTH_ROUTES.introspection,
+  OAUTH_ROUTES.revocation,
+  OAUTH_ROUTES.device_authorization,
+  OAUTH_ROUTES.pushed_authorization_request,
+]);
+
 export function interactionPath(uid: string): string {
   return `/oauth/interaction/${uid}`;
 }

@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { clearedSessionCookieHeader } from '../http/session-cookie.ts';
 
 type Next = () => Promise<unknown>;
 
@@ -13,6 +14,6 @@ export function singleLogout(endSession: (cookieHeader: string | undefined) => P
     if (ctx.oidc?.route !== 'end_session_confirm' || ctx.status >= 400) return;
     if (!ctx.oidc.params?.logout) return;
     await endSession(ctx.get('cookie') || undefined);
-    ctx.append('set-cookie', '__Host-gatehouse_session=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax');
+    ctx.append('set-cookie', clearedSessionCookieHeader());
   };
 }

@@ -2,24 +2,14 @@ import { GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requireCaller } from '../http/authenticate.ts';
+import { requireCaller, requireCallerUser, wantsHtml } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
+import { connectedApplicationView } from '../oauth/client-view.ts';
 import { applicationsPage } from '../pages/oauth-pages.ts';
 
 const GrantParams = Type.Object({ grant: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' }) });
-
-function wantsHtml(request: FastifyRequest): boolean {
-  const accept = String(request.headers.accept ?? '');
-  return accept.includes('text/html') && !accept.startsWith('application/json');
-}
-
-function userOf(request: FastifyRequest) {
-  const user = request.session?.user ?? request.bearer?.user;
-  if (user === undefined) throw new GatehouseError('unauthenticated');
-  return user;
-}
 
 /**
  * The user's connected applications (OAuth grants): a page and a JSON API. Disconnecting
@@ -33,17 +23,11 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
       : undefined,
   );
   const render = async (request: FastifyRequest, reply: FastifyReply, notice?: string) => {
-    const user = userOf(request);
+    const user = requireCallerUser(request);
     const applications = await gatehouse.oauth.connectedApplications(user.id);
     if (!wantsHtml(request) || request.session === null)
       return reply.header('cache-control', 'no-store').send({
-        applications: applications.map((a) => ({
-          grant_id: a.grantId,
-          client_id: a.clientId,
-          client_name: a.clientName,
-          scopes: a.scopes,
-          resources: a.resources,
-        })),
+        applications: applications.map(connectedApplicationView),
       });
     return sendPage(
       request,
@@ -60,7 +44,7 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
   app.get('/account/applications', { preHandler: gate }, (request, reply) => render(request, reply));
 
   const revoke = async (request: FastifyRequest<{ Params: typeof GrantParams.static }>) => {
-    const user = userOf(request);
+    const user = requireCallerUser(request);
     if (!(await gatehouse.oauth.revokeGrant(user.id, request.params.grant)))
       throw new GatehouseError('not_found', { detail: 'No such connected application.' });
     await gatehouse.audit.record('oauth.grant.revoked', requestMeta(request, user.id), {

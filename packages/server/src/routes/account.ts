@@ -2,7 +2,7 @@ import { type ActiveSession, GatehouseError, type SessionRecord, type SubjectAcc
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requireCaller, requireSession } from '../http/authenticate.ts';
+import { requireCaller, requireCallerUser, requireSession, wantsHtml } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
@@ -15,11 +15,6 @@ const PasswordBody = Type.Object({
   new_password: Type.String({ maxLength: 4096 }),
   csrf: Type.Optional(Type.String({ maxLength: 128 })),
 });
-
-function wantsHtml(request: FastifyRequest): boolean {
-  const accept = String(request.headers.accept ?? '');
-  return accept.includes('text/html') && !accept.startsWith('application/json');
-}
 
 function toLogin(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply
@@ -55,13 +50,6 @@ const ProfileForm = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The authenticated user, whichever credential proved it. */
-function callerOf(request: FastifyRequest) {
-  const user = request.session?.user ?? request.bearer?.user;
-  if (user === undefined) throw new GatehouseError('unauthenticated');
-  return user;
-}
 
 function sessionView(s: SessionRecord, currentId: string) {
   return {
@@ -160,7 +148,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
   app.get('/account/profile', { preHandler: apiGate }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    return gatehouse.accounts.profileOf(callerOf(request).id);
+    return gatehouse.accounts.profileOf(requireCallerUser(request).id);
   });
 
   app.put<{ Body: Record<string, unknown> }>(
@@ -171,7 +159,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
       bodyLimit: 16 * 1024,
     },
     async (request, reply) => {
-      const user = callerOf(request);
+      const user = requireCallerUser(request);
       const profile = await gatehouse.accounts.updateProfile(
         user.id,
         request.body,
@@ -211,7 +199,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   );
 
   app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
-    const user = callerOf(request);
+    const user = requireCallerUser(request);
     const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
     const sessions = await gatehouse.sessions.list(user.id);
     reply.header('cache-control', 'no-store');
@@ -219,7 +207,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   });
 
   const revoke = async (request: FastifyRequest, id: string) => {
-    const user = callerOf(request);
+    const user = requireCallerUser(request);
     // Another user's session id is indistinguishable from a non-existent one: 404, never 403.
     const ended = await gatehouse.sessions.endByPublicId(user.id, id);
     if (ended === undefined) throw new GatehouseError('not_found', { detail: 'No such session.' });

@@ -2,9 +2,9 @@ import { GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requireCaller, requirePermission } from '../http/authenticate.ts';
+import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
-import { clientView } from '../oauth/client-view.ts';
+import { clientView, connectedApplicationView } from '../oauth/client-view.ts';
 
 const ClientId = Type.Object({ id: Type.String({ pattern: '^c_[A-Za-z0-9_-]{1,64}$' }) });
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -47,8 +47,7 @@ const RegistrationTokenBody = Type.Optional(
 export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const caller = requireCaller(gatehouse);
   const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
-  const meta = (request: FastifyRequest) =>
-    requestMeta(request, (request.session?.user ?? request.bearer?.user)?.id);
+  const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
   const { registry } = gatehouse.oauth;
   const withSecret = (reply: FastifyReply, status: number, body: object) =>
     reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
@@ -119,13 +118,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
       const user = await gatehouse.accounts.requireUser(request.params.id);
       const apps = await gatehouse.oauth.connectedApplications(user.id);
       return {
-        grants: apps.map((a) => ({
-          grant_id: a.grantId,
-          client_id: a.clientId,
-          client_name: a.clientName,
-          scopes: a.scopes,
-          resources: a.resources,
-        })),
+        grants: apps.map(connectedApplicationView),
       };
     },
   );

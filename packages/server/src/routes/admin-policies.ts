@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
 import type { Gatehouse } from '../gatehouse.ts';
-import { requireCaller, requirePermission } from '../http/authenticate.ts';
+import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 
 const Name = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }) });
@@ -49,8 +49,7 @@ const view = (doc: StoredPolicyDocument) => ({
 export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const caller = requireCaller(gatehouse);
   const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
-  const meta = (request: FastifyRequest) =>
-    requestMeta(request, (request.session?.user ?? request.bearer?.user)?.id);
+  const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
   const repo = gatehouse.policies.repository;
 
   app.get('/admin/v1/policies', can('policies:read'), async (_request, reply) => {
@@ -103,7 +102,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     { ...can('policies:write'), schema: { params: Name, body: Body }, bodyLimit: 300 * 1024 },
     async (request, reply) => {
       const expected = expectedVersion(request);
-      const actorId = (request.session?.user ?? request.bearer?.user)?.id ?? null;
+      const actorId = callerUser(request)?.id ?? null;
       const result = await validated(reply, () =>
         putPolicyDocument(
           gatehouse,

@@ -5,6 +5,7 @@ import type { InteractionResults } from 'oidc-provider';
 import type { Gatehouse } from '../gatehouse.ts';
 import { currentSession, requireSession } from '../http/authenticate.ts';
 import { checkFetchMetadata, checkLoginCsrf, sessionCsrfToken } from '../http/csrf.ts';
+import { hijackForEngine } from '../http/engine-lane.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { formActionSources } from '../oauth/form-targets.ts';
@@ -58,9 +59,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
 
   const finish = async (reply: FastifyReply, request: FastifyRequest, result: InteractionResults) => {
     const { provider } = await gatehouse.oauth.current();
-    reply.hijack();
-    for (const [name, value] of Object.entries(reply.getHeaders()))
-      if (value !== undefined) reply.raw.setHeader(name, value as string);
+    hijackForEngine(reply);
     await provider.interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: true });
   };
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
-import { pinToIssuer } from '../http/engine-lane.ts';
+import { hijackForEngine, pinToIssuer } from '../http/engine-lane.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'] as const;
 
@@ -17,10 +17,7 @@ export function oauthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const handOver = async (request: FastifyRequest, reply: FastifyReply, url?: string) => {
     const { handle } = await gatehouse.oauth.current();
     pinToIssuer(request.raw, issuer, request.ip);
-    reply.hijack();
-    // Headers set by our hooks travel with the hijacked response.
-    for (const [name, value] of Object.entries(reply.getHeaders()))
-      if (value !== undefined) reply.raw.setHeader(name, value as string);
+    hijackForEngine(reply);
     if (url !== undefined) request.raw.url = url;
     await handle(request.raw, reply.raw);
   };
