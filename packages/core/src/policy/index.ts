@@ -24,6 +24,12 @@ export {
   type SubjectGrants,
 } from './engine.ts';
 export { GrantSet } from './grants.ts';
-export { caseFiles, loadPolicyDir, policyFiles } from './load.ts';
+export {
+  caseFiles,
+  loadPolicyDir,
+  loadPolicyDocuments,
+  parsePolicyDocuments,
+  policyFiles,
+} from './load.ts';
 export { type PolicyDocumentRepository, type StoredPolicyDocument, VERSION_CONFLICT } from './store.ts';
 export type * from './types.ts';

@@ -24,18 +24,36 @@ export async function caseFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Loads and compiles every policy document of `dir`. Throws PolicyError on any problem. */
-export async function loadPolicyDir(dir: string): Promise<PolicyEngine> {
+/**
+ * Parses documents given as `{ name, source }`; every document's problems are collected, then
+ * thrown together as one PolicyError.
+ */
+export function parsePolicyDocuments(
+  sources: readonly { readonly name: string; readonly source: string }[],
+): PolicyDocument[] {
   const docs: PolicyDocument[] = [];
   const issues: PolicyIssue[] = [];
-  for (const file of await policyFiles(dir)) {
+  for (const { name, source } of sources) {
     try {
-      docs.push(parsePolicyDocument(await readFile(file, 'utf8'), file));
+      docs.push(parsePolicyDocument(source, name));
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
       issues.push(...error.issues);
     }
   }
   if (issues.length > 0) throw new PolicyError(issues);
-  return PolicyEngine.fromDocuments(docs);
+  return docs;
+}
+
+/** Reads and parses every policy document of `dir`. Throws PolicyError on any problem. */
+export async function loadPolicyDocuments(dir: string): Promise<PolicyDocument[]> {
+  const sources = [];
+  for (const file of await policyFiles(dir))
+    sources.push({ name: file, source: await readFile(file, 'utf8') });
+  return parsePolicyDocuments(sources);
+}
+
+/** Loads and compiles every policy document of `dir`. Throws PolicyError on any problem. */
+export async function loadPolicyDir(dir: string): Promise<PolicyEngine> {
+  return PolicyEngine.fromDocuments(await loadPolicyDocuments(dir));
 }

@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   type InvalidationBus,
+  loadPolicyDocuments,
   type PolicyDocument,
   type PolicyDocumentRepository,
   PolicyEngine,
-  PolicyError,
-  type PolicyIssue,
   parsePolicyDocument,
-  policyFiles,
+  parsePolicyDocuments,
 } from '@gatehouse/core';
 import type { Logger } from 'pino';
 
@@ -54,22 +52,11 @@ export class PolicySet {
     bus: InvalidationBus;
     logger: Logger;
   }): Promise<PolicySet> {
-    const base: PolicyDocument[] = [];
-    if (options.dir !== undefined) {
-      const issues: PolicyIssue[] = [];
-      for (const file of await policyFiles(options.dir)) {
-        try {
-          base.push(parsePolicyDocument(await readFile(file, 'utf8'), file));
-        } catch (error) {
-          if (!(error instanceof PolicyError)) throw error;
-          issues.push(...error.issues);
-        }
-      }
-      if (issues.length > 0) throw new PolicyError(issues);
-    }
+    const base = options.dir === undefined ? [] : await loadPolicyDocuments(options.dir);
     const set = new PolicySet(base, options.repo, options.bus, options.logger);
-    set.#engine = set.compile(await set.#storedDocuments());
-    set.#apiNames = (await options.repo.list()).map((d) => d.name);
+    const stored = await options.repo.list();
+    set.#engine = set.compile(stored.map((d) => parsePolicyDocument(d.source, d.name)));
+    set.#apiNames = stored.map((d) => d.name);
     options.bus.subscribe((message) => {
       if (message.type === 'policies.changed') void set.reload();
     });
@@ -105,18 +92,7 @@ export class PolicySet {
    */
   async validateChange(name: string, source: string | undefined): Promise<void> {
     const others = (await this.#repo.list()).filter((d) => d.name !== name);
-    const docs: PolicyDocument[] = [];
-    const issues: PolicyIssue[] = [];
-    for (const d of [...others, ...(source === undefined ? [] : [{ name, source }])]) {
-      try {
-        docs.push(parsePolicyDocument(d.source, d.name));
-      } catch (error) {
-        if (!(error instanceof PolicyError)) throw error;
-        issues.push(...error.issues);
-      }
-    }
-    if (issues.length > 0) throw new PolicyError(issues);
-    this.compile(docs);
+    this.compile(parsePolicyDocuments([...others, ...(source === undefined ? [] : [{ name, source }])]));
   }
 
   /** After a change: reload here at once and tell every other node. */
@@ -129,18 +105,15 @@ export class PolicySet {
   async reload(): Promise<void> {
     const ticket = ++this.#reloads;
     try {
-      const stored = await this.#storedDocuments();
-      const names = (await this.#repo.list()).map((d) => d.name);
-      const engine = this.compile(stored);
+      // One read: the documents compiled and the names listed are the same set.
+      const stored = await this.#repo.list();
+      const engine = this.compile(stored.map((d) => parsePolicyDocument(d.source, d.name)));
+      const names = stored.map((d) => d.name);
       if (ticket !== this.#reloads) return; // a newer reload is under way
       this.#engine = engine;
       this.#apiNames = names;
     } catch (error) {
       this.#logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
     }
-  }
-
-  async #storedDocuments(): Promise<PolicyDocument[]> {
-    return (await this.#repo.list()).map((d) => parsePolicyDocument(d.source, d.name));
   }
 }
