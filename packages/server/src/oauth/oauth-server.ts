@@ -9,6 +9,7 @@ import {
 import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { KeyRing } from '../keys/key-ring.ts';
+import { RingKeySet } from '../tokens/ring-key-set.ts';
 import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
 import { shapeEngineResponses } from './engine-responses.ts';
@@ -66,12 +67,15 @@ export class OAuthServer {
   readonly registry: ClientRegistry;
   readonly #o: OAuthServerOptions;
   readonly #adapter: ReturnType<typeof createAdapterClass>;
+  /** Verifies the JWT access tokens the engine issued, for introspection and revocation. */
+  readonly #keySet: RingKeySet;
   #mounted: { version: string; mounted: MountedProvider; checkedAt: number } | undefined;
   #building: Promise<{ version: string; mounted: MountedProvider; checkedAt: number }> | undefined;
 
   constructor(options: OAuthServerOptions) {
     this.#o = options;
     this.registry = options.registry;
+    this.#keySet = new RingKeySet(options.keyRing, () => options.clock.now());
     this.#adapter = createAdapterClass({
       store: options.artifacts,
       shortLived: options.shortLivedArtifacts,
@@ -245,7 +249,7 @@ export class OAuthServer {
     provider.use(
       structuredTokens({
         issuer: settings.issuer,
-        publicKeys: () => this.#o.keyRing.publicKeys(),
+        keySet: this.#keySet,
         revocations: this.#o.revocations,
         clockSkewSeconds: this.#o.clockSkewSeconds,
       }),

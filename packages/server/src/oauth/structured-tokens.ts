@@ -1,11 +1,12 @@
-import type { PublicJwk, RevocationIndex } from '@gatehouse/core';
-import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { RevocationIndex } from '@gatehouse/core';
+import { type JWTPayload, jwtVerify } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { RingKeySet } from '../tokens/ring-key-set.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
 
 export interface StructuredTokenDeps {
   readonly issuer: string;
-  readonly publicKeys: () => Promise<readonly PublicJwk[]>;
+  readonly keySet: RingKeySet;
   readonly revocations: RevocationIndex;
   readonly clockSkewSeconds: number;
 }
@@ -70,7 +71,7 @@ type AccessTokenPayload = JWTPayload & { client_id?: string; scope?: string; cnf
 
 async function verify(deps: StructuredTokenDeps, token: string): Promise<AccessTokenPayload | undefined> {
   try {
-    const keys = createLocalJWKSet({ keys: [...(await deps.publicKeys())] as never[] });
+    const keys = await deps.keySet.forToken(token);
     const { payload } = await jwtVerify<AccessTokenPayload>(token, keys, {
       issuer: deps.issuer,
       typ: 'at+jwt',

@@ -6,7 +6,8 @@ import {
   type UserRecord,
   type UserRepository,
 } from '@gatehouse/core';
-import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { type JWTPayload, jwtVerify } from 'jose';
+import { RingKeySet } from './ring-key-set.ts';
 
 export interface VerifiedBearer {
   readonly user: UserRecord;
@@ -34,13 +35,11 @@ const ALGORITHMS: SigningAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS256'];
  */
 export class BearerVerifier {
   readonly #o: BearerVerifierOptions;
-  #jwks: ReturnType<typeof createLocalJWKSet> | undefined;
-  #kids = new Set<string>();
-  #loadedAt = 0;
-  #reloadedAt = 0;
+  readonly #keySet: RingKeySet;
 
   constructor(options: BearerVerifierOptions) {
     this.#o = options;
+    this.#keySet = new RingKeySet(options.keys, options.now);
   }
 
   async verify(token: string): Promise<VerifiedBearer> {
@@ -49,7 +48,7 @@ export class BearerVerifier {
     if (token.length > 8192 || token.split('.').length !== 3) throw invalid();
     let claims: VerifiedBearer['claims'];
     try {
-      const jwks = await this.#keySet(token);
+      const jwks = await this.#keySet.forToken(token);
       ({ payload: claims } = await jwtVerify(token, jwks, {
         issuer: this.#o.issuer,
         audience: this.#o.audience,
@@ -74,36 +73,5 @@ export class BearerVerifier {
     const user = await this.#o.users.findById(claims.sub!);
     if (user === undefined || user.disabled) throw invalid();
     return { user, claims };
-  }
-
-  /** The ring's public keys, reloaded every 30 s and at once when a token names an unknown kid. */
-  async #keySet(token: string) {
-    const kid = headerKid(token);
-    const stale = this.#o.now() - this.#loadedAt > 30_000;
-    const unknownKid = kid !== undefined && !this.#kids.has(kid);
-    if (this.#jwks === undefined || stale || unknownKid) {
-      // An unknown kid may be a key another node just rotated in: re-read the store, at most
-      // once per 5 s, so random kids cannot hammer the database.
-      if (unknownKid && this.#o.now() - this.#reloadedAt > 5000) {
-        this.#reloadedAt = this.#o.now();
-        await this.#o.keys.reload?.();
-      }
-      const keys = await this.#o.keys.publicKeys();
-      this.#kids = new Set(keys.map((k) => k.kid));
-      this.#jwks = createLocalJWKSet({ keys: keys as unknown as JSONWebKeySet['keys'] });
-      this.#loadedAt = this.#o.now();
-    }
-    return this.#jwks;
-  }
-}
-
-function headerKid(token: string): string | undefined {
-  try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
-      kid?: unknown;
-    };
-    return typeof header.kid === 'string' ? header.kid : undefined;
-  } catch {
-    return undefined;
   }
 }
