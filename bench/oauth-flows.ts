@@ -11,6 +11,7 @@ import {
   ADMIN_EMAIL,
   ADMIN_OVERRIDES,
   ADMIN_PASSWORD,
+  basicAuth,
   budget,
   DURATION_S,
   fmt,
@@ -30,9 +31,6 @@ const RESOURCE = 'https://notes.example.test';
 
 budget(6);
 header('OAuth round trips — authorization code + PKCE (returning user), introspection');
-
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 /** A cookie jar good enough for one browser on one origin. */
 class Jar {
@@ -125,7 +123,7 @@ try {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: basic(clientId, secret),
+        authorization: basicAuth(clientId, secret),
       },
       body: new URLSearchParams({
         grant_type: 'authorization_code',
@@ -160,7 +158,10 @@ try {
   // Introspection: an opaque access token (stored) and a JWT access token (verified + revocation index).
   const cc = await fetch(`${base}/oauth/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(clientId, secret) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuth(clientId, secret),
+    },
     body: `grant_type=client_credentials&scope=notes%3Aread&resource=${encodeURIComponent(RESOURCE)}`,
   });
   const jwt = ((await cc.json()) as { access_token: string }).access_token;
@@ -176,7 +177,7 @@ try {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: basic(clientId, secret),
+        authorization: basicAuth(clientId, secret),
       },
       body: `token=${encodeURIComponent(token)}`,
     });

@@ -8,6 +8,7 @@
  *   node --import tsx bench/oauth-token.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
 import {
+  basicAuth,
   budget,
   DURATION_S,
   fmt,
@@ -32,9 +33,6 @@ console.log(
   `autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn · ${ROUNDS} interleaved rounds, median shown`,
 );
 
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
 function loadOptions(tokenUrl: string, clientId: string, secret: string): LoadOptions {
   return {
     url: tokenUrl,
@@ -43,7 +41,7 @@ function loadOptions(tokenUrl: string, clientId: string, secret: string): LoadOp
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: basic(clientId, secret),
+      authorization: basicAuth(clientId, secret),
     },
     body: `grant_type=client_credentials&scope=notes%3Aread&resource=${encodeURIComponent(RESOURCE)}`,
   };

@@ -288,6 +288,11 @@ export async function interleavedRuns(
 
 // ---------------------------------------------------------------- HTTP helpers
 
+/** An OAuth client's Basic credentials (RFC 6749 §2.3.1: each part form-encoded first). */
+export function basicAuth(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
 export const SESSION_COOKIE = '__Host-gatehouse_session';
 export const ADMIN_EMAIL = 'admin@bench.test';
 export const ADMIN_PASSWORD = 'tangerine orbit quietly 4417';
