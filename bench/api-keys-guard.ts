@@ -11,6 +11,7 @@ import { newApiKey } from '@gatehouse/core';
 import { createGuard } from '@gatehouse/guard';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { feedResponse, otherRevocations } from './revocation-feed.ts';
+import { median } from './support.ts';
 
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 2);
 const ROUNDS = 7;
@@ -95,8 +96,6 @@ for (let round = 0; round < ROUNDS; round++)
   for (const [index, [, op]] of cases.entries())
     samples[index]!.push(await measure(op, CASE_SECONDS / ROUNDS));
 await guard.close();
-const median = (values: readonly number[]) =>
-  [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 console.log('\n=== API-key verification in the guard, in process, warm cache ===');
 console.log(

@@ -18,6 +18,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createGuard, type Guard } from '@gatehouse/guard';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { feedResponse, otherRevocations } from './revocation-feed.ts';
+import { median } from './support.ts';
 
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 2);
 const WARMUP_SECONDS = Math.min(0.5, CASE_SECONDS / 4);
@@ -143,8 +144,6 @@ for (let round = 0; round < ROUNDS; round++)
     samples[index]!.push(wall);
     cpuSamples[index]!.push(cpu);
   }
-const median = (values: readonly number[]) =>
-  [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 const rows = cases.map(([label], index): [string, number] => [label, median(samples[index]!)]);
 /** Each case against (b) in the same round (paired, so drift between rounds cancels), median over rounds. */
 const ratio = (index: number, of = samples) =>

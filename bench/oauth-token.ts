@@ -14,9 +14,10 @@ import {
   fmt,
   freePort,
   header,
-  interleavedRuns,
+  interleavedRounds,
   type LoadOptions,
   type LoadResult,
+  median,
   ROUNDS,
   type ServerChild,
   startChild,
@@ -33,9 +34,10 @@ console.log(
   `autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn · ${ROUNDS} interleaved rounds, median shown`,
 );
 
-function loadOptions(tokenUrl: string, clientId: string, secret: string): LoadOptions {
+function loadOptions(server: ServerChild, tokenUrl: string, clientId: string, secret: string): LoadOptions {
   return {
     url: tokenUrl,
+    serverPid: server.pid,
     connections: CONNECTIONS,
     durationS: DURATION_S,
     method: 'POST',
@@ -59,8 +61,7 @@ async function probe(options: LoadOptions): Promise<void> {
 
 const gatehouse = await startChild('server-oauth.ts', { overrides: { port: await freePort() } });
 let bare: ServerChild | undefined;
-let ours: LoadResult;
-let peer: LoadResult;
+let rounds: [LoadResult[], LoadResult[]];
 try {
   const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
     name: 'bench worker',
@@ -77,33 +78,42 @@ try {
   });
   // The bare provider answers at its default /token; same body, same client credentials.
   const targets = [
-    loadOptions(`${gatehouse.url}/oauth/token`, clientId, secret),
-    loadOptions(`${bare.url}/token`, clientId, secret),
+    loadOptions(gatehouse, `${gatehouse.url}/oauth/token`, clientId, secret),
+    loadOptions(bare, `${bare.url}/token`, clientId, secret),
   ];
   for (const target of targets) await probe(target);
-  [ours, peer] = (await interleavedRuns(targets)) as [LoadResult, LoadResult];
+  rounds = (await interleavedRounds(targets)) as [LoadResult[], LoadResult[]];
 } finally {
   await gatehouse.stop();
   await bare?.stop();
 }
 
+const medianRun = (runs: LoadResult[]) =>
+  [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as LoadResult;
+const row = (name: string, runs: LoadResult[]) => {
+  const run = medianRun(runs);
+  return [
+    name,
+    fmt.rps(run.rps),
+    fmt.ms(run.p50),
+    fmt.ms(run.p99),
+    fmt.us(median(runs.map((r) => r.serverCpuUs))),
+    statusSummary(run.statuses),
+  ];
+};
 table(
-  ['server', 'req/s', 'p50 ms', 'p99 ms', 'statuses'],
-  [
-    [
-      'Gatehouse /oauth/token',
-      fmt.rps(ours.rps),
-      fmt.ms(ours.p50),
-      fmt.ms(ours.p99),
-      statusSummary(ours.statuses),
-    ],
-    [
-      'bare oidc-provider /token',
-      fmt.rps(peer.rps),
-      fmt.ms(peer.p50),
-      fmt.ms(peer.p99),
-      statusSummary(peer.statuses),
-    ],
-  ],
+  ['server (median run)', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'statuses'],
+  [row('Gatehouse /oauth/token', rounds[0]), row('bare oidc-provider /token', rounds[1])],
 );
-console.log(`ratio Gatehouse / bare: ${fmt.ratio(ours.rps / peer.rps)} (goal ≥ 1.00×)`);
+// Each round's two runs are back to back, so their ratio is the least disturbed by the machine's
+// drift; the median over rounds is the figure, and the spread says how far to trust it.
+const ratios = rounds[0].map((ours, round) => ours.rps / (rounds[1][round] as LoadResult).rps);
+const cpuRatios = rounds[0].map(
+  (ours, round) => (rounds[1][round] as LoadResult).serverCpuUs / ours.serverCpuUs,
+);
+console.log(
+  `requests/s, Gatehouse / bare, per round: ${ratios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(ratios))} (goal ≥ 1.00×)`,
+);
+console.log(
+  `server CPU per request, bare / Gatehouse, per round: ${cpuRatios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(cpuRatios))}`,
+);

@@ -169,6 +169,14 @@ export function rssOf(pid: number): number {
   return kib * 1024;
 }
 
+/** User + system CPU seconds a process (all its threads) has used, from /proc (clock ticks of 10 ms). */
+export function cpuSecondsOf(pid: number): number {
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 // ---------------------------------------------------------------- load
 
 export interface LoadOptions {
@@ -182,6 +190,8 @@ export interface LoadOptions {
   overallRate?: number;
   /** Header values chosen per request (e.g. a random session cookie). */
   perRequestHeaders?: () => Record<string, string>;
+  /** The server's process: its CPU time over the run is reported per request. */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -196,6 +206,8 @@ export interface LoadResult {
   p90: number;
   p99: number;
   max: number;
+  /** CPU time (user + system, all threads) the server spent per response, in µs; NaN if unknown. */
+  serverCpuUs: number;
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -209,6 +221,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const perRequest = options.perRequestHeaders;
+  const cpuBefore = options.serverPid === undefined ? Number.NaN : cpuSecondsOf(options.serverPid);
   return new Promise<LoadResult>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -239,6 +252,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           return;
         }
         const sorted = Float64Array.from(latencies).sort();
+        const cpu =
+          options.serverPid === undefined ? Number.NaN : cpuSecondsOf(options.serverPid) - cpuBefore;
         resolve({
           rps: result.requests.total / result.duration,
           total: result.requests.total,
@@ -249,6 +264,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           p90: percentile(sorted, 90),
           p99: percentile(sorted, 99),
           max: sorted.length === 0 ? Number.NaN : sorted[sorted.length - 1]!,
+          serverCpuUs: (cpu * 1e6) / Math.max(1, latencies.length),
         });
       },
     );
@@ -273,17 +289,22 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /**
  * Measures each target in turn, round after round (A B A B …, each run after its own warm-up), so
- * that drift in the machine's speed lands on every target alike. Returns, per target, its run with
- * the median rate.
+ * that drift in the machine's speed lands on every target alike. Returns every run, per target.
  */
-export async function interleavedRuns(
+export async function interleavedRounds(
   targets: readonly LoadOptions[],
   rounds = ROUNDS,
-): Promise<LoadResult[]> {
+): Promise<LoadResult[][]> {
   const runs: LoadResult[][] = targets.map(() => []);
   for (let round = 0; round < rounds; round++)
     for (const [i, target] of targets.entries()) runs[i]!.push(await warmThenRun(target));
-  return runs.map((all) => [...all].sort((a, b) => a.rps - b.rps)[Math.floor((all.length - 1) / 2)]!);
+  return runs;
+}
+
+/** The median of some numbers (the lower middle one for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
 }
 
 // ---------------------------------------------------------------- HTTP helpers
@@ -407,6 +428,7 @@ export const fmt = {
   ms: (n: number) => (Number.isNaN(n) ? 'n/a' : n < 10 ? n.toFixed(2) : n.toFixed(1)),
   mib: (bytes: number) => (bytes / 1024 / 1024).toFixed(1),
   ratio: (n: number) => `${n.toFixed(2)}×`,
+  us: (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US')),
 };
 
 export function table(head: string[], rows: (string | number)[][]): void {

@@ -41,7 +41,9 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     trust,
     httpsOnly: config.nodeEnv === 'production',
     securityHeaders: securityHeaders({ hsts: secureIssuer }),
-    engine: async () => (await gatehouse.oauth.current()).handle,
+    engine: () =>
+      gatehouse.oauth.currentIfChecked()?.handle ??
+      gatehouse.oauth.current().then((mounted) => mounted.handle),
     logger: gatehouse.logger,
     closing: () => closing,
   });

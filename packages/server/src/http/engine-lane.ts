@@ -16,7 +16,8 @@ export interface EngineLaneOptions {
   readonly httpsOnly: boolean;
   /** The headers every Gatehouse response carries (security-headers.ts). */
   readonly securityHeaders: Readonly<Record<string, string>>;
-  readonly engine: () => Promise<EngineHandler>;
+  /** The engine's handler: at once while it is ready, else once it is (first use, new keys). */
+  readonly engine: () => EngineHandler | Promise<EngineHandler>;
   readonly logger: Logger;
   /** True once the server is shutting down: requests then go to the stack, which answers 503. */
   readonly closing: () => boolean;
@@ -61,31 +62,44 @@ export function engineLane(
     const path = query === -1 ? url : url.slice(0, query);
     if (!ENGINE_POST_ROUTES.has(path) || options.closing()) return false;
     if (options.httpsOnly && requestProtocol(req, trust) !== 'https') return false;
-    const started = performance.now();
     const requestId = requestIdFrom(req.headers['x-request-id'], randomUUID);
     for (const name of headerNames) res.setHeader(name, securityHeaders[name] as string);
     res.setHeader('x-request-id', requestId);
     pinToIssuer(req, issuer, clientAddress(req, trust));
-    if (logger.isLevelEnabled('info')) {
-      res.once('finish', () =>
-        logger.info(
-          {
-            reqId: requestId,
-            method: 'POST',
-            path,
-            status: res.statusCode,
-            ms: Math.round((performance.now() - started) * 10) / 10,
-          },
-          'request',
-        ),
-      );
+    if (logger.isLevelEnabled('info')) logWhenFinished(logger, req, res, requestId, path);
+    // One closure per request: this is the busiest OAuth route.
+    const failed = (error: unknown) => fail(res, requestId, error);
+    try {
+      const engine = options.engine();
+      if (typeof engine === 'function') engine(req, res).catch(failed);
+      else engine.then((handle) => handle(req, res)).catch(failed);
+    } catch (error) {
+      failed(error);
     }
-    options.engine().then(
-      (handle) => handle(req, res).catch((error: unknown) => fail(res, requestId, error)),
-      (error: unknown) => fail(res, requestId, error),
-    );
     return true;
   };
+}
+
+function logWhenFinished(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  path: string,
+): void {
+  const started = performance.now();
+  res.once('finish', () =>
+    logger.info(
+      {
+        reqId: requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'request',
+    ),
+  );
 }
 
 /**

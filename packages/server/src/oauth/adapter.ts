@@ -1,6 +1,6 @@
 import { isGatehouseError, type OAuthArtifactStore } from '@gatehouse/core';
 import { errors } from 'oidc-provider';
-import { providerMetadata } from './client-metadata.ts';
+import { engineMetadataOf } from './client-metadata.ts';
 import type { ClientRegistry } from './client-registry.ts';
 
 /** Models that live minutes and are never revoked by grant: Redis may hold them when configured. */
@@ -93,7 +93,7 @@ export function createAdapterClass(deps: AdapterDeps) {
     async find(id: string): Promise<Payload | undefined> {
       if (this.#model === 'Client') {
         const client = await deps.clients.get(id);
-        return client === undefined ? undefined : (providerMetadata(client) as Payload);
+        return client === undefined ? undefined : (engineMetadataOf(client) as Payload);
       }
       return withConsumed(await this.#store.find(this.#model, id, Date.now()));
     }

@@ -42,6 +42,30 @@ export function providerMetadata(client: OAuthClientRecord): Record<string, unkn
   };
 }
 
+const metadataByRecord = new WeakMap<OAuthClientRecord, Readonly<Record<string, unknown>>>();
+
+/**
+ * `providerMetadata`, made once per stored record: the registry hands out the same record while
+ * it is cached, and the engine reads a client's metadata on every client-authenticated request.
+ * Deeply frozen, so nothing can change what another request will be given.
+ */
+export function engineMetadataOf(client: OAuthClientRecord): Readonly<Record<string, unknown>> {
+  let metadata = metadataByRecord.get(client);
+  if (metadata === undefined) {
+    metadata = deepFreeze(providerMetadata(client));
+    metadataByRecord.set(client, metadata);
+  }
+  return metadata;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 /** The two Gatehouse-specific client properties, as the engine exposes them on its client object. */
 export function gatehouseClientProperties(client: object): {
   resources: string[];

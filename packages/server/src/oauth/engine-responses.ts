@@ -2,8 +2,6 @@ import { errorCatalogue } from '@gatehouse/core';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { ENGINE_POST_ROUTES, OAUTH_ROUTES } from './routes.ts';
 
-type Next = () => Promise<unknown>;
-
 /**
  * The engine answers an unknown `response_mode` by redirecting (in the default query mode, the
  * unknown one being unusable) with `error=unsupported_response_mode`; the same redirect says
@@ -31,8 +29,7 @@ const GET_ONLY = new Set<string>([OAUTH_ROUTES.authorization, '/.well-known/open
  * - an unmatched path or method is RFC 9457 problem+json (404, or 405 with Allow) like every
  *   other Gatehouse route, not the framework's plain-text page.
  */
-export async function shapeEngineResponses(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
-  await next();
+export function shapeEngineResponses(ctx: KoaContextWithOIDC): undefined {
   if (ctx.status === 303 && ctx.oidc?.route === 'authorization') {
     registeredRedirectError(ctx);
     return;

@@ -12,14 +12,16 @@ import type { KeyRing } from '../keys/key-ring.ts';
 import { RingKeySet } from '../tokens/ring-key-set.ts';
 import { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
+import { afterEngine } from './engine-hooks.ts';
 import { shapeEngineResponses } from './engine-responses.ts';
 import { EngineSigningKey } from './engine-signing-key.ts';
 import { formActionSources } from './form-targets.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
 import { interactionUid } from './routes.ts';
-import { presentedSecretMethod, rememberSecretTransport } from './secret-transport.ts';
+import { presentedSecretMethod } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
+import { VerifiedSecrets } from './verified-secrets.ts';
 
 const KEY_CHECK_INTERVAL_MS = 1000;
 
@@ -69,6 +71,8 @@ export class OAuthServer {
   readonly #adapter: ReturnType<typeof createAdapterClass>;
   /** Verifies the JWT access tokens the engine issued, for introspection and revocation. */
   readonly #keySet: RingKeySet;
+  /** Presented client secrets already checked against their stored HMAC (digests only). */
+  readonly #verifiedSecrets: VerifiedSecrets;
   #mounted: { version: string; mounted: MountedProvider; checkedAt: number } | undefined;
   #building: Promise<{ version: string; mounted: MountedProvider; checkedAt: number }> | undefined;
 
@@ -76,6 +80,9 @@ export class OAuthServer {
     this.#o = options;
     this.registry = options.registry;
     this.#keySet = new RingKeySet(options.keyRing, () => options.clock.now());
+    this.#verifiedSecrets = new VerifiedSecrets((presented, stored) =>
+      options.registry.secretMatchesHash(presented, stored),
+    );
     this.#adapter = createAdapterClass({
       store: options.artifacts,
       shortLived: options.shortLivedArtifacts,
@@ -89,9 +96,10 @@ export class OAuthServer {
    * its store every reload interval anyway, and a new key is published long before it signs).
    */
   async current(): Promise<MountedProvider> {
+    const checked = this.currentIfChecked();
+    if (checked !== undefined) return checked;
     const mounted = this.#mounted;
     const now = Date.now();
-    if (mounted !== undefined && now - mounted.checkedAt < KEY_CHECK_INTERVAL_MS) return mounted.mounted;
     const signing = await this.#o.keyRing.signingKeys();
     if (mounted !== undefined && mounted.version === signing.version) {
       mounted.checkedAt = now;
@@ -111,6 +119,13 @@ export class OAuthServer {
     const built = await this.#building;
     this.#mounted = built;
     return built.mounted;
+  }
+
+  /** The engine, without waiting, while its keys were checked within the last second. */
+  currentIfChecked(): MountedProvider | undefined {
+    const mounted = this.#mounted;
+    if (mounted === undefined || Date.now() - mounted.checkedAt >= KEY_CHECK_INTERVAL_MS) return undefined;
+    return mounted.mounted;
   }
 
   /**
@@ -224,12 +239,14 @@ export class OAuthServer {
   }
 
   #build(keys: EngineSigningKey[]): MountedProvider {
-    const { settings, registry, logger } = this.#o;
+    const { settings, logger } = this.#o;
+    const verifiedSecrets = this.#verifiedSecrets;
     const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, this.#adapter));
     provider.proxy = this.#o.proxy;
     // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
-    // client presents, in constant time (the engine's documented extension point is this method).
-    // A secret sent the way the client did not register (header or body) fails like a wrong one.
+    // client presents, in constant time (the engine's documented extension point is this method),
+    // or a secret it already verified (verified-secrets.ts). A secret sent the way the client did
+    // not register (header or body) fails like a wrong one.
     const clientClass = provider.Client as unknown as {
       prototype: {
         clientSecret?: string;
@@ -241,18 +258,19 @@ export class OAuthServer {
       const stored = this.clientSecret;
       const method = presentedSecretMethod();
       if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
-      return typeof stored === 'string' && registry.secretMatchesHash(actual, stored);
+      return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
     };
-    provider.use(rememberSecretTransport);
-    provider.use(shapeEngineResponses);
-    provider.use(singleLogout(settings.endSessionFromCookies));
     provider.use(
-      structuredTokens({
-        issuer: settings.issuer,
-        keySet: this.#keySet,
-        revocations: this.#o.revocations,
-        clockSkewSeconds: this.#o.clockSkewSeconds,
-      }),
+      afterEngine([
+        structuredTokens({
+          issuer: settings.issuer,
+          keySet: this.#keySet,
+          revocations: this.#o.revocations,
+          clockSkewSeconds: this.#o.clockSkewSeconds,
+        }),
+        singleLogout(settings.endSessionFromCookies),
+        shapeEngineResponses,
+      ]),
     );
     provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
     // A replayed refresh token or code is an attack signal: the grant is already revoked; record it.

@@ -3,6 +3,7 @@ import { type JWTPayload, jwtVerify } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RingKeySet } from '../tokens/ring-key-set.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
+import type { EngineHook } from './engine-hooks.ts';
 
 export interface StructuredTokenDeps {
   readonly issuer: string;
@@ -10,8 +11,6 @@ export interface StructuredTokenDeps {
   readonly revocations: RevocationIndex;
   readonly clockSkewSeconds: number;
 }
-
-type Next = () => Promise<unknown>;
 
 /**
  * The engine leaves JWT access tokens (RFC 9068) to resource servers: it neither stores them nor
@@ -21,50 +20,59 @@ type Next = () => Promise<unknown>;
  * revocation by the owning client adds the token's jti to the index, which the revocation feed
  * carries to every resource server.
  */
-export function structuredTokens(deps: StructuredTokenDeps) {
-  return async function answerStructuredTokens(ctx: KoaContextWithOIDC, next: Next): Promise<void> {
-    await next();
+export function structuredTokens(deps: StructuredTokenDeps): EngineHook {
+  return (ctx) => {
     const route = ctx.oidc?.route;
-    if (route !== 'introspection' && route !== 'revocation') return;
+    if (route !== 'introspection' && route !== 'revocation') return undefined;
     const body = ctx.body as { error?: string } | undefined;
-    if (body?.error !== 'unsupported_token_type') return;
+    if (body?.error !== 'unsupported_token_type') return undefined;
     const client = ctx.oidc.client;
     const token = ctx.oidc.params?.token;
-    if (client === undefined || typeof token !== 'string') return;
-    const payload = await verify(deps, token);
-    ctx.status = 200;
-    if (route === 'introspection') {
-      ctx.body = { active: false };
-      if (payload === undefined || !visibleTo(client, payload)) return;
-      ctx.body = {
-        active: true,
-        iss: payload.iss,
-        sub: payload.sub,
-        aud: payload.aud,
-        client_id: payload.client_id,
-        scope: payload.scope,
-        exp: payload.exp,
-        iat: payload.iat,
-        jti: payload.jti,
-        token_type: payload.cnf === undefined ? 'Bearer' : 'DPoP',
-        ...(payload.cnf === undefined ? {} : { cnf: payload.cnf }),
-      };
-      return;
-    }
-    // RFC 7009 §2.2: invalid or foreign tokens still get 200, and nothing happens to them.
-    ctx.body = '';
-    if (payload === undefined || payload.client_id !== client.clientId || typeof payload.jti !== 'string')
-      return;
-    const now = Date.now();
-    await deps.revocations.add([
-      {
-        type: 'jti',
-        value: payload.jti,
-        at: now,
-        expiresAt: ((payload.exp ?? 0) + deps.clockSkewSeconds) * 1000,
-      },
-    ]);
+    if (client === undefined || typeof token !== 'string') return undefined;
+    return answerStructuredToken(deps, ctx, route, client, token);
   };
+}
+
+async function answerStructuredToken(
+  deps: StructuredTokenDeps,
+  ctx: KoaContextWithOIDC,
+  route: 'introspection' | 'revocation',
+  client: NonNullable<KoaContextWithOIDC['oidc']['client']>,
+  token: string,
+): Promise<void> {
+  const payload = await verify(deps, token);
+  ctx.status = 200;
+  if (route === 'introspection') {
+    ctx.body = { active: false };
+    if (payload === undefined || !visibleTo(client, payload)) return;
+    ctx.body = {
+      active: true,
+      iss: payload.iss,
+      sub: payload.sub,
+      aud: payload.aud,
+      client_id: payload.client_id,
+      scope: payload.scope,
+      exp: payload.exp,
+      iat: payload.iat,
+      jti: payload.jti,
+      token_type: payload.cnf === undefined ? 'Bearer' : 'DPoP',
+      ...(payload.cnf === undefined ? {} : { cnf: payload.cnf }),
+    };
+    return;
+  }
+  // RFC 7009 §2.2: invalid or foreign tokens still get 200, and nothing happens to them.
+  ctx.body = '';
+  if (payload === undefined || payload.client_id !== client.clientId || typeof payload.jti !== 'string')
+    return;
+  const now = Date.now();
+  await deps.revocations.add([
+    {
+      type: 'jti',
+      value: payload.jti,
+      at: now,
+      expiresAt: ((payload.exp ?? 0) + deps.clockSkewSeconds) * 1000,
+    },
+  ]);
 }
 
 type AccessTokenPayload = JWTPayload & { client_id?: string; scope?: string; cnf?: unknown; sid?: string };
