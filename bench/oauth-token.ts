@@ -3,9 +3,12 @@
  * answered with an ES256 RFC 9068 JWT access token — Gatehouse (oidc-provider inside Fastify,
  * clients from SQLite with HMAC'd secrets, signing with the key ring) beside a bare oidc-provider
  * on node:http with its in-memory adapter and the same algorithm, same run, same load. Goal: ratio
- * ≥ 1.0. Both servers run at once and are measured in alternating rounds.
+ * ≥ 1.0. Both servers run at once and are measured in alternating rounds; it prints each round's
+ * ratio, their median, and each server's CPU time per request. BENCH_PIN=1 (server on CPU 0, load
+ * generator on CPU 1) gives steadier rounds on a small shared VM.
  *
- *   node --import tsx bench/oauth-token.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
+ *   BENCH_PIN=1 BENCH_ROUNDS=7 node --import tsx bench/oauth-token.ts
+ *   (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
 import {
   basicAuth,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RedisInvalidationBus } from './bus.ts';
 import { RedisCounterStore } from './counters.ts';
 import { RedisRateLimiter } from './rate-limiter.ts';
@@ -26,7 +26,9 @@ export interface RedisStores {
 export async function createRedisStores(url: string, options: RedisStoresOptions = {}): Promise<RedisStores> {
   const prefix = options.prefix ?? 'gatehouse:';
   const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: Redis error', error));
-  const redis = new Redis(url, { lazyConnect: true });
+  // The driver is loaded only by deployments that use Redis.
+  const { Redis } = await import('ioredis');
+  const redis: Redis = new Redis(url, { lazyConnect: true });
   // Until connected, failures surface as the rejection below; after that (reconnect attempts), here.
   let connected = false;
   redis.on('error', (error: unknown) => {

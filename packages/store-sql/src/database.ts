@@ -2,7 +2,6 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Database, SqlDialect } from './schema.ts';
 
 export interface OpenDatabaseOptions {
@@ -54,8 +53,14 @@ function openSqlite(path: string): SqlDatabase {
   return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
 }
 
+/** The PostgreSQL driver, loaded only by deployments that use it (SQLite ones never pay for it). */
+async function postgresDriver(): Promise<typeof import('pg').default> {
+  return (await import('pg')).default;
+}
+
 async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> {
   const { schema } = options;
+  const pg = await postgresDriver();
   if (schema !== undefined && !SCHEMA_NAME.test(schema))
     throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
   if (schema !== undefined) await createSchema(options.url, schema);
@@ -80,6 +85,7 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
 }
 
 async function createSchema(url: string, schema: string): Promise<void> {
+  const pg = await postgresDriver();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
