@@ -11,7 +11,7 @@ import { newApiKey } from '@gatehouse/core';
 import { createGuard } from '@gatehouse/guard';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { feedResponse, otherRevocations } from './revocation-feed.ts';
-import { median } from './support.ts';
+import { median } from './stats.ts';
 
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 2);
 const ROUNDS = 7;

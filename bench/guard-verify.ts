@@ -18,7 +18,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createGuard, type Guard } from '@gatehouse/guard';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { feedResponse, otherRevocations } from './revocation-feed.ts';
-import { median } from './support.ts';
+import { median } from './stats.ts';
 
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 2);
 const WARMUP_SECONDS = Math.min(0.5, CASE_SECONDS / 4);

@@ -10,6 +10,8 @@
  *   BENCH_PIN=1 BENCH_ROUNDS=7 node --import tsx bench/oauth-token.ts
  *   (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
+
+import { median } from './stats.ts';
 import {
   basicAuth,
   budget,
@@ -20,7 +22,6 @@ import {
   interleavedRounds,
   type LoadOptions,
   type LoadResult,
-  median,
   ROUNDS,
   type ServerChild,
   startChild,

@@ -301,12 +301,6 @@ export async function interleavedRounds(
   return runs;
 }
 
-/** The median of some numbers (the lower middle one for an even count). */
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
-}
-
 // ---------------------------------------------------------------- HTTP helpers
 
 /** An OAuth client's Basic credentials (RFC 6749 §2.3.1: each part form-encoded first). */
