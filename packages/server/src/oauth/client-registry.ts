@@ -161,11 +161,6 @@ export class ClientRegistry {
     if (!(await this.#store.delete(clientId))) throw new GatehouseError('not_found');
   }
 
-  /** Constant-time check of a presented secret against the stored HMAC. */
-  verifySecret(client: OAuthClientRecord, presented: string): boolean {
-    return client.secretHash !== null && this.secretMatchesHash(presented, client.secretHash);
-  }
-
   /**
    * The engine's check of a presented secret against the stored HMAC (hex), in constant time. Both
    * sides are 32-byte HMACs, so they are compared directly: no length or prefix can leak.
@@ -173,12 +168,17 @@ export class ClientRegistry {
   secretMatchesHash(presented: string, storedHex: string): boolean {
     if (presented.length === 0 || presented.length > 512 || storedHex.length !== 64) return false;
     const stored = Buffer.from(storedHex, 'hex');
-    const actual = hmacSha256(this.#secretKey, `oauth-client-secret:${presented}`);
+    const actual = this.#digest(presented);
     return stored.length === actual.length && timingSafeEqual(stored, actual);
   }
 
+  /** What is stored for a secret: its HMAC, hex. */
   #hash(secret: string): string {
-    return hmacSha256(this.#secretKey, `oauth-client-secret:${secret}`).toString('hex');
+    return this.#digest(secret).toString('hex');
+  }
+
+  #digest(secret: string): Buffer {
+    return hmacSha256(this.#secretKey, `oauth-client-secret:${secret}`);
   }
 }
 
