@@ -4,8 +4,10 @@
  * clients from SQLite with HMAC'd secrets, signing with the key ring) beside a bare oidc-provider
  * on node:http with its in-memory adapter and the same algorithm, same run, same load. Goal: ratio
  * ≥ 1.0. Both servers run at once and are measured in alternating rounds; it prints each round's
- * ratio, their median, and each server's CPU time per request. BENCH_PIN=1 (server on CPU 0, load
- * generator on CPU 1) gives steadier rounds on a small shared VM.
+ * ratio, their median, and each server's CPU time per request. Then both are loaded at the same time
+ * (head to head): pinned, they share one CPU, and the ratio is steady to a few per cent where the
+ * alternating rounds swing by tens. BENCH_PIN=1 (servers on CPU 0, load generator on CPU 1) gives
+ * steadier rounds on a small shared VM.
  *
  *   BENCH_PIN=1 BENCH_ROUNDS=7 node --import tsx bench/oauth-token.ts
  *   (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
@@ -19,6 +21,7 @@ import {
   fmt,
   freePort,
   header,
+  headToHeadRounds,
   interleavedRounds,
   type LoadOptions,
   type LoadResult,
@@ -27,12 +30,13 @@ import {
   startChild,
   statusSummary,
   table,
+  WARMUP_S,
 } from './support.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const RESOURCE = 'https://notes.example.test';
 
-budget(2 + (ROUNDS * 2 * (DURATION_S + 2)) / 60);
+budget(2 + (ROUNDS * 3 * (DURATION_S + WARMUP_S + 1)) / 60);
 header('POST /oauth/token (client_credentials → ES256 JWT access token) — Gatehouse vs bare oidc-provider');
 console.log(
   `autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn · ${ROUNDS} interleaved rounds, median shown`,
@@ -66,6 +70,7 @@ async function probe(options: LoadOptions): Promise<void> {
 const gatehouse = await startChild('server-oauth.ts', { overrides: { port: await freePort() } });
 let bare: ServerChild | undefined;
 let rounds: [LoadResult[], LoadResult[]];
+let together: [LoadResult[], LoadResult[]];
 try {
   const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
     name: 'bench worker',
@@ -87,6 +92,7 @@ try {
   ];
   for (const target of targets) await probe(target);
   rounds = (await interleavedRounds(targets)) as [LoadResult[], LoadResult[]];
+  together = (await headToHeadRounds(targets)) as [LoadResult[], LoadResult[]];
 } finally {
   await gatehouse.stop();
   await bare?.stop();
@@ -111,13 +117,29 @@ table(
 );
 // Each round's two runs are back to back, so their ratio is the least disturbed by the machine's
 // drift; the median over rounds is the figure, and the spread says how far to trust it.
-const ratios = rounds[0].map((ours, round) => ours.rps / (rounds[1][round] as LoadResult).rps);
-const cpuRatios = rounds[0].map(
-  (ours, round) => (rounds[1][round] as LoadResult).serverCpuUs / ours.serverCpuUs,
+const perRound = (runs: [LoadResult[], LoadResult[]], of: (ours: LoadResult, bare: LoadResult) => number) =>
+  runs[0].map((ours, round) => of(ours, runs[1][round] as LoadResult));
+const report = (what: string, ratios: number[], goal = '') =>
+  console.log(
+    `${what}, per round: ${ratios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(ratios))}${goal}`,
+  );
+report(
+  'requests/s, Gatehouse / bare',
+  perRound(rounds, (ours, bare) => ours.rps / bare.rps),
+  ' (goal ≥ 1.00×)',
 );
-console.log(
-  `requests/s, Gatehouse / bare, per round: ${ratios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(ratios))} (goal ≥ 1.00×)`,
+report(
+  'server CPU per request, bare / Gatehouse',
+  perRound(rounds, (ours, bare) => bare.serverCpuUs / ours.serverCpuUs),
 );
-console.log(
-  `server CPU per request, bare / Gatehouse, per round: ${cpuRatios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(cpuRatios))}`,
+
+console.log('');
+console.log('head to head: both servers loaded at once, sharing CPU 0 when pinned (rates lower than alone)');
+table(
+  ['server (median run)', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'statuses'],
+  [row('Gatehouse /oauth/token', together[0]), row('bare oidc-provider /token', together[1])],
+);
+report(
+  'requests/s, Gatehouse / bare',
+  perRound(together, (ours, bare) => ours.rps / bare.rps),
 );

