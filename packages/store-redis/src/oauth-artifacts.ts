@@ -106,10 +106,13 @@ export class RedisOAuthArtifactStore implements OAuthArtifactStore {
 
   async listByAccount(model: string, accountId: string): Promise<OAuthArtifactEntry[]> {
     const setKey = `${this.#prefix}oaa:${model}:${accountId}`;
+    const ids = (await this.#redis.smembers(setKey)).sort();
+    // Sent together, so the reads cost one round trip rather than one per artifact.
+    const artifacts = await Promise.all(ids.map((id) => this.#read(this.#key(model, id))));
     const entries: OAuthArtifactEntry[] = [];
     const gone: string[] = [];
-    for (const id of (await this.#redis.smembers(setKey)).sort()) {
-      const artifact = await this.#read(this.#key(model, id));
+    for (const [i, id] of ids.entries()) {
+      const artifact = artifacts[i];
       if (artifact === undefined) gone.push(id);
       else entries.push({ id, ...artifact });
     }
