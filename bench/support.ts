@@ -311,8 +311,8 @@ export async function interleavedRounds(
  * same conditions of the machine and the ratio of their rates is the inverse ratio of their CPU cost
  * per request. On a shared VM this is far steadier than runs taken one after another: two identical
  * servers measured this way stay within ±3 % of each other, where sequential rounds swing by ±30 %.
- * Both servers are busier than when alone (they share a core's caches), so the absolute rates are
- * lower than sequential ones. Returns every run, per target.
+ * Each server spends more CPU per request than alone (they share a core and its caches), so the
+ * absolute rates are lower than sequential ones. Returns every run, per target.
  */
 export async function headToHeadRounds(
   targets: readonly LoadOptions[],
