@@ -53,17 +53,15 @@ function openSqlite(path: string): SqlDatabase {
   return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
 }
 
-/** The PostgreSQL driver, loaded only by deployments that use it (SQLite ones never pay for it). */
-async function postgresDriver(): Promise<typeof import('pg').default> {
-  return (await import('pg')).default;
-}
+type PostgresDriver = typeof import('pg').default;
 
 async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> {
   const { schema } = options;
-  const pg = await postgresDriver();
+  // The PostgreSQL driver is loaded only by deployments that use it (SQLite ones never pay for it).
+  const { default: pg } = await import('pg');
   if (schema !== undefined && !SCHEMA_NAME.test(schema))
     throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
-  if (schema !== undefined) await createSchema(options.url, schema);
+  if (schema !== undefined) await createSchema(pg, options.url, schema);
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
@@ -84,8 +82,7 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
   return { db, dialect: 'postgres', schema, close: () => db.destroy() };
 }
 
-async function createSchema(url: string, schema: string): Promise<void> {
-  const pg = await postgresDriver();
+async function createSchema(pg: PostgresDriver, url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
