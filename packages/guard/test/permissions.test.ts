@@ -43,7 +43,8 @@ const session = { method: 'GET', headers: { cookie: '__Host-gatehouse_session=co
 describe('Bearer permissions', () => {
   it('are asked from Gatehouse, cached per subject for cacheTtlMs, and matched with wildcards', async () => {
     stub.permissions.set('alice', ['notes:read', 'notes:delete']);
-    const guard = await guardFor({ cacheTtlMs: 200 });
+    // A second of cache: long enough that a loaded CI machine still hits it on the second check.
+    const guard = await guardFor({ cacheTtlMs: 1000 });
     const token = await stub.mint({ sub: 'alice' });
     const before = introspections();
     const auth = await guard.check(bearer(token), { permission: 'notes:delete' });
@@ -54,7 +55,7 @@ describe('Bearer permissions', () => {
     const forbidden = await refusal(guard.check(bearer(token), { permission: 'notes:write' }));
     expect(forbidden).toMatchObject({ status: 403, code: 'forbidden' });
     expect(forbidden.headers()['www-authenticate']).toBeUndefined();
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 1050));
     stub.permissions.set('alice', ['notes:*']);
     await guard.check(bearer(token), { permission: 'notes:write' });
     expect(introspections()).toBe(before + 2);
