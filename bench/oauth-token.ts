@@ -3,21 +3,24 @@
  * answered with an ES256 RFC 9068 JWT access token — Gatehouse (oidc-provider inside Fastify,
  * clients from SQLite with HMAC'd secrets, signing with the key ring) beside a bare oidc-provider
  * on node:http with its in-memory adapter and the same algorithm, same run, same load. Goal: ratio
- * ≥ 1.0. Both servers run at once and are measured in alternating rounds; it prints each round's
- * ratio, their median, and each server's CPU time per request. Then both are loaded at the same time
- * (head to head): pinned, they share one CPU, and the ratio is steady to a few per cent where the
- * alternating rounds swing by tens. BENCH_PIN=1 (servers on CPU 0, load generator on CPU 1) gives
- * steadier rounds on a small shared VM.
+ * ≥ 1.0.
  *
- *   BENCH_PIN=1 BENCH_ROUNDS=7 node --import tsx bench/oauth-token.ts
- *   (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
+ * The figure: many short rounds, each server loaded alone in turn (A B, B A, …), the ratio of each
+ * round's two rates, and their median with a 95 % bootstrap interval — on a shared VM single rounds
+ * swing by ±20 %, so the interval, not one run, says whether a difference is real. Then, as a
+ * diagnostic, both servers loaded at the same time (head to head): steady to a few per cent, but it
+ * measures the CPU share the scheduler gives each process as much as its cost per request, so it
+ * is biased against the process with fewer runnable threads or the larger footprint (see
+ * docs/benchmarks.md §10). BENCH_PIN=1 (servers on CPU 0, load generator on CPU 1) steadies both.
+ *
+ *   BENCH_PIN=1 node --import tsx bench/oauth-token.ts      (40 rounds of 3 s, ~8 min)
+ *   BENCH_ROUNDS=4 BENCH_DURATION=1 BENCH_WARMUP=1 BENCH_H2H_ROUNDS=1 … for a smoke run
  */
 
-import { median } from './stats.ts';
+import { median, medianInterval } from './stats.ts';
 import {
   basicAuth,
   budget,
-  DURATION_S,
   fmt,
   freePort,
   header,
@@ -25,7 +28,6 @@ import {
   interleavedRounds,
   type LoadOptions,
   type LoadResult,
-  ROUNDS,
   type ServerChild,
   startChild,
   statusSummary,
@@ -35,11 +37,18 @@ import {
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const RESOURCE = 'https://notes.example.test';
+// Many short rounds rather than a few long ones: the median's interval narrows with their number.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
+const H2H_ROUNDS = Number(process.env.BENCH_H2H_ROUNDS ?? 5);
 
-budget(2 + (ROUNDS * 3 * (DURATION_S + WARMUP_S + 1)) / 60);
-header('POST /oauth/token (client_credentials → ES256 JWT access token) — Gatehouse vs bare oidc-provider');
+budget(2 + ((ROUNDS * 2 + H2H_ROUNDS) * (DURATION_S + WARMUP_S + 0.5)) / 60);
+header(
+  'POST /oauth/token (client_credentials → ES256 JWT access token) — Gatehouse vs bare oidc-provider',
+  DURATION_S,
+);
 console.log(
-  `autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn · ${ROUNDS} interleaved rounds, median shown`,
+  `autocannon: ${CONNECTIONS} connections · Gatehouse log level: warn · ${ROUNDS} alternating rounds of ${DURATION_S} s, then ${H2H_ROUNDS} head to head`,
 );
 
 function loadOptions(server: ServerChild, tokenUrl: string, clientId: string, secret: string): LoadOptions {
@@ -91,8 +100,8 @@ try {
     loadOptions(bare, `${bare.url}/token`, clientId, secret),
   ];
   for (const target of targets) await probe(target);
-  rounds = (await interleavedRounds(targets)) as [LoadResult[], LoadResult[]];
-  together = (await headToHeadRounds(targets)) as [LoadResult[], LoadResult[]];
+  rounds = (await interleavedRounds(targets, ROUNDS)) as [LoadResult[], LoadResult[]];
+  together = (await headToHeadRounds(targets, H2H_ROUNDS)) as [LoadResult[], LoadResult[]];
 } finally {
   await gatehouse.stop();
   await bare?.stop();
@@ -119,10 +128,12 @@ table(
 // drift; the median over rounds is the figure, and the spread says how far to trust it.
 const perRound = (runs: [LoadResult[], LoadResult[]], of: (ours: LoadResult, bare: LoadResult) => number) =>
   runs[0].map((ours, round) => of(ours, runs[1][round] as LoadResult));
-const report = (what: string, ratios: number[], goal = '') =>
+const report = (what: string, ratios: number[], goal = '') => {
+  const [low, high] = medianInterval(ratios);
   console.log(
-    `${what}, per round: ${ratios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(ratios))}${goal}`,
+    `${what}, per round: ${ratios.map((r) => r.toFixed(2)).join(' ')} → median ${fmt.ratio(median(ratios))} (95 % interval ${low.toFixed(2)}–${high.toFixed(2)})${goal}`,
   );
+};
 report(
   'requests/s, Gatehouse / bare',
   perRound(rounds, (ours, bare) => ours.rps / bare.rps),
@@ -134,7 +145,9 @@ report(
 );
 
 console.log('');
-console.log('head to head: both servers loaded at once, sharing CPU 0 when pinned (rates lower than alone)');
+console.log(
+  'head to head (diagnostic): both servers loaded at once, sharing CPU 0 when pinned — rates lower than alone, and biased by how the scheduler shares the CPU',
+);
 table(
   ['server (median run)', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'statuses'],
   [row('Gatehouse /oauth/token', together[0]), row('bare oidc-provider /token', together[1])],

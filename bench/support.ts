@@ -37,12 +37,13 @@ export function load1(): string {
     .join(' ');
 }
 
-export function header(title: string): void {
+/** Prints the title and the run's conditions; `durationS` when the benchmark measures for its own length. */
+export function header(title: string, durationS = DURATION_S): void {
   const m = machine();
   console.log(`\n=== ${title} ===`);
   console.log(`${m.date} · ${m.cpus} CPUs · ${m.cpuModel} · node ${m.node} · load avg ${load1()}`);
   console.log(
-    `runs: ${DURATION_S} s measured after ${WARMUP_S} s warm-up · loopback only · CPU pinning ${PIN ? 'on (server CPU 0, load generator CPU 1)' : 'off'}`,
+    `runs: ${durationS} s measured after ${WARMUP_S} s warm-up · loopback only · CPU pinning ${PIN ? 'on (server CPU 0, load generator CPU 1)' : 'off'}`,
   );
 }
 
