@@ -67,14 +67,15 @@ export function engineLane(
     res.setHeader('x-request-id', requestId);
     pinToIssuer(req, issuer, clientAddress(req, trust));
     if (logger.isLevelEnabled('info')) logWhenFinished(logger, req, res, requestId, path);
-    // One closure per request: this is the busiest OAuth route.
-    const failed = (error: unknown) => fail(res, requestId, error);
+    // One anonymous closure per request: this is the busiest OAuth route, and a named one would
+    // also get its name redefined per call when run through tsx (esbuild's keepNames).
     try {
       const engine = options.engine();
-      if (typeof engine === 'function') engine(req, res).catch(failed);
-      else engine.then((handle) => handle(req, res)).catch(failed);
+      const handled =
+        typeof engine === 'function' ? engine(req, res) : engine.then((handle) => handle(req, res));
+      handled.catch((error: unknown) => fail(res, requestId, error));
     } catch (error) {
-      failed(error);
+      fail(res, requestId, error);
     }
     return true;
   };
