@@ -13,7 +13,25 @@ export function median(values: readonly number[]): number {
  * median can be trusted, which the spread of the rounds alone does not.
  */
 export function medianInterval(values: readonly number[], level = 0.95, resamples = 4000): [number, number] {
-  if (values.length === 0) return [Number.NaN, Number.NaN];
+  return clusteredMedianInterval(
+    values.map((value) => [value]),
+    level,
+    resamples,
+  );
+}
+
+/**
+ * The same for values that come in groups sharing a cause of variation — rounds measured on one pair
+ * of server processes, which share those processes' start-up luck (heap layout, JIT decisions):
+ * whole groups are resampled, so the interval covers the variation between groups too, not only
+ * within them. The median is over every value of the resampled groups.
+ */
+export function clusteredMedianInterval(
+  groups: readonly (readonly number[])[],
+  level = 0.95,
+  resamples = 4000,
+): [number, number] {
+  if (groups.every((group) => group.length === 0)) return [Number.NaN, Number.NaN];
   let seed = 0x9e3779b9;
   const random = () => {
     // mulberry32: small, fast and good enough to pick resampled indices.
@@ -23,12 +41,13 @@ export function medianInterval(values: readonly number[], level = 0.95, resample
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const medians = new Float64Array(resamples);
-  const sample = new Array<number>(values.length);
+  const sample: number[] = [];
   for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
-    medians[r] = median(sample);
+    sample.length = 0;
+    for (let i = 0; i < groups.length; i++) sample.push(...groups[Math.floor(random() * groups.length)]!);
+    medians[r] = sample.length === 0 ? Number.NaN : median(sample);
   }
-  medians.sort();
+  const sorted = medians.filter((m) => !Number.isNaN(m)).sort();
   const tail = (1 - level) / 2;
-  return [medians[Math.floor(tail * resamples)]!, medians[Math.ceil((1 - tail) * resamples) - 1]!];
+  return [sorted[Math.floor(tail * sorted.length)]!, sorted[Math.ceil((1 - tail) * sorted.length) - 1]!];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, medianInterval } from '../stats.ts';
+import { clusteredMedianInterval, median, medianInterval } from '../stats.ts';
 
 describe('median', () => {
   it('is the middle value, the lower middle one for an even count', () => {
@@ -33,5 +33,22 @@ describe('medianInterval', () => {
     const many = Array.from({ length: 8 }, () => rounds).flat();
     expect(width(medianInterval(many))).toBeLessThan(width(medianInterval(rounds)));
     expect(width(medianInterval(rounds, 0.5))).toBeLessThan(width(medianInterval(rounds, 0.95)));
+  });
+});
+
+describe('clusteredMedianInterval', () => {
+  it('is medianInterval when every group holds one value', () => {
+    const values = [1.02, 0.97, 1.1, 0.93, 1.0, 0.99, 1.05];
+    expect(clusteredMedianInterval(values.map((v) => [v]))).toEqual(medianInterval(values));
+  });
+
+  it('is wider when the groups disagree than when the same values are spread evenly over them', () => {
+    // The same 18 values, 0.91 … 1.08: in groups of neighbours (each group shifted by its cause),
+    // and dealt round-robin so every group spans the whole range.
+    const values = Array.from({ length: 18 }, (_, i) => 0.91 + i * 0.01);
+    const byCause = Array.from({ length: 6 }, (_, g) => values.slice(g * 3, g * 3 + 3));
+    const mixed = Array.from({ length: 6 }, (_, g) => [values[g]!, values[g + 6]!, values[g + 12]!]);
+    const width = ([low, high]: [number, number]) => high - low;
+    expect(width(clusteredMedianInterval(byCause))).toBeGreaterThan(width(clusteredMedianInterval(mixed)));
   });
 });
