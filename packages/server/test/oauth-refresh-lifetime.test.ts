@@ -4,7 +4,7 @@ import { Browser, codeFlow, createClient, relyingParty, startOAuthServer } from 
 
 /**
  * RT-07 end to end, scaled down from the checklist's idle 5 s / absolute 20 s to 3 s / 7 s (the
- * same mechanism, a third of the wait): production settings cannot go below 60 s, so these are
+ * same mechanism, a shorter wait): production settings cannot go below 60 s, so these are
  * applied after validation. Expiry is in whole seconds (`exp = floor(now) + ttl`), so a token lives
  * between IDLE_S - 1 and IDLE_S seconds; refreshing every second keeps a margin on a loaded machine.
  */
