@@ -309,11 +309,12 @@ export async function interleavedRounds(
 /**
  * Loads every target at the same time, round after round (a warm-up together, then the measured
  * runs together). With BENCH_PIN the servers share CPU 0, so each round sees them under the very
- * same conditions of the machine and the ratio of their rates is the inverse ratio of their CPU cost
- * per request. On a shared VM this is far steadier than runs taken one after another: two identical
- * servers measured this way stay within ±3 % of each other, where sequential rounds swing by ±30 %.
- * Each server spends more CPU per request than alone (they share a core and its caches), so the
- * absolute rates are lower than sequential ones. Returns every run, per target.
+ * same conditions of the machine: two identical servers measured this way stay within ±3 % of each
+ * other, where sequential rounds swing by ±30 %. But the kernel shares the core by runnable threads,
+ * not by work per request, so servers that differ in threading (say, signing in the event loop or in
+ * the thread pool) are not compared fairly; use it as a diagnostic beside `interleavedRounds`. Each
+ * server spends more CPU per request than alone (they share a core and its caches), so the absolute
+ * rates are lower than sequential ones. Returns every run, per target.
  */
 export async function headToHeadRounds(
   targets: readonly LoadOptions[],
