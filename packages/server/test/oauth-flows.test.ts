@@ -301,10 +301,20 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
       { authorization: basic(rp.clientId, 'wrong') },
     );
     expect(wrong.status).toBe(401);
-    await oidc.tokenRevocation(other.config, tokens.access_token).catch(() => undefined);
+    // Another client gets the answer an unknown token gets (200) and the token stays active —
+    // a JWT access token here, a refresh token below.
+    await oidc.tokenRevocation(other.config, tokens.access_token);
     const viaGet = await fetch(`${h.issuer}/oauth/revoke?token=${encodeURIComponent(tokens.access_token)}`);
     expect([400, 404, 405]).toContain(viaGet.status);
     expect((await oidc.tokenIntrospection(rp.config, tokens.access_token)).active).toBe(true);
+    const { tokens: userTokens } = await codeFlow(rp, new Browser(h.issuer), {
+      scope: 'openid offline_access notes:read',
+      resource: NOTES_API,
+      extra: { prompt: 'consent' },
+    });
+    const refreshToken = userTokens?.refresh_token ?? '';
+    await oidc.tokenRevocation(other.config, refreshToken, { token_type_hint: 'refresh_token' });
+    expect((await oidc.tokenIntrospection(rp.config, refreshToken)).active).toBe(true);
   });
 });
 
@@ -379,4 +389,56 @@ describe('device authorization grant (RFC 8628)', () => {
     const sub = tokens.claims()?.sub ?? '';
     expect((await oidc.fetchUserInfo(rp.config, tokens.access_token, sub)).email).toBe(ADMIN_EMAIL);
   });
+
+  it('a code entered without the form, cancelled, or at a made-up address gets the page again — never a 500', async () => {
+    const issued = await createClient(h, {
+      name: 'Notes CLI',
+      type: 'public',
+      redirectUris: [],
+      grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+    });
+    const device = await oidc.initiateDeviceAuthorization((await relyingParty(h, issued)).config, {
+      scope: 'openid',
+    });
+    const path = new URL(device.verification_uri).pathname;
+    // A visitor with no session yet: no cookie, so no form secret. Then a stale form secret.
+    const visitor = new Browser(h.issuer);
+    for (const form of [{ user_code: device.user_code }, { user_code: device.user_code, xsrf: 'stale' }]) {
+      const refused = await visitor.submit(path, form);
+      expect(refused.response.status).toBe(400);
+      expect(refused.response.headers.get('content-type')).toContain('text/html');
+      const page = await refused.response.text();
+      expect(page).toContain('That code is not valid or has expired');
+      expectNoStackTrace(page);
+      // The form shown again works: its secret was saved with the visitor's new session.
+      const retried = await visitor.submit(path, { ...hiddenFields(page), user_code: device.user_code });
+      expect(retried.response.status).toBe(200);
+      expect(await retried.response.text()).toContain(device.user_code);
+    }
+    // Cancel on the confirmation page: the page says so, and the CLI is told access_denied.
+    const confirmPage = await (
+      await visitor.navigate(`${path}?user_code=${device.user_code}`)
+    ).response.text();
+    const formPost = await visitor.submit(path, hiddenFields(confirmPage));
+    const confirm = await formPost.response.text();
+    expect(confirm).toContain('Confirm the device');
+    const cancelled = await visitor.submit(path, { ...hiddenFields(confirm), abort: 'yes' });
+    expect(await cancelled.response.text()).toContain('Cancelled: the device was not connected.');
+    await expect(
+      oidc.pollDeviceAuthorizationGrant((await relyingParty(h, issued)).config, {
+        ...device,
+        interval: 0.01,
+      }),
+    ).rejects.toMatchObject({ error: 'access_denied' });
+    for (const address of [`${path}/auth`, `${path}/not-an-interaction`]) {
+      const response = await fetch(`${h.issuer}${address}`, { headers: { accept: 'text/html' } });
+      expect(response.status, address).toBeGreaterThanOrEqual(400);
+      expect(response.status, address).toBeLessThan(500);
+      expectNoStackTrace(await response.text());
+    }
+  });
 });
+
+function expectNoStackTrace(body: string): void {
+  expect(body).not.toMatch(/at .*\.(ts|js):\d+|node_modules|TypeError/);
+}

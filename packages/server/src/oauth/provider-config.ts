@@ -12,6 +12,7 @@ import { pageCsp } from '../http/security-headers.ts';
 import { html } from '../pages/html.ts';
 import { engineFormPage, messagePage } from '../pages/oauth-pages.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
+import { saveSessionForReRenderedForm } from './device-form-session.ts';
 import { formActionSources } from './form-targets.ts';
 import { interactionPath, OAUTH_ROUTES } from './routes.ts';
 
@@ -74,6 +75,13 @@ export function providerConfiguration(
     0,
   );
 
+  const cookieOptions = {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: settings.secureCookies,
+  } as const;
+
   return {
     adapter,
     // Released by scope (OIDC §5.4), or one by one through the `claims` request parameter (§5.5).
@@ -101,11 +109,7 @@ export function providerConfiguration(
       dPoPSigningAlgValues: CLIENT_AUTH_ALGS,
     } as Configuration['enabledJWA'],
     jwks,
-    cookies: {
-      keys: [...settings.cookieKeys],
-      long: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
-      short: { signed: true, httpOnly: true, sameSite: 'lax', secure: settings.secureCookies },
-    },
+    cookies: { keys: [...settings.cookieKeys], long: cookieOptions, short: cookieOptions },
     pkce: { required: () => true },
     extraParams: {
       // The engine checks only 43–128 URL-safe characters, the range of a plain challenge. An S256
@@ -197,7 +201,14 @@ export function providerConfiguration(
         },
       },
       userinfo: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client revokes only its own tokens (RFC 7009 §2.1). Another client's token is left
+        // alone with the answer an unknown token gets (200, RFC 7009 §2.2), as for JWT access
+        // tokens (structured-tokens.ts): revocation must not tell a caller that a value it holds
+        // is some other client's live token.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: {
         enabled: true,
         // A client sees its own tokens; a resource server sees tokens for its audience only.
@@ -212,10 +223,9 @@ export function providerConfiguration(
       deviceFlow: {
         enabled: true,
         userCodeInputSource: async (ctx, form, _out, err) => {
-          const problem =
-            err === undefined
-              ? 'Enter the code shown on your device.'
-              : 'That code is not valid or has expired. Try again.';
+          if (err !== undefined)
+            await saveSessionForReRenderedForm(ctx, cookieOptions, settings.sessionAbsoluteSeconds);
+          const problem = deviceFormMessage(err);
           sendEnginePage(ctx, (nonce) =>
             engineFormPage({
               nonce,
@@ -320,4 +330,11 @@ function sendEnginePage(ctx: KoaContextWithOIDC, render: (nonce: string) => stri
   ctx.set('content-security-policy', pageCsp(nonce, targets));
   ctx.type = 'html';
   ctx.body = render(nonce);
+}
+
+/** What the code-entry page says, by the engine's reason for showing it (its re-render errors). */
+function deviceFormMessage(err: Error | undefined): string {
+  if (err === undefined || err.name === 'NoCodeError') return 'Enter the code shown on your device.';
+  if (err.name === 'AbortedError') return 'Cancelled: the device was not connected.';
+  return 'That code is not valid or has expired. Try again.';
 }
