@@ -1,8 +1,11 @@
 /**
- * OAuth round trips on Gatehouse: (1) the full authorization-code + PKCE round trip of a returning
- * user — live Gatehouse session, consent already given — authorization request (no UI, straight
- * back with a code) plus the code exchange, measured one after another as a browser + RP would;
- * (2) introspection (RFC 7662) throughput for an opaque access token and for a JWT access token.
+ * OAuth round trips, Gatehouse beside a bare oidc-provider (in-memory adapter, same client, same
+ * ES256 key type; bench/server-bare-oidc.ts): (1) the full authorization-code + PKCE round trip of
+ * a returning user — live session, consent already given — authorization request (no UI, straight
+ * back with a code) plus the code exchange, measured one after another as a browser + RP would,
+ * alternating between the two servers; (2) introspection (RFC 7662) throughput for an opaque access
+ * token on both, in alternating rounds, and for a JWT access token on Gatehouse (the engine itself
+ * does not introspect JWT access tokens, so the bare provider has no figure there).
  *
  *   node --import tsx bench/oauth-flows.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
@@ -17,6 +20,9 @@ import {
   fmt,
   freePort,
   header,
+  interleavedRounds,
+  type LoadOptions,
+  type LoadResult,
   percentile,
   startChild,
   statusSummary,
@@ -29,8 +35,10 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const REDIRECT = 'https://rp.bench.test/cb';
 const RESOURCE = 'https://notes.example.test';
 
-budget(6);
-header('OAuth round trips — authorization code + PKCE (returning user), introspection');
+budget(8);
+header(
+  'OAuth round trips — authorization code + PKCE (returning user), introspection — Gatehouse vs bare oidc-provider',
+);
 
 /** A cookie jar good enough for one browser on one origin. */
 class Jar {
@@ -50,11 +58,27 @@ class Jar {
   }
 }
 
-const port = await freePort();
-const server = await startChild('server-oauth.ts', { overrides: { port, ...ADMIN_OVERRIDES } });
+/** One server under test: where its endpoints are, its client, its browser's cookie jar. */
+interface Target {
+  readonly name: string;
+  readonly base: string;
+  readonly pid: number;
+  readonly authorize: string;
+  readonly token: string;
+  readonly introspect: string;
+  readonly clientId: string;
+  readonly secret: string;
+  readonly jar: Jar;
+  /** Gatehouse's consent form needs the session's CSRF token (the bare peer consents without a page). */
+  readonly csrf?: string;
+}
+
+const gatehouse = await startChild('server-oauth.ts', {
+  overrides: { port: await freePort(), ...ADMIN_OVERRIDES },
+});
+let bare: Awaited<ReturnType<typeof startChild>> | undefined;
 try {
-  const base = server.url;
-  const { clientId, secret } = await server.call<{ clientId: string; secret: string }>('client', {
+  const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
     name: 'bench web app',
     type: 'confidential',
     redirectUris: [REDIRECT],
@@ -62,29 +86,65 @@ try {
     scopes: ['openid', 'email', 'notes:read'],
     resources: [RESOURCE],
   });
-  const jar = new Jar();
-  const get = async (url: string) => {
-    const response = await fetch(new URL(url, base), {
-      headers: { cookie: jar.header(), 'sec-fetch-site': 'same-origin' },
-      redirect: 'manual',
-    });
-    jar.take(response);
-    return response;
-  };
-  // Sign in (JSON login) and consent once: the user is now "returning".
-  const login = await fetch(`${base}/login`, {
+  bare = await startChild('server-bare-oidc.ts', {
+    port: await freePort(),
+    clientId,
+    secret,
+    resource: RESOURCE,
+    redirectUri: REDIRECT,
+  });
+  // Sign in to Gatehouse (JSON login); the first round trip consents once. The user is then
+  // "returning" on both servers.
+  const gatehouseJar = new Jar();
+  const login = await fetch(`${gatehouse.url}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
   });
-  jar.take(login);
-  const csrf = ((await login.json()) as { csrf_token: string }).csrf_token;
+  gatehouseJar.take(login);
+  const targets: readonly Target[] = [
+    {
+      name: 'Gatehouse',
+      base: gatehouse.url,
+      pid: gatehouse.pid,
+      authorize: '/oauth/authorize',
+      token: '/oauth/token',
+      introspect: '/oauth/introspect',
+      clientId,
+      secret,
+      jar: gatehouseJar,
+      csrf: ((await login.json()) as { csrf_token: string }).csrf_token,
+    },
+    {
+      name: 'bare oidc-provider',
+      base: bare.url,
+      pid: bare.pid,
+      authorize: '/auth',
+      token: '/token',
+      introspect: '/token/introspection',
+      clientId,
+      secret,
+      jar: new Jar(),
+    },
+  ];
 
-  async function roundTrip(allowConsent: boolean): Promise<{ ms: number; accessToken: string }> {
+  async function get(target: Target, url: string): Promise<Response> {
+    const response = await fetch(new URL(url, target.base), {
+      headers: { cookie: target.jar.header(), 'sec-fetch-site': 'same-origin' },
+      redirect: 'manual',
+    });
+    target.jar.take(response);
+    return response;
+  }
+
+  async function roundTrip(
+    target: Target,
+    allowConsent: boolean,
+  ): Promise<{ ms: number; accessToken: string }> {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const query = new URLSearchParams({
-      client_id: clientId,
+      client_id: target.clientId,
       response_type: 'code',
       redirect_uri: REDIRECT,
       scope: 'openid email',
@@ -93,37 +153,37 @@ try {
       code_challenge_method: 'S256',
     });
     const started = performance.now();
-    let response = await get(`/oauth/authorize?${query}`);
+    let response = await get(target, `${target.authorize}?${query}`);
     let location = response.headers.get('location') ?? '';
     for (let hops = 0; hops < 6 && !location.startsWith(REDIRECT); hops++) {
-      if (location.includes('/oauth/interaction/') && allowConsent) {
-        const page = await (await get(location)).text();
+      if (location.includes('/oauth/interaction/') && allowConsent && target.csrf !== undefined) {
+        const page = await (await get(target, location)).text();
         if (page.includes('/consent"')) {
-          response = await fetch(new URL(`${new URL(location, base).pathname}/consent`, base), {
+          response = await fetch(new URL(`${new URL(location, target.base).pathname}/consent`, target.base), {
             method: 'POST',
             headers: {
               'content-type': 'application/x-www-form-urlencoded',
-              cookie: jar.header(),
+              cookie: target.jar.header(),
               'sec-fetch-site': 'same-origin',
             },
-            body: new URLSearchParams({ csrf, decision: 'allow' }).toString(),
+            body: new URLSearchParams({ csrf: target.csrf, decision: 'allow' }).toString(),
             redirect: 'manual',
           });
-          jar.take(response);
+          target.jar.take(response);
           location = response.headers.get('location') ?? '';
           continue;
         }
       }
-      response = await get(location);
+      response = await get(target, location);
       location = response.headers.get('location') ?? '';
     }
-    const code = new URL(location).searchParams.get('code');
-    if (code === null) throw new Error(`no code: ${location}`);
-    const token = await fetch(`${base}/oauth/token`, {
+    const code = new URL(location, target.base).searchParams.get('code');
+    if (code === null) throw new Error(`${target.name}: no code: ${location}`);
+    const token = await fetch(new URL(target.token, target.base), {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: basicAuth(clientId, secret),
+        authorization: basicAuth(target.clientId, target.secret),
       },
       body: new URLSearchParams({
         grant_type: 'authorization_code',
@@ -133,30 +193,50 @@ try {
       }).toString(),
     });
     const body = (await token.json()) as { access_token?: string };
-    if (token.status !== 200 || body.access_token === undefined) throw new Error(`token: ${token.status}`);
+    if (token.status !== 200 || body.access_token === undefined)
+      throw new Error(`${target.name} token: ${token.status} ${JSON.stringify(body)}`);
     return { ms: performance.now() - started, accessToken: body.access_token };
   }
 
-  const first = await roundTrip(true);
-  for (let i = 0; i < 20; i++) await roundTrip(false); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < ROUND_TRIPS; i++) times.push((await roundTrip(false)).ms);
-  const sorted = Float64Array.from(times).sort();
-  console.log(`\nauthorization code + PKCE, returning user (${ROUND_TRIPS} sequential round trips):`);
+  // The first round trip makes the user a returning one; then warm-up, then the measured ones,
+  // alternating between the servers so that the machine's drift lands on both alike.
+  const opaque = await Promise.all(targets.map((target) => roundTrip(target, true)));
+  for (let i = 0; i < 20; i++) for (const target of targets) await roundTrip(target, false);
+  const times: number[][] = targets.map(() => []);
+  for (let i = 0; i < ROUND_TRIPS; i++)
+    for (const [t, target] of targets.entries()) times[t]!.push((await roundTrip(target, false)).ms);
+  console.log(
+    `\nauthorization code + PKCE, returning user (${ROUND_TRIPS} sequential round trips each, alternating):`,
+  );
+  const p50s = times.map((runs) => percentile(Float64Array.from(runs).sort(), 50));
   table(
-    ['round trip', 'p50 ms', 'p90 ms', 'p99 ms'],
-    [
-      [
-        'GET /oauth/authorize → 303 code, POST /oauth/token',
+    ['server: authorize → 303 code, then code exchange', 'p50 ms', 'p90 ms', 'p99 ms'],
+    targets.map((target, t) => {
+      const sorted = Float64Array.from(times[t]!).sort();
+      return [
+        target.name,
         fmt.ms(percentile(sorted, 50)),
         fmt.ms(percentile(sorted, 90)),
         fmt.ms(percentile(sorted, 99)),
-      ],
-    ],
+      ];
+    }),
   );
+  console.log(`p50, Gatehouse / bare: ${fmt.ratio(p50s[0]! / p50s[1]!)} (lower is faster)`);
 
-  // Introspection: an opaque access token (stored) and a JWT access token (verified + revocation index).
-  const cc = await fetch(`${base}/oauth/token`, {
+  // Introspection: an opaque access token (stored) on both; a JWT access token on Gatehouse.
+  const introspection = (target: Target, token: string): LoadOptions => ({
+    url: new URL(target.introspect, target.base).href,
+    serverPid: target.pid,
+    connections: CONNECTIONS,
+    durationS: DURATION_S,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuth(target.clientId, target.secret),
+    },
+    body: `token=${encodeURIComponent(token)}`,
+  });
+  const cc = await fetch(`${gatehouse.url}/oauth/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -165,32 +245,44 @@ try {
     body: `grant_type=client_credentials&scope=notes%3Aread&resource=${encodeURIComponent(RESOURCE)}`,
   });
   const jwt = ((await cc.json()) as { access_token: string }).access_token;
-  const rows: (string | number)[][] = [];
-  for (const [label, token] of [
-    ['opaque access token (SQLite lookup)', first.accessToken],
-    ['JWT access token (signature + revocation index)', jwt],
-  ] as const) {
-    const result = await warmThenRun({
-      url: `${base}/oauth/introspect`,
-      connections: CONNECTIONS,
-      durationS: DURATION_S,
+  // Both servers must find the tokens active, or the figures compare a lookup with a refusal.
+  for (const [t, target] of targets.entries()) {
+    const options = introspection(target, opaque[t]!.accessToken);
+    const answer = await fetch(options.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: basicAuth(clientId, secret),
-      },
-      body: `token=${encodeURIComponent(token)}`,
+      headers: options.headers ?? {},
+      body: options.body ?? '',
     });
-    rows.push([
-      label,
-      fmt.rps(result.rps),
-      fmt.ms(result.p50),
-      fmt.ms(result.p99),
-      statusSummary(result.statuses),
-    ]);
+    const { active } = (await answer.json()) as { active?: boolean };
+    if (active !== true) throw new Error(`${target.name}: the opaque access token introspects inactive`);
   }
-  console.log(`\nPOST /oauth/introspect (${CONNECTIONS} connections):`);
-  table(['token', 'req/s', 'p50 ms', 'p99 ms', 'statuses'], rows);
+  const opaqueRuns = await interleavedRounds(
+    targets.map((target, t) => introspection(target, opaque[t]!.accessToken)),
+  );
+  const jwtRun = await warmThenRun(introspection(targets[0]!, jwt));
+  const median = (runs: LoadResult[]) =>
+    [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as LoadResult;
+  const row = (label: string, run: LoadResult) => [
+    label,
+    fmt.rps(run.rps),
+    fmt.ms(run.p50),
+    fmt.ms(run.p99),
+    fmt.us(run.serverCpuUs),
+    statusSummary(run.statuses),
+  ];
+  console.log(`\nintrospection (${CONNECTIONS} connections; opaque: median of alternating rounds):`);
+  table(
+    ['server and token', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'statuses'],
+    [
+      row('Gatehouse, opaque access token (SQLite lookup)', median(opaqueRuns[0]!)),
+      row('bare oidc-provider, opaque access token (in memory)', median(opaqueRuns[1]!)),
+      row('Gatehouse, JWT access token (signature + revocation index)', jwtRun),
+    ],
+  );
+  console.log(
+    `opaque, Gatehouse / bare: ${fmt.ratio(median(opaqueRuns[0]!).rps / median(opaqueRuns[1]!).rps)} (the engine does not introspect JWT access tokens: no peer figure)`,
+  );
 } finally {
-  await server.stop();
+  await gatehouse.stop();
+  await bare?.stop();
 }

@@ -2,10 +2,16 @@
  * Bench-only entry: the peer — a bare oidc-provider on node:http with its in-memory adapter, one
  * static confidential client, client credentials and resource indicators minting ES256 JWT access
  * tokens (what Gatehouse mints). No Gatehouse code at all.
+ *
+ * With `redirectUri` it is also the peer of the code flow and of introspection: the client may use
+ * the authorization code grant (PKCE, ES256 ID tokens, `openid email`), introspection is on, and
+ * its interaction endpoint signs one fixed user in and grants the requested scopes without a page —
+ * after the first round trip a returning user with a live session and a remembered grant, as on
+ * Gatehouse. The token benchmark leaves it off, so that peer stays minimal.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:http';
-import Provider from 'oidc-provider';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Provider, { type Configuration } from 'oidc-provider';
 
 if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined) {
   throw new Error('bench/server-bare-oidc.ts is started by the benchmarks (bench/support.ts startChild)');
@@ -16,28 +22,41 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
     clientId: string;
     secret: string;
     resource: string;
+    redirectUri?: string;
   };
+  const codeFlow = options.redirectUri !== undefined;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const issuer = `http://127.0.0.1:${options.port}`;
+  const USER = 'bench-user';
+  const codeFlowConfiguration: Configuration = {
+    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, email: `${sub}@bench.test`, email_verified: false }),
+    }),
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  };
   const provider = new Provider(issuer, {
     clients: [
       {
         client_id: options.clientId,
         client_secret: options.secret,
-        grant_types: ['client_credentials'],
-        redirect_uris: [],
-        response_types: [],
-        scope: 'notes:read',
+        grant_types: codeFlow ? ['client_credentials', 'authorization_code'] : ['client_credentials'],
+        redirect_uris: codeFlow ? [options.redirectUri as string] : [],
+        response_types: codeFlow ? ['code'] : [],
+        scope: codeFlow ? 'openid email notes:read' : 'notes:read',
         id_token_signed_response_alg: 'ES256',
       },
     ],
     jwks: {
       keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'bench', alg: 'ES256', use: 'sig' }] as never,
     },
-    scopes: ['notes:read'],
+    scopes: codeFlow ? ['openid', 'email', 'notes:read'] : ['notes:read'],
+    ...(codeFlow ? codeFlowConfiguration : {}),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      introspection: { enabled: codeFlow },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
@@ -52,7 +71,33 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
       },
     },
   });
-  const server = createServer(provider.callback()).listen(options.port, '127.0.0.1', () => {
+  /** Signs the fixed user in and grants what was asked for; the engine redirects on. */
+  async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const details = await provider.interactionDetails(req, res);
+    const grant =
+      details.grantId === undefined
+        ? new provider.Grant({ accountId: USER, clientId: String(details.params.client_id) })
+        : ((await provider.Grant.find(details.grantId)) as InstanceType<typeof provider.Grant>);
+    grant.addOIDCScope(String(details.params.scope));
+    const grantId = await grant.save();
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: USER }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+  }
+  const callback = provider.callback();
+  const server = createServer((req, res) => {
+    if (codeFlow && req.url?.startsWith('/interaction/')) {
+      interaction(req, res).catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+      return;
+    }
+    callback(req, res);
+  }).listen(options.port, '127.0.0.1', () => {
     process.send?.({ type: 'ready', url: issuer });
   });
   process.on('message', (message: { id: number; cmd: string }) => {

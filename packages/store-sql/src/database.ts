@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database, SqlDialect } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export interface OpenDatabaseOptions {
   /** `postgres://…` / `postgresql://…`, or SQLite: `sqlite:<path>`, a file path, or `:memory:`. */
@@ -49,7 +50,7 @@ function openSqlite(path: string): SqlDatabase {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', schema: undefined, close: () => db.destroy() };
 }
 
