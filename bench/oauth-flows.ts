@@ -92,6 +92,7 @@ try {
     secret,
     resource: RESOURCE,
     redirectUri: REDIRECT,
+    sqlStore: process.env.BENCH_BARE_SQL === '1',
   });
   // Sign in to Gatehouse (JSON login); the first round trip consents once. The user is then
   // "returning" on both servers.

@@ -8,10 +8,14 @@
  * its interaction endpoint signs one fixed user in and grants the requested scopes without a page —
  * after the first round trip a returning user with a live session and a remembered grant, as on
  * Gatehouse. The token benchmark leaves it off, so that peer stays minimal.
+ *
+ * With `sqlStore` (a diagnostic: BENCH_BARE_SQL=1 in bench/oauth-flows.ts) its artifacts go through
+ * Gatehouse's storage adapter into a fresh SQLite database instead of the in-memory adapter — the
+ * one piece of Gatehouse it then runs, to tell the price of persisting from everything else.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { type Adapter, type Configuration } from 'oidc-provider';
 
 if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined) {
   throw new Error('bench/server-bare-oidc.ts is started by the benchmarks (bench/support.ts startChild)');
@@ -23,6 +27,7 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
     secret: string;
     resource: string;
     redirectUri?: string;
+    sqlStore?: boolean;
   };
   const codeFlow = options.redirectUri !== undefined;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -36,7 +41,9 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
     }),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   };
+  const adapter = options.sqlStore === true ? await gatehouseSqliteAdapter() : undefined;
   const provider = new Provider(issuer, {
+    ...(adapter === undefined ? {} : { adapter }),
     clients: [
       {
         client_id: options.clientId,
@@ -104,4 +111,22 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
     if (message.cmd === 'stop') server.close(() => process.exit(0));
   });
   process.on('disconnect', () => process.exit(0));
+}
+
+/** Gatehouse's oidc-provider adapter over its SQLite artifact store, on a fresh database. */
+async function gatehouseSqliteAdapter(): Promise<new (model: string) => Adapter> {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { createSqlStorage, SqlOAuthArtifactStore } = await import('../packages/store-sql/src/index.ts');
+  const { createAdapterClass } = await import('../packages/server/src/oauth/adapter.ts');
+  const storage = await createSqlStorage({
+    url: `${mkdtempSync(`${tmpdir()}/gatehouse-bench-bare-sql-`)}/x.db`,
+  });
+  await storage.migrate();
+  return createAdapterClass({
+    store: new SqlOAuthArtifactStore(storage.db),
+    // The client is static (configured above): the engine never asks the adapter for it.
+    clients: { get: async () => undefined } as never,
+    onGrantRevoked: async () => {},
+  }) as never;
 }
