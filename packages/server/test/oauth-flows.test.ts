@@ -407,11 +407,18 @@ describe('device authorization grant (RFC 8628)', () => {
       const refused = await visitor.submit(path, form);
       expect(refused.response.status).toBe(400);
       expect(refused.response.headers.get('content-type')).toContain('text/html');
+      // The new session's cookie outlives the browser session, as the engine's own would.
+      const sessionCookies = refused.response.headers.getSetCookie().filter((c) => c.startsWith('_session='));
+      if (!('xsrf' in form)) expect(sessionCookies.some((c) => /; expires=/i.test(c))).toBe(true);
       const page = await refused.response.text();
-      expect(page).toContain('That code is not valid or has expired');
+      expect(page).toContain('This form has expired. Enter the code again.');
       expectNoStackTrace(page);
       // The form shown again works: its secret was saved with the visitor's new session.
-      const retried = await visitor.submit(path, { ...hiddenFields(page), user_code: device.user_code });
+      const unknown = await visitor.submit(path, { ...hiddenFields(page), user_code: 'BCDF-GHJK' });
+      expect(unknown.response.status).toBe(200);
+      const again = await unknown.response.text();
+      expect(again).toContain('That code is not valid or has expired');
+      const retried = await visitor.submit(path, { ...hiddenFields(again), user_code: device.user_code });
       expect(retried.response.status).toBe(200);
       expect(await retried.response.text()).toContain(device.user_code);
     }

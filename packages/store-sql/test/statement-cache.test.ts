@@ -43,9 +43,17 @@ describe('statement cache', () => {
     expect(cache.prepare('select 2')).not.toBe(two);
   });
 
+  it('reuses a statement that failed', () => {
+    const cache = withStatementCache(database());
+    const insert = 'insert into t (id, name) values (?, ?)';
+    expect(() => cache.prepare(insert).run([1, 'again'])).toThrow(/UNIQUE/);
+    expect(cache.prepare(insert).run([4, 'd']).changes).toBe(1);
+    expect(cache.prepare('select name from t where id = ?').all([4])).toEqual([{ name: 'd' }]);
+  });
+
   it('serves Kysely: queries, writes and transactions, and a schema change in between', async () => {
     const sqlite = database();
-    const db = new Kysely<{ t: { id: number; name: string } }>({
+    const db = new Kysely<{ t: { id: number; name: string; note?: string | null } }>({
       dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
     });
     const byId = (id: number) => db.selectFrom('t').select('name').where('id', '=', id).executeTakeFirst();
@@ -54,8 +62,11 @@ describe('statement cache', () => {
       await trx.updateTable('t').set({ name: 'B' }).where('id', '=', 2).execute();
     });
     expect(await byId(2)).toEqual({ name: 'B' });
+    const everything = () => db.selectFrom('t').selectAll().where('id', '=', 2).executeTakeFirst();
+    expect(await everything()).toEqual({ id: 2, name: 'B' });
     await sql`alter table t add column note text`.execute(db);
-    expect(await byId(2)).toEqual({ name: 'B' });
+    // The cached `select *` sees the new column.
+    expect(await everything()).toEqual({ id: 2, name: 'B', note: null });
     await db.destroy();
     expect(sqlite.open).toBe(false);
   });

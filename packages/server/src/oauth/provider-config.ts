@@ -75,6 +75,7 @@ export function providerConfiguration(
     0,
   );
 
+  const sessionTtlSeconds = settings.sessionAbsoluteSeconds;
   const cookieOptions = {
     signed: true,
     httpOnly: true,
@@ -163,7 +164,7 @@ export function providerConfiguration(
       IdToken: 3600,
       Interaction: 3600,
       Grant: settings.refreshAbsoluteSeconds,
-      Session: settings.sessionAbsoluteSeconds,
+      Session: sessionTtlSeconds,
       // Idle limit per token, absolute limit per grant (family): a rotated token never outlives it.
       RefreshToken: (_ctx, token) => {
         const now = Math.floor(Date.now() / 1000);
@@ -203,10 +204,11 @@ export function providerConfiguration(
       userinfo: { enabled: true },
       revocation: {
         enabled: true,
-        // A client revokes only its own tokens (RFC 7009 §2.1). Another client's token is left
-        // alone with the answer an unknown token gets (200, RFC 7009 §2.2), as for JWT access
-        // tokens (structured-tokens.ts): revocation must not tell a caller that a value it holds
-        // is some other client's live token.
+        // A client revokes only its own tokens. Another client's token is left alone with the
+        // answer an unknown token gets (200, RFC 7009 §2.2), as for JWT access tokens
+        // (structured-tokens.ts). RFC 7009 §2.1 would refuse it with an error; we depart from that
+        // on purpose: revocation must not tell a caller that a value it holds is some other
+        // client's live token.
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       introspection: {
@@ -223,8 +225,7 @@ export function providerConfiguration(
       deviceFlow: {
         enabled: true,
         userCodeInputSource: async (ctx, form, _out, err) => {
-          if (err !== undefined)
-            await saveSessionForReRenderedForm(ctx, cookieOptions, settings.sessionAbsoluteSeconds);
+          if (err !== undefined) await saveSessionForReRenderedForm(ctx, cookieOptions, sessionTtlSeconds);
           const problem = deviceFormMessage(err);
           sendEnginePage(ctx, (nonce) =>
             engineFormPage({
@@ -336,5 +337,7 @@ function sendEnginePage(ctx: KoaContextWithOIDC, render: (nonce: string) => stri
 function deviceFormMessage(err: Error | undefined): string {
   if (err === undefined || err.name === 'NoCodeError') return 'Enter the code shown on your device.';
   if (err.name === 'AbortedError') return 'Cancelled: the device was not connected.';
+  // The engine's anti-forgery check (or a malformed submission), not the code itself.
+  if (err.name === 'InvalidRequest') return 'This form has expired. Enter the code again.';
   return 'That code is not valid or has expired. Try again.';
 }
