@@ -81,10 +81,9 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
   /** Signs the fixed user in and grants what was asked for; the engine redirects on. */
   async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const details = await provider.interactionDetails(req, res);
+    const existing = details.grantId === undefined ? undefined : await provider.Grant.find(details.grantId);
     const grant =
-      details.grantId === undefined
-        ? new provider.Grant({ accountId: USER, clientId: String(details.params.client_id) })
-        : ((await provider.Grant.find(details.grantId)) as InstanceType<typeof provider.Grant>);
+      existing ?? new provider.Grant({ accountId: USER, clientId: String(details.params.client_id) });
     grant.addOIDCScope(String(details.params.scope));
     const grantId = await grant.save();
     await provider.interactionFinished(
@@ -115,13 +114,13 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
 
 /** Gatehouse's oidc-provider adapter over its SQLite artifact store, on a fresh database. */
 async function gatehouseSqliteAdapter(): Promise<new (model: string) => Adapter> {
-  const { mkdtempSync } = await import('node:fs');
+  const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { createSqlStorage, SqlOAuthArtifactStore } = await import('../packages/store-sql/src/index.ts');
   const { createAdapterClass } = await import('../packages/server/src/oauth/adapter.ts');
-  const storage = await createSqlStorage({
-    url: `${mkdtempSync(`${tmpdir()}/gatehouse-bench-bare-sql-`)}/x.db`,
-  });
+  const dir = mkdtempSync(`${tmpdir()}/gatehouse-bench-bare-sql-`);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const storage = await createSqlStorage({ url: `${dir}/x.db` });
   await storage.migrate();
   return createAdapterClass({
     store: new SqlOAuthArtifactStore(storage.db),
