@@ -7,8 +7,9 @@ import type { CookiesSetOptions, KoaContextWithOIDC } from 'oidc-provider';
  * engine's error handler renders the form again with a fresh anti-forgery secret in the session —
  * but only after its session middleware has finished. A visitor without a session cookie then has
  * a new session nobody saved, and the engine's last step refuses to persist it: a 500 instead of
- * the form. (A stale cookie is not affected: the middleware saves the session it replaces it with.) Saving it here, with its cookie, as the session
- * middleware would, gives the visitor the form back with a secret the next submission can match.
+ * the form. (A stale cookie is not affected: the middleware saves the session that replaces it.)
+ * Saving it here, with its cookie, as the session middleware would, gives the visitor the form back
+ * with a secret the next submission can match.
  */
 export async function saveSessionForReRenderedForm(
   ctx: KoaContextWithOIDC,
