@@ -14,6 +14,7 @@ import {
   ADMIN_EMAIL,
   ADMIN_OVERRIDES,
   ADMIN_PASSWORD,
+  barePeer,
   basicAuth,
   budget,
   DURATION_S,
@@ -23,7 +24,9 @@ import {
   interleavedRounds,
   type LoadOptions,
   type LoadResult,
+  medianRun,
   percentile,
+  type ServerChild,
   startChild,
   statusSummary,
   table,
@@ -76,24 +79,22 @@ interface Target {
 const gatehouse = await startChild('server-oauth.ts', {
   overrides: { port: await freePort(), ...ADMIN_OVERRIDES },
 });
-let bare: Awaited<ReturnType<typeof startChild>> | undefined;
+let bare: ServerChild | undefined;
 try {
-  const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
-    name: 'bench web app',
-    type: 'confidential',
-    redirectUris: [REDIRECT],
-    grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
-    scopes: ['openid', 'email', 'notes:read'],
-    resources: [RESOURCE],
-  });
-  bare = await startChild('server-bare-oidc.ts', {
-    port: await freePort(),
-    clientId,
-    secret,
-    resource: RESOURCE,
-    redirectUri: REDIRECT,
-    sqlStore: process.env.BENCH_BARE_SQL === '1',
-  });
+  const peer = await barePeer(
+    gatehouse,
+    {
+      name: 'bench web app',
+      type: 'confidential',
+      redirectUris: [REDIRECT],
+      grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      scopes: ['openid', 'email', 'notes:read'],
+      resources: [RESOURCE],
+    },
+    { resource: RESOURCE, redirectUri: REDIRECT, sqlStore: process.env.BENCH_BARE_SQL === '1' },
+  );
+  bare = peer.bare;
+  const { clientId, secret } = peer;
   // Sign in to Gatehouse (JSON login); the first round trip consents once. The user is then
   // "returning" on both servers.
   const gatehouseJar = new Jar();
@@ -209,20 +210,18 @@ try {
   console.log(
     `\nauthorization code + PKCE, returning user (${ROUND_TRIPS} sequential round trips each, alternating):`,
   );
-  const p50s = times.map((runs) => percentile(Float64Array.from(runs).sort(), 50));
+  const sorted = times.map((runs) => Float64Array.from(runs).sort());
   table(
     ['server: authorize → 303 code, then code exchange', 'p50 ms', 'p90 ms', 'p99 ms'],
-    targets.map((target, t) => {
-      const sorted = Float64Array.from(times[t]!).sort();
-      return [
-        target.name,
-        fmt.ms(percentile(sorted, 50)),
-        fmt.ms(percentile(sorted, 90)),
-        fmt.ms(percentile(sorted, 99)),
-      ];
-    }),
+    targets.map((target, t) => [
+      target.name,
+      fmt.ms(percentile(sorted[t]!, 50)),
+      fmt.ms(percentile(sorted[t]!, 90)),
+      fmt.ms(percentile(sorted[t]!, 99)),
+    ]),
   );
-  console.log(`p50, Gatehouse / bare: ${fmt.ratio(p50s[0]! / p50s[1]!)} (lower is faster)`);
+  const p50 = (t: number) => percentile(sorted[t]!, 50);
+  console.log(`p50, Gatehouse / bare: ${fmt.ratio(p50(0) / p50(1))} (lower is faster)`);
 
   // Introspection: an opaque access token (stored) on both; a JWT access token on Gatehouse.
   const introspection = (target: Target, token: string): LoadOptions => ({
@@ -261,8 +260,6 @@ try {
     targets.map((target, t) => introspection(target, opaque[t]!.accessToken)),
   );
   const jwtRun = await warmThenRun(introspection(targets[0]!, jwt));
-  const median = (runs: LoadResult[]) =>
-    [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as LoadResult;
   const row = (label: string, run: LoadResult) => [
     label,
     fmt.rps(run.rps),
@@ -275,13 +272,13 @@ try {
   table(
     ['server and token', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'statuses'],
     [
-      row('Gatehouse, opaque access token (SQLite lookup)', median(opaqueRuns[0]!)),
-      row('bare oidc-provider, opaque access token (in memory)', median(opaqueRuns[1]!)),
+      row('Gatehouse, opaque access token (SQLite lookup)', medianRun(opaqueRuns[0]!)),
+      row('bare oidc-provider, opaque access token (in memory)', medianRun(opaqueRuns[1]!)),
       row('Gatehouse, JWT access token (signature + revocation index)', jwtRun),
     ],
   );
   console.log(
-    `opaque, Gatehouse / bare: ${fmt.ratio(median(opaqueRuns[0]!).rps / median(opaqueRuns[1]!).rps)} (the engine does not introspect JWT access tokens: no peer figure)`,
+    `opaque, Gatehouse / bare: ${fmt.ratio(medianRun(opaqueRuns[0]!).rps / medianRun(opaqueRuns[1]!).rps)} (the engine does not introspect JWT access tokens: no peer figure)`,
   );
 } finally {
   await gatehouse.stop();

@@ -20,6 +20,7 @@
 
 import { clusteredMedianInterval, median } from './stats.ts';
 import {
+  barePeer,
   basicAuth,
   budget,
   fmt,
@@ -29,6 +30,7 @@ import {
   interleavedRounds,
   type LoadOptions,
   type LoadResult,
+  medianRun,
   type ServerChild,
   startChild,
   statusSummary,
@@ -87,19 +89,19 @@ async function measurePair(): Promise<{
   const gatehouse = await startChild('server-oauth.ts', { overrides: { port: await freePort() } });
   let bare: ServerChild | undefined;
   try {
-    const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', {
-      name: 'bench worker',
-      type: 'confidential',
-      grantTypes: ['client_credentials'],
-      scopes: ['notes:read'],
-      resources: [RESOURCE],
-    });
-    bare = await startChild('server-bare-oidc.ts', {
-      port: await freePort(),
-      clientId,
-      secret,
-      resource: RESOURCE,
-    });
+    const peer = await barePeer(
+      gatehouse,
+      {
+        name: 'bench worker',
+        type: 'confidential',
+        grantTypes: ['client_credentials'],
+        scopes: ['notes:read'],
+        resources: [RESOURCE],
+      },
+      { resource: RESOURCE },
+    );
+    bare = peer.bare;
+    const { clientId, secret } = peer;
     // The bare provider answers at its default /token; same body, same client credentials.
     const targets = [
       loadOptions(gatehouse, `${gatehouse.url}/oauth/token`, clientId, secret),
@@ -121,8 +123,6 @@ const pooled = (which: 'alone' | 'together', side: 0 | 1) => pairs.flatMap((pair
 const rounds: [LoadResult[], LoadResult[]] = [pooled('alone', 0), pooled('alone', 1)];
 const together: [LoadResult[], LoadResult[]] = [pooled('together', 0), pooled('together', 1)];
 
-const medianRun = (runs: LoadResult[]) =>
-  [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as LoadResult;
 const row = (name: string, runs: LoadResult[]) => {
   const run = medianRun(runs);
   return [

@@ -332,6 +332,25 @@ export async function headToHeadRounds(
 // ---------------------------------------------------------------- HTTP helpers
 
 /** An OAuth client's Basic credentials (RFC 6749 §2.3.1: each part form-encoded first). */
+/** The run with the median rate (the lower middle one for an even count). */
+export function medianRun(runs: readonly LoadResult[]): LoadResult {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as LoadResult;
+}
+
+/**
+ * Registers `client` on a Gatehouse bench server (bench/server-oauth.ts) and starts the bare
+ * oidc-provider peer (bench/server-bare-oidc.ts) with the same credentials and `peer`'s options.
+ */
+export async function barePeer(
+  gatehouse: ServerChild,
+  client: Record<string, unknown>,
+  peer: Record<string, unknown>,
+): Promise<{ clientId: string; secret: string; bare: ServerChild }> {
+  const { clientId, secret } = await gatehouse.call<{ clientId: string; secret: string }>('client', client);
+  const bare = await startChild('server-bare-oidc.ts', { port: await freePort(), clientId, secret, ...peer });
+  return { clientId, secret, bare };
+}
+
 export function basicAuth(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
