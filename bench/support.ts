@@ -82,14 +82,19 @@ export async function startChild(
   timeoutMs = 120_000,
 ): Promise<ServerChild> {
   const path = fileURLToPath(new URL(script, import.meta.url));
+  // BENCH_NODE_ARGS adds flags to the server children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = [
+    '--import',
+    'tsx',
+    '--expose-gc',
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child = fork(path, [], {
-    // BENCH_NODE_ARGS adds flags to the server children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-    execArgv: [
-      '--import',
-      'tsx',
-      '--expose-gc',
-      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-    ],
+    // Pinned from its first instruction, as `taskset` or a cpuset would start a server, so what
+    // it decides from its CPUs at start-up (GATEHOUSE_SIGNING_THREAD=auto) sees the one it gets.
+    ...(PIN
+      ? { execPath: 'taskset', execArgv: ['-c', '0', process.execPath, ...nodeArgs] }
+      : { execArgv: nodeArgs }),
     env: { ...process.env, BENCH_SERVER_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -131,10 +136,8 @@ export async function startChild(
     throw error;
   });
   const pid = child.pid!;
-  if (PIN) {
-    pin(pid, 0);
-    pin(process.pid, 1);
-  }
+  // The child is on CPU 0 since its launch; the load generator (this process) goes on CPU 1.
+  if (PIN) pin(process.pid, 1);
   return {
     url,
     pid,

@@ -55,6 +55,7 @@ describe('loadConfig', () => {
       argon2MemoryKib: 19_456,
       argon2TimeCost: 2,
       argon2Parallelism: 1,
+      signingThread: 'auto',
       logLevel: 'info',
     });
     expect(config.secret).toBeUndefined();
@@ -174,6 +175,13 @@ describe('loadConfig', () => {
     );
     expect(error.message).toContain('GATEHOUSE_SECRET');
     expect(error.message).not.toContain(secret);
+  });
+
+  it('takes where signatures are made from GATEHOUSE_SIGNING_THREAD, and nothing but its three values', () => {
+    expect(loadConfig({ GATEHOUSE_SIGNING_THREAD: 'event-loop' }).signingThread).toBe('event-loop');
+    expect(loadConfig({ GATEHOUSE_SIGNING_THREAD: 'thread-pool' }).signingThread).toBe('thread-pool');
+    const error = configError(() => loadConfig({ GATEHOUSE_SIGNING_THREAD: 'main' }));
+    expect(error.message).toContain('GATEHOUSE_SIGNING_THREAD');
   });
 
   it('every key has an environment variable and every variable is distinct', () => {

@@ -1,20 +1,28 @@
 import { SIGNING_ALGORITHMS } from '@gatehouse/core';
 import { compactVerify, createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePrivateKey, jwsSignature, publicJwkOf } from '../src/keys/key-material.ts';
+import {
+  generatePrivateKey,
+  jwsSignature,
+  publicJwkOf,
+  type SigningThread,
+  signingThreadFor,
+} from '../src/keys/key-material.ts';
 import { EngineSigningKey } from '../src/oauth/engine-signing-key.ts';
 import { basic, createClient, NOTES_API, startOAuthServer } from './oauth-helpers.ts';
 
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+const THREADS: readonly SigningThread[] = ['thread-pool', 'event-loop'];
+
 describe('jwsSignature', () => {
-  it.each(SIGNING_ALGORITHMS)(
-    'makes %s signatures that jose verifies against the published key',
-    async (alg) => {
+  it.each(SIGNING_ALGORITHMS.flatMap((alg) => THREADS.map((thread) => [alg, thread] as const)))(
+    'makes %s signatures in the %s that jose verifies against the published key',
+    async (alg, thread) => {
       const privateKey = await generatePrivateKey(alg);
       const jwk = await publicJwkOf(privateKey, alg);
       const signingInput = `${encode({ alg, kid: jwk.kid })}.${encode({ sub: 'someone' })}`;
-      const signature = await jwsSignature(alg, privateKey, Buffer.from(signingInput));
+      const signature = await jwsSignature(alg, privateKey, Buffer.from(signingInput), thread);
       const jws = `${signingInput}.${signature.toString('base64url')}`;
       const { payload } = await compactVerify(jws, createLocalJWKSet({ keys: [jwk as never] }));
       expect(JSON.parse(Buffer.from(payload).toString())).toEqual({ sub: 'someone' });
@@ -23,6 +31,25 @@ describe('jwsSignature', () => {
       await expect(compactVerify(tampered, createLocalJWKSet({ keys: [jwk as never] }))).rejects.toThrow();
     },
   );
+
+  it.each(THREADS)('rejects, never throws, when the key cannot make the signature (%s)', async (thread) => {
+    const ed25519 = await generatePrivateKey('EdDSA');
+    let signing: Promise<Buffer> | undefined;
+    expect(() => {
+      signing = jwsSignature('RS256', ed25519, Buffer.from('input'), thread);
+    }).not.toThrow();
+    await expect(signing).rejects.toThrow();
+  });
+});
+
+describe('signingThreadFor', () => {
+  it('signs in the event loop only when the process may use a single CPU, unless told', () => {
+    expect(signingThreadFor('auto', 1)).toBe('event-loop');
+    expect(signingThreadFor('auto', 2)).toBe('thread-pool');
+    expect(signingThreadFor('auto', 64)).toBe('thread-pool');
+    expect(signingThreadFor('thread-pool', 1)).toBe('thread-pool');
+    expect(signingThreadFor('event-loop', 8)).toBe('event-loop');
+  });
 });
 
 describe('EngineSigningKey', () => {
@@ -36,12 +63,33 @@ describe('EngineSigningKey', () => {
     expect([key.kty, key.crv, key.x, key.y]).toEqual([jwk.kty, jwk.crv, jwk.x, jwk.y]);
     expect(JSON.stringify(key.keyObject().export({ format: 'jwk' }))).not.toContain('"d"');
   });
+
+  it('signs where it is told: done at once in the event loop, handed to the pool otherwise', async () => {
+    const privateKey = await generatePrivateKey('ES256');
+    const kid = (await publicJwkOf(privateKey, 'ES256')).kid;
+    const settledAtOnce = async (thread: SigningThread) => {
+      let signed = false;
+      const signing = new EngineSigningKey({ kid, alg: 'ES256', privateKey }, thread)
+        .sign(Buffer.from('x'))
+        .then(() => {
+          signed = true;
+        });
+      // Microtasks only: a signature made in the loop is settled by now; the pool's needs a macrotask.
+      await Promise.resolve();
+      await Promise.resolve();
+      const atOnce = signed;
+      await signing;
+      return atOnce ? 'signed' : 'pending';
+    };
+    expect(await settledAtOnce('event-loop')).toBe('signed');
+    expect(await settledAtOnce('thread-pool')).toBe('pending');
+  });
 });
 
-describe('the OAuth engine signing with the key ring', () => {
+describe.each(THREADS)('the OAuth engine signing with the key ring in the %s', (signingThread) => {
   let h: Awaited<ReturnType<typeof startOAuthServer>>;
   beforeAll(async () => {
-    h = await startOAuthServer();
+    h = await startOAuthServer({ signingThread });
   });
   afterAll(async () => {
     await h?.close();

@@ -1,4 +1,13 @@
-import { constants, createPublicKey, generateKeyPair, type KeyObject, sign } from 'node:crypto';
+import {
+  constants,
+  createPublicKey,
+  generateKeyPair,
+  type KeyObject,
+  type SignKeyObjectInput,
+  type SignPrivateKeyInput,
+  sign,
+} from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import type { PublicJwk, SigningAlgorithm } from '@gatehouse/core';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -70,23 +79,58 @@ export function samePublicJwk(a: PublicJwk, b: PublicJwk): boolean {
 }
 
 /**
- * The JWS signature (RFC 7518 §3.3–3.5, RFC 8037 §3.1) of `data` under `key`: ECDSA as the raw
- * r‖s pair, RSASSA-PSS with a salt as long as the hash. Made in libuv's thread pool, so signing
- * runs beside the event loop on another core instead of inside it.
+ * Where signatures are computed: in libuv's thread pool, beside the event loop, or in the event
+ * loop itself.
  */
-export function jwsSignature(alg: SigningAlgorithm, key: KeyObject, data: Uint8Array): Promise<Buffer> {
+export type SigningThread = 'thread-pool' | 'event-loop';
+
+/**
+ * The thread pool when this process may run on more than one CPU: a signature is then made on
+ * another core while the event loop goes on serving. With one CPU (`taskset`, a cpuset) the pool
+ * cannot run beside the loop, so handing each signature over only adds a wake-up and two context
+ * switches: the token endpoint answered 7 % more requests on one CPU signing in the loop
+ * (docs/benchmarks.md §10). Read once, when the server starts; a CPU quota without a cpuset is not
+ * visible here (`GATEHOUSE_SIGNING_THREAD` then says it).
+ */
+export function signingThreadFor(
+  setting: SigningThread | 'auto',
+  cpus = availableParallelism(),
+): SigningThread {
+  if (setting !== 'auto') return setting;
+  return cpus > 1 ? 'thread-pool' : 'event-loop';
+}
+
+/**
+ * The JWS signature (RFC 7518 §3.3–3.5, RFC 8037 §3.1) of `data` under `key`: ECDSA as the raw
+ * r‖s pair, RSASSA-PSS with a salt as long as the hash; made where `thread` says.
+ */
+export function jwsSignature(
+  alg: SigningAlgorithm,
+  key: KeyObject,
+  data: Uint8Array,
+  thread: SigningThread = 'thread-pool',
+): Promise<Buffer> {
+  const [digest, input] = signatureParameters(alg, key);
+  if (thread === 'thread-pool') return signInThreadPool(digest, data, input);
+  try {
+    return Promise.resolve(sign(digest, data, input));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function signatureParameters(
+  alg: SigningAlgorithm,
+  key: KeyObject,
+): [digest: string | null, input: KeyObject | SignKeyObjectInput | SignPrivateKeyInput] {
   switch (alg) {
     case 'ES256':
-      return signInThreadPool('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+      return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];
     case 'EdDSA':
-      return signInThreadPool(null, data, key);
+      return [null, key];
     case 'RS256':
-      return signInThreadPool('sha256', data, key);
+      return ['sha256', key];
     case 'PS256':
-      return signInThreadPool('sha256', data, {
-        key,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: 32,
-      });
+      return ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }];
   }
 }

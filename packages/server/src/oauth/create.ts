@@ -5,6 +5,7 @@ import { type SqlDatabase, SqlOAuthArtifactStore, SqlOAuthClientStore } from '@g
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
+import { signingThreadFor } from '../keys/key-material.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { deriveKey } from '../master-secret.ts';
 import { ClientRegistry } from './client-registry.ts';
@@ -39,6 +40,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     artifacts: new SqlOAuthArtifactStore(w.storage.sqlDb),
     shortLivedArtifacts: shortLived,
     keyRing: w.keyRing,
+    signingThread: signingThreadFor(config.signingThread),
     revocations: w.revocations,
     clock: w.clock,
     revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,

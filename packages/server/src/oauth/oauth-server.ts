@@ -8,6 +8,7 @@ import {
 } from '@gatehouse/core';
 import Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { SigningThread } from '../keys/key-material.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { RingKeySet } from '../tokens/ring-key-set.ts';
 import { createAdapterClass } from './adapter.ts';
@@ -28,6 +29,8 @@ const KEY_CHECK_INTERVAL_MS = 1000;
 export interface OAuthServerOptions {
   readonly settings: ProviderSettings;
   readonly keyRing: KeyRing;
+  /** Where the engine's signatures are made (`signingThreadFor`). */
+  readonly signingThread: SigningThread;
   readonly registry: ClientRegistry;
   readonly artifacts: OAuthArtifactStore;
   readonly shortLivedArtifacts?: OAuthArtifactStore | undefined;
@@ -109,7 +112,7 @@ export class OAuthServer {
       this.#building = Promise.resolve()
         .then(() => ({
           version: signing.version,
-          mounted: this.#build(signing.keys.map((key) => new EngineSigningKey(key))),
+          mounted: this.#build(signing.keys.map((key) => new EngineSigningKey(key, this.#o.signingThread))),
           checkedAt: now,
         }))
         .finally(() => {
