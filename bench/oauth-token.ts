@@ -81,6 +81,9 @@ async function probe(options: LoadOptions): Promise<void> {
   if (response.status !== 200) throw new Error(`${options.url}: ${response.status} ${await response.text()}`);
 }
 
+/** Where each Gatehouse server made its signatures (GATEHOUSE_SIGNING_THREAD=auto: by its CPUs). */
+const signingThreads = new Set<string>();
+
 /** One fresh pair of servers: its alternating rounds, then its head-to-head rounds. */
 async function measurePair(): Promise<{
   alone: [LoadResult[], LoadResult[]];
@@ -89,6 +92,7 @@ async function measurePair(): Promise<{
   const gatehouse = await startChild('server-oauth.ts', { overrides: { port: await freePort() } });
   let bare: ServerChild | undefined;
   try {
+    signingThreads.add(await gatehouse.call<string>('signingThread'));
     const peer = await barePeer(
       gatehouse,
       {
@@ -154,6 +158,9 @@ const report = (
     `${what}, median per pair: ${perPair.map((ratios) => median(ratios).toFixed(2)).join(' ')} → median of ${all.length} rounds ${fmt.ratio(median(all))} (95 % interval ${low.toFixed(2)}–${high.toFixed(2)})${goal}`,
   );
 };
+console.log(
+  `Gatehouse signed in the ${[...signingThreads].map((where) => where.replace('-', ' ')).join(' / ')} (bare oidc-provider: WebCrypto, thread pool)`,
+);
 report('requests/s, Gatehouse / bare', 'alone', (ours, bare) => ours.rps / bare.rps, ' (goal ≥ 1.00×)');
 report(
   'server CPU per request, bare / Gatehouse',

@@ -2,12 +2,14 @@
  * Bench-only entry: a real Gatehouse server (fresh SQLite, loopback, free port) with its OAuth
  * provider, in its own process (forked by bench/support.ts). IPC commands (bench/child.ts):
  *   client  ClientInput   registers an OAuth client; returns { clientId, secret }
+ *   signingThread         where the engine signs ('thread-pool' or 'event-loop'), as decided at start
  *   stop                  closes the server and exits
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../packages/server/src/config.ts';
+import { signingThreadFor } from '../packages/server/src/keys/key-material.ts';
 import type { ClientInput } from '../packages/server/src/oauth/client-registry.ts';
 import { startServer } from '../packages/server/src/server.ts';
 import { serveCommands } from './child.ts';
@@ -20,20 +22,19 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-oauth-'));
   // The issuer must be the URL clients use: pick the port first.
   const port = Number(options.overrides?.port);
-  const server = await startServer(
-    loadConfig(
-      {},
-      {
-        dataDir,
-        host: '127.0.0.1',
-        nodeEnv: 'development',
-        logLevel: 'warn',
-        secret: 'bench-only-secret-0123456789abcdef0123456789',
-        issuer: `http://127.0.0.1:${port}`,
-        ...options.overrides,
-      },
-    ),
+  const config = loadConfig(
+    {},
+    {
+      dataDir,
+      host: '127.0.0.1',
+      nodeEnv: 'development',
+      logLevel: 'warn',
+      secret: 'bench-only-secret-0123456789abcdef0123456789',
+      issuer: `http://127.0.0.1:${port}`,
+      ...options.overrides,
+    },
   );
+  const server = await startServer(config);
   const stop = async () => {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -46,6 +47,8 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
         const { client, secret } = await server.gatehouse.oauth.registry.create(args as ClientInput);
         return { clientId: client.clientId, secret };
       },
+      // The same decision the server made from the same setting, in the same process.
+      signingThread: () => signingThreadFor(config.signingThread),
     },
     stop,
   );
