@@ -16,6 +16,7 @@
  *
  *   BENCH_PIN=1 node --import tsx bench/oauth-token.ts     (8 pairs × 5 rounds of 3 s, ~10 min)
  *   BENCH_PAIRS=2 BENCH_ROUNDS=2 BENCH_DURATION=1 BENCH_WARMUP=1 … for a smoke run
+ *   BENCH_SIGNING_THREAD=thread-pool|event-loop overrides where Gatehouse signs (default: auto)
  */
 
 import { clusteredMedianInterval, median } from './stats.ts';
@@ -46,6 +47,8 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 3);
 const H2H_ROUNDS = Number(process.env.BENCH_H2H_ROUNDS ?? 1);
+// Where Gatehouse signs (GATEHOUSE_SIGNING_THREAD); unset: `auto`, decided by the server's CPUs.
+const SIGNING_THREAD = process.env.BENCH_SIGNING_THREAD;
 
 budget(2 + (PAIRS * (15 + (ROUNDS * 2 + H2H_ROUNDS) * (DURATION_S + WARMUP_S + 0.5))) / 60);
 header(
@@ -81,7 +84,7 @@ async function probe(options: LoadOptions): Promise<void> {
   if (response.status !== 200) throw new Error(`${options.url}: ${response.status} ${await response.text()}`);
 }
 
-/** Where each Gatehouse server made its signatures (GATEHOUSE_SIGNING_THREAD=auto: by its CPUs). */
+/** Where each Gatehouse server made its signatures, as it reports. */
 const signingThreads = new Set<string>();
 
 /** One fresh pair of servers: its alternating rounds, then its head-to-head rounds. */
@@ -89,7 +92,9 @@ async function measurePair(): Promise<{
   alone: [LoadResult[], LoadResult[]];
   together: [LoadResult[], LoadResult[]];
 }> {
-  const gatehouse = await startChild('server-oauth.ts', { overrides: { port: await freePort() } });
+  const gatehouse = await startChild('server-oauth.ts', {
+    overrides: { port: await freePort(), ...(SIGNING_THREAD ? { signingThread: SIGNING_THREAD } : {}) },
+  });
   let bare: ServerChild | undefined;
   try {
     signingThreads.add(await gatehouse.call<string>('signingThread'));

@@ -2,14 +2,13 @@
  * Bench-only entry: a real Gatehouse server (fresh SQLite, loopback, free port) with its OAuth
  * provider, in its own process (forked by bench/support.ts). IPC commands (bench/child.ts):
  *   client  ClientInput   registers an OAuth client; returns { clientId, secret }
- *   signingThread         where the engine signs ('thread-pool' or 'event-loop'), as decided at start
+ *   signingThread         where the engine signs ('thread-pool' or 'event-loop'), as it decided at start
  *   stop                  closes the server and exits
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../packages/server/src/config.ts';
-import { signingThreadFor } from '../packages/server/src/keys/key-material.ts';
 import type { ClientInput } from '../packages/server/src/oauth/client-registry.ts';
 import { startServer } from '../packages/server/src/server.ts';
 import { serveCommands } from './child.ts';
@@ -47,8 +46,7 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
         const { client, secret } = await server.gatehouse.oauth.registry.create(args as ClientInput);
         return { clientId: client.clientId, secret };
       },
-      // The same decision the server made from the same setting, in the same process.
-      signingThread: () => signingThreadFor(config.signingThread),
+      signingThread: () => server.gatehouse.oauth.signingThread,
     },
     stop,
   );

@@ -118,6 +118,12 @@ export async function startChild(
       clearTimeout(timer);
       reject(new Error(`${script} exited with ${code} before it was ready`));
     });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${script} did not start: ${error.message}${PIN ? ' (BENCH_PIN=1 needs taskset)' : ''}`),
+      );
+    });
     child.on('message', (message: { type?: string; url?: string } & Partial<Reply>) => {
       if (message.type === 'ready' && message.url !== undefined) {
         clearTimeout(timer);

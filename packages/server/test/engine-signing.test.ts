@@ -17,7 +17,7 @@ const THREADS: readonly SigningThread[] = ['thread-pool', 'event-loop'];
 
 describe('jwsSignature', () => {
   it.each(SIGNING_ALGORITHMS.flatMap((alg) => THREADS.map((thread) => [alg, thread] as const)))(
-    'makes %s signatures in the %s that jose verifies against the published key',
+    'makes %s signatures (%s) that jose verifies against the published key',
     async (alg, thread) => {
       const privateKey = await generatePrivateKey(alg);
       const jwk = await publicJwkOf(privateKey, alg);
@@ -86,13 +86,17 @@ describe('EngineSigningKey', () => {
   });
 });
 
-describe.each(THREADS)('the OAuth engine signing with the key ring in the %s', (signingThread) => {
+describe.each(THREADS)('the OAuth engine signing with the key ring (%s)', (signingThread) => {
   let h: Awaited<ReturnType<typeof startOAuthServer>>;
   beforeAll(async () => {
     h = await startOAuthServer({ signingThread });
   });
   afterAll(async () => {
     await h?.close();
+  });
+
+  it('signs where the configuration says', () => {
+    expect(h.gatehouse.oauth.signingThread).toBe(signingThread);
   });
 
   it('signs access tokens with the active key of the ring, verifiable through the JWKS', async () => {

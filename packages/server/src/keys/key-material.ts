@@ -4,7 +4,6 @@ import {
   generateKeyPair,
   type KeyObject,
   type SignKeyObjectInput,
-  type SignPrivateKeyInput,
   sign,
 } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -88,9 +87,9 @@ export type SigningThread = 'thread-pool' | 'event-loop';
  * The thread pool when this process may run on more than one CPU: a signature is then made on
  * another core while the event loop goes on serving. With one CPU (`taskset`, a cpuset) the pool
  * cannot run beside the loop, so handing each signature over only adds a wake-up and two context
- * switches: the token endpoint answered 7 % more requests on one CPU signing in the loop
- * (docs/benchmarks.md §10). Read once, when the server starts; a CPU quota without a cpuset is not
- * visible here (`GATEHOUSE_SIGNING_THREAD` then says it).
+ * switches: the token endpoint answered 7 % more requests on one CPU signing in the loop (ES256,
+ * docs/benchmarks.md §10). Read once, when the server starts. Node 20 counts the CPUs the process
+ * may run on (affinity, cpusets), not a CPU quota; `GATEHOUSE_SIGNING_THREAD` then says it.
  */
 export function signingThreadFor(
   setting: SigningThread | 'auto',
@@ -110,10 +109,11 @@ export function jwsSignature(
   data: Uint8Array,
   thread: SigningThread = 'thread-pool',
 ): Promise<Buffer> {
-  const [digest, input] = signatureParameters(alg, key);
-  if (thread === 'thread-pool') return signInThreadPool(digest, data, input);
   try {
-    return Promise.resolve(sign(digest, data, input));
+    const [digest, input] = signatureParameters(alg, key);
+    return thread === 'thread-pool'
+      ? signInThreadPool(digest, data, input)
+      : Promise.resolve(sign(digest, data, input));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -122,7 +122,7 @@ export function jwsSignature(
 function signatureParameters(
   alg: SigningAlgorithm,
   key: KeyObject,
-): [digest: string | null, input: KeyObject | SignKeyObjectInput | SignPrivateKeyInput] {
+): [digest: string | null, input: KeyObject | SignKeyObjectInput] {
   switch (alg) {
     case 'ES256':
       return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];

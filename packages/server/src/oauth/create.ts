@@ -35,12 +35,17 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     config.oauthArtifactStore === 'redis' && w.storage.redisClient !== undefined
       ? new RedisOAuthArtifactStore(w.storage.redisClient, { prefix: config.redisPrefix })
       : undefined;
+  const signingThread = signingThreadFor(config.signingThread);
+  w.logger.info(
+    { signingThread, setting: config.signingThread },
+    `the OAuth engine signs in the ${signingThread.replace('-', ' ')}`,
+  );
   return new OAuthServer({
     registry,
     artifacts: new SqlOAuthArtifactStore(w.storage.sqlDb),
     shortLivedArtifacts: shortLived,
     keyRing: w.keyRing,
-    signingThread: signingThreadFor(config.signingThread),
+    signingThread,
     revocations: w.revocations,
     clock: w.clock,
     revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,

@@ -70,6 +70,8 @@ export interface ConnectedApplication {
  */
 export class OAuthServer {
   readonly registry: ClientRegistry;
+  /** Where the engine's signatures are made, as decided when the server started. */
+  readonly signingThread: SigningThread;
   readonly #o: OAuthServerOptions;
   readonly #adapter: ReturnType<typeof createAdapterClass>;
   /** Verifies the JWT access tokens the engine issued, for introspection and revocation. */
@@ -82,6 +84,7 @@ export class OAuthServer {
   constructor(options: OAuthServerOptions) {
     this.#o = options;
     this.registry = options.registry;
+    this.signingThread = options.signingThread;
     this.#keySet = new RingKeySet(options.keyRing, () => options.clock.now());
     this.#verifiedSecrets = new VerifiedSecrets((presented, stored) =>
       options.registry.secretMatchesHash(presented, stored),
@@ -112,7 +115,7 @@ export class OAuthServer {
       this.#building = Promise.resolve()
         .then(() => ({
           version: signing.version,
-          mounted: this.#build(signing.keys.map((key) => new EngineSigningKey(key, this.#o.signingThread))),
+          mounted: this.#build(signing.keys.map((key) => new EngineSigningKey(key, this.signingThread))),
           checkedAt: now,
         }))
         .finally(() => {
