@@ -21,19 +21,20 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-oauth-'));
   // The issuer must be the URL clients use: pick the port first.
   const port = Number(options.overrides?.port);
-  const config = loadConfig(
-    {},
-    {
-      dataDir,
-      host: '127.0.0.1',
-      nodeEnv: 'development',
-      logLevel: 'warn',
-      secret: 'bench-only-secret-0123456789abcdef0123456789',
-      issuer: `http://127.0.0.1:${port}`,
-      ...options.overrides,
-    },
+  const server = await startServer(
+    loadConfig(
+      {},
+      {
+        dataDir,
+        host: '127.0.0.1',
+        nodeEnv: 'development',
+        logLevel: 'warn',
+        secret: 'bench-only-secret-0123456789abcdef0123456789',
+        issuer: `http://127.0.0.1:${port}`,
+        ...options.overrides,
+      },
+    ),
   );
-  const server = await startServer(config);
   const stop = async () => {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -340,7 +340,6 @@ export async function headToHeadRounds(
 
 // ---------------------------------------------------------------- HTTP helpers
 
-/** An OAuth client's Basic credentials (RFC 6749 §2.3.1: each part form-encoded first). */
 /** The run with the median rate (the lower middle one for an even count). */
 export function medianRun(runs: readonly LoadResult[]): LoadResult {
   return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)] as LoadResult;
@@ -360,6 +359,7 @@ export async function barePeer(
   return { clientId, secret, bare };
 }
 
+/** An OAuth client's Basic credentials (RFC 6749 §2.3.1: each part form-encoded first). */
 export function basicAuth(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
