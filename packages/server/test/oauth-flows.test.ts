@@ -390,6 +390,31 @@ describe('device authorization grant (RFC 8628)', () => {
     expect((await oidc.fetchUserInfo(rp.config, tokens.access_token, sub)).email).toBe(ADMIN_EMAIL);
   });
 
+  it('issue 15 #1: the code-entry page sends exactly one user_code field, and it is labelled', async () => {
+    const browser = new Browser(h.issuer);
+    const device = await oidc.initiateDeviceAuthorization(
+      (
+        await relyingParty(
+          h,
+          await createClient(h, {
+            name: 'Notes CLI',
+            type: 'public',
+            redirectUris: [],
+            grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+          }),
+        )
+      ).config,
+      { scope: 'openid' },
+    );
+    const page = await (await browser.navigate(device.verification_uri)).response.text();
+    // A browser submits every named control of the form (and those attached to it with form=).
+    expect(page.match(/name="user_code"/g)).toHaveLength(1);
+    expect(page).toMatch(/<label for="user_code">/);
+    expect(page).not.toMatch(/form="op\.deviceInputForm"/);
+    // No inline event handler: the page's CSP would block it and log an error.
+    expect(page).not.toMatch(/\son[a-z]+="/);
+  });
+
   it('a code entered without the form, cancelled, or at a made-up address gets the page again — never a 500', async () => {
     const issued = await createClient(h, {
       name: 'Notes CLI',

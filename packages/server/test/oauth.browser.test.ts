@@ -116,4 +116,68 @@ describe('sign in with Gatehouse from a relying party, in a real browser', () =>
     expect(params.has('code')).toBe(false);
     await fresh.context().close();
   });
+
+  it('issue 15 #1: a person types the device code in Chromium, confirms, signs in and the device gets tokens', async () => {
+    const { client } = await server.gatehouse.oauth.registry.create({
+      name: 'Notes CLI',
+      type: 'public',
+      redirectUris: [],
+      grantTypes: ['urn:ietf:params:oauth:grant-type:device_code'],
+      scopes: ['openid', 'email'],
+    });
+    const issuer = server.gatehouse.config.issuer;
+    const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+      device_authorization_endpoint: string;
+      token_endpoint: string;
+    };
+    const started = await fetch(discovery.device_authorization_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: client.clientId, scope: 'openid email' }),
+    });
+    expect(started.status).toBe(200);
+    const device = (await started.json()) as {
+      device_code: string;
+      user_code: string;
+      verification_uri: string;
+    };
+
+    const context = await browser.newContext();
+    const person = await context.newPage();
+    const errors: string[] = [];
+    person.on('console', (m) => {
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(m.text());
+    });
+    await person.goto(device.verification_uri);
+    await person.getByLabel('Code').fill(device.user_code);
+    await person.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => person.locator('h1').textContent()).toBe('Confirm the device');
+    expect(await person.locator('body').textContent()).toContain(device.user_code);
+    await Promise.all([
+      person.waitForURL(/\/login\?return_to=/),
+      person.getByRole('button', { name: 'Continue' }).click(),
+    ]);
+    await person.getByLabel('Email').fill(ADMIN_EMAIL);
+    await person.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await Promise.all([
+      person.waitForURL(/\/oauth\/interaction\//),
+      person.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    await person.getByRole('button', { name: 'Allow' }).click();
+    await expect.poll(() => person.locator('h1').textContent()).toBe('Device connected');
+    expect(errors).toEqual([]);
+
+    const tokens = await fetch(discovery.token_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+        device_code: device.device_code,
+        client_id: client.clientId,
+      }),
+    });
+    expect(tokens.status).toBe(200);
+    expect(((await tokens.json()) as { access_token?: string }).access_token).toBeTruthy();
+    await context.close();
+  });
 });

@@ -10,7 +10,7 @@ import type { KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { type Configuration, type ExternalSigningKey, errors, interactionPolicy } from 'oidc-provider';
 import { pageCsp } from '../http/security-headers.ts';
 import { html } from '../pages/html.ts';
-import { engineFormPage, messagePage } from '../pages/oauth-pages.ts';
+import { deviceCodePage, engineFormPage, messagePage } from '../pages/oauth-pages.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
 import { saveSessionForReRenderedForm } from './device-form-session.ts';
 import { formActionSources } from './form-targets.ts';
@@ -224,18 +224,18 @@ export function providerConfiguration(
       },
       deviceFlow: {
         enabled: true,
-        userCodeInputSource: async (ctx, form, _out, err) => {
+        userCodeInputSource: async (ctx, _engineForm, _out, err) => {
           if (err !== undefined) await saveSessionForReRenderedForm(ctx, cookieOptions, sessionTtlSeconds);
-          const problem = deviceFormMessage(err);
+          // The engine keeps the form's anti-forgery secret in its session (set just before this call).
+          const xsrf = (ctx.oidc.session?.state as { secret?: unknown } | undefined)?.secret;
+          const userCode = (err as { userCode?: unknown } | undefined)?.userCode;
           sendEnginePage(ctx, (nonce) =>
-            engineFormPage({
+            deviceCodePage({
               nonce,
-              title: 'Connect a device',
-              intro: html`<p role="status">${problem}</p>`,
-              engineForm: form,
-              controls: html`<label for="user_code">Code
-  <input id="user_code" name="user_code" form="op.deviceInputForm" autocomplete="off" required maxlength="32" autofocus></label>
-<button type="submit" form="op.deviceInputForm">Continue</button>`,
+              action: ctx.oidc.urlFor('code_verification'),
+              xsrf: typeof xsrf === 'string' ? xsrf : '',
+              message: deviceFormMessage(err),
+              userCode: typeof userCode === 'string' ? userCode : undefined,
             }),
           );
         },

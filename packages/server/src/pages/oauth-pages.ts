@@ -83,6 +83,32 @@ export function engineFormPage(input: {
   });
 }
 
+/**
+ * The device-flow code entry (RFC 8628 §3.3): one form, one labelled `user_code` field, the
+ * engine's anti-forgery secret as a hidden field. Built here rather than around the engine's form,
+ * whose own unlabelled `user_code` input would travel with ours: two values, which the engine refuses.
+ */
+export function deviceCodePage(input: {
+  nonce: string;
+  action: string;
+  xsrf: string;
+  message: string;
+  userCode?: string | undefined;
+}): string {
+  return layout({
+    title: 'Connect a device',
+    nonce: input.nonce,
+    body: html`<h1>Connect a device</h1>
+<p role="status">${input.message}</p>
+<form method="post" action="${input.action}" class="stack" id="device-code-form">
+  <input type="hidden" name="xsrf" value="${input.xsrf}">
+  <label for="user_code">Code
+  <input id="user_code" name="user_code" value="${input.userCode ?? ''}" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required maxlength="32" autofocus></label>
+  <button type="submit">Continue</button>
+</form>`,
+  });
+}
+
 export function messagePage(input: { nonce: string; title: string; message: string }): string {
   return layout({
     title: input.title,
