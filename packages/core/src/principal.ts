@@ -2,11 +2,15 @@
  * The one object that joins authentication to authorization: who is making the request and how
  * that was established. It carries no permissions; those are resolved per request.
  */
-export type PrincipalKind = 'user' | 'service';
+/**
+ * `user`: a person; `service`: a service account (owner of machine API keys); `client`: an OAuth
+ * client acting for itself (client credentials: no resource owner, `sub` is its client id).
+ */
+export type PrincipalKind = 'user' | 'service' | 'client';
 export type AuthenticationMethod = 'session' | 'bearer' | 'api_key';
 
 export interface Principal {
-  /** Stable subject identifier (the user's id). */
+  /** Stable subject identifier: the user's or service account's id, or the OAuth client's id. */
   readonly subject: string;
   readonly kind: PrincipalKind;
   readonly email?: string;

@@ -122,12 +122,17 @@ export function bearerContext(claims: AccessTokenClaims): BearerAuthContext {
   const principal: Principal = Object.freeze({
     subject: claims.sub,
     // RFC 9068 §2.2: with no resource owner (client credentials) `sub` is the client's id.
-    kind: claims.client_id !== undefined && claims.client_id === claims.sub ? 'service' : 'user',
+    kind: isClientToken(claims) ? 'client' : 'user',
     method: 'bearer',
     ...(claims.sid === undefined ? {} : { sessionId: claims.sid }),
     ...(claims.auth_time === undefined ? {} : { authTime: claims.auth_time * 1000 }),
   });
   return new BearerContext(claims, principal, scopes);
+}
+
+/** A client-credentials token: the client acts for itself, with no resource owner. */
+export function isClientToken(claims: AccessTokenClaims): boolean {
+  return claims.client_id !== undefined && claims.client_id === claims.sub;
 }
 
 /** The same Bearer caller with its permissions resolved. */

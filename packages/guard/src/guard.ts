@@ -1,4 +1,4 @@
-import { isConcretePermission } from '@gatehouse/core/permissions';
+import { isConcretePermission, PermissionSet } from '@gatehouse/core/permissions';
 import { AccessTokenVerifier, TokenRejected } from './access-token.ts';
 import { ApiKeyVerifier } from './api-key-verifier.ts';
 import {
@@ -41,6 +41,11 @@ export interface Requirement {
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 const PRUNE_EVERY_MS = 60_000;
+
+/** The scopes of an OAuth client's own token that name a permission (`resource:action`). */
+function scopePermissions(scopes: ReadonlySet<string>): PermissionSet {
+  return new PermissionSet([...scopes].filter(isConcretePermission));
+}
 
 /**
  * The framework-free core of the guard: turns a request into an `AuthContext` or throws a
@@ -141,14 +146,25 @@ export class Guard {
     }
   }
 
-  /** Throws `forbidden` unless the caller holds the permission (Bearer: resolve it first, see `requirePermission`). */
+  /**
+   * Throws unless the caller holds the permission (Bearer: resolve it first, see
+   * `requirePermission`): `forbidden`, or for an OAuth client's own token `insufficient_scope`
+   * naming the permission (its scopes are its permissions; RFC 6750 §3.1).
+   */
   authorize(auth: AuthContext, permission: string): void {
-    if (!auth.can(permission)) throw new GuardError('forbidden', { reason: 'missing_permission' });
+    if (auth.can(permission)) return;
+    if (auth.principal.kind === 'client') throw this.#refuse('insufficient_scope', 'missing_scope', permission);
+    throw new GuardError('forbidden', { reason: 'missing_permission' });
   }
 
-  /** The caller with current permissions: Bearer callers' are asked from Gatehouse (cached `cacheTtlMs`). */
+  /**
+   * The caller with current permissions: a user's Bearer token asks Gatehouse (cached `cacheTtlMs`);
+   * an OAuth client's own token (client credentials) holds exactly the permission-shaped scopes the
+   * authorization server granted it for this audience.
+   */
   async resolvePermissions(auth: AuthContext): Promise<AuthContext> {
     if (auth.method !== 'bearer' || auth.permissions !== undefined) return auth;
+    if (auth.principal.kind === 'client') return withPermissions(auth, scopePermissions(auth.scopes));
     if (this.#permissions === undefined)
       throw new GuardError('unavailable', { reason: 'no_introspection_secret' });
     const permissions = await this.#permissions.permissionsOf(auth.principal.subject);
@@ -182,6 +198,9 @@ export class Guard {
     // An API key acts for its owner only within its scopes: the policy then decides for the owner.
     if (auth.method === 'api_key' && !auth.keyScopes.has(permission))
       throw new GuardError('forbidden', { reason: 'api_key_scope' });
+    // An OAuth client's own token acts within its scopes: the policy then decides for the client.
+    if (auth.principal.kind === 'client' && !auth.scopes?.has(permission))
+      throw this.#refuse('insufficient_scope', 'missing_scope', permission);
     const [type = '', action = ''] = permission.split(':');
     const allowed = await this.#decisions.evaluate({
       subject: { type: auth.principal.kind, id: auth.principal.subject },

@@ -32,6 +32,7 @@ import { Argon2Hasher } from './argon2-hasher.ts';
 import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
 import { PolicySet } from './authz/policy-set.ts';
+import { DecisionSubjects } from './authz/decision-subjects.ts';
 import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
@@ -305,10 +306,15 @@ export async function createGatehouse(
     clock,
     ttlMs: config.sessionCacheTtlMs,
   });
-  const rbacPdp = new RbacDecisionPoint({ permissions, subjects, log: decisionLog });
-  const policyPdp = new PolicyDecisionPoint(() => policies.engine!, {
+  const decisionSubjects = new DecisionSubjects({
+    identities: subjects,
     permissions,
-    subjects,
+    // The OAuth server is made below; a decision only runs once the node serves requests.
+    clients: async (clientId) => oauth?.registry.get(clientId),
+  });
+  const rbacPdp = new RbacDecisionPoint({ subjects: decisionSubjects, log: decisionLog });
+  const policyPdp = new PolicyDecisionPoint(() => policies.engine!, {
+    subjects: decisionSubjects,
     log: decisionLog,
   });
   oauth = createOAuthServer({

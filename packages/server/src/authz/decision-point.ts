@@ -1,12 +1,6 @@
-import type {
-  Decision,
-  PermissionResolver,
-  PolicyEngine,
-  SubjectAccess,
-  SubjectGrants,
-} from '@gatehouse/core';
+import type { Decision, PolicyEngine } from '@gatehouse/core';
 import type { DecisionLog } from './decision-log.ts';
-import type { SubjectStatusCache } from './subject-status.ts';
+import type { DecisionSubjects } from './decision-subjects.ts';
 
 /** An AuthZEN access evaluation request (Authorization API 1.0 §6). */
 export interface AccessRequest {
@@ -28,17 +22,16 @@ export interface DecisionPoint {
 }
 
 /**
- * The decision point over Gatehouse's own RBAC: a `user` subject may perform `action` on a
- * resource of type `T` when its current permissions include `T:action` (wildcards as everywhere).
- * Unknown or disabled subjects, other subject types and malformed names are denied — never an error.
+ * The decision point over Gatehouse's own RBAC: a known, active subject (user, service account or
+ * OAuth client, see `DecisionSubjects`) may perform `action` on a resource of type `T` when its
+ * current permissions include `T:action` (wildcards as everywhere). Unknown or disabled subjects,
+ * other subject types and malformed names are denied — never an error.
  */
 export class RbacDecisionPoint implements DecisionPoint {
-  readonly #permissions: PermissionResolver;
-  readonly #subjects: SubjectStatusCache;
+  readonly #subjects: DecisionSubjects;
   readonly #log: DecisionLog | undefined;
 
-  constructor(options: { permissions: PermissionResolver; subjects: SubjectStatusCache; log?: DecisionLog }) {
-    this.#permissions = options.permissions;
+  constructor(options: { subjects: DecisionSubjects; log?: DecisionLog }) {
     this.#subjects = options.subjects;
     this.#log = options.log;
   }
@@ -57,15 +50,9 @@ export class RbacDecisionPoint implements DecisionPoint {
   }
 
   async #decide(request: AccessRequest): Promise<PdpDecision> {
-    if (request.subject.type !== 'user' && request.subject.type !== 'service') {
-      return { decision: false, reason: 'subject_unknown' };
-    }
-    if ((await this.#subjects.status(request.subject.id)) !== 'active') {
-      return { decision: false, reason: 'subject_unknown' };
-    }
-    const permission = `${request.resource.type}:${request.action.name}`;
-    const { permissions } = await this.#permissions.accessOf(request.subject.id);
-    return permissions.has(permission)
+    const subject = await this.#subjects.resolve(request.subject);
+    if (subject.state !== 'active') return { decision: false, reason: 'subject_unknown' };
+    return subject.permissions.has(`${request.resource.type}:${request.action.name}`)
       ? { decision: true, reason: 'allowed' }
       : { decision: false, reason: 'no_match' };
   }
@@ -73,25 +60,21 @@ export class RbacDecisionPoint implements DecisionPoint {
 
 /**
  * The decision point over policy documents (GATEHOUSE_POLICY_DIR and/or the admin API): RBAC
- * bindings, CEL conditions and deny rules, evaluated in process. A `user` subject that exists in
- * Gatehouse also holds its stored roles (by name: a stored role the documents define brings that
- * role's inheritance and rules) and their permissions, resolved per request through the
- * permission cache that every role change clears on every node. Disabled users are denied. Any
- * evaluation error denies.
+ * bindings, CEL conditions and deny rules, evaluated in process. A subject Gatehouse knows (user,
+ * service account or OAuth client, see `DecisionSubjects`) also holds its stored grants: a stored
+ * role the documents define brings that role's inheritance and rules, and stored permissions apply
+ * as they do without documents. Disabled identities are denied. Any evaluation error denies.
  */
 export class PolicyDecisionPoint implements DecisionPoint {
   readonly #engine: () => PolicyEngine;
-  readonly #permissions: PermissionResolver | undefined;
-  readonly #subjects: SubjectStatusCache | undefined;
+  readonly #subjects: DecisionSubjects | undefined;
   readonly #log: DecisionLog | undefined;
-  readonly #grants = new WeakMap<SubjectAccess, SubjectGrants>();
 
   constructor(
     engine: PolicyEngine | (() => PolicyEngine),
-    options: { permissions?: PermissionResolver; subjects?: SubjectStatusCache; log?: DecisionLog } = {},
+    options: { subjects?: DecisionSubjects; log?: DecisionLog } = {},
   ) {
     this.#engine = typeof engine === 'function' ? engine : () => engine;
-    this.#permissions = options.permissions;
     this.#subjects = options.subjects;
     this.#log = options.log;
   }
@@ -102,8 +85,8 @@ export class PolicyDecisionPoint implements DecisionPoint {
 
   /** The full decision with its trace (for `policy check`-style explanations and tests). */
   async explain(request: AccessRequest): Promise<Decision> {
-    const stored = await this.#stored(request);
-    if (stored === 'disabled') {
+    const subject = await this.#subjects?.resolve(request.subject);
+    if (subject?.state === 'disabled') {
       return {
         decision: false,
         reason: 'no_match',
@@ -111,7 +94,7 @@ export class PolicyDecisionPoint implements DecisionPoint {
         policyVersion: this.policyVersion,
       };
     }
-    return this.#engine().evaluate(request, stored);
+    return this.#engine().evaluate(request, subject?.state === 'active' ? subject.grants : undefined);
   }
 
   async evaluate(request: AccessRequest, requestId?: string): Promise<PdpDecision> {
@@ -125,22 +108,6 @@ export class PolicyDecisionPoint implements DecisionPoint {
       policyVersion: decision.policyVersion,
     });
     return { decision: decision.decision, reason: decision.reason };
-  }
-
-  async #stored(request: AccessRequest): Promise<SubjectGrants | undefined | 'disabled'> {
-    if (this.#subjects === undefined || this.#permissions === undefined || request.subject.type !== 'user') {
-      return undefined;
-    }
-    const status = await this.#subjects.status(request.subject.id);
-    if (status === 'unknown') return undefined;
-    if (status === 'disabled') return 'disabled';
-    const access = await this.#permissions.accessOf(request.subject.id);
-    let grants = this.#grants.get(access);
-    if (grants === undefined) {
-      grants = { roles: access.roles, permissions: access.permissions.toArray() };
-      this.#grants.set(access, grants);
-    }
-    return grants;
   }
 }
 

@@ -1,12 +1,24 @@
-import { type Clock, type InvalidationBus, TtlCache, type UserRepository } from '@gatehouse/core';
+import {
+  type Clock,
+  type IdentityKind,
+  type InvalidationBus,
+  TtlCache,
+  type UserRepository,
+} from '@gatehouse/core';
 
-export type SubjectStatus = 'active' | 'disabled' | 'unknown';
+/** A Gatehouse identity as the decision points see it: its kind, or that it is disabled or unknown. */
+export type SubjectStatus =
+  | { readonly status: 'active' | 'disabled'; readonly kind: IdentityKind }
+  | { readonly status: 'unknown' };
+
+const UNKNOWN: SubjectStatus = Object.freeze({ status: 'unknown' });
 
 /**
- * Whether a subject id names an active, disabled or no Gatehouse user, cached for `ttlMs` (the
- * session cache's TTL, ≤ 5 s by config; 1 s by default) so the decision point does not query the
- * database per evaluation. Any change to a user (disable, enable) clears its entry on every node
- * at once through the invalidation bus, so a disabled user is denied everywhere immediately.
+ * Whether a subject id names an active or disabled user or service account, or nothing, cached
+ * for `ttlMs` (the session cache's TTL, ≤ 5 s by config; 1 s by default) so the decision point does
+ * not query the database per evaluation. Any change to an identity (disable, enable) clears its
+ * entry on every node at once through the invalidation bus, so a disabled one is denied everywhere
+ * immediately.
  */
 export class SubjectStatusCache {
   readonly #users: UserRepository;
@@ -26,7 +38,10 @@ export class SubjectStatusCache {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
     const user = await this.#users.findById(id);
-    const status: SubjectStatus = user === undefined ? 'unknown' : user.disabled ? 'disabled' : 'active';
+    const status: SubjectStatus =
+      user === undefined
+        ? UNKNOWN
+        : Object.freeze({ status: user.disabled ? 'disabled' : 'active', kind: user.kind });
     this.#cache.set(id, status);
     return status;
   }

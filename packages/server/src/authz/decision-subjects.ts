@@ -1,0 +1,83 @@
+import type { OAuthClientRecord, PermissionResolver, SubjectAccess, SubjectGrants } from '@gatehouse/core';
+import { isConcretePermission, PermissionSet } from '@gatehouse/core/permissions';
+import type { SubjectStatusCache } from './subject-status.ts';
+
+/**
+ * The AuthZEN subject types Gatehouse itself knows: people (`user`), service accounts (`service`,
+ * the owners of machine API keys) and OAuth clients acting for themselves (`client`, the subject of
+ * a client-credentials token). Every principal kind the guard sends is one of these.
+ */
+export const GATEHOUSE_SUBJECT_TYPES = ['user', 'service', 'client'] as const;
+
+/** What Gatehouse holds about a subject: nothing, a disabled identity, or its current grants. */
+export type KnownSubject =
+  | { readonly state: 'unknown' }
+  | { readonly state: 'disabled' }
+  | { readonly state: 'active'; readonly grants: SubjectGrants; readonly permissions: PermissionSet };
+
+const UNKNOWN: KnownSubject = Object.freeze({ state: 'unknown' });
+const DISABLED: KnownSubject = Object.freeze({ state: 'disabled' });
+
+/**
+ * One answer to "what does Gatehouse know about this subject", shared by both decision points so
+ * that every kind is decided the same way with or without policy documents:
+ * - `user` and `service`: the identity of that kind (a service account is never taken for a user
+ *   or the reverse), its stored roles and their permissions, resolved per request (cached ≤ 1 s,
+ *   cleared on any role change);
+ * - `client`: a registered OAuth client, whose permissions are the API scopes it is registered for
+ *   (a client-credentials token carries at most those; the guard checks the token's own scopes);
+ * - anything else is unknown to Gatehouse (policy documents may still bind it by id).
+ */
+export class DecisionSubjects {
+  readonly #identities: SubjectStatusCache;
+  readonly #permissions: PermissionResolver;
+  readonly #clients: (clientId: string) => Promise<OAuthClientRecord | undefined>;
+  readonly #byAccess = new WeakMap<SubjectAccess, KnownSubject>();
+  readonly #byClient = new WeakMap<OAuthClientRecord, KnownSubject>();
+
+  constructor(options: {
+    identities: SubjectStatusCache;
+    permissions: PermissionResolver;
+    clients: (clientId: string) => Promise<OAuthClientRecord | undefined>;
+  }) {
+    this.#identities = options.identities;
+    this.#permissions = options.permissions;
+    this.#clients = options.clients;
+  }
+
+  async resolve(subject: { readonly type: string; readonly id: string }): Promise<KnownSubject> {
+    if (subject.type === 'client') return this.#client(subject.id);
+    if (subject.type !== 'user' && subject.type !== 'service') return UNKNOWN;
+    const identity = await this.#identities.status(subject.id);
+    if (identity.status === 'unknown' || identity.kind !== subject.type) return UNKNOWN;
+    if (identity.status === 'disabled') return DISABLED;
+    const access = await this.#permissions.accessOf(subject.id);
+    // Reused while the resolver's cached access object lives, so the engine's per-object caches hit.
+    let known = this.#byAccess.get(access);
+    if (known === undefined) {
+      known = Object.freeze({
+        state: 'active',
+        grants: { roles: access.roles, permissions: access.permissions.toArray() },
+        permissions: access.permissions,
+      });
+      this.#byAccess.set(access, known);
+    }
+    return known;
+  }
+
+  async #client(clientId: string): Promise<KnownSubject> {
+    const client = await this.#clients(clientId);
+    if (client === undefined) return UNKNOWN;
+    let known = this.#byClient.get(client);
+    if (known === undefined) {
+      const permissions = client.scopes.filter(isConcretePermission);
+      known = Object.freeze({
+        state: 'active',
+        grants: { roles: [], permissions },
+        permissions: new PermissionSet(permissions),
+      });
+      this.#byClient.set(client, known);
+    }
+    return known;
+  }
+}
