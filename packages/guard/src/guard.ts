@@ -153,7 +153,8 @@ export class Guard {
    */
   authorize(auth: AuthContext, permission: string): void {
     if (auth.can(permission)) return;
-    if (auth.principal.kind === 'client') throw this.#refuse('insufficient_scope', 'missing_scope', permission);
+    if (auth.principal.kind === 'client')
+      throw this.#refuse('insufficient_scope', 'missing_scope', permission);
     throw new GuardError('forbidden', { reason: 'missing_permission' });
   }
 
