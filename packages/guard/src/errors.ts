@@ -3,7 +3,7 @@ interface ErrorSpec {
   readonly status: number;
   readonly title: string;
   /** The RFC 6750 `error` code sent in `WWW-Authenticate`, when the refusal is about a Bearer token. */
-  readonly bearerError?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  readonly bearerError?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
   /** Generic text for `error_description` and the problem's `detail`; never says which check failed. */
   readonly description?: string;
 }
@@ -29,6 +29,13 @@ export const guardErrors = {
     bearerError: 'insufficient_scope',
     description: 'The access token does not grant the scope this request needs.',
   },
+  /** RFC 9449 §7.1: the DPoP proof (not the token) failed: signature, key, method, URL, age or replay. */
+  invalid_dpop_proof: {
+    status: 401,
+    title: 'Invalid DPoP proof',
+    bearerError: 'invalid_dpop_proof',
+    description: 'The DPoP proof is invalid, expired or replayed.',
+  },
   invalid_api_key: {
     status: 401,
     title: 'Invalid API key',
@@ -45,9 +52,11 @@ export type GuardErrorCode = keyof typeof guardErrors;
 
 /** The `WWW-Authenticate` challenge that goes with a 401/400/403 refusal. */
 export interface Challenge {
-  /** `Bearer` (RFC 6750) or `Session` (the cookie path, as before Bearer support). */
-  readonly scheme: 'Bearer' | 'Session' | 'DPoP';
+  /** `Bearer` (RFC 6750) or `DPoP` (RFC 9449), the registered schemes. */
+  readonly scheme: 'Bearer' | 'DPoP';
   readonly realm: string;
+  /** With `DPoP`: the proof algorithms accepted, sent as `algs` (RFC 9449 §7.1). */
+  readonly dpopAlgs?: readonly string[];
   /** Space-separated scopes the request needed (with `insufficient_scope`). */
   readonly scope?: string;
 }
@@ -132,9 +141,11 @@ export class GuardError extends Error {
     if (spec.bearerError !== undefined) {
       let value = `${this.challenge?.scheme === 'DPoP' ? 'DPoP' : 'Bearer'} realm=${realm}, error="${spec.bearerError}", error_description=${quoted(spec.description ?? '')}`;
       if (this.challenge?.scope !== undefined) value += `, scope=${quoted(this.challenge.scope)}`;
+      if (this.challenge?.scheme === 'DPoP' && this.challenge.dpopAlgs !== undefined)
+        value += `, algs=${quoted(this.challenge.dpopAlgs.join(' '))}`;
       return value;
     }
-    if (this.code === 'unauthenticated') return `${this.challenge?.scheme ?? 'Session'} realm=${realm}`;
+    if (this.code === 'unauthenticated') return `${this.challenge?.scheme ?? 'Bearer'} realm=${realm}`;
     return undefined;
   }
 }

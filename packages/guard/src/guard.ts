@@ -12,7 +12,7 @@ import { readCredential } from './credentials.ts';
 import { isCrossSite } from './csrf.ts';
 import { DecisionClient, type ResourceRef } from './decision-client.ts';
 import { DpopVerifier } from './dpop.ts';
-import { GuardError, type GuardErrorCode } from './errors.ts';
+import { type Challenge, GuardError, type GuardErrorCode } from './errors.ts';
 import { GatehouseClient } from './gatehouse-client.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions, SUPPORTED_ALGORITHMS } from './options.ts';
 import { PermissionResolver } from './permission-resolver.ts';
@@ -127,10 +127,12 @@ export class Guard {
       switch (credential.kind) {
         case 'invalid':
           throw this.#refuse('invalid_request', credential.reason);
+        // RFC 6750 §3.1: no credential, or one of a scheme we do not take, gets a bare challenge.
         case 'none':
+        case 'unsupported_scheme':
           throw new GuardError('unauthenticated', {
-            reason: 'no_credentials',
-            challenge: { scheme: this.#verifier === undefined ? 'Session' : 'Bearer', realm: this.#o.realm },
+            reason: credential.kind === 'none' ? 'no_credentials' : 'unsupported_scheme',
+            challenge: this.#challenge(),
           });
         case 'session':
           return this.#session(request, credential.token);
@@ -302,7 +304,7 @@ export class Guard {
   }
 
   async #session(request: GuardRequest, token: string): Promise<AuthContext> {
-    const challenge = { scheme: 'Session', realm: this.#o.realm } as const;
+    const challenge = this.#challenge();
     if (token === '') throw new GuardError('unauthenticated', { challenge, reason: 'empty_cookie' });
     if (isUnsafeMethod(request.method) && isCrossSite(request, this.#allowedOrigins))
       throw new GuardError('csrf_failed', { reason: 'cross_site' });
@@ -343,7 +345,16 @@ export class Guard {
 
   /** A DPoP-bound token with its proof of possession (RFC 9449 §7). */
   async #dpop(request: GuardRequest, token: string, proof: string): Promise<AuthContext> {
-    const auth = (await this.#bearer(token, true)) as BearerAuthContext;
+    const dpopChallenge: Challenge = { scheme: 'DPoP', realm: this.#o.realm, dpopAlgs: SUPPORTED_ALGORITHMS };
+    const auth = (await this.#bearer(token, true).catch((error: unknown) => {
+      // RFC 9449 §7.1: a refused DPoP request is challenged with the DPoP scheme.
+      if (!(error instanceof GuardError) || error.challenge === undefined) throw error;
+      throw new GuardError(error.code, {
+        reason: error.reason ?? error.code,
+        cause: error,
+        challenge: dpopChallenge,
+      });
+    })) as BearerAuthContext;
     const jkt = auth.token.cnf?.jkt;
     try {
       if (typeof jkt !== 'string') throw new TokenRejected('not_dpop_bound');
@@ -357,10 +368,10 @@ export class Guard {
       });
     } catch (error) {
       if (error instanceof TokenRejected)
-        throw new GuardError('invalid_token', {
+        throw new GuardError(error.reason === 'not_dpop_bound' ? 'invalid_token' : 'invalid_dpop_proof', {
           reason: error.reason,
           cause: error,
-          challenge: { scheme: 'DPoP', realm: this.#o.realm },
+          challenge: dpopChallenge,
         });
       throw error;
     }
@@ -403,6 +414,14 @@ export class Guard {
       this.#prunedAt = now;
       this.#revocations.prune(Math.floor(now / 1000));
     }
+  }
+
+  /**
+   * The challenge of a 401 without an error code: `Bearer` (RFC 6750 §3). A session-only guard
+   * names it too: a cookie has no registered scheme, and RFC 9110 §11.6.1 requires a challenge.
+   */
+  #challenge(): Challenge {
+    return { scheme: 'Bearer', realm: this.#o.realm };
   }
 
   #refuse(code: GuardErrorCode, reason: string, scope?: string, cause?: unknown): GuardError {

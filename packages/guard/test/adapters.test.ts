@@ -195,9 +195,9 @@ const TABLE: Row[] = [
     name: 'the Basic scheme',
     path: '/me',
     headers: () => [['authorization', 'Basic dXNlcjpwYXNz']],
-    status: 400,
-    code: 'invalid_request',
-    challenge: invalidRequest,
+    status: 401,
+    code: 'unauthenticated',
+    challenge: 'Bearer realm="notes"',
   },
   {
     name: 'two Authorization headers',
@@ -353,7 +353,7 @@ const TABLE: Row[] = [
     headers: () => cookie('nope'),
     status: 401,
     code: 'unauthenticated',
-    challenge: 'Session realm="notes"',
+    challenge: 'Bearer realm="notes"',
   },
   {
     name: 'chained scope and permission middleware',

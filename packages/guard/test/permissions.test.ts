@@ -153,12 +153,12 @@ describe('sessions', () => {
     await expect(guard.check(session, { scopes: ['notes:read'] })).resolves.toBeDefined();
   });
 
-  it('keep the cookie path’s refusals: unknown session 401 Session challenge, cross-site write 403', async () => {
+  it('keep the cookie path’s refusals: unknown session 401 Bearer challenge, cross-site write 403', async () => {
     const guard = await guardFor();
     const unknown = await refusal(
       guard.authenticate({ method: 'GET', headers: { cookie: '__Host-gatehouse_session=nope' } }),
     );
-    expect(unknown.headers()['www-authenticate']).toBe('Session realm="gatehouse"');
+    expect(unknown.headers()['www-authenticate']).toBe('Bearer realm="gatehouse"');
     const csrf = await refusal(
       guard.authenticate({
         method: 'DELETE',

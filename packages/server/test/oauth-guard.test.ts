@@ -165,10 +165,10 @@ describe('DPoP (RFC 9449)', () => {
     const good = await proof();
     const auth = await guard.check(call({ authorization: `DPoP ${tokens.access_token}`, dpop: good }));
     expect(auth.principal.subject).toBe(rp.clientId);
-    // The same proof again is a replay.
+    // The same proof again is a replay: the proof failed, not the token (issue 15 #11, RFC 9449 §7.1).
     expect(
       (await refusal(guard.check(call({ authorization: `DPoP ${tokens.access_token}`, dpop: good })))).code,
-    ).toBe('invalid_token');
+    ).toBe('invalid_dpop_proof');
     // As a Bearer token, without proof, for another URL or method, or signed by another key: refused.
     expect((await refusal(guard.check(call({ authorization: `Bearer ${tokens.access_token}` })))).code).toBe(
       'invalid_token',
@@ -180,12 +180,12 @@ describe('DPoP (RFC 9449)', () => {
     expect(
       (await refusal(guard.check(call({ authorization: `DPoP ${tokens.access_token}`, dpop: wrongUrl }))))
         .code,
-    ).toBe('invalid_token');
+    ).toBe('invalid_dpop_proof');
     const wrongMethod = await proof({}, 'DELETE');
     expect(
       (await refusal(guard.check(call({ authorization: `DPoP ${tokens.access_token}`, dpop: wrongMethod }))))
         .code,
-    ).toBe('invalid_token');
+    ).toBe('invalid_dpop_proof');
     const otherKey = await oidc.randomDPoPKeyPair('ES256');
     const stranger = await new SignJWT({ htm: 'GET', htu: API_URL, jti: crypto.randomUUID(), ath: 'x' })
       .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(otherKey.publicKey) })
@@ -194,7 +194,33 @@ describe('DPoP (RFC 9449)', () => {
     const refused = await refusal(
       guard.check(call({ authorization: `DPoP ${tokens.access_token}`, dpop: stranger })),
     );
-    expect(refused.code).toBe('invalid_token');
+    expect(refused.code).toBe('invalid_dpop_proof');
     expect(refused.headers()['www-authenticate']).toMatch(/^DPoP /);
+  });
+
+  it('issue 15 #11: a failed DPoP proof answers invalid_dpop_proof with a DPoP challenge carrying algs', async () => {
+    const rp = await relyingParty(h, await createClient(h, { name: 'DPoP worker 2' }));
+    const keyPair = await oidc.randomDPoPKeyPair('ES256');
+    const tokens = await oidc.clientCredentialsGrant(
+      rp.config,
+      { scope: 'notes:read', resource: NOTES_API },
+      { DPoP: oidc.getDPoPHandle(rp.config, keyPair) },
+    );
+    const otherKey = await oidc.randomDPoPKeyPair('ES256');
+    const stranger = await new SignJWT({ htm: 'GET', htu: API_URL, jti: crypto.randomUUID(), ath: 'x' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(otherKey.publicKey) })
+      .setIssuedAt()
+      .sign(otherKey.privateKey);
+    const refused = await refusal(
+      guard.check(call({ authorization: `DPoP ${tokens.access_token}`, dpop: stranger })),
+    );
+    expect(refused.status).toBe(401);
+    expect(refused.headers()['www-authenticate']).toMatch(
+      /^DPoP realm="gatehouse", error="invalid_dpop_proof", error_description="[^"]+", algs="ES256 [A-Za-z0-9 ]+"$/,
+    );
+    // A token problem on a DPoP request is still invalid_token, challenged with the DPoP scheme.
+    const other = await refusal(guard.check(call({ authorization: 'DPoP not.a.token', dpop: stranger })));
+    expect(other.code).toBe('invalid_token');
+    expect(other.headers()['www-authenticate']).toMatch(/^DPoP realm="gatehouse", error="invalid_token"/);
   });
 });

@@ -131,7 +131,9 @@ describe('token mode', () => {
       url: '/account',
       headers: { authorization: 'Basic dTpw' },
     });
-    expect(basic.statusCode).toBe(400);
+    // Another scheme is no credential of ours: 401 and a bare challenge (issue 15 #11).
+    expect(basic.statusCode).toBe(401);
+    expect(basic.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
     const tokens = await tokenLogin();
     const session = await login(h.app, 'u1@example.test', pw);
     const both = await h.app.inject({

@@ -47,3 +47,4 @@ export {
   redisUrlOrSkip,
   servicesRequired,
 } from './services.ts';
+export { AUTHORIZATION_HEADER_CASES } from './vectors/authorization-headers.ts';

@@ -1,4 +1,5 @@
 import { API_KEY_PREFIX, GatehouseError, type RateLimitResult, type VerifiedApiKey } from '@gatehouse/core';
+import { parseAuthorization } from '@gatehouse/core/authorization-header';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requestMeta } from './request-meta.ts';
@@ -38,9 +39,12 @@ export function apiKeyCredential(request: FastifyRequest): string | null | undef
     // Node folds repeated headers into one, comma-joined: two keys are ambiguous, not one bad key.
     return Array.isArray(header) || header.includes(',') ? null : header;
   }
+  if (authorization === undefined) return undefined;
   // Claimed by the prefix alone, so a mangled key gets the keys' one 401, not a token's 400.
-  if (authorization === undefined || !authorization.startsWith(`Bearer ${API_KEY_PREFIX}`)) return undefined;
-  return readSessionToken(request) === undefined ? authorization.slice(7) : null;
+  const credential = parseAuthorization(authorization);
+  const token = credential.kind === 'bearer' || credential.kind === 'invalid' ? credential.token : undefined;
+  if (token === undefined || !token.startsWith(API_KEY_PREFIX)) return undefined;
+  return readSessionToken(request) === undefined ? token : null;
 }
 
 /** `RateLimit-Policy` and `RateLimit` (IETF httpapi-ratelimit-headers), plus `Retry-After` on refusal. */

@@ -1,4 +1,5 @@
 import { type ActiveSession, GatehouseError, type UserRecord } from '@gatehouse/core';
+import { parseAuthorization } from '@gatehouse/core/authorization-header';
 import type {
   FastifyReply,
   FastifyRequest,
@@ -8,7 +9,6 @@ import type {
 import type { Gatehouse } from '../gatehouse.ts';
 import type { VerifiedBearer } from '../tokens/bearer-verifier.ts';
 import { apiKeyCredential, createApiKeyAuthenticator } from './api-key-auth.ts';
-import { bearerToken } from './bearer.ts';
 import { checkFetchMetadata, checkSessionCsrf } from './csrf.ts';
 import { requestMeta } from './request-meta.ts';
 import { readSessionToken } from './session-cookie.ts';
@@ -143,12 +143,18 @@ export function requireCaller(
     }
     const header = request.headers.authorization;
     if (header === undefined) return sessionGate.call(this, request, reply, done);
-    const token = bearerToken(header);
-    if (token === undefined || readSessionToken(request) !== undefined) {
+    // Read exactly as the guard reads it (core's parseAuthorization; one table tests both).
+    const credential = parseAuthorization(header);
+    // RFC 6750 §3.1: another scheme (Basic, or DPoP, which these APIs do not take) is no credential.
+    if (credential.kind === 'unsupported_scheme' || credential.kind === 'dpop') {
+      done(new GatehouseError('unauthenticated'));
+      return;
+    }
+    if (credential.kind === 'invalid' || readSessionToken(request) !== undefined) {
       done(new GatehouseError('invalid_request', { detail: ONE_CREDENTIAL }));
       return;
     }
-    gatehouse.bearer.verify(token).then(
+    gatehouse.bearer.verify(credential.token).then(
       (verified) => {
         request.bearer = verified;
         done();

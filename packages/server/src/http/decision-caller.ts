@@ -3,6 +3,7 @@ import { GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller } from './authenticate.ts';
+import { bearerSecret } from './bearer.ts';
 
 /**
  * Who asks the decision point: a trusted enforcement point — a resource server with the shared
@@ -64,11 +65,11 @@ export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandl
     });
   };
   return function decisionCallerGate(request, reply, done) {
-    const header = request.headers.authorization ?? '';
+    const presented = bearerSecret(request.headers.authorization);
     if (
       expected !== undefined &&
-      header.startsWith('Bearer ') &&
-      timingSafeEqual(createHash('sha256').update(header.slice(7)).digest(), expected)
+      presented !== '' &&
+      timingSafeEqual(createHash('sha256').update(presented).digest(), expected)
     ) {
       callers.set(request, { kind: 'enforcement_point' });
       done();

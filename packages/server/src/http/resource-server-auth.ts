@@ -1,5 +1,6 @@
 import { constantTimeEqual, GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest } from 'fastify';
+import { bearerSecret } from './bearer.ts';
 
 /**
  * Resource servers (the guard) authenticate with `Authorization: Bearer <GATEHOUSE_INTROSPECTION_SECRET>`
@@ -7,8 +8,7 @@ import type { FastifyRequest } from 'fastify';
  */
 export function resourceServerGate(secret: string) {
   return async (request: FastifyRequest) => {
-    const header = request.headers.authorization ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const presented = bearerSecret(request.headers.authorization);
     if (!constantTimeEqual(presented, secret)) {
       throw new GatehouseError('unauthenticated', { detail: 'Resource-server credentials are required.' });
     }
