@@ -4,6 +4,7 @@ import {
   AuditTrail,
   Authenticator,
   type Clock,
+  DeviceCookies,
   InProcessRateLimiter,
   LoginThrottle,
   PermissionResolver,
@@ -48,6 +49,8 @@ export interface Gatehouse {
   readonly storage: NodeStorage;
   readonly sessions: SessionManager;
   readonly authenticator: Authenticator;
+  /** Device cookies: browsers that signed in before keep their own login limit. */
+  readonly devices: DeviceCookies;
   readonly accounts: Accounts;
   readonly permissions: PermissionResolver;
   readonly audit: AuditTrail;
@@ -177,7 +180,13 @@ export async function createGatehouse(
       perAccountAndIp: { limit: config.loginLimitPerAccountAndIp, windowMs },
       perAccount: { limit: config.loginLimitPerAccount, windowMs },
       perIp: { limit: config.loginLimitPerIp, windowMs },
+      perDevice: { limit: config.loginLimitPerDevice, windowMs },
     },
+    clock,
+  );
+  const devices = new DeviceCookies(
+    deriveKey(secret, 'device-cookies'),
+    { maxAgeMs: config.deviceCookieMaxAgeSeconds * 1000 },
     clock,
   );
   const authenticator = new Authenticator({
@@ -185,6 +194,7 @@ export async function createGatehouse(
     credentials: storage.credentials,
     hasher,
     throttle,
+    devices,
     audit,
     clock,
     dummyHash: await hasher.hash(randomToken(24)),
@@ -329,6 +339,7 @@ export async function createGatehouse(
     storage,
     sessions,
     authenticator,
+    devices,
     accounts,
     permissions,
     audit,
