@@ -166,6 +166,7 @@ describe('issue 15 #4: device cookies against targeted lockout', () => {
       'owner1@example.test',
       'owner2@example.test',
       'owner3@example.test',
+      'owner4@example.test',
       'other@example.test',
     ]) {
       passwords.set(email, strongPassword());
@@ -276,6 +277,46 @@ describe('issue 15 #4: device cookies against targeted lockout', () => {
     // The lock lifts with the window (no permanent lockout).
     clock.advance(d.config.loginLimitWindowSeconds * 1000 + 1);
     expect((await attempt(owner, right(owner), '198.51.100.200', abused)).statusCode).toBe(200);
+  });
+
+  it('issue 15 #4: the HTML form login, which is also the OAuth sign-in page, honours the device cookie', async () => {
+    const owner = 'owner4@example.test';
+    const returnTo = '/oauth/interaction/abc123'; // where an authorization request sends the browser
+    const page = await d.app.inject({
+      method: 'GET',
+      url: `/login?return_to=${encodeURIComponent(returnTo)}`,
+    });
+    const nonce = page.cookies.find((c) => c.name === '__Host-gatehouse_login')!.value;
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const submit = (ip: string, cookies: string) =>
+      d.app.inject({
+        method: 'POST',
+        url: '/login',
+        remoteAddress: ip,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'sec-fetch-site': 'same-origin',
+          cookie: [`__Host-gatehouse_login=${nonce}`, cookies].filter((c) => c !== '').join('; '),
+        },
+        payload: new URLSearchParams({
+          email: owner,
+          password: right(owner),
+          csrf,
+          return_to: returnTo,
+        }).toString(),
+      });
+    const first = await submit('192.0.2.50', '');
+    expect(first.statusCode).toBe(303);
+    const device = first.cookies.find((c) => c.name === '__Host-gatehouse_device');
+    expect(device).toBeDefined();
+    for (const ip of ['203.0.113.21', '203.0.113.22'])
+      for (let i = 0; i < 10; i++) expect((await attempt(owner, wrong(owner), ip)).statusCode).toBe(401);
+    const unknown = await submit('192.0.2.51', '');
+    expect(unknown.statusCode).toBe(429);
+    expect(unknown.headers['content-type']).toContain('text/html');
+    const known = await submit('192.0.2.51', `__Host-gatehouse_device=${device!.value}`);
+    expect(known.statusCode).toBe(303);
+    expect(known.headers.location).toBe(returnTo);
   });
 
   it('issue 15 #4: an unknown device is still throttled per account and IP and per account', async () => {
