@@ -13,7 +13,7 @@ export interface ThrottleRule {
  * per account and client IP (the tight one), per account from anywhere (distributed guessing) and
  * per IP across accounts (password spraying). Attempts are counted *before* the password is checked,
  * with an atomic increment, so concurrent guesses cannot slip past the limit; a success clears the
- * account's counters. Windows expire by themselves: there is no permanent lockout.
+ * account's counters (a trusted device's success, its own only). Windows expire by themselves: there is no permanent lockout.
  *
  * An attempt from a trusted device (a genuine device cookie for the account, see
  * `device-cookies.ts`) is counted against that device only (`perDevice`): the account's and the
@@ -77,13 +77,15 @@ export class LoginThrottle {
       : { allowed: true };
   }
 
+  /**
+   * A success clears the counters the attempt was counted in. One from a trusted device clears
+   * only the device's: the owner signing in at home must not hand whoever is guessing from
+   * elsewhere a fresh per-account budget.
+   */
   async succeeded(account: string, ip: string, deviceNonce?: string): Promise<void> {
+    if (deviceNonce !== undefined) return this.#counters.reset(this.#deviceKey(deviceNonce));
     const keys = this.#keys(account, ip);
-    await Promise.all([
-      this.#counters.reset(keys.accountAndIp),
-      this.#counters.reset(keys.account),
-      ...(deviceNonce === undefined ? [] : [this.#counters.reset(this.#deviceKey(deviceNonce))]),
-    ]);
+    await Promise.all([this.#counters.reset(keys.accountAndIp), this.#counters.reset(keys.account)]);
   }
 
   /** Counter keys hold hashes, so no email address is stored in the counter table or Redis. */

@@ -211,6 +211,8 @@ describe('issue 15 #4: device cookies against targeted lockout', () => {
     // attacker's (shared, NAT) address alike.
     expect((await attempt(owner, right(owner), '192.0.2.10', browser)).statusCode).toBe(200);
     expect((await attempt(owner, right(owner), '203.0.113.1', browser)).statusCode).toBe(200);
+    // The owner's sign-ins did not refill the guesser's budget: a third address is still refused.
+    expect((await attempt(owner, wrong(owner), '203.0.113.3')).statusCode).toBe(429);
   });
 
   it('issue 15 #4: the device cookie is HttpOnly, Secure, SameSite=Strict, __Host- and long-lived; only successes set it', async () => {
