@@ -80,7 +80,8 @@ export class DeviceCookies {
     if (presented === undefined || presented.length > MAX_VALUE_LENGTH) return [];
     const now = this.#clock.now();
     const entries: Entry[] = [];
-    for (const raw of presented.split('~').slice(0, MAX_DEVICE_ENTRIES)) {
+    for (const raw of presented.split('~')) {
+      if (entries.length === MAX_DEVICE_ENTRIES) break;
       const match = ENTRY.exec(raw);
       if (match === null) continue;
       const issuedAtSeconds = Number.parseInt(match[2]!, 36);
