@@ -15,6 +15,7 @@ const policy: LoginThrottlePolicy = {
   perAccountAndIp: { limit: 3, windowMs: WINDOW },
   perAccount: { limit: 5, windowMs: WINDOW },
   perIp: { limit: 10, windowMs: WINDOW },
+  perDevice: { limit: 4, windowMs: WINDOW },
 };
 
 function setup(p: LoginThrottlePolicy = policy, counters: CounterStore = new MemoryCounterStore()) {
@@ -124,6 +125,7 @@ describe('LoginThrottle', () => {
       perAccountAndIp: { limit: 1, windowMs: 10_000 },
       perAccount: { limit: 1, windowMs: 50_000 },
       perIp: { limit: 100, windowMs: 5_000 },
+      perDevice: { limit: 1, windowMs: 5_000 },
     };
     const { throttle } = setup(p);
     expect(await throttle.attempt('a@example.test', '203.0.113.1')).toEqual({ allowed: true });
@@ -179,6 +181,7 @@ describe('LoginThrottle', () => {
       perAccountAndIp: { limit: 10, windowMs: WINDOW },
       perAccount: { limit: 1000, windowMs: WINDOW },
       perIp: { limit: 1000, windowMs: WINDOW },
+      perDevice: { limit: 1000, windowMs: WINDOW },
     };
     const { throttle } = setup(p);
     const verdicts = await Promise.all(
@@ -238,6 +241,7 @@ describe('LoginThrottle', () => {
       perAccountAndIp: { limit: 1000, windowMs: WINDOW },
       perAccount: { limit: 2, windowMs: WINDOW },
       perIp: { limit: 2, windowMs: WINDOW },
+      perDevice: { limit: 1000, windowMs: WINDOW },
     };
     const { throttle } = setup(p);
     // The string "x" used as an account and as an IP must not add up.
@@ -245,5 +249,72 @@ describe('LoginThrottle', () => {
     expect(await throttle.attempt('y', 'x')).toEqual({ allowed: true });
     expect(await throttle.attempt('x', '2.2.2.2')).toEqual({ allowed: true });
     expect(await throttle.attempt('z', 'x')).toEqual({ allowed: true });
+  });
+
+  it('issue 15 #4: a trusted device counts against its own limit only, not the account or the IP', async () => {
+    const { throttle, clock } = setup();
+    // The account's and the IP's limits are used up by someone else...
+    await attempts(
+      throttle,
+      10,
+      () => 'u1@example.test',
+      () => '203.0.113.1',
+    );
+    expectDenied(await throttle.attempt('u1@example.test', '203.0.113.1'));
+    // ...yet the trusted device, even at that address, has its own 4 attempts, then is refused.
+    for (let i = 0; i < 4; i++)
+      expect(await throttle.attemptFromDevice('nonce-a')).toEqual({ allowed: true });
+    clock.advance(1_000);
+    expect(await throttle.attemptFromDevice('nonce-a')).toEqual({
+      allowed: false,
+      retryAfterMs: WINDOW - 1_000,
+    });
+    // Another device is not affected, and the device's attempts did not count for the account.
+    expect(await throttle.attemptFromDevice('nonce-b')).toEqual({ allowed: true });
+    expect(await throttle.attempt('u2@example.test', '198.51.100.1')).toEqual({ allowed: true });
+    const fresh = setup();
+    for (let i = 0; i < 20; i++) await fresh.throttle.attemptFromDevice('nonce-c');
+    expect(await fresh.throttle.attempt('u1@example.test', '203.0.113.1')).toEqual({ allowed: true });
+  });
+
+  it('issue 15 #4: a success from a trusted device clears its own counter only, not the account budget', async () => {
+    const { throttle } = setup();
+    for (let i = 0; i < 4; i++) await throttle.attemptFromDevice('nonce-a');
+    await attempts(
+      throttle,
+      5,
+      () => 'u1@example.test',
+      (i) => `198.51.100.${i}`,
+    );
+    expectDenied(await throttle.attemptFromDevice('nonce-a'));
+    expectDenied(await throttle.attempt('u1@example.test', '198.51.100.50'));
+    // The owner signs in at home: their device is cleared, but the guesser's budget is not refilled.
+    await throttle.succeeded('u1@example.test', '192.0.2.1', 'nonce-a');
+    expect(await throttle.attemptFromDevice('nonce-a')).toEqual({ allowed: true });
+    expectDenied(await throttle.attempt('u1@example.test', '198.51.100.51'));
+  });
+
+  it('issue 15 #4: device counter keys hold a hash of the nonce only', async () => {
+    const keys: string[] = [];
+    const inner = new MemoryCounterStore();
+    const recording: CounterStore = {
+      increment: (key, windowMs, now) => {
+        keys.push(key);
+        return inner.increment(key, windowMs, now);
+      },
+      reset: (key) => {
+        keys.push(key);
+        return inner.reset(key);
+      },
+    };
+    const { throttle } = setup(policy, recording);
+    await throttle.attemptFromDevice('the-device-nonce');
+    await throttle.succeeded('u1@example.test', '203.0.113.1', 'the-device-nonce');
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key).not.toContain('the-device-nonce');
+      expect(key).toMatch(/^login:d:[0-9a-f]{32}$/);
+    }
+    expect(keys[0]).toBe(keys[1]);
   });
 });

@@ -4,6 +4,7 @@ import {
   AuditTrail,
   Authenticator,
   type Clock,
+  DeviceCookies,
   InProcessRateLimiter,
   LoginThrottle,
   PermissionResolver,
@@ -49,6 +50,8 @@ export interface Gatehouse {
   readonly storage: NodeStorage;
   readonly sessions: SessionManager;
   readonly authenticator: Authenticator;
+  /** Device cookies: browsers that signed in before keep their own login limit. */
+  readonly devices: DeviceCookies;
   readonly accounts: Accounts;
   readonly permissions: PermissionResolver;
   readonly audit: AuditTrail;
@@ -178,7 +181,13 @@ export async function createGatehouse(
       perAccountAndIp: { limit: config.loginLimitPerAccountAndIp, windowMs },
       perAccount: { limit: config.loginLimitPerAccount, windowMs },
       perIp: { limit: config.loginLimitPerIp, windowMs },
+      perDevice: { limit: config.loginLimitPerDevice, windowMs },
     },
+    clock,
+  );
+  const devices = new DeviceCookies(
+    deriveKey(secret, 'device-cookies'),
+    { maxAgeMs: config.deviceCookieMaxAgeSeconds * 1000 },
     clock,
   );
   const authenticator = new Authenticator({
@@ -186,6 +195,7 @@ export async function createGatehouse(
     credentials: storage.credentials,
     hasher,
     throttle,
+    devices,
     audit,
     clock,
     dummyHash: await hasher.hash(randomToken(24)),
@@ -335,6 +345,7 @@ export async function createGatehouse(
     storage,
     sessions,
     authenticator,
+    devices,
     accounts,
     permissions,
     audit,

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { currentSession } from '../http/authenticate.ts';
 import { checkFetchMetadata, checkLoginCsrf, loginFormToken, sessionCsrfToken } from '../http/csrf.ts';
+import { readDeviceCookie, setDeviceCookie } from '../http/device-cookie.ts';
 import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
@@ -91,7 +92,13 @@ async function login(
   form: boolean,
 ) {
   const meta = requestMeta(request);
-  const user = await gatehouse.authenticator.verifyPassword(request.body.email, request.body.password, meta);
+  const device = readDeviceCookie(request);
+  const user = await gatehouse.authenticator.verifyPassword(
+    request.body.email,
+    request.body.password,
+    meta,
+    device,
+  );
   const startSession = async (mode: 'session' | 'token') => {
     const started = await gatehouse.sessions.start({
       userId: user.id,
@@ -126,6 +133,12 @@ async function login(
   const { token, record } = await startSession('session');
   if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
+  // This browser is now a known device for the user (token mode sets no cookie: see above).
+  setDeviceCookie(
+    reply,
+    gatehouse.devices.issue(device, user.id),
+    gatehouse.config.deviceCookieMaxAgeSeconds,
+  );
   reply.header('cache-control', 'no-store');
   if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
   return reply.send({
