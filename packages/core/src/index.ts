@@ -28,6 +28,7 @@ export { type AuditInput, AuditTrail, type RequestMeta } from './audit-trail.ts'
 export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { canonicalEmail } from './email.ts';
+export { emailSkeleton } from './email-skeleton.ts';
 export { type ErrorCode, errorCatalogue, GatehouseError, isGatehouseError } from './errors.ts';
 export { LocalInvalidationBus } from './local-bus.ts';
 export {

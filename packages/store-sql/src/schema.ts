@@ -12,6 +12,8 @@ import type { TokenTables } from './schema/tokens.ts';
 export interface UsersTable {
   id: string;
   email: string;
+  /** `emailSkeleton(email)`, unique; NULL only for rows that already collided before 0009. */
+  email_skeleton: string | null;
   kind: string;
   disabled: number;
   created_at: number;
