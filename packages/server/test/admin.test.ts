@@ -75,6 +75,31 @@ describe('admin API', () => {
     expect(roles.json().roles.map((r: { name: string }) => r.name)).toEqual(['admin', 'editor']);
   });
 
+  it('issue 15 #6: a look-alike email gets exactly the answer a duplicate gets (409, same problem)', async () => {
+    const first = await call('POST', '/admin/v1/users', admin, { email: 'alice@example.test', password: pw });
+    expect(first.statusCode).toBe(201);
+    // The answer apart from the request it names (`instance`).
+    const answer = (response: Awaited<ReturnType<typeof call>>) => {
+      const { instance, ...problem } = response.json();
+      expect(instance).toMatch(/^urn:gatehouse:request:/);
+      return { status: response.statusCode, type: response.headers['content-type'], problem };
+    };
+    const duplicate = answer(
+      await call('POST', '/admin/v1/users', admin, { email: 'alice@example.test', password: pw }),
+    );
+    expect(duplicate).toMatchObject({
+      status: 409,
+      problem: { detail: 'That email address is already registered.' },
+    });
+    const lookalikes = ['\u0430lice@example.test', '\uff41lice@example.test', 'a1ice@example.test'];
+    for (const lookalike of lookalikes) {
+      const refused = await call('POST', '/admin/v1/users', admin, { email: lookalike, password: pw });
+      expect(answer(refused), lookalike).toEqual(duplicate);
+    }
+    const users = (await call('GET', '/admin/v1/users?limit=100', admin)).json().users as { email: string }[];
+    expect(users.filter((user) => lookalikes.includes(user.email))).toEqual([]);
+  });
+
   it('refuses ordinary users with 403 and records the denial', async () => {
     await createUser(h, 'plain@example.test', pw);
     const plain = await login(h.app, 'plain@example.test', pw);
