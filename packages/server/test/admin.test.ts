@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../src/bootstrap.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -98,6 +99,21 @@ describe('admin API', () => {
     }
     const users = (await call('GET', '/admin/v1/users?limit=100', admin)).json().users as { email: string }[];
     expect(users.filter((user) => lookalikes.includes(user.email))).toEqual([]);
+  });
+
+  it('issue 15 #6: a look-alike GATEHOUSE_ADMIN_EMAIL creates no admin, warns with the duplicate message, and does not stop the start', async () => {
+    await call('POST', '/admin/v1/users', admin, { email: 'mallory@example.test', password: pw });
+    const before = (await call('GET', '/admin/v1/users?limit=100', admin)).json().users.length;
+    // A Cyrillic а (U+0430) in the configured address.
+    const config = { ...h.gatehouse.config, adminEmail: 'm\u0430llory@example.test' };
+    await expect(bootstrap({ ...h.gatehouse, config })).resolves.toBeUndefined();
+    expect((await call('GET', '/admin/v1/users?limit=100', admin)).json().users.length).toBe(before);
+    const warning = h.logs.map((line) => JSON.parse(line)).find((line) => line.msg?.startsWith('no admin'));
+    expect(warning).toMatchObject({
+      level: 40,
+      reason: 'That email address is already registered.',
+      msg: 'no admin was created from GATEHOUSE_ADMIN_EMAIL',
+    });
   });
 
   it('refuses ordinary users with 403 and records the denial', async () => {
