@@ -29,6 +29,7 @@ export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type DeviceCookiePolicy, DeviceCookies, MAX_DEVICE_ENTRIES } from './device-cookies.ts';
 export { canonicalEmail } from './email.ts';
+export { emailSkeleton } from './email-skeleton.ts';
 export { type ErrorCode, errorCatalogue, GatehouseError, isGatehouseError } from './errors.ts';
 export { LocalInvalidationBus } from './local-bus.ts';
 export {

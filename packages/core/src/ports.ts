@@ -12,7 +12,7 @@ export type IdentityKind = 'user' | 'service';
 
 export interface UserRecord {
   readonly id: string;
-  /** Canonical email (see `canonicalEmail`); unique. */
+  /** Canonical email (see `canonicalEmail`); unique, and so is its look-alike `emailSkeleton`. */
   readonly email: string;
   readonly kind: IdentityKind;
   readonly disabled: boolean;
@@ -36,7 +36,11 @@ export interface UserProfileRepository {
 }
 
 export interface UserRepository {
-  /** Returns `undefined` when the email is taken (atomically, by a unique constraint). */
+  /**
+   * Returns `undefined` when the email is taken, or an address that looks like it: the same
+   * `emailSkeleton`, which the store keeps with the email. Both are decided atomically, by unique
+   * constraints.
+   */
   create(user: NewUser): Promise<UserRecord | undefined>;
   findById(id: string): Promise<UserRecord | undefined>;
   findByEmail(canonicalEmail: string): Promise<UserRecord | undefined>;

@@ -1,3 +1,4 @@
+import { isGatehouseError, type UserRecord } from '@gatehouse/core';
 import type { Gatehouse } from './gatehouse.ts';
 
 /** The built-in administrator role: every permission. */
@@ -7,6 +8,7 @@ export const ADMIN_ROLE = 'admin';
  * First start: make sure the admin role exists and, when GATEHOUSE_ADMIN_EMAIL and
  * GATEHOUSE_ADMIN_PASSWORD are set and no such user exists yet, create the first admin. There are
  * no default credentials: without these variables (or `gatehouse users create`) nobody can log in.
+ * An address that only looks like an existing account's is refused as taken: a warning, no admin.
  */
 export async function bootstrap(gatehouse: Gatehouse): Promise<void> {
   const { accounts, config, logger } = gatehouse;
@@ -19,10 +21,19 @@ export async function bootstrap(gatehouse: Gatehouse): Promise<void> {
   }
   if (config.adminEmail === undefined || config.adminPassword === undefined) return;
   if ((await accounts.findUser(config.adminEmail)) !== undefined) return;
-  const user = await accounts.createUser({
-    email: config.adminEmail,
-    password: config.adminPassword,
-    roles: [ADMIN_ROLE],
-  });
+  let user: UserRecord;
+  try {
+    user = await accounts.createUser({
+      email: config.adminEmail,
+      password: config.adminPassword,
+      roles: [ADMIN_ROLE],
+    });
+  } catch (error) {
+    // Taken after all: another node won the race, or an account has a look-alike address. Every
+    // CLI command runs this too, so failing here would lock the operator out of the tools to look.
+    if (!isGatehouseError(error) || error.code !== 'conflict') throw error;
+    logger.warn({ reason: error.detail }, 'no admin was created from GATEHOUSE_ADMIN_EMAIL');
+    return;
+  }
   logger.info({ userId: user.id }, 'created the first admin from GATEHOUSE_ADMIN_EMAIL');
 }

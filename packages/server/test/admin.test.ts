@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrap } from '../src/bootstrap.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -73,6 +74,46 @@ describe('admin API', () => {
     expect(list.json().users.map((u: { email: string }) => u.email)).toContain('editor@example.test');
     const roles = await call('GET', '/admin/v1/roles', admin);
     expect(roles.json().roles.map((r: { name: string }) => r.name)).toEqual(['admin', 'editor']);
+  });
+
+  it('issue 15 #6: a look-alike email gets exactly the answer a duplicate gets (409, same problem)', async () => {
+    const first = await call('POST', '/admin/v1/users', admin, { email: 'alice@example.test', password: pw });
+    expect(first.statusCode).toBe(201);
+    // The answer apart from the request it names (`instance`).
+    const answer = (response: Awaited<ReturnType<typeof call>>) => {
+      const { instance, ...problem } = response.json();
+      expect(instance).toMatch(/^urn:gatehouse:request:/);
+      return { status: response.statusCode, type: response.headers['content-type'], problem };
+    };
+    const duplicate = answer(
+      await call('POST', '/admin/v1/users', admin, { email: 'alice@example.test', password: pw }),
+    );
+    expect(duplicate).toMatchObject({
+      status: 409,
+      problem: { detail: 'That email address is already registered.' },
+    });
+    const lookalikes = ['\u0430lice@example.test', '\uff41lice@example.test', 'a1ice@example.test'];
+    for (const lookalike of lookalikes) {
+      const refused = await call('POST', '/admin/v1/users', admin, { email: lookalike, password: pw });
+      expect(answer(refused), lookalike).toEqual(duplicate);
+    }
+    const users = (await call('GET', '/admin/v1/users?limit=100', admin)).json().users as { email: string }[];
+    expect(users.filter((user) => lookalikes.includes(user.email))).toEqual([]);
+  });
+
+  it('issue 15 #6: a look-alike GATEHOUSE_ADMIN_EMAIL creates no admin, warns with the duplicate message, and does not stop the start', async () => {
+    await call('POST', '/admin/v1/users', admin, { email: 'mallory@example.test', password: pw });
+    const before = (await call('GET', '/admin/v1/users?limit=100', admin)).json().users.length;
+    // A Cyrillic а (U+0430) in the configured address.
+    const config = { ...h.gatehouse.config, adminEmail: 'm\u0430llory@example.test' };
+    await expect(bootstrap({ ...h.gatehouse, config })).resolves.toBeUndefined();
+    expect((await call('GET', '/admin/v1/users?limit=100', admin)).json().users.length).toBe(before);
+    const warning = h.logs.map((line) => JSON.parse(line)).find((line) => line.msg?.startsWith('no admin'));
+    expect(warning).toMatchObject({
+      level: 40,
+      reason: 'That email address is already registered.',
+      msg: 'no admin was created from GATEHOUSE_ADMIN_EMAIL',
+    });
   });
 
   it('refuses ordinary users with 403 and records the denial', async () => {

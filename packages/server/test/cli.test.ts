@@ -73,14 +73,21 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
 
   it('exit codes: the same user again → 4 (conflict), a weak password → 2, an unknown user → 3', async () => {
     // These only read the database, so they can run side by side.
-    const [again, weak, nobody] = await Promise.all([
+    const [again, lookalike, weak, nobody] = await Promise.all([
       cli(['users', 'create', '--email', EMAIL, '--password-stdin', '--json'], `${PASSWORD}\n`),
+      // Issue 15 #6: a Cyrillic о (U+043E) in place of the Latin o.
+      cli(
+        ['users', 'create', '--email', EMAIL.replace('o', '\u043e'), '--password-stdin', '--json'],
+        `${PASSWORD}\n`,
+      ),
       cli(['users', 'create', '--email', 'weak@example.test', '--password-stdin'], 'password1234567\n'),
       cli(['users', 'disable', 'nobody@example.test']),
     ]);
     expect(again.code, again.stderr).toBe(4);
     expect(again.stdout).toBe('');
     expect(again.stderr).toMatch(/already registered/);
+    // issue 15 #6: a look-alike of an existing email is answered exactly like the duplicate.
+    expect(lookalike).toEqual(again);
 
     expect(weak.code, weak.stderr).toBe(2);
     expect(weak.stderr).toMatch(/commonly used or guessable/);

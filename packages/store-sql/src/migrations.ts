@@ -6,6 +6,7 @@ import { policiesMigration } from './migrations/0005_policies.ts';
 import { oauthMigration } from './migrations/0006_oauth.ts';
 import { userProfilesMigration } from './migrations/0007_user_profiles.ts';
 import { oauthClientAuthMethodMigration } from './migrations/0008_oauth_client_auth_method.ts';
+import { emailSkeletonMigration } from './migrations/0009_email_skeleton.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -115,6 +116,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0006_oauth': oauthMigration(dialect),
     '0007_user_profiles': userProfilesMigration(dialect),
     '0008_oauth_client_auth_method': oauthClientAuthMethodMigration(),
+    '0009_email_skeleton': emailSkeletonMigration(),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { ApiKeyTables } from './schema/api-keys.ts';
 import type { OAuthTables } from './schema/oauth.ts';
 import type { PolicyTables } from './schema/policies.ts';
@@ -12,6 +13,11 @@ import type { TokenTables } from './schema/tokens.ts';
 export interface UsersTable {
   id: string;
   email: string;
+  /**
+   * `emailSkeleton(email)`, unique; NULL only for rows that already collided before 0009. Every
+   * insert must give one (a NULL would escape the look-alike check).
+   */
+  email_skeleton: ColumnType<string | null, string, string>;
   kind: string;
   disabled: number;
   created_at: number;

@@ -22,6 +22,7 @@ export const ALL_MIGRATIONS = [
   '0006_oauth',
   '0007_user_profiles',
   '0008_oauth_client_auth_method',
+  '0009_email_skeleton',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */

@@ -1,8 +1,9 @@
-import type {
-  NewServiceAccount,
-  RateLimit,
-  ServiceAccountRecord,
-  ServiceAccountStore,
+import {
+  emailSkeleton,
+  type NewServiceAccount,
+  type RateLimit,
+  type ServiceAccountRecord,
+  type ServiceAccountStore,
 } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.ts';
@@ -11,7 +12,8 @@ import { parseRateLimit } from './api-keys.ts';
 /**
  * A service account is a `users` row of kind `service` (so roles, disabling and audit work as for
  * people) plus a `service_accounts` row. Its email column holds `<name>@service.invalid`: unique,
- * and in a reserved domain that can never receive mail or match a person.
+ * and in a reserved domain that can never receive mail or match a person. Its skeleton is unique as
+ * for people, so a look-alike name (`rn-bot` beside `m-bot`) is taken too.
  */
 export class SqlServiceAccountStore implements ServiceAccountStore {
   readonly #db: Kysely<Database>;
@@ -22,17 +24,19 @@ export class SqlServiceAccountStore implements ServiceAccountStore {
 
   async create(input: NewServiceAccount): Promise<ServiceAccountRecord | undefined> {
     return this.#db.transaction().execute(async (trx) => {
+      const email = `${input.name}@service.invalid`;
       const user = await trx
         .insertInto('users')
         .values({
           id: input.id,
-          email: `${input.name}@service.invalid`,
+          email,
+          email_skeleton: emailSkeleton(email),
           kind: 'service',
           disabled: 0,
           created_at: input.now,
           updated_at: input.now,
         })
-        .onConflict((conflict) => conflict.column('email').doNothing())
+        .onConflict((conflict) => conflict.doNothing())
         .returning('id')
         .executeTakeFirst();
       if (user === undefined) return undefined;

@@ -1,4 +1,10 @@
-import type { IdentityKind, NewUser, UserRecord, UserRepository } from '@gatehouse/core';
+import {
+  emailSkeleton,
+  type IdentityKind,
+  type NewUser,
+  type UserRecord,
+  type UserRepository,
+} from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, UsersTable } from '../schema.ts';
 
@@ -10,19 +16,22 @@ export class SqlUserRepository implements UserRepository {
   }
 
   async create(user: NewUser): Promise<UserRecord | undefined> {
-    // The unique constraint decides, atomically: a taken email inserts nothing and returns no row.
-    // ON CONFLICT rather than catching the violation keeps a surrounding PostgreSQL transaction usable.
+    // The unique constraints decide, atomically: a taken email, or a look-alike of one (the same
+    // skeleton), inserts nothing and returns no row. ON CONFLICT rather than catching the violation
+    // keeps a surrounding PostgreSQL transaction usable; it names no column because two constraints
+    // answer (the third, the id, is 128 random bits).
     const row = await this.#db
       .insertInto('users')
       .values({
         id: user.id,
         email: user.email,
+        email_skeleton: emailSkeleton(user.email),
         kind: user.kind,
         disabled: 0,
         created_at: user.now,
         updated_at: user.now,
       })
-      .onConflict((conflict) => conflict.column('email').doNothing())
+      .onConflict((conflict) => conflict.doNothing())
       .returningAll()
       .executeTakeFirst();
     return row && toUser(row);

@@ -58,6 +58,62 @@ export function describeUserRepositoryConformance(name: string, make: MakeFixtur
       expect(await store.list({ limit: 100, offset: 0 })).toHaveLength(1);
     });
 
+    it('issue 15 #6: refuses a look-alike of a taken email (same skeleton) and keeps the first user', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'alice@example.test', kind: 'user', now: NOW });
+      for (const [id, email] of [
+        ['u2', '\u0430lice@example.test'], // Cyrillic а
+        ['u3', '\uff41lice@example.test'], // fullwidth ａ
+        ['u4', 'alice@ex\u0430mple.test'], // Cyrillic а in the domain
+        ['u5', 'ali\u200bce@example.test'], // zero-width space
+      ] as const) {
+        expect(await store.create({ id, email, kind: 'user', now: NOW + 1 }), email).toBeUndefined();
+        expect(await store.findById(id)).toBeUndefined();
+        expect(await store.findByEmail(email)).toBeUndefined();
+      }
+      expect((await store.findByEmail('alice@example.test'))?.id).toBe('u1');
+      // Service identities share the rule: the skeleton of their address is unique too.
+      expect(
+        await store.create({ id: 's1', email: '\u0430lice@example.test', kind: 'service', now: NOW }),
+      ).toBeUndefined();
+    });
+
+    it('issue 15 #6: addresses with different skeletons are different users (bob, b0b)', async () => {
+      const { store } = fixture();
+      for (const [id, email] of [
+        ['u1', 'bob@example.test'],
+        ['u2', 'b0b@example.test'],
+        ['u3', 'bob@example.org'],
+        ['u4', 'josé@example.test'],
+        ['u5', 'jose@example.test'],
+      ] as const) {
+        expect(await store.create({ id, email, kind: 'user', now: NOW }), email).toMatchObject({ id, email });
+      }
+      expect(await store.list({ limit: 100, offset: 0 })).toHaveLength(5);
+    });
+
+    it('issue 15 #6: lets exactly one of 10 concurrent creates with look-alike emails succeed', async () => {
+      const { store } = fixture();
+      const lookalikes = [
+        'race@example.test',
+        'r\u0430ce@example.test',
+        'r\uff41ce@example.test',
+        'ra\u0441e@example.test', // Cyrillic с
+        'rac\u0435@example.test', // Cyrillic е
+        '\uff52ace@example.test', // fullwidth ｒ
+        'race@\u0435xample.test',
+        'race@example.t\u0435st',
+        'ra\u00adce@example.test', // soft hyphen
+        'r\u0430c\u0435@example.test',
+      ];
+      const results = await Promise.all(
+        lookalikes.map((email) => store.create({ id: `u_${randomId(8)}`, email, kind: 'user', now: NOW })),
+      );
+      const winners = results.filter((result) => result !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(await store.list({ limit: 100, offset: 0 })).toHaveLength(1);
+    });
+
     it('disables and re-enables a user', async () => {
       const { store } = fixture();
       await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });

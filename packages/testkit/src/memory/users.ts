@@ -1,12 +1,17 @@
-import type { NewUser, UserRecord, UserRepository } from '@gatehouse/core';
+import { emailSkeleton, type NewUser, type UserRecord, type UserRepository } from '@gatehouse/core';
 
-/** In-memory users. Email uniqueness is checked and claimed in one synchronous step, so it is atomic. */
+/**
+ * In-memory users. The email and its look-alike skeleton are checked and claimed in one synchronous
+ * step, so it is atomic.
+ */
 export class MemoryUserRepository implements UserRepository {
   readonly #byId = new Map<string, UserRecord>();
   readonly #idByEmail = new Map<string, string>();
+  readonly #idBySkeleton = new Map<string, string>();
 
   async create(user: NewUser): Promise<UserRecord | undefined> {
-    if (this.#idByEmail.has(user.email)) return undefined;
+    const skeleton = emailSkeleton(user.email);
+    if (this.#idByEmail.has(user.email) || this.#idBySkeleton.has(skeleton)) return undefined;
     if (this.#byId.has(user.id)) throw new Error(`user id already exists: ${user.id}`);
     const record: UserRecord = {
       id: user.id,
@@ -18,6 +23,7 @@ export class MemoryUserRepository implements UserRepository {
     };
     this.#byId.set(record.id, record);
     this.#idByEmail.set(record.email, record.id);
+    this.#idBySkeleton.set(skeleton, record.id);
     return { ...record };
   }
 
@@ -44,6 +50,7 @@ export class MemoryUserRepository implements UserRepository {
     if (record === undefined) return;
     this.#byId.delete(id);
     this.#idByEmail.delete(record.email);
+    this.#idBySkeleton.delete(emailSkeleton(record.email));
   }
 
   async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {
