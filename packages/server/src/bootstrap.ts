@@ -1,3 +1,5 @@
+import { isGatehouseError } from '@gatehouse/core';
+import { ConfigError } from './config.ts';
 import type { Gatehouse } from './gatehouse.ts';
 
 /** The built-in administrator role: every permission. */
@@ -19,10 +21,17 @@ export async function bootstrap(gatehouse: Gatehouse): Promise<void> {
   }
   if (config.adminEmail === undefined || config.adminPassword === undefined) return;
   if ((await accounts.findUser(config.adminEmail)) !== undefined) return;
-  const user = await accounts.createUser({
-    email: config.adminEmail,
-    password: config.adminPassword,
-    roles: [ADMIN_ROLE],
-  });
+  const user = await accounts
+    .createUser({ email: config.adminEmail, password: config.adminPassword, roles: [ADMIN_ROLE] })
+    .catch((error: unknown) => {
+      // The operator set these in the environment: name the variable and the rule it broke.
+      if (isGatehouseError(error) && error.code === 'password_policy')
+        throw new ConfigError([
+          `GATEHOUSE_ADMIN_PASSWORD is refused by the password policy: ${error.detail}`,
+        ]);
+      if (isGatehouseError(error) && error.code === 'invalid_request')
+        throw new ConfigError([`GATEHOUSE_ADMIN_EMAIL: ${error.detail}`]);
+      throw error;
+    });
   logger.info({ userId: user.id }, 'created the first admin from GATEHOUSE_ADMIN_EMAIL');
 }
