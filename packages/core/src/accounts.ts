@@ -38,6 +38,8 @@ export interface AccountsOptions {
   /** Hooks for what hangs off identities elsewhere (the token layer revokes and tells guards). */
   hooks?: {
     userDisabled?(userId: string): Promise<void>;
+    /** The user is about to be deleted: revoke what was issued to them (tokens, grants, API keys). */
+    userDeleted?(userId: string): Promise<void>;
     /** The user's password was set or changed: what was delegated on the old one ends too. */
     passwordChanged?(userId: string): Promise<void>;
     /** The permissions of a subject (`*`: everyone) may have changed. */
@@ -189,6 +191,30 @@ export class Accounts {
     await this.#o.bus.publish({ type: 'user.changed', userId });
     await this.#o.hooks?.accessChanged?.(userId);
     await this.#o.audit.record(disabled ? 'user.disabled' : 'user.enabled', meta, { subjectId: userId });
+  }
+
+  /**
+   * Deletes a user. First nothing new can start (disabled), then everything issued to them ends
+   * where others may hold it — sessions on every node, refresh tokens and access tokens through
+   * the revocation feed, OAuth grants, API keys (the hook) — and only then the identity goes, with
+   * what the store keeps under it. A service account is deleted as one, not here.
+   */
+  async deleteUser(userId: string, meta?: RequestMeta): Promise<void> {
+    const user = await this.#o.users.findById(userId);
+    if (user === undefined || user.kind !== 'user')
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    const roles = await this.#o.roles.rolesOf(userId);
+    await this.#o.users.setDisabled(userId, true, this.#o.clock.now());
+    await this.#o.sessions.endAll(userId);
+    await this.#o.hooks?.userDeleted?.(userId);
+    if (!(await this.#o.users.delete(userId)))
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    await this.#o.bus.publish({ type: 'user.changed', userId });
+    await this.#o.hooks?.accessChanged?.(userId);
+    await this.#o.audit.record('user.deleted', meta, {
+      subjectId: userId,
+      details: { roles: roles.join(' ') },
+    });
   }
 
   /** Tells every node and guard to drop what they cached of the identity (its access changed). */

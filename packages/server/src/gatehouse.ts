@@ -5,6 +5,7 @@ import {
   Authenticator,
   type Clock,
   InProcessRateLimiter,
+  isLiveApiKey,
   LoginThrottle,
   PermissionResolver,
   type RateLimiter,
@@ -248,6 +249,15 @@ export async function createGatehouse(
       },
       passwordChanged: async (userId) => {
         await oauth?.revokeUser(userId);
+      },
+      // Revoked before the row goes, so that guards and other nodes hear of each (the foreign
+      // keys then delete refresh tokens and API keys with the user).
+      userDeleted: async (userId) => {
+        await tokenService.userDisabled({ id: userId });
+        await oauth?.revokeUser(userId);
+        const now = clock.now();
+        for (const key of await apiKeys.list(userId))
+          if (isLiveApiKey(key, now)) await apiKeys.revoke(key.id, undefined);
       },
       accessChanged: (subject) => tokenService.accessChanged(subject),
     },

@@ -4,6 +4,13 @@ import type { NewUser, UserRecord, UserRepository } from '@gatehouse/core';
 export class MemoryUserRepository implements UserRepository {
   readonly #byId = new Map<string, UserRecord>();
   readonly #idByEmail = new Map<string, string>();
+  /** What the SQL stores delete by cascade with a user (credentials, roles, profile, sessions). */
+  readonly #onDelete: Array<(id: string) => unknown> = [];
+
+  /** Registers what must go with a deleted user (`createMemoryStorage` wires its stores). */
+  onDelete(cascade: (id: string) => unknown): void {
+    this.#onDelete.push(cascade);
+  }
 
   async create(user: NewUser): Promise<UserRecord | undefined> {
     if (this.#idByEmail.has(user.email)) return undefined;
@@ -44,6 +51,13 @@ export class MemoryUserRepository implements UserRepository {
     if (record === undefined) return;
     this.#byId.delete(id);
     this.#idByEmail.delete(record.email);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (this.#byId.get(id)?.kind !== 'user') return false;
+    this.remove(id);
+    for (const cascade of this.#onDelete) await cascade(id);
+    return true;
   }
 
   async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {
