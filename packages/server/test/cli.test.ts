@@ -218,6 +218,15 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     }
   });
 
+  it('issue 15 #5: users create refuses a password containing the email, like every other path', async () => {
+    const refused = await cli(
+      ['users', 'create', '--email', 'al@example.test', '--password-stdin'],
+      'al@example.test walks the long harbour\n',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/contains your email address/);
+  });
+
   it('issue 15 #14: --help and --version load neither the server nor the OAuth engine', async () => {
     const [help, usersHelp, version] = await Promise.all([
       cliImports(['--help']),
