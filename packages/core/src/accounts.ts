@@ -39,7 +39,7 @@ export interface AccountsOptions {
   hooks?: {
     userDisabled?(userId: string): Promise<void>;
     /** The user is about to be deleted: revoke what was issued to them (tokens, grants, API keys). */
-    userDeleted?(userId: string): Promise<void>;
+    userDeleted?(userId: string, meta: RequestMeta | undefined): Promise<void>;
     /** The user's password was set or changed: what was delegated on the old one ends too. */
     passwordChanged?(userId: string): Promise<void>;
     /** The permissions of a subject (`*`: everyone) may have changed. */
@@ -206,7 +206,7 @@ export class Accounts {
     const roles = await this.#o.roles.rolesOf(userId);
     await this.#o.users.setDisabled(userId, true, this.#o.clock.now());
     await this.#o.sessions.endAll(userId);
-    await this.#o.hooks?.userDeleted?.(userId);
+    await this.#o.hooks?.userDeleted?.(userId, meta);
     if (!(await this.#o.users.delete(userId)))
       throw new GatehouseError('not_found', { detail: 'No such user.' });
     await this.#o.bus.publish({ type: 'user.changed', userId });

@@ -252,12 +252,12 @@ export async function createGatehouse(
       },
       // Revoked before the row goes, so that guards and other nodes hear of each (the foreign
       // keys then delete refresh tokens and API keys with the user).
-      userDeleted: async (userId) => {
+      userDeleted: async (userId, meta) => {
         await tokenService.userDisabled({ id: userId });
         await oauth?.revokeUser(userId);
         const now = clock.now();
         for (const key of await apiKeys.list(userId))
-          if (isLiveApiKey(key, now)) await apiKeys.revoke(key.id, undefined);
+          if (isLiveApiKey(key, now)) await apiKeys.revoke(key.id, meta);
       },
       accessChanged: (subject) => tokenService.accessChanged(subject),
     },
