@@ -63,6 +63,7 @@ export {
   type PasswordPolicyOptions,
   type PasswordVerdict,
   passwordReasonText,
+  passwordRefusal,
 } from './password-policy.ts';
 export { PermissionResolver, type SubjectAccess } from './permission-resolver.ts';
 export { isConcretePermission, isValidPermission, PermissionSet, permissionMatches } from './permissions.ts';

@@ -6,6 +6,7 @@ import {
   type Clock,
   DeviceCookies,
   InProcessRateLimiter,
+  isLiveApiKey,
   LoginThrottle,
   PermissionResolver,
   type RateLimiter,
@@ -259,6 +260,15 @@ export async function createGatehouse(
       },
       passwordChanged: async (userId) => {
         await oauth?.revokeUser(userId);
+      },
+      // Revoked before the row goes, so that guards and other nodes hear of each (the foreign
+      // keys then delete refresh tokens and API keys with the user).
+      userDeleted: async (userId, meta) => {
+        await tokenService.userDisabled({ id: userId });
+        await oauth?.revokeUser(userId);
+        const now = clock.now();
+        for (const key of await apiKeys.list(userId))
+          if (isLiveApiKey(key, now)) await apiKeys.revoke(key.id, meta);
       },
       accessChanged: (subject) => tokenService.accessChanged(subject),
     },

@@ -83,6 +83,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
 
   clients
     .command('list')
+    .description('list registered clients')
     .addOption(json())
     .action(async (opts: { json?: boolean }) => {
       const list = (await open((g) => g.oauth.registry.list())).map(clientView);
@@ -111,6 +112,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
 
   clients
     .command('delete')
+    .description('delete a registered client')
     .argument('<client-id>')
     .addOption(json())
     .action(async (clientId: string, opts: { json?: boolean }) => {

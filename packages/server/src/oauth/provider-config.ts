@@ -14,6 +14,7 @@ import { deviceCodePage, engineFormPage, messagePage } from '../pages/oauth-page
 import { gatehouseClientProperties } from './client-metadata.ts';
 import { saveSessionForReRenderedForm } from './device-form-session.ts';
 import { formActionSources } from './form-targets.ts';
+import { grantSid } from './grant-sid.ts';
 import { interactionPath, OAUTH_ROUTES } from './routes.ts';
 
 export interface ProviderSettings {
@@ -309,11 +310,6 @@ export function providerConfiguration(
       );
     },
   };
-}
-
-/** The revocation-feed `sid` value of a grant (prefixed: never equal to a session id). */
-export function grantSid(grantId: string): string {
-  return `grant:${grantId}`;
 }
 
 /**
