@@ -1,0 +1,183 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.ts';
+import {
+  Browser,
+  basic,
+  createClient,
+  hiddenFields,
+  RP_CALLBACK,
+  type RpSetup,
+  relyingParty,
+  startOAuthServer,
+} from './oauth-helpers.ts';
+
+/** Protocol conformance found by an outside review (issue 15), spoken through openid-client. */
+let h: Awaited<ReturnType<typeof startOAuthServer>>;
+
+beforeAll(async () => {
+  h = await startOAuthServer();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const RP_SITE = new URL(RP_CALLBACK).origin;
+
+/** Signs in and consents wherever Gatehouse asks, until the browser leaves for the client. */
+async function throughInteraction(browser: Browser, first: { response: Response; url: string }) {
+  let step = first;
+  const screens: string[] = [];
+  for (let i = 0; i < 4 && new URL(step.url).origin === h.issuer; i++) {
+    if (step.url.includes('/login')) {
+      screens.push('login');
+      step = await browser.signIn(step, ADMIN_EMAIL, ADMIN_PASSWORD);
+    } else if (step.url.includes('/oauth/interaction/')) {
+      screens.push('consent');
+      step = await browser.consent(step, 'allow');
+    } else break;
+  }
+  return { step, screens };
+}
+
+/** An authorization request POSTed by a form on the client's site (optionally pushed first). */
+async function postedCodeFlow(rp: RpSetup, browser: Browser, options: { par?: boolean } = {}) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const params = {
+    redirect_uri: RP_CALLBACK,
+    scope: 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  };
+  const url = options.par
+    ? await oidc.buildAuthorizationUrlWithPAR(rp.config, params)
+    : oidc.buildAuthorizationUrl(rp.config, params);
+  const posted = await browser.postFrom(RP_SITE, '/oauth/authorize', Object.fromEntries(url.searchParams));
+  const { step, screens } = await throughInteraction(browser, posted);
+  const callback = new URL(step.url);
+  expect(callback.origin + callback.pathname, await step.response.clone().text()).toBe(RP_CALLBACK);
+  const tokens = await oidc.authorizationCodeGrant(rp.config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  return { screens, callback, tokens };
+}
+
+describe('issue 15: protocol conformance', () => {
+  it('issue 15 #7: POST /oauth/authorize is accepted (OIDC Core 3.1.2.1)', async () => {
+    const rp = await relyingParty(h, await createClient(h, { name: 'Posting RP' }));
+    const browser = new Browser(h.issuer);
+    // A cross-site form post: no cookie comes along, the login and consent pages follow as for GET.
+    const first = await postedCodeFlow(rp, browser);
+    expect(first.screens).toEqual(['login', 'consent']);
+    expect(first.callback.searchParams.get('iss')).toBe(h.issuer);
+    expect(first.tokens.claims()?.aud).toBe(rp.clientId);
+    // Signed in already: the Gatehouse session signs the user in on the way (single sign-on).
+    const again = await postedCodeFlow(rp, browser);
+    expect(again.screens).toEqual([]);
+    expect(again.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+    // Pushed first (PAR), then posted: client_id and request_uri in the form.
+    const pushed = await postedCodeFlow(rp, browser, { par: true });
+    expect(pushed.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+    // Errors travel to the client as for GET; a body that is not a form is refused.
+    const bad = await browser.postFrom(RP_SITE, '/oauth/authorize', {
+      client_id: rp.clientId,
+      redirect_uri: RP_CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+      state: 's',
+    });
+    const error = new URL(bad.url).searchParams;
+    expect(error.get('error')).toBe('invalid_request'); // no code_challenge
+    expect(error.get('state')).toBe('s');
+    const json = await fetch(`${h.issuer}/oauth/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: rp.clientId }),
+    });
+    expect(json.status).toBe(415);
+    const put = await fetch(`${h.issuer}/oauth/authorize`, { method: 'PUT' });
+    expect(put.status).toBe(405);
+  });
+
+  it('issue 15 #8: discovery lists exactly the response modes that work; every other is invalid_request', async () => {
+    const issued = await createClient(h, { name: 'Modes RP' });
+    const discovery = await (await fetch(`${h.issuer}/.well-known/openid-configuration`)).json();
+    expect(discovery.response_modes_supported).toEqual(['query', 'form_post']);
+    const browser = new Browser(h.issuer);
+    const request = (mode: string) =>
+      `/oauth/authorize?${new URLSearchParams({
+        client_id: issued.client.clientId,
+        response_type: 'code',
+        redirect_uri: RP_CALLBACK,
+        scope: 'openid',
+        state: `state-${mode}`,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        response_mode: mode,
+      })}`;
+    // Sign in and consent once, through the default mode.
+    const { step } = await throughInteraction(browser, await browser.navigate(request('query')));
+    expect(new URL(step.url).searchParams.get('code')).toBeTruthy();
+    for (const mode of discovery.response_modes_supported as string[]) {
+      const answer = await browser.navigate(request(mode));
+      if (mode === 'query') {
+        const params = new URL(answer.url).searchParams;
+        expect(params.get('code'), mode).toBeTruthy();
+        expect(params.get('state')).toBe('state-query');
+      } else {
+        // form_post: a page that posts the code to the redirect URI.
+        expect(answer.response.status, mode).toBe(200);
+        const page = await answer.response.text();
+        expect(page).toContain(`action="${RP_CALLBACK}"`);
+        expect(hiddenFields(page).code).toBeTruthy();
+        expect(hiddenFields(page).state).toBe('state-form_post');
+      }
+    }
+    for (const mode of [
+      'fragment',
+      'jwt',
+      'query.jwt',
+      'fragment.jwt',
+      'form_post.jwt',
+      'web_message',
+      'bogus',
+    ]) {
+      const answer = await browser.navigate(request(mode));
+      const location = new URL(answer.url);
+      const params =
+        location.hash === '' ? location.searchParams : new URLSearchParams(location.hash.slice(1));
+      expect(params.get('error'), mode).toBe('invalid_request');
+      expect(params.get('state'), mode).toBe(`state-${mode}`);
+      expect(location.searchParams.get('code'), mode).toBeNull();
+      expect(new URLSearchParams(location.hash.slice(1)).get('code'), mode).toBeNull();
+    }
+  });
+
+  it('issue 15 #10: introspection of an empty token answers exactly {"active":false} (RFC 7662 §2.2)', async () => {
+    const issued = await createClient(h, { name: 'Introspecting RP' });
+    const auth = { authorization: basic(issued.client.clientId, issued.secret ?? '') };
+    const introspect = (body: string, headers: Record<string, string> = auth) =>
+      fetch(`${h.issuer}/oauth/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      });
+    const empty = await introspect('token=');
+    expect(empty.status).toBe(200);
+    expect(empty.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(empty.headers.get('cache-control')).toBe('no-store');
+    expect(await empty.text()).toBe('{"active":false}');
+    const withHint = await introspect('token=&token_type_hint=access_token');
+    expect(await withHint.json()).toEqual({ active: false });
+    // Still no answer at all without client authentication …
+    const anonymous = await introspect('token=', {});
+    expect(anonymous.status).toBe(401);
+    // … and a request without the parameter stays malformed (it is REQUIRED, §2.1).
+    const missing = await introspect('');
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).error).toBe('invalid_request');
+  });
+});
