@@ -1,11 +1,15 @@
+import { createGuard, GuardError } from '@gatehouse/guard';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.ts';
 import {
   Browser,
   basic,
+  codeFlow,
   createClient,
+  decodeJwt,
   hiddenFields,
+  NOTES_API,
   RP_CALLBACK,
   type RpSetup,
   relyingParty,
@@ -179,5 +183,62 @@ describe('issue 15: protocol conformance', () => {
     const missing = await introspect('');
     expect(missing.status).toBe(400);
     expect((await missing.json()).error).toBe('invalid_request');
+  });
+
+  it('issue 15 #13: the API token of an openid login reads userinfo; nothing else accepts a foreign audience', async () => {
+    const rp = await relyingParty(h, await createClient(h, { name: 'API and userinfo RP' }));
+    const browser = new Browser(h.issuer);
+    const { tokens } = await codeFlow(rp, browser, { scope: 'openid email notes:read', resource: NOTES_API });
+    const at = tokens?.access_token ?? '';
+    const sub = tokens?.claims()?.sub ?? '';
+    expect(decodeJwt(at).payload.aud).toEqual([NOTES_API, `${h.issuer}/oauth/userinfo`]);
+    // The relying party reads userinfo with it: the claims of the granted OpenID scopes.
+    expect(await oidc.fetchUserInfo(rp.config, at, sub)).toEqual({
+      sub,
+      email: ADMIN_EMAIL,
+      email_verified: false,
+    });
+    // The notes API's guard takes it; another API's guard does not, nor do Gatehouse's own APIs.
+    const guardFor = (audience: string) =>
+      createGuard({ issuer: h.issuer, audience, algorithms: ['ES256'], gatehouseUrl: h.issuer });
+    const notes = guardFor(NOTES_API);
+    const billing = guardFor('https://billing.example.test');
+    try {
+      const request = () => new Request(`${NOTES_API}/notes`, { headers: { authorization: `Bearer ${at}` } });
+      expect((await notes.check(request())).principal.subject).toBe(sub);
+      const refused = await billing.check(request()).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(GuardError);
+      expect((refused as GuardError).code).toBe('invalid_token');
+    } finally {
+      await notes.close();
+      await billing.close();
+    }
+    const account = await fetch(`${h.issuer}/account`, { headers: { authorization: `Bearer ${at}` } });
+    expect(account.status).toBe(401);
+
+    // A login without openid: its API token has the API's audience only and userinfo refuses it.
+    const oauthOnly = await relyingParty(h, await createClient(h, { name: 'API only RP' }));
+    const plain = await codeFlow(oauthOnly, browser, { scope: 'notes:read', resource: NOTES_API });
+    const plainAt = plain.tokens?.access_token ?? '';
+    expect(decodeJwt(plainAt).payload.aud).toBe(NOTES_API);
+    const refusedInfo = await fetch(`${h.issuer}/oauth/userinfo`, {
+      headers: { authorization: `Bearer ${plainAt}` },
+    });
+    expect(refusedInfo.status).toBe(401);
+    expect(refusedInfo.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    // Client credentials have no grant, hence no userinfo either.
+    const machine = await oidc.clientCredentialsGrant(rp.config, {
+      scope: 'notes:read',
+      resource: NOTES_API,
+    });
+    const machineInfo = await fetch(`${h.issuer}/oauth/userinfo`, {
+      headers: { authorization: `Bearer ${machine.access_token}` },
+    });
+    expect(machineInfo.status).toBe(401);
+    // Withdrawn consent ends it at userinfo at once.
+    const grantId = String(decodeJwt(at).payload.sid).slice('grant:'.length);
+    expect(await h.gatehouse.oauth.revokeGrant(sub, grantId)).toBe(true);
+    const revoked = await fetch(`${h.issuer}/oauth/userinfo`, { headers: { authorization: `Bearer ${at}` } });
+    expect(revoked.status).toBe(401);
   });
 });

@@ -22,6 +22,7 @@ import { interactionUid } from './routes.ts';
 import { presentedSecretMethod } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
+import { structuredUserinfo } from './structured-userinfo.ts';
 import { VerifiedSecrets } from './verified-secrets.ts';
 
 const KEY_CHECK_INTERVAL_MS = 1000;
@@ -247,7 +248,8 @@ export class OAuthServer {
   #build(keys: EngineSigningKey[]): MountedProvider {
     const { settings, logger } = this.#o;
     const verifiedSecrets = this.#verifiedSecrets;
-    const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, this.#adapter));
+    const configuration = providerConfiguration(settings, { keys }, this.#adapter);
+    const provider = new Provider(settings.issuer, configuration);
     provider.proxy = this.#o.proxy;
     // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
     // client presents, in constant time (the engine's documented extension point is this method),
@@ -266,13 +268,19 @@ export class OAuthServer {
       if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
       return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
     };
+    const tokenDeps = {
+      issuer: settings.issuer,
+      keySet: this.#keySet,
+      revocations: this.#o.revocations,
+      clockSkewSeconds: this.#o.clockSkewSeconds,
+    };
+    const findAccount = configuration.findAccount;
     provider.use(
       afterEngine([
-        structuredTokens({
-          issuer: settings.issuer,
-          keySet: this.#keySet,
-          revocations: this.#o.revocations,
-          clockSkewSeconds: this.#o.clockSkewSeconds,
+        structuredTokens(tokenDeps),
+        structuredUserinfo({
+          ...tokenDeps,
+          findAccount: async (ctx, sub) => (await findAccount?.(ctx, sub)) ?? undefined,
         }),
         singleLogout(settings.endSessionFromCookies),
         shapeEngineResponses,
