@@ -1,7 +1,9 @@
 import { createGuard, GuardError } from '@gatehouse/guard';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.ts';
+import { runCli } from './cli-runner.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, login } from './harness.ts';
 import {
   Browser,
   basic,
@@ -240,5 +242,118 @@ describe('issue 15: protocol conformance', () => {
     expect(await h.gatehouse.oauth.revokeGrant(sub, grantId)).toBe(true);
     const revoked = await fetch(`${h.issuer}/oauth/userinfo`, { headers: { authorization: `Bearer ${at}` } });
     expect(revoked.status).toBe(401);
+  });
+
+  it('issue 15 #9: ID tokens in RS256 for clients registered for it (OIDC Discovery §3); ES256 stays the default', async () => {
+    const discovery = await (await fetch(`${h.issuer}/.well-known/openid-configuration`)).json();
+    expect(discovery.id_token_signing_alg_values_supported).toEqual(['ES256', 'RS256']);
+    const rsa = h.gatehouse.keyRing.rs256;
+    const rsaKid = (await rsa?.active())?.kid;
+    const esKid = (await h.gatehouse.keyRing.active()).kid;
+    expect(rsaKid).toBeDefined();
+    // Both active keys are in the one JWKS, public members only.
+    const jwks = (await (await fetch(`${h.issuer}/.well-known/jwks.json`)).json()) as {
+      keys: Record<string, unknown>[];
+    };
+    const published = jwks.keys.find((key) => key.kid === rsaKid);
+    expect(published).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    expect(published?.d).toBeUndefined();
+    expect(jwks.keys.map((key) => key.kid)).toContain(esKid);
+
+    // The admin API takes the choice and shows it back; anything but RS256 is refused.
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const create = (payload: Record<string, unknown>) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/admin/v1/clients',
+        headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+        payload: { name: 'RS256 RP', type: 'confidential', redirect_uris: [RP_CALLBACK], ...payload },
+      });
+    const created = await create({ id_token_signed_response_alg: 'RS256' });
+    expect(created.statusCode).toBe(201);
+    const body = created.json<{
+      client_id: string;
+      client_secret: string;
+      id_token_signed_response_alg: string;
+    }>();
+    expect(body.id_token_signed_response_alg).toBe('RS256');
+    expect((await create({ id_token_signed_response_alg: 'HS256' })).statusCode).toBe(400);
+    const resourceClient = await h.gatehouse.oauth.registry.create({
+      name: 'RS256 API RP',
+      type: 'confidential',
+      redirectUris: [RP_CALLBACK],
+      scopes: ['openid', 'email', 'notes:read'],
+      resources: [NOTES_API],
+      idTokenAlg: 'RS256',
+    });
+    await expect(
+      h.gatehouse.oauth.registry.create({
+        name: 'x',
+        type: 'public',
+        redirectUris: [RP_CALLBACK],
+        idTokenAlg: 'none',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_request' });
+
+    // openid-client, told to expect RS256 and to check signatures, validates against the JWKS.
+    const rpFor = async (clientId: string, secret: string, alg?: string): Promise<RpSetup> => {
+      const config = await oidc.discovery(
+        new URL(h.issuer),
+        clientId,
+        { client_secret: secret, ...(alg === undefined ? {} : { id_token_signed_response_alg: alg }) },
+        oidc.ClientSecretBasic(secret),
+        { execute: [oidc.allowInsecureRequests] },
+      );
+      oidc.enableNonRepudiationChecks(config);
+      return { config, clientId, secret };
+    };
+    const browser = new Browser(h.issuer);
+    const rsRp = await rpFor(body.client_id, body.client_secret, 'RS256');
+    const rs = await codeFlow(rsRp, browser);
+    const rsIdToken = rs.tokens?.id_token ?? '';
+    expect(decodeProtectedHeader(rsIdToken)).toMatchObject({ alg: 'RS256', kid: rsaKid });
+    const keySet = createRemoteJWKSet(new URL(`${h.issuer}/.well-known/jwks.json`));
+    await expect(
+      jwtVerify(rsIdToken, keySet, { issuer: h.issuer, audience: body.client_id, algorithms: ['RS256'] }),
+    ).resolves.toBeDefined();
+    // Its access token for an API stays ES256, signed by the configured ring.
+    const withApi = await codeFlow(
+      await rpFor(resourceClient.client.clientId, resourceClient.secret ?? '', 'RS256'),
+      browser,
+      { scope: 'openid email notes:read', resource: NOTES_API },
+    );
+    expect(decodeProtectedHeader(withApi.tokens?.id_token ?? '').alg).toBe('RS256');
+    expect(decodeProtectedHeader(withApi.tokens?.access_token ?? '')).toMatchObject({
+      alg: 'ES256',
+      kid: esKid,
+    });
+    // A client that chose nothing gets ES256, validated the same way.
+    const plain = await createClient(h, { name: 'Default alg RP' });
+    const es = await codeFlow(await rpFor(plain.client.clientId, plain.secret ?? ''), browser);
+    expect(decodeProtectedHeader(es.tokens?.id_token ?? '')).toMatchObject({ alg: 'ES256', kid: esKid });
+
+    // The CLI takes --id-token-alg and refuses other values.
+    const cli = await runCli(h.dataDir, [
+      'clients',
+      'create',
+      '--name',
+      'CLI RS256',
+      '--redirect-uri',
+      RP_CALLBACK,
+      '--id-token-alg',
+      'RS256',
+      '--json',
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ id_token_signed_response_alg: 'RS256' });
+    const wrong = await runCli(h.dataDir, [
+      'clients',
+      'create',
+      '--name',
+      'CLI HS',
+      '--id-token-alg',
+      'HS256',
+    ]);
+    expect(wrong.code).not.toBe(0);
   });
 });

@@ -33,6 +33,8 @@ export function providerMetadata(client: OAuthClientRecord): Record<string, unkn
     client_name: client.name,
     ...(client.secretHash === null ? {} : { client_secret: client.secretHash }),
     token_endpoint_auth_method: client.authMethod,
+    // Unset: the engine's default, the server's algorithm (provider-config.ts).
+    ...(client.idTokenAlg === null ? {} : { id_token_signed_response_alg: client.idTokenAlg }),
     ...(client.jwks === null ? {} : { jwks: { keys: client.jwks.keys.map((key) => ({ ...key })) } }),
     application_type: native ? 'native' : 'web',
     grant_types: [...client.grantTypes],

@@ -102,7 +102,8 @@ export function providerConfiguration(
       id_token_signed_response_alg: alg as 'ES256',
     },
     enabledJWA: {
-      idTokenSigningAlgValues: [alg],
+      // OpenID Connect Discovery §3: RS256 must be among them (the key ring keeps an RS256 ring).
+      idTokenSigningAlgValues: [...new Set([alg, 'RS256'])],
       userinfoSigningAlgValues: [alg],
       introspectionSigningAlgValues: [alg],
       authorizationSigningAlgValues: [alg],
