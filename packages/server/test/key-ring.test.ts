@@ -665,4 +665,26 @@ describe.skipIf(postgresUrl === undefined)('key ring over PostgreSQL, two nodes 
     const token = await sign(a, clock);
     await expect(verify(token, b, clock.now())).resolves.toBeDefined();
   });
+
+  it('issue 15 #9: the RS256 ring beside it is shared the same way: one active and one next key', async () => {
+    const clock = new ManualClock();
+    const [a, b] = nodes.map((node) =>
+      ring(new SqlSigningKeyStore(node.db, node.dialect), clock, {
+        rs256Store: new SqlSigningKeyStore(node.db, node.dialect, 'rs256_signing_keys'),
+      }),
+    ) as [KeyRing, KeyRing];
+    const rsStore = new SqlSigningKeyStore(nodes[0]!.db, 'postgres', 'rs256_signing_keys');
+    await Promise.all([a.ensure(), b.ensure(), a.ensure(), b.ensure()]);
+    expect(statuses(await rsStore.list())).toEqual(['active', 'next']);
+    for (let round = 1; round <= 2; round++) {
+      clock.advance(31 * DAY);
+      await Promise.all([a.maybeRotate(), b.maybeRotate(), a.rotate(), b.maybeRotate()]);
+      const keys = await rsStore.list();
+      expect(keys.filter((key) => key.status === 'active')).toHaveLength(1);
+      expect(keys.filter((key) => key.status === 'next')).toHaveLength(1);
+      await a.reload();
+      await b.reload();
+      expect((await a.rs256?.active())?.kid).toBe((await b.rs256?.active())?.kid);
+    }
+  });
 });
