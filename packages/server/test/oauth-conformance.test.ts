@@ -106,6 +106,12 @@ describe('issue 15: protocol conformance', () => {
     expect(json.status).toBe(415);
     const put = await fetch(`${h.issuer}/oauth/authorize`, { method: 'PUT' });
     expect(put.status).toBe(405);
+    // The access log says what the client did.
+    const logged = h.logs
+      .map((line) => JSON.parse(line) as { msg?: string; method?: string; path?: string })
+      .filter((line) => line.msg === 'request' && line.path === '/oauth/authorize');
+    expect(logged.map((line) => line.method)).toContain('POST');
+    expect(logged.map((line) => line.method)).not.toContain('GET');
   });
 
   it('issue 15 #8: discovery lists exactly the response modes that work; every other is invalid_request', async () => {

@@ -42,6 +42,10 @@ export function oauthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       // Re-encoded: the query then means exactly what the form said, repeated parameters included.
       const query = new URLSearchParams(request.body ?? '').toString();
       request.raw.method = 'GET';
+      // The access log (onResponse, on 'finish') tells the method the client used.
+      reply.raw.prependOnceListener('finish', () => {
+        request.raw.method = 'POST';
+      });
       return handOver(request, reply, `${OAUTH_ROUTES.authorization}?${query}`);
     });
   });
