@@ -84,6 +84,22 @@ describe('issue 15: protocol conformance', () => {
     const again = await postedCodeFlow(rp, browser);
     expect(again.screens).toEqual([]);
     expect(again.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
+    // Silent sign-in cannot work that way: a cross-site post carries no cookie (SameSite=Lax).
+    const silentUrl = oidc.buildAuthorizationUrl(rp.config, {
+      redirect_uri: RP_CALLBACK,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      state: 'silent',
+      prompt: 'none',
+    });
+    const silent = await browser.postFrom(
+      RP_SITE,
+      '/oauth/authorize',
+      Object.fromEntries(silentUrl.searchParams),
+    );
+    expect(new URL(silent.url).searchParams.get('error')).toBe('login_required');
+    expect(new URL(silent.url).searchParams.get('state')).toBe('silent');
     // Pushed first (PAR), then posted: client_id and request_uri in the form.
     const pushed = await postedCodeFlow(rp, browser, { par: true });
     expect(pushed.tokens.claims()?.sub).toBe(first.tokens.claims()?.sub);
