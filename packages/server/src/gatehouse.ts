@@ -205,6 +205,8 @@ export async function createGatehouse(
   const clockSkewMs = config.clockSkewSeconds * 1000;
   const keyRing = createKeyRing({
     store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect),
+    // ID tokens of clients registered for RS256, whatever GATEHOUSE_SIGNING_ALG is.
+    rs256Store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect, 'rs256_signing_keys'),
     encryptionKey: deriveKey(secret, 'signing-keys'),
     maxTokenLifetimeMs: accessTokenTtlMs,
     clock,

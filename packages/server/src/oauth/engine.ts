@@ -10,6 +10,7 @@ import { providerConfiguration } from './provider-config.ts';
 import { presentedSecretMethod } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
 import { structuredTokens } from './structured-tokens.ts';
+import { structuredUserinfo } from './structured-userinfo.ts';
 import type { VerifiedSecrets } from './verified-secrets.ts';
 
 export { createAdapterClass } from './adapter.ts';
@@ -31,7 +32,8 @@ export function buildEngine(
   const { settings, logger } = o;
   const { verifiedSecrets } = parts;
   const keys = parts.keys.map((key) => new EngineSigningKey(key, o.signingThread));
-  const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, parts.adapter));
+  const configuration = providerConfiguration(settings, { keys }, parts.adapter);
+  const provider = new Provider(settings.issuer, configuration);
   provider.proxy = o.proxy;
   // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
   // client presents, in constant time (the engine's documented extension point is this method),
@@ -50,13 +52,19 @@ export function buildEngine(
     if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
     return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
   };
+  const tokenDeps = {
+    issuer: settings.issuer,
+    keySet: parts.keySet,
+    revocations: o.revocations,
+    clockSkewSeconds: o.clockSkewSeconds,
+  };
+  const findAccount = configuration.findAccount;
   provider.use(
     afterEngine([
-      structuredTokens({
-        issuer: settings.issuer,
-        keySet: parts.keySet,
-        revocations: o.revocations,
-        clockSkewSeconds: o.clockSkewSeconds,
+      structuredTokens(tokenDeps),
+      structuredUserinfo({
+        ...tokenDeps,
+        findAccount: async (ctx, sub) => (await findAccount?.(ctx, sub)) ?? undefined,
       }),
       singleLogout(settings.endSessionFromCookies),
       shapeEngineResponses,
