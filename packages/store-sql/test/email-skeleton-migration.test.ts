@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { SqlStorage } from '../src/index.ts';
+import { emailSkeletonMigration } from '../src/migrations/0009_email_skeleton.ts';
 import { describeOnBothDialects } from './helpers.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -16,7 +17,6 @@ function describeBackfill(name: string, storage: () => SqlStorage): void {
       // Back to the state before 0009, with users written then.
       await sql`drop index users_email_skeleton_unique`.execute(db);
       await sql`alter table users drop column email_skeleton`.execute(db);
-      await sql`delete from kysely_migration where name = '0009_email_skeleton'`.execute(db);
       for (const [id, email, at] of [
         ['u3', '\u0430lice@example.test', NOW + 2], // a Cyrillic look-alike, registered later
         ['u1', 'alice@example.test', NOW],
@@ -26,7 +26,9 @@ function describeBackfill(name: string, storage: () => SqlStorage): void {
           values (${id}, ${email}, 'user', 0, ${at}, ${at})`.execute(db);
       }
 
-      expect(await storage().migrate()).toEqual(['0009_email_skeleton']);
+      // The migration itself, run again on the old shape (later migrations stay applied, so the
+      // migrator would refuse to run an earlier one: the step is what is under test).
+      await emailSkeletonMigration().up(db as unknown as Kysely<unknown>);
 
       const rows = await db.selectFrom('users').select(['id', 'email_skeleton']).orderBy('id').execute();
       expect(rows).toEqual([
