@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object(
     decisionLogSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
     oauthArtifactStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
     oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
+    refreshReuseGraceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
   },
   { additionalProperties: false },
 );
@@ -117,6 +119,8 @@ export const envNames: Record<keyof Config, string> = {
   decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
   oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
   oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
+  refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
+  shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
 };
 
 export class ConfigError extends Error {
@@ -172,6 +176,8 @@ function defaults(raw: Raw): Raw {
     decisionLogSampleRate: 0.01,
     oauthArtifactStore: 'sql',
     oauthDynamicRegistration: 'off',
+    refreshReuseGraceSeconds: 30,
+    shutdownTimeoutMs: 10_000,
   };
 }
 
@@ -201,6 +207,8 @@ const numericKeys = new Set<keyof Config>([
   'apiKeyRateWindowSeconds',
   'apiKeyCacheTtlMs',
   'apiKeyFailureLimitPerIp',
+  'refreshReuseGraceSeconds',
+  'shutdownTimeoutMs',
 ]);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {
