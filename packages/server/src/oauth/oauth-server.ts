@@ -18,6 +18,7 @@ import { shapeEngineResponses } from './engine-responses.ts';
 import { EngineSigningKey } from './engine-signing-key.ts';
 import { formActionSources } from './form-targets.ts';
 import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import type { RefreshRetry } from './refresh-retry.ts';
 import { interactionUid } from './routes.ts';
 import { presentedSecretMethod } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
@@ -45,6 +46,8 @@ export interface OAuthServerOptions {
   /** How many live Gatehouse sessions the user has. */
   readonly liveSessions: (userId: string) => Promise<number>;
   readonly audit: AuditTrail;
+  /** The refresh retry grace (refresh-retry.ts). */
+  readonly refreshRetry: RefreshRetry;
 }
 
 export interface MountedProvider {
@@ -94,6 +97,7 @@ export class OAuthServer {
       shortLived: options.shortLivedArtifacts,
       clients: options.registry,
       onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),
+      refreshRetry: options.refreshRetry,
     });
   }
 
@@ -266,6 +270,14 @@ export class OAuthServer {
       if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
       return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
     };
+    // A rotated refresh token's successor gets the id derived from its parent (refresh-retry.ts).
+    const refreshRetry = this.#o.refreshRetry;
+    const refreshClass = provider.RefreshToken as unknown as { prototype: { generateTokenId(): string } };
+    const randomTokenId = refreshClass.prototype.generateTokenId;
+    refreshClass.prototype.generateTokenId = function successorOrRandomId() {
+      return refreshRetry.nextId() ?? randomTokenId.call(this);
+    };
+    provider.use((_ctx, next) => refreshRetry.run(next));
     provider.use(
       afterEngine([
         structuredTokens({
