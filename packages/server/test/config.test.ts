@@ -194,6 +194,21 @@ describe('loadConfig', () => {
     expect(error.message).toContain('GATEHOUSE_SIGNING_THREAD');
   });
 
+  it('takes the refresh retry grace (0–300 s, 0 disables) and the shutdown drain bound (100 ms–120 s)', () => {
+    const defaults = loadConfig({});
+    expect(defaults.refreshReuseGraceSeconds).toBe(30);
+    expect(defaults.shutdownTimeoutMs).toBe(10_000);
+    expect(loadConfig({ GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS: '0' }).refreshReuseGraceSeconds).toBe(0);
+    expect(loadConfig({ GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
+    for (const [name, value] of [
+      ['GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', '301'],
+      ['GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', '-1'],
+      ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', '50'],
+      ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', '1.5'],
+    ] as const)
+      expect(configError(() => loadConfig({ [name]: value })).message).toContain(name);
+  });
+
   it('every key has an environment variable and every variable is distinct', () => {
     const names = Object.values(envNames);
     expect(new Set(names).size).toBe(names.length);
