@@ -94,9 +94,11 @@ export class RevocationFeed {
       if (signal.aborted) break;
       if (handoff !== undefined) {
         // The node is shutting down and said so: not a failure, so no backoff; catch up and
-        // reconnect (the load balancer picks another node) after the server's `retry`, jittered.
+        // reconnect (the load balancer picks another node) after the server's `retry` (clamped to
+        // 250 ms–10 s, so a server cannot make it spin), jittered.
         attempt = 0;
-        const retryInMs = Math.round(Math.min(handoff, RETRY_MAX_MS) * (0.5 + Math.random() / 2));
+        const delay = Math.min(Math.max(handoff, RETRY_INITIAL_MS), RETRY_MAX_MS);
+        const retryInMs = Math.round(delay * (0.5 + Math.random() / 2));
         this.#o.onEvent({ type: 'revocation_feed.handoff', retryInMs });
         await sleep(retryInMs, signal);
         continue;
