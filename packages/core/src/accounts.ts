@@ -6,7 +6,7 @@ import {
   checkPassword,
   normalizePassword,
   type PasswordPolicyOptions,
-  passwordReasonText,
+  passwordRefusal,
 } from './password-policy.ts';
 import { isValidPermission } from './permissions.ts';
 import type {
@@ -38,6 +38,8 @@ export interface AccountsOptions {
   /** Hooks for what hangs off identities elsewhere (the token layer revokes and tells guards). */
   hooks?: {
     userDisabled?(userId: string): Promise<void>;
+    /** The user is about to be deleted: revoke what was issued to them (tokens, grants, API keys). */
+    userDeleted?(userId: string, meta: RequestMeta | undefined): Promise<void>;
     /** The user's password was set or changed: what was delegated on the old one ends too. */
     passwordChanged?(userId: string): Promise<void>;
     /** The permissions of a subject (`*`: everyone) may have changed. */
@@ -55,12 +57,34 @@ export class Accounts {
     this.#o = options;
   }
 
-  /** Validates a new password against the policy; throws `password_policy` with the reason. */
-  assertPasswordAcceptable(password: string, email: string): string {
-    const verdict = checkPassword(password, this.#o.passwordPolicy, { email });
+  /**
+   * The one password rule book. Every path that sets a password (creation, the first admin from
+   * the environment, the user's own change, an administrator's set) comes here with the account
+   * it is for, so no path can check less than another. Returns the hash to store.
+   */
+  async #acceptPassword(password: string, account: { email: string; kind: IdentityKind }): Promise<string> {
+    if (account.kind !== 'user')
+      throw new GatehouseError('invalid_request', { detail: 'Service accounts cannot have a password.' });
+    const verdict = checkPassword(password, this.#o.passwordPolicy, { email: account.email });
     if (!verdict.ok)
-      throw new GatehouseError('password_policy', { detail: passwordReasonText[verdict.reason] });
-    return verdict.normalized;
+      throw new GatehouseError('password_policy', {
+        detail: passwordRefusal(verdict.reason, this.#o.passwordPolicy),
+      });
+    return this.#o.hasher.hash(verdict.normalized);
+  }
+
+  /** Replaces an existing user's password; what was signed in or delegated on the old one ends. */
+  async #replacePassword(
+    user: UserRecord,
+    password: string,
+    by: 'self' | 'admin',
+    meta: RequestMeta | undefined,
+  ): Promise<void> {
+    const hash = await this.#acceptPassword(password, user);
+    await this.#o.credentials.setPasswordHash(user.id, hash, this.#o.clock.now());
+    await this.#o.sessions.endAll(user.id);
+    await this.#o.hooks?.passwordChanged?.(user.id);
+    await this.#o.audit.record('password.changed', meta, { subjectId: user.id, details: { by } });
   }
 
   async createUser(
@@ -70,16 +94,16 @@ export class Accounts {
     const email = canonicalEmail(input.email);
     if (email === undefined)
       throw new GatehouseError('invalid_request', { detail: 'The email address is invalid.' });
-    const normalized =
-      input.password === undefined ? undefined : this.assertPasswordAcceptable(input.password, email);
+    const kind = input.kind ?? 'user';
     for (const role of input.roles ?? []) {
       if ((await this.#o.roles.get(role)) === undefined) {
         throw new GatehouseError('invalid_request', { detail: `Unknown role: ${role}` });
       }
     }
-    const hash = normalized === undefined ? undefined : await this.#o.hasher.hash(normalized);
+    const hash =
+      input.password === undefined ? undefined : await this.#acceptPassword(input.password, { email, kind });
     const now = this.#o.clock.now();
-    const user = await this.#o.users.create({ id: randomId(16), email, kind: input.kind ?? 'user', now });
+    const user = await this.#o.users.create({ id: randomId(16), email, kind, now });
     if (user === undefined)
       throw new GatehouseError('conflict', { detail: 'That email address is already registered.' });
     if (hash !== undefined) await this.#o.credentials.setPasswordHash(user.id, hash, now);
@@ -169,27 +193,41 @@ export class Accounts {
     await this.#o.audit.record(disabled ? 'user.disabled' : 'user.enabled', meta, { subjectId: userId });
   }
 
+  /**
+   * Deletes a user. First nothing new can start (disabled), then everything issued to them ends
+   * where others may hold it — sessions on every node, refresh tokens and access tokens through
+   * the revocation feed, OAuth grants, API keys (the hook) — and only then the identity goes, with
+   * what the store keeps under it. A service account is deleted as one, not here.
+   */
+  async deleteUser(userId: string, meta?: RequestMeta): Promise<void> {
+    const user = await this.#o.users.findById(userId);
+    if (user === undefined || user.kind !== 'user')
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    const roles = await this.#o.roles.rolesOf(userId);
+    await this.#o.users.setDisabled(userId, true, this.#o.clock.now());
+    await this.#o.sessions.endAll(userId);
+    await this.#o.hooks?.userDeleted?.(userId, meta);
+    if (!(await this.#o.users.delete(userId)))
+      throw new GatehouseError('not_found', { detail: 'No such user.' });
+    await this.#o.bus.publish({ type: 'user.changed', userId });
+    await this.#o.hooks?.accessChanged?.(userId);
+    await this.#o.audit.record('user.deleted', meta, {
+      subjectId: userId,
+      details: { roles: roles.join(' ') },
+    });
+  }
+
   /** Tells every node and guard to drop what they cached of the identity (its access changed). */
   async notifyChanged(userId: string): Promise<void> {
     await this.#o.bus.publish({ type: 'user.changed', userId });
     await this.#o.hooks?.accessChanged?.(userId);
   }
 
-  /** Sets a password without knowing the old one (admin/CLI); ends the user's sessions. */
+  /** Sets a password without knowing the old one (admin API, CLI); ends the user's sessions and grants. */
   async setPassword(userId: string, password: string, meta?: RequestMeta): Promise<void> {
     const user = await this.#o.users.findById(userId);
     if (user === undefined) throw new GatehouseError('not_found', { detail: 'No such user.' });
-    if (user.kind !== 'user')
-      throw new GatehouseError('invalid_request', { detail: 'Service accounts cannot have a password.' });
-    const normalized = this.assertPasswordAcceptable(password, user.email);
-    await this.#o.credentials.setPasswordHash(
-      userId,
-      await this.#o.hasher.hash(normalized),
-      this.#o.clock.now(),
-    );
-    await this.#o.sessions.endAll(userId);
-    await this.#o.hooks?.passwordChanged?.(userId);
-    await this.#o.audit.record('password.changed', meta, { subjectId: userId, details: { by: 'admin' } });
+    await this.#replacePassword(user, password, 'admin', meta);
   }
 
   /**
@@ -205,15 +243,7 @@ export class Accounts {
       stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(input.currentPassword)));
     if (!ok)
       throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
-    const normalized = this.assertPasswordAcceptable(input.newPassword, input.user.email);
-    const hash = await this.#o.hasher.hash(normalized);
-    await this.#o.credentials.setPasswordHash(input.user.id, hash, this.#o.clock.now());
-    await this.#o.sessions.endAll(input.user.id);
-    await this.#o.hooks?.passwordChanged?.(input.user.id);
-    await this.#o.audit.record('password.changed', meta, {
-      subjectId: input.user.id,
-      details: { by: 'self' },
-    });
+    await this.#replacePassword(input.user, input.newPassword, 'self', meta);
     return this.#o.sessions.start({ userId: input.user.id, ip: meta.ip, userAgent: meta.userAgent });
   }
 

@@ -48,11 +48,13 @@ export type {
 export {
   OAUTH_CLIENT_AUTH_METHODS,
   OAUTH_GRANT_TYPES,
+  OAUTH_ID_TOKEN_ALGS,
   type OAuthClientAuthMethod,
   type OAuthClientRecord,
   type OAuthClientStore,
   type OAuthClientType,
   type OAuthGrantType,
+  type OAuthIdTokenAlg,
 } from './oauth-clients.ts';
 export { checkRedirectUri, type RedirectUriVerdict } from './oauth-redirect-uris.ts';
 export {
@@ -63,6 +65,7 @@ export {
   type PasswordPolicyOptions,
   type PasswordVerdict,
   passwordReasonText,
+  passwordRefusal,
 } from './password-policy.ts';
 export { PermissionResolver, type SubjectAccess } from './permission-resolver.ts';
 export { isConcretePermission, isValidPermission, PermissionSet, permissionMatches } from './permissions.ts';

@@ -14,6 +14,14 @@ export const OAUTH_CLIENT_AUTH_METHODS = [
 ] as const;
 export type OAuthClientAuthMethod = (typeof OAUTH_CLIENT_AUTH_METHODS)[number];
 
+/**
+ * What a client may register as `id_token_signed_response_alg` besides the server's own algorithm
+ * (GATEHOUSE_SIGNING_ALG, the default): RS256, which OpenID Connect Discovery requires a provider
+ * to support for ID tokens.
+ */
+export const OAUTH_ID_TOKEN_ALGS = ['RS256'] as const;
+export type OAuthIdTokenAlg = (typeof OAUTH_ID_TOKEN_ALGS)[number];
+
 export const OAUTH_GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
@@ -39,6 +47,8 @@ export interface OAuthClientRecord {
    * `jwks`, otherwise its secret either in the Basic header or in the body — never both ways.
    */
   readonly authMethod: OAuthClientAuthMethod;
+  /** How its ID tokens are signed: null for the server's algorithm, or RS256 (`OAUTH_ID_TOKEN_ALGS`). */
+  readonly idTokenAlg: OAuthIdTokenAlg | null;
   readonly redirectUris: readonly string[];
   readonly postLogoutRedirectUris: readonly string[];
   readonly grantTypes: readonly OAuthGrantType[];

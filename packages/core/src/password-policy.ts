@@ -28,6 +28,18 @@ export const passwordReasonText: Record<Exclude<PasswordVerdict, { ok: true }>['
   context: 'The password contains your email address or the service name; choose another.',
 };
 
+/** The reason with the rule behind it, so that whoever set the password knows what to change. */
+export function passwordRefusal(
+  reason: Exclude<PasswordVerdict, { ok: true }>['reason'],
+  policy: PasswordPolicyOptions,
+): string {
+  if (reason === 'too_short')
+    return `The password is too short: at least ${Math.max(8, policy.minLength)} characters.`;
+  if (reason === 'too_long')
+    return `The password is too long: at most ${Math.max(64, policy.maxLength)} characters.`;
+  return passwordReasonText[reason];
+}
+
 /** NFKC so that visually identical input (composed or decomposed, full-width) logs in the same way. */
 export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
@@ -106,7 +118,9 @@ export function checkPassword(
   const lowered = normalized.toLowerCase();
   if (isCommon(lowered)) return { ok: false, reason: 'common' };
   const words = ['gatehouse', ...(context.words ?? [])];
-  // Short local parts ("you", "al") would refuse ordinary words that merely contain them.
+  // The whole address always; its local part alone only from 4 characters: short ones ("you",
+  // "al") would refuse ordinary words that merely contain them.
+  if (context.email !== undefined) words.push(context.email);
   const local = context.email?.split('@')[0];
   if (local !== undefined && local.length >= 4) words.push(local);
   if (words.some((word) => word.length >= 4 && lowered.includes(word.toLowerCase()))) {

@@ -47,6 +47,12 @@ export interface UserRepository {
   list(options: { limit: number; offset: number }): Promise<UserRecord[]>;
   /** Returns false when no such user exists. */
   setDisabled(id: string, disabled: boolean, now: number): Promise<boolean>;
+  /**
+   * Deletes a user of kind `user` with everything stored under it (credentials, profile, role
+   * bindings, and in the SQL store its sessions, refresh tokens and API keys, by foreign key);
+   * the email is free again. False when no such user (a service account is not one).
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface CredentialRepository {
@@ -107,6 +113,7 @@ export type AuditEventType =
   | 'user.created'
   | 'user.disabled'
   | 'user.enabled'
+  | 'user.deleted'
   | 'user.profile_updated'
   | 'password.changed'
   | 'role.upserted'

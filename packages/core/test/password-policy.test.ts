@@ -196,6 +196,12 @@ describe('password policy', () => {
       expect(reasonOf('a long passphrase you like', defaultPasswordPolicy, 'you@example.com')).toBe('ok');
     });
 
+    it('issue 15 #5: refuses the whole email address even when its local part is short', () => {
+      expect(reasonOf('you@example.com is my passphrase', defaultPasswordPolicy, 'you@example.com')).toBe(
+        'context',
+      );
+    });
+
     it('rejects passwords containing the service name "gatehouse"', () => {
       for (const password of ['gatehouse castle keep', 'my Gatehouse secret 9', 'xxGATEHOUSExx44zz']) {
         expect(['common', 'context']).toContain(reasonOf(password));

@@ -34,6 +34,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
 export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   const { config } = gatehouse;
+  await gatehouse.oauth.preload();
   const secureIssuer = config.issuer.startsWith('https://');
   const trust = proxyTrust(config.trustProxy);
   let closing = false;

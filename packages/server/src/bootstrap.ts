@@ -1,4 +1,5 @@
 import { isGatehouseError, type UserRecord } from '@gatehouse/core';
+import { ConfigError } from './config.ts';
 import type { Gatehouse } from './gatehouse.ts';
 
 /** The built-in administrator role: every permission. */
@@ -29,11 +30,18 @@ export async function bootstrap(gatehouse: Gatehouse): Promise<void> {
       roles: [ADMIN_ROLE],
     });
   } catch (error) {
+    if (!isGatehouseError(error)) throw error;
     // Taken after all: another node won the race, or an account has a look-alike address. Every
     // CLI command runs this too, so failing here would lock the operator out of the tools to look.
-    if (!isGatehouseError(error) || error.code !== 'conflict') throw error;
-    logger.warn({ reason: error.detail }, 'no admin was created from GATEHOUSE_ADMIN_EMAIL');
-    return;
+    if (error.code === 'conflict') {
+      logger.warn({ reason: error.detail }, 'no admin was created from GATEHOUSE_ADMIN_EMAIL');
+      return;
+    }
+    // The operator set these in the environment: name the variable and the rule it broke.
+    if (error.code === 'password_policy')
+      throw new ConfigError([`GATEHOUSE_ADMIN_PASSWORD is refused by the password policy: ${error.detail}`]);
+    if (error.code === 'invalid_request') throw new ConfigError([`GATEHOUSE_ADMIN_EMAIL: ${error.detail}`]);
+    throw error;
   }
   logger.info({ userId: user.id }, 'created the first admin from GATEHOUSE_ADMIN_EMAIL');
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { closestName } from './did-you-mean.ts';
 
 /**
  * The whole configuration, validated once against this schema and then frozen. Every key has an
@@ -122,6 +123,45 @@ export const envNames: Record<keyof Config, string> = {
   refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
   shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
 };
+
+/**
+ * `GATEHOUSE_*` variables that are not settings of the server, but may share its environment:
+ * the config file's name, what the examples' services read (the README's quick start exports them
+ * for both), and the knobs of the test suites. Any other `GATEHOUSE_*` variable is refused, as an
+ * unknown key of the config file is: a misspelt setting must not be silently ignored.
+ */
+export const otherGatehouseVariables: ReadonlySet<string> = new Set([
+  'GATEHOUSE_CONFIG',
+  // examples/notes-api (a resource server pointing at Gatehouse)
+  'GATEHOUSE_URL',
+  'GATEHOUSE_JWKS_URI',
+  // the test suites (testkit/services.ts, login.timing.test.ts)
+  'GATEHOUSE_REQUIRE_SERVICES',
+  'GATEHOUSE_TEST_DATABASE_URL',
+  'GATEHOUSE_TEST_REDIS_URL',
+  'GATEHOUSE_TIMING_MAX_LOAD',
+  'GATEHOUSE_TIMING_PAIRS',
+  'GATEHOUSE_TIMING_LOAD_WAIT_MS',
+]);
+
+const PREFIX = 'GATEHOUSE_';
+
+/** Every `GATEHOUSE_*` variable that is neither a setting nor known to be someone else's. */
+function unknownVariables(env: NodeJS.ProcessEnv): string[] {
+  const settings = Object.values(envNames).filter((name) => name.startsWith(PREFIX));
+  const known = new Set([...settings, ...otherGatehouseVariables]);
+  return Object.keys(env)
+    .filter((name) => name.startsWith(PREFIX) && !known.has(name))
+    .sort()
+    .map((name) => {
+      // Compared without the shared prefix, which would make any two names look alike.
+      const meant = closestName(
+        name.slice(PREFIX.length),
+        settings.map((setting) => setting.slice(PREFIX.length)),
+      );
+      return `Unknown environment variable ${name}${meant === undefined ? '' : ` (did you mean ${PREFIX}${meant}?)`}`;
+    });
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -252,6 +292,8 @@ function productionProblems(config: Config): string[] {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw = {}): Config {
+  const unknown = unknownVariables(env);
+  if (unknown.length > 0) throw new ConfigError(unknown);
   const file = env.GATEHOUSE_CONFIG;
   let fromFile: Raw = {};
   if (file !== undefined && file !== '') {

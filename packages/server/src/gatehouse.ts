@@ -6,6 +6,7 @@ import {
   type Clock,
   DeviceCookies,
   InProcessRateLimiter,
+  isLiveApiKey,
   LoginThrottle,
   PermissionResolver,
   type RateLimiter,
@@ -204,6 +205,8 @@ export async function createGatehouse(
   const clockSkewMs = config.clockSkewSeconds * 1000;
   const keyRing = createKeyRing({
     store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect),
+    // ID tokens of clients registered for RS256, whatever GATEHOUSE_SIGNING_ALG is.
+    rs256Store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect, 'rs256_signing_keys'),
     encryptionKey: deriveKey(secret, 'signing-keys'),
     maxTokenLifetimeMs: accessTokenTtlMs,
     clock,
@@ -261,6 +264,15 @@ export async function createGatehouse(
       },
       passwordChanged: async (userId) => {
         await oauth?.revokeUser(userId);
+      },
+      // Revoked before the row goes, so that guards and other nodes hear of each (the foreign
+      // keys then delete refresh tokens and API keys with the user).
+      userDeleted: async (userId, meta) => {
+        await tokenService.userDisabled({ id: userId });
+        await oauth?.revokeUser(userId);
+        const now = clock.now();
+        for (const key of await apiKeys.list(userId))
+          if (isLiveApiKey(key, now)) await apiKeys.revoke(key.id, meta);
       },
       accessChanged: (subject) => tokenService.accessChanged(subject),
     },

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
-import { openChromiumPage, SCREENSHOTS } from './chromium.ts';
+import { browserTestsRun, openChromiumPage, SCREENSHOTS } from './chromium.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, SESSION_COOKIE } from './harness.ts';
 import { freePort } from './processes.ts';
 
@@ -34,7 +34,10 @@ let browser: Browser;
 let page: Page;
 let consoleErrors: string[] = [];
 
+const inBrowser = browserTestsRun();
+
 beforeAll(async () => {
+  if (!inBrowser) return;
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-browser-'));
   const port = await freePort();
   origin = `http://localhost:${port}`;
@@ -76,7 +79,7 @@ function expectStrictCsp(header: string | undefined): void {
   expect(header).toMatch(/style-src 'nonce-[A-Za-z0-9+/=]+'/);
 }
 
-describe('account page in a real browser', () => {
+describe.skipIf(!inBrowser)('account page in a real browser', () => {
   it('signs in, lists and revokes sessions, and signs out', async () => {
     // A second session of the same user (an API client elsewhere), so there is one to revoke.
     const apiLogin = await fetch(`${origin}/login`, {

@@ -141,4 +141,97 @@ describe('admin API', () => {
     expect((await call('POST', `/admin/v1/users/${'0'.repeat(32)}/disable`, admin)).statusCode).toBe(404);
     expect((await call('DELETE', '/admin/v1/roles/nonexistent', admin)).statusCode).toBe(404);
   });
+
+  it('issue 15 #14: PUT /admin/v1/users/:id/password sets a password through the one policy and ends the sessions', async () => {
+    const user = await createUser(h, 'reset-me@example.test', pw);
+    const before = await login(h.app, user.email, pw);
+    const setTo = (password: string, as = admin, id = user.id) =>
+      call('PUT', `/admin/v1/users/${id}/password`, as, { password });
+
+    const weak = await setTo('reset-me@example.test and more');
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json()).toMatchObject({ type: 'urn:gatehouse:error:password_policy' });
+    const short = await setTo('kq7 zm2 wv9');
+    expect(short.json().detail).toBe('The password is too short: at least 15 characters.');
+    expect((await setTo(strongPassword(), admin, '0'.repeat(32))).statusCode).toBe(404);
+    expect((await setTo(strongPassword(), before)).statusCode).toBe(403);
+
+    const next = strongPassword();
+    const ok = await setTo(next);
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers['cache-control']).toBe('no-store');
+    const account = await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { cookie: before.cookie },
+    });
+    expect(account.statusCode).toBe(401);
+    await expect(login(h.app, user.email, pw)).rejects.toThrow(/401/);
+    await login(h.app, user.email, next);
+    const audit = await h.gatehouse.storage.audit.list({
+      limit: 5,
+      type: 'password.changed',
+      subjectId: user.id,
+    });
+    expect(audit.map((e) => [e.details.by, e.actorId])).toEqual([['admin', admin.userId]]);
+  });
+
+  it('issue 15 #14: DELETE /admin/v1/users/:id revokes everything issued to the user, then deletes it; unknown → 404', async () => {
+    const user = await createUser(h, 'leaving@example.test', pw, ['editor']);
+    const session = await login(h.app, user.email, pw);
+    const tokens = (
+      await h.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: { email: user.email, password: pw, mode: 'token' },
+      })
+    ).json<{ access_token: string; refresh_token: string }>();
+    const key = await asSession(h.app, session, 'POST', '/account/api-keys', {
+      name: 'laptop',
+      scopes: ['notes:read'],
+    });
+    expect(key.statusCode).toBe(201);
+    const rawKey = key.json().key as string;
+    const keyId = key.json().id as string;
+
+    expect((await call('DELETE', `/admin/v1/users/${user.id}`, session)).statusCode).toBe(403);
+    expect((await call('DELETE', `/admin/v1/users/${user.id}`, admin)).statusCode).toBe(204);
+
+    const cookie = await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { cookie: session.cookie },
+    });
+    expect(cookie.statusCode).toBe(401);
+    const bearer = await h.app.inject({
+      method: 'GET',
+      url: '/account',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(bearer.statusCode).toBe(401);
+    const refreshed = await h.app.inject({
+      method: 'POST',
+      url: '/token/refresh',
+      payload: { refresh_token: tokens.refresh_token },
+    });
+    expect(refreshed.statusCode).toBe(400);
+    const byKey = await h.app.inject({ method: 'GET', url: '/account', headers: { 'x-api-key': rawKey } });
+    expect(byKey.statusCode).toBe(401);
+    await expect(login(h.app, user.email, pw)).rejects.toThrow(/401/);
+
+    // Gone with what hangs off it; the email is free again; the audit trail keeps the event.
+    expect(await h.gatehouse.accounts.findUser(user.id)).toBeUndefined();
+    expect(await h.gatehouse.storage.credentials.getPasswordHash(user.id)).toBeUndefined();
+    expect(await h.gatehouse.accounts.rolesOf(user.id)).toEqual([]);
+    expect(await h.gatehouse.apiKeys.get(keyId)).toBeUndefined();
+    const types = (await h.gatehouse.storage.audit.list({ limit: 20, subjectId: user.id })).map(
+      (e) => e.type,
+    );
+    expect(types).toContain('user.deleted');
+    const revokedKey = await h.gatehouse.storage.audit.list({ limit: 5, type: 'api_key.revoked' });
+    expect(revokedKey.find((e) => e.details.key_id === keyId)?.actorId).toBe(admin.userId);
+    expect((await call('DELETE', `/admin/v1/users/${user.id}`, admin)).statusCode).toBe(404);
+    expect((await call('DELETE', `/admin/v1/users/${'0'.repeat(32)}`, admin)).statusCode).toBe(404);
+    await createUser(h, 'leaving@example.test', pw);
+  });
 });

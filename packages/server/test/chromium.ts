@@ -1,10 +1,27 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { servicesRequired } from '@gatehouse/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install -y chromium`), or CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+
+/**
+ * Whether this machine can run the browser tests. Without Chromium they are skipped with a loud
+ * warning, unless CI (or GATEHOUSE_REQUIRE_SERVICES=1) is set: then a missing browser is a failure,
+ * so CI can never turn the browser tests into silent no-ops.
+ */
+export function browserTestsRun(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  const message = `Chromium is not installed at ${CHROMIUM}`;
+  if (servicesRequired)
+    throw new Error(`${message}; the browser tests are required in CI (apt-get install -y chromium).`);
+  console.warn(
+    `\n*** SKIPPING the browser tests: ${message}. apt-get install -y chromium, or set CHROMIUM_PATH ***\n`,
+  );
+  return false;
+}
 
 /**
  * Headless Chromium with one page, for the browser tests. Page errors and console errors are

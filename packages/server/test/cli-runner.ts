@@ -15,16 +15,23 @@ export interface CliResult {
  * Runs the real CLI as a child process, as an operator would, on the SQLite database in `dataDir`.
  * Each spawn costs about a second (tsx compile + SQLite open + migrate).
  */
-export function runCli(dataDir: string, args: string[], stdin?: string): Promise<CliResult> {
+export function runCli(
+  dataDir: string,
+  args: string[],
+  stdin?: string,
+  options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'test',
     GATEHOUSE_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
+  const nodeArgs = ['--import', 'tsx', ...(options.nodeArgs ?? [])];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/bin.ts', ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, 'packages/server/src/bin.ts', ...args], {
       cwd: repoRoot,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

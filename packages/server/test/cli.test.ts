@@ -1,7 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../src/cli/program.ts';
 import { loadConfig } from '../src/config.ts';
 import { createGatehouse } from '../src/gatehouse.ts';
 import { createLogger } from '../src/logger.ts';
@@ -17,7 +20,19 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const EMAIL = 'ops.person@example.test';
 const PASSWORD = 'saffron kettle drifting 7781';
 
-const cli = (args: string[], stdin?: string) => runCli(dataDir, args, stdin);
+const cli = (args: string[], stdin?: string, env?: NodeJS.ProcessEnv) =>
+  runCli(dataDir, args, stdin, env === undefined ? {} : { env });
+
+/** Runs the CLI with a module hook that logs every module it imports (test/import-log). */
+async function cliImports(args: string[], stdin?: string) {
+  const log = join(dataDir, `imports-${Math.random().toString(36).slice(2)}.log`);
+  const register = fileURLToPath(new URL('./import-log/register.mjs', import.meta.url));
+  const result = await runCli(dataDir, args, stdin, {
+    env: { IMPORT_LOG: log },
+    nodeArgs: ['--import', register],
+  });
+  return { ...result, imports: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
 
 /** Opens the same SQLite database in process, for checks and for creating sessions. */
 async function openDirect() {
@@ -208,5 +223,156 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     } finally {
       await direct.close();
     }
+  });
+
+  it('issue 15 #5: users create refuses a password containing the email, like every other path', async () => {
+    const refused = await cli(
+      ['users', 'create', '--email', 'al@example.test', '--password-stdin'],
+      'al@example.test walks the long harbour\n',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/contains your email address/);
+  });
+
+  it('issue 15 #14: --help and --version load neither the server nor the OAuth engine', async () => {
+    const [help, usersHelp, version] = await Promise.all([
+      cliImports(['--help']),
+      cliImports(['users', '--help']),
+      cliImports(['--version']),
+    ]);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: gatehouse/);
+    expect(usersHelp.stdout).toMatch(/set-password \[options\] <user>/);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    for (const run of [help, usersHelp, version]) {
+      expect(run.stderr).not.toMatch(/Unsupported runtime/);
+      // Only the command tree: commander and the CLI's own modules.
+      expect(run.imports.some((url) => url.includes('/packages/server/src/cli/program.ts'))).toBe(true);
+      const loaded = run.imports.filter(
+        (url) =>
+          url.includes('oidc-provider') ||
+          url.includes('/packages/core/') ||
+          url.includes('fastify') ||
+          /\/packages\/server\/src\/(gatehouse|config|server|app)\.ts/.test(url),
+      );
+      expect(loaded).toEqual([]);
+    }
+  });
+
+  it('issue 15 #14: administrative commands do not load the OAuth engine', async () => {
+    const list = await cliImports(['users', 'list', '--json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.imports.some((url) => url.includes('/packages/server/src/gatehouse.ts'))).toBe(true);
+    expect(list.imports.filter((url) => url.includes('oidc-provider'))).toEqual([]);
+    expect(list.stderr).not.toMatch(/Unsupported runtime/);
+  });
+
+  it('issue 15 #14: every command has a description', () => {
+    const undescribed = (command: Command, path: string[]): string[] =>
+      command.commands.flatMap((sub) => [
+        ...(sub.description().trim() === '' ? [[...path, sub.name()].join(' ')] : []),
+        ...undescribed(sub, [...path, sub.name()]),
+      ]);
+    expect(undescribed(buildProgram(), [])).toEqual([]);
+  });
+
+  it('issue 15 #14: roles list --json prints ISO 8601 dates, like every other command', async () => {
+    const roles = json<{ name: string; created_at: string; updated_at: string }[]>(
+      await cli(['roles', 'list', '--json']),
+    );
+    expect(roles.length).toBeGreaterThan(0);
+    for (const role of roles) {
+      expect(new Date(role.created_at).toISOString()).toBe(role.created_at);
+      expect(new Date(role.updated_at).toISOString()).toBe(role.updated_at);
+    }
+    expect(JSON.stringify(roles)).not.toMatch(/createdAt|updatedAt/);
+  });
+
+  it('issue 15 #14: users create without a password says how the user will sign in; set-password lets them in', async () => {
+    const email = 'later@example.test';
+    const created = json<{ id: string; password_set: boolean; notice: string }>(
+      await cli(['users', 'create', '--email', email, '--json']),
+    );
+    expect(created.password_set).toBe(false);
+    expect(created.notice).toBe(
+      `No password set: ${email} cannot sign in until an administrator runs \`gatehouse users set-password ${email} --password-stdin\`.`,
+    );
+    const human = await cli(['users', 'create', '--email', 'later2@example.test']);
+    expect(human.stdout).toMatch(/No password set: later2@example\.test cannot sign in until/);
+
+    const [containsEmail, short, missingFlag, nobody] = await Promise.all([
+      cli(['users', 'set-password', email, '--password-stdin'], 'later@example.test is my passphrase\n'),
+      cli(['users', 'set-password', email, '--password-stdin'], 'kq7 zm2 wv9\n'),
+      cli(['users', 'set-password', email], `${PASSWORD}\n`),
+      cli(['users', 'set-password', 'nobody@example.test', '--password-stdin'], `${PASSWORD}\n`),
+    ]);
+    expect(containsEmail.code).toBe(2);
+    expect(containsEmail.stderr).toMatch(/contains your email address/);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/at least 15 characters/);
+    expect(missingFlag.code).toBe(2);
+    expect(nobody.code).toBe(3);
+
+    const set = json<{ id: string; password_set: boolean }>(
+      await cli(['users', 'set-password', email, '--password-stdin', '--json'], `${PASSWORD}\n`),
+    );
+    expect(set).toEqual({ id: created.id, email, password_set: true });
+    const g = await openDirect();
+    try {
+      const user = await g.authenticator.verifyPassword(email, PASSWORD, { ip: '127.0.0.1', requestId: 't' });
+      expect(user.id).toBe(created.id);
+      const audit = await g.storage.audit.list({ limit: 5, type: 'password.changed', subjectId: created.id });
+      expect(audit.map((e) => e.details.by)).toEqual(['admin']);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('issue 15 #14: users delete needs --yes when not interactive, revokes, deletes and audits; unknown → 3', async () => {
+    const email = 'later2@example.test';
+    const g = await openDirect();
+    let id: string;
+    try {
+      id = (await g.accounts.requireUser(email)).id;
+      await g.sessions.start({ userId: id, ip: '127.0.0.1', userAgent: 'cli-test' });
+    } finally {
+      await g.close();
+    }
+    const unconfirmed = await cli(['users', 'delete', email]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/--yes/);
+
+    const deleted = json<{ id: string; deleted: boolean }>(
+      await cli(['users', 'delete', email, '--yes', '--json']),
+    );
+    expect(deleted).toEqual({ id, email, deleted: true });
+    const after = await openDirect();
+    try {
+      expect(await after.accounts.findUser(email)).toBeUndefined();
+      expect(await after.sessions.list(id)).toEqual([]);
+      const audit = await after.storage.audit.list({ limit: 5, type: 'user.deleted', subjectId: id });
+      expect(audit).toHaveLength(1);
+    } finally {
+      await after.close();
+    }
+    expect((await cli(['users', 'delete', email, '--yes'])).code).toBe(3);
+  });
+
+  it('issue 15 #14: a misspelt GATEHOUSE_* variable and a weak GATEHOUSE_ADMIN_PASSWORD stop the CLI, named', async () => {
+    const [misspelt, weak] = await Promise.all([
+      cli(['users', 'list'], undefined, { [`GATEHOUSE_${'SESION_STORE'}`]: 'redis' }),
+      cli(['migrate'], undefined, {
+        GATEHOUSE_ADMIN_EMAIL: 'first@example.test',
+        GATEHOUSE_ADMIN_PASSWORD: 'too short',
+      }),
+    ]);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain(
+      `Unknown environment variable GATEHOUSE_${'SESION_STORE'} (did you mean GATEHOUSE_SESSION_STORE?)`,
+    );
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toContain(
+      'GATEHOUSE_ADMIN_PASSWORD is refused by the password policy: The password is too short: at least 15 characters.',
+    );
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, envNames, isSecureOrigin, loadConfig } from '../src/config.ts';
+import { ConfigError, envNames, isSecureOrigin, loadConfig, otherGatehouseVariables } from '../src/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -207,6 +208,49 @@ describe('loadConfig', () => {
       ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', '1.5'],
     ] as const)
       expect(configError(() => loadConfig({ [name]: value })).message).toContain(name);
+  });
+
+  it('issue 15 #14: an unknown GATEHOUSE_* variable is refused, naming it and the likely intended one', () => {
+    // Built from parts so that the repository scan below does not find the misspellings.
+    const misspelt = `GATEHOUSE_${'SESION_STORE'}`;
+    const error = configError(() => loadConfig({ [misspelt]: 'redis', [`GATEHOUSE_${'WHATEVER'}`]: '1' }));
+    expect(error.problems).toEqual([
+      `Unknown environment variable ${misspelt} (did you mean GATEHOUSE_SESSION_STORE?)`,
+      `Unknown environment variable GATEHOUSE_${'WHATEVER'}`,
+    ]);
+    // Variables of the examples and the test suites may share the server's shell.
+    const shared = Object.fromEntries([...otherGatehouseVariables].map((name) => [name, '']));
+    expect(loadConfig({ ...shared, GATEHOUSE_INTROSPECTION_SECRET: SECRET }).introspectionSecret).toBe(
+      SECRET,
+    );
+  });
+
+  it('issue 15 #14: every GATEHOUSE_* name in the repository is a setting or on the allow-list', () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const known = new Set([...Object.values(envNames), ...otherGatehouseVariables]);
+    const found = new Map<string, string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir)) {
+        if (entry === 'node_modules' || entry === '.git' || entry === 'data') continue;
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|mjs|js|md|json|ya?ml|sh)$|^run$/.test(entry))
+          for (const [name] of readFileSync(path, 'utf8').matchAll(/GATEHOUSE_[A-Z0-9_]+/g))
+            found.set(name, path.slice(root.length));
+      }
+    };
+    for (const top of ['packages', 'examples', 'bench', 'docs', '.ci', 'README.md']) {
+      const path = join(root, top);
+      if (statSync(path).isDirectory()) walk(path);
+      else
+        for (const [name] of readFileSync(path, 'utf8').matchAll(/GATEHOUSE_[A-Z0-9_]+/g))
+          found.set(name, top);
+    }
+    const unknown = [...found]
+      .filter(([name]) => !known.has(name))
+      .map(([name, where]) => `${name} (${where})`);
+    expect(unknown).toEqual([]);
+    expect(found.size).toBeGreaterThan(30);
   });
 
   it('every key has an environment variable and every variable is distinct', () => {

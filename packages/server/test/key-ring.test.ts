@@ -199,6 +199,7 @@ describe('key ring over SQLite', () => {
   afterEach(async () => {
     for (const keys of rings.splice(0)) keys.stop();
     await storage.db.deleteFrom('signing_keys').execute();
+    await storage.db.deleteFrom('rs256_signing_keys').execute();
   });
   afterAll(async () => {
     await storage?.close();
@@ -445,6 +446,59 @@ describe('key ring over SQLite', () => {
     expect(after.filter((key) => key.status === 'next')).toHaveLength(1);
   });
 
+  it('issue 15 #9: an RS256 ring beside the ES256 one, created, published, sealed and rotated alike on two nodes', async () => {
+    const rsStore = new SqlSigningKeyStore(storage.db, storage.dialect, 'rs256_signing_keys');
+    const a = make({ rs256Store: rsStore });
+    const b = make({ rs256Store: rsStore });
+    await Promise.all([a.ensure(), b.ensure()]);
+    const rsRows = () => storage.db.selectFrom('rs256_signing_keys').selectAll().execute();
+    expect(statuses(await store.list())).toEqual(['active', 'next']);
+    expect(statuses(await rsStore.list())).toEqual(['active', 'next']);
+    expect((await rsStore.list()).every((key) => key.alg === 'RS256')).toBe(true);
+    expect((await a.active()).alg).toBe('ES256');
+    const rsActive = await a.rs256?.active();
+    expect(rsActive?.alg).toBe('RS256');
+    expect((await b.rs256?.active())?.kid).toBe(rsActive?.kid);
+    // Sealed like the others: no private member or PEM in the row.
+    for (const row of await rsRows()) {
+      expect(row.sealed_private_key).toMatch(/^v1\./);
+      expect(row.sealed_private_key).not.toContain('PRIVATE KEY');
+      for (const member of PRIVATE_MEMBERS) expect(JSON.parse(row.public_jwk)).not.toHaveProperty(member);
+    }
+    // Published with the ES256 keys; the engine gets both active keys first.
+    expect((await b.publicKeys()).map((jwk) => jwk.kid).sort()).toEqual(
+      [...(await store.list()), ...(await rsStore.list())].map((key) => key.kid).sort(),
+    );
+    const signing = await a.signingKeys();
+    expect(signing.keys.slice(0, 2).map((key) => key.kid)).toEqual([(await a.active()).kid, rsActive?.kid]);
+    const rsToken = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid: rsActive?.kid ?? '' })
+      .setIssuedAt(Math.floor(clock.now() / 1000))
+      .sign(rsActive?.privateKey as KeyObject);
+    await expect(verify(rsToken, b, clock.now())).resolves.toBeDefined();
+
+    // Both rings rotate on schedule, once across the two nodes; the other node picks it up.
+    const rsNext = (await rsStore.list()).find((key) => key.status === 'next')?.kid;
+    clock.advance(31 * DAY);
+    const results = await Promise.all([a.maybeRotate(), b.maybeRotate()]);
+    expect(results.filter((result) => result.action === 'rotate' && result.applied)).toHaveLength(1);
+    expect(statuses(await rsStore.list())).toEqual(['active', 'next', 'retired']);
+    await b.reload();
+    expect((await a.rs256?.active())?.kid).toBe(rsNext);
+    expect((await b.rs256?.active())?.kid).toBe(rsNext);
+    await expect(verify(rsToken, b, clock.now())).resolves.toBeDefined();
+    // Manual rotation (`gatehouse keys rotate`) turns both rings; `list` shows both.
+    const rotated = await a.rotate();
+    expect(rotated.rotated).toBe(true);
+    expect(rotated.rs256).toMatchObject({ rotated: true, retired: rsNext });
+    expect((await a.list()).filter((key) => key.status === 'active').map((key) => key.alg)).toEqual([
+      'ES256',
+      'RS256',
+    ]);
+    // A ring whose own algorithm is RS256 needs no second one.
+    expect(make({ algorithm: 'RS256', rs256Store: rsStore }).rs256).toBeUndefined();
+  });
+
   it('repairs a ring that lost keys: promotes a published next key, adds a missing next key', async () => {
     const keys = make();
     await keys.ensure();
@@ -610,5 +664,27 @@ describe.skipIf(postgresUrl === undefined)('key ring over PostgreSQL, two nodes 
     }
     const token = await sign(a, clock);
     await expect(verify(token, b, clock.now())).resolves.toBeDefined();
+  });
+
+  it('issue 15 #9: the RS256 ring beside it is shared the same way: one active and one next key', async () => {
+    const clock = new ManualClock();
+    const [a, b] = nodes.map((node) =>
+      ring(new SqlSigningKeyStore(node.db, node.dialect), clock, {
+        rs256Store: new SqlSigningKeyStore(node.db, node.dialect, 'rs256_signing_keys'),
+      }),
+    ) as [KeyRing, KeyRing];
+    const rsStore = new SqlSigningKeyStore(nodes[0]!.db, 'postgres', 'rs256_signing_keys');
+    await Promise.all([a.ensure(), b.ensure(), a.ensure(), b.ensure()]);
+    expect(statuses(await rsStore.list())).toEqual(['active', 'next']);
+    for (let round = 1; round <= 2; round++) {
+      clock.advance(31 * DAY);
+      await Promise.all([a.maybeRotate(), b.maybeRotate(), a.rotate(), b.maybeRotate()]);
+      const keys = await rsStore.list();
+      expect(keys.filter((key) => key.status === 'active')).toHaveLength(1);
+      expect(keys.filter((key) => key.status === 'next')).toHaveLength(1);
+      await a.reload();
+      await b.reload();
+      expect((await a.rs256?.active())?.kid).toBe((await b.rs256?.active())?.kid);
+    }
   });
 });

@@ -187,7 +187,17 @@ describe('OIDC-01: ID tokens', () => {
     expect(response.status).toBe(400);
     expect((await response.json()).error).toBe('invalid_client_metadata');
     const discovery = await (await fetch(`${h.issuer}/.well-known/openid-configuration`)).json();
-    expect(discovery.id_token_signing_alg_values_supported).toEqual([h.config.signingAlgorithm]);
+    // The server's algorithm and RS256, which OpenID Connect Discovery requires (issue 15 #9).
+    expect(discovery.id_token_signing_alg_values_supported).toEqual([h.config.signingAlgorithm, 'RS256']);
+    // Registering for RS256 is kept with the client.
+    const registered = await fetch(`${h.issuer}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ redirect_uris: [RP_CALLBACK], id_token_signed_response_alg: 'RS256' }),
+    });
+    expect(registered.status).toBe(201);
+    const { client_id: clientId } = await registered.json();
+    expect((await h.gatehouse.oauth.registry.get(clientId))?.idTokenAlg).toBe('RS256');
   });
 });
 

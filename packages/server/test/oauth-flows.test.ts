@@ -153,7 +153,8 @@ describe('resource indicators → RFC 9068 JWT access tokens', () => {
     expect(screens).toEqual(['login', 'consent']);
     const { header, payload } = decodeJwt(tokens?.access_token ?? '');
     expect(header.typ).toBe('at+jwt');
-    expect(payload.aud).toBe(NOTES_API);
+    // The API first; the userinfo endpoint too, as the grant includes openid (issue 15 #13).
+    expect(payload.aud).toEqual([NOTES_API, `${h.issuer}/oauth/userinfo`]);
     expect(payload.scope).toBe('notes:read');
     expect(payload.sub).toBe(tokens?.claims()?.sub);
     expect(String(payload.sid)).toMatch(/^grant:/);

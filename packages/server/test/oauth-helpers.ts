@@ -43,6 +43,37 @@ export class Browser {
       headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
     headers.set('sec-fetch-site', 'same-origin');
     const response = await fetch(new URL(url, this.origin), { ...init, headers, redirect: 'manual' });
+    this.#keepCookies(response);
+    return response;
+  }
+
+  /**
+   * A form on another site (`site`) posted to `url` as a top-level navigation: it carries no
+   * SameSite=Lax cookie, and Fetch Metadata says cross-site. Follows same-origin redirects (GET
+   * navigations, which carry the cookies again).
+   */
+  async postFrom(site: string, url: string, form: Record<string, string>) {
+    const response = await fetch(new URL(url, this.origin), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'navigate',
+        origin: site,
+      },
+      body: new URLSearchParams(form).toString(),
+      redirect: 'manual',
+    });
+    this.#keepCookies(response);
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null)
+      return { response, url: new URL(url, this.origin).href };
+    const next = new URL(location, this.origin);
+    if (next.origin !== this.origin) return { response, url: next.href };
+    return this.navigate(next.href);
+  }
+
+  #keepCookies(response: Response): void {
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const eq = pair?.indexOf('=') ?? -1;
@@ -52,7 +83,6 @@ export class Browser {
       if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return response;
   }
 
   /** GETs `url` and follows same-origin redirects; returns the last response and its URL. */

@@ -293,16 +293,9 @@ describe('authorization endpoint', () => {
       const step = await authorize(browser, base(variant));
       expect(redirectParams(step).get('code'), JSON.stringify(variant)).toBeTruthy();
     }
-    // POSTed authorization requests would need SameSite=None engine cookies: Gatehouse keeps Lax
-    // and answers a clean 405 (documented in docs/oauth-oidc.md).
-    const posted = await browser.fetch('/oauth/authorize', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(base()).toString(),
-    });
-    expect(posted.status).toBe(405);
-    expect(posted.headers.get('allow')).toBe('GET, HEAD');
-    expect(posted.headers.get('content-type')).toContain('application/problem+json');
+    // POST works as GET does (OIDC Core §3.1.2.1; oauth-conformance.test.ts covers it end to end).
+    const posted = await browser.submit('/oauth/authorize', base());
+    expect(redirectParams(posted).get('code')).toBeTruthy();
   });
 
   it('AUTHZ-04: a scope the client may not use is dropped from what is granted', async () => {

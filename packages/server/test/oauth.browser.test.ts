@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
-import { openChromiumPage, SCREENSHOTS } from './chromium.ts';
+import { browserTestsRun, openChromiumPage, SCREENSHOTS } from './chromium.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './harness.ts';
 import { freePort } from './processes.ts';
 
@@ -26,7 +26,10 @@ let browser: Browser;
 let page: Page;
 let consoleErrors: string[] = [];
 
+const inBrowser = browserTestsRun();
+
 beforeAll(async () => {
+  if (!inBrowser) return;
   dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-oauth-browser-'));
   const port = await freePort();
   const issuer = `http://localhost:${port}`;
@@ -68,7 +71,7 @@ afterAll(async () => {
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('sign in with Gatehouse from a relying party, in a real browser', () => {
+describe.skipIf(!inBrowser)('sign in with Gatehouse from a relying party, in a real browser', () => {
   it('login → consent → back at the app, signed in', async () => {
     await page.goto(rpOrigin);
     await Promise.all([

@@ -7,6 +7,8 @@ import { oauthMigration } from './migrations/0006_oauth.ts';
 import { userProfilesMigration } from './migrations/0007_user_profiles.ts';
 import { oauthClientAuthMethodMigration } from './migrations/0008_oauth_client_auth_method.ts';
 import { emailSkeletonMigration } from './migrations/0009_email_skeleton.ts';
+import { oauthClientIdTokenAlgMigration } from './migrations/0010_oauth_client_id_token_alg.ts';
+import { rs256SigningKeysMigration } from './migrations/0011_rs256_signing_keys.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -117,6 +119,8 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0007_user_profiles': userProfilesMigration(dialect),
     '0008_oauth_client_auth_method': oauthClientAuthMethodMigration(),
     '0009_email_skeleton': emailSkeletonMigration(),
+    '0010_oauth_client_id_token_alg': oauthClientIdTokenAlgMigration(),
+    '0011_rs256_signing_keys': rs256SigningKeysMigration(dialect),
   };
 }
 

@@ -30,6 +30,8 @@ export const ALL_MIGRATIONS = [
   '0007_user_profiles',
   '0008_oauth_client_auth_method',
   '0009_email_skeleton',
+  '0010_oauth_client_id_token_alg',
+  '0011_rs256_signing_keys',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */

@@ -18,12 +18,20 @@ export { MemoryUserRepository } from './memory/users.ts';
 /** The reference storage: every port in process memory. For tests and single-process demos only. */
 export function createMemoryStorage(): Storage {
   const users = new MemoryUserRepository();
+  const profiles = new MemoryUserProfileRepository(users);
+  const credentials = new MemoryCredentialRepository();
+  const sessions = new MemorySessionStore();
+  const roles = new MemoryRoleRepository();
+  users.onDelete((id) => profiles.forget(id));
+  users.onDelete((id) => credentials.forget(id));
+  users.onDelete((id) => sessions.deleteByUser(id));
+  users.onDelete((id) => roles.forget(id));
   return {
     users,
-    profiles: new MemoryUserProfileRepository(users),
-    credentials: new MemoryCredentialRepository(),
-    sessions: new MemorySessionStore(),
-    roles: new MemoryRoleRepository(),
+    profiles,
+    credentials,
+    sessions,
+    roles,
     audit: new MemoryAuditLog(),
     counters: new MemoryCounterStore(),
     bus: new LocalInvalidationBus(),

@@ -2,13 +2,6 @@ import type { OAuthClientRecord, PermissionResolver, SubjectAccess, SubjectGrant
 import { isConcretePermission, PermissionSet } from '@gatehouse/core/permissions';
 import type { SubjectStatusCache } from './subject-status.ts';
 
-/**
- * The AuthZEN subject types Gatehouse itself knows: people (`user`), service accounts (`service`,
- * the owners of machine API keys) and OAuth clients acting for themselves (`client`, the subject of
- * a client-credentials token). Every principal kind the guard sends is one of these.
- */
-export const GATEHOUSE_SUBJECT_TYPES = ['user', 'service', 'client'] as const;
-
 /** What Gatehouse holds about a subject: nothing, a disabled identity, or its current grants. */
 export type KnownSubject =
   | { readonly state: 'unknown' }
@@ -20,7 +13,8 @@ const DISABLED: KnownSubject = Object.freeze({ state: 'disabled' });
 
 /**
  * One answer to "what does Gatehouse know about this subject", shared by both decision points so
- * that every kind is decided the same way with or without policy documents:
+ * that every principal kind the guard sends is decided the same way with or without policy
+ * documents:
  * - `user` and `service`: the identity of that kind (a service account is never taken for a user
  *   or the reverse), its stored roles and their permissions, resolved per request (cached ≤ 1 s,
  *   cleared on any role change);

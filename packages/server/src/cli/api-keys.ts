@@ -1,6 +1,6 @@
 import type { ApiKeyRecord, ServiceAccountRecord } from '@gatehouse/core';
 import { type Command, Option } from 'commander';
-import { keyView, toNewKeyInput } from '../routes/api-key-views.ts';
+import type { keyView } from '../routes/api-key-views.ts';
 import { print } from './output.ts';
 import type { withGatehouse } from './program.ts';
 
@@ -47,6 +47,7 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
   const accounts = program.command('service-accounts').description('manage non-human identities');
   accounts
     .command('create <name>')
+    .description('create a service account (it signs in only with API keys)')
     .option('--description <text>', 'what it is for')
     .option('--role <role...>', 'roles to grant')
     .option('--rate-limit <n/secs>', 'default limit of its keys, e.g. 600/60s')
@@ -78,6 +79,7 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     );
   accounts
     .command('list')
+    .description('list service accounts')
     .addOption(json)
     .action(async (opts: { json?: boolean }) => {
       const rows = (await open((g) => g.serviceAccounts.list())).map(accountRow);
@@ -142,6 +144,7 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
         },
       ) => {
         const rule = rateLimitOf(opts.rateLimit);
+        const { keyView, toNewKeyInput } = await import('../routes/api-key-views.ts');
         const { created, now } = await open(async (g) => {
           const now = g.clock.now();
           const input = toNewKeyInput(
@@ -165,8 +168,10 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     );
   keys
     .command('list <owner>')
+    .description('list the keys of a service account (by name) or a user (by email or id)')
     .addOption(json)
     .action(async (who: string, opts: { json?: boolean }) => {
+      const { keyView } = await import('../routes/api-key-views.ts');
       const { rows } = await open(async (g) => {
         const now = g.clock.now();
         const records: ApiKeyRecord[] = await g.apiKeys.list(await owner(g, who));
@@ -182,6 +187,7 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .option('--overlap <seconds>', 'keep the old key valid this long (default 0)', '0')
     .addOption(json)
     .action(async (keyId: string, opts: { overlap: string; json?: boolean }) => {
+      const { keyView } = await import('../routes/api-key-views.ts');
       const { created, now } = await open(async (g) => ({
         created: await g.apiKeys.rotate(keyId, { overlapMs: Number(opts.overlap) * 1000 }, cliMeta),
         now: g.clock.now(),

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { OAUTH_ID_TOKEN_ALGS } from '@gatehouse/core';
 import { type Command, Option } from 'commander';
 import type { ClientInput } from '../oauth/client-registry.ts';
 import { clientView } from '../oauth/client-view.ts';
@@ -40,6 +41,12 @@ export function registerClientCommands(program: Command, open: typeof withGateho
         .choices(['header', 'body'])
         .default('header'),
     )
+    .addOption(
+      new Option(
+        '--id-token-alg <alg>',
+        "sign the client's ID tokens with RS256 (default: the server's algorithm)",
+      ).choices([...OAUTH_ID_TOKEN_ALGS]),
+    )
     .addOption(json())
     .action(
       async (opts: {
@@ -53,6 +60,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
         audience?: string;
         jwksFile?: string;
         secretIn: 'header' | 'body';
+        idTokenAlg?: string;
         json?: boolean;
       }) => {
         const jwks =
@@ -71,6 +79,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
             audience: opts.audience,
             jwks,
             secretIn: opts.type === 'confidential' && jwks === undefined ? opts.secretIn : undefined,
+            idTokenAlg: opts.idTokenAlg,
           }),
         );
         print(
@@ -83,6 +92,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
 
   clients
     .command('list')
+    .description('list registered clients')
     .addOption(json())
     .action(async (opts: { json?: boolean }) => {
       const list = (await open((g) => g.oauth.registry.list())).map(clientView);
@@ -111,6 +121,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
 
   clients
     .command('delete')
+    .description('delete a registered client')
     .argument('<client-id>')
     .addOption(json())
     .action(async (clientId: string, opts: { json?: boolean }) => {

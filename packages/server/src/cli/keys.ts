@@ -71,10 +71,16 @@ export function registerKeyCommands(
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean }) => {
       const result = await open((g) => keyRingOf(g).rotate());
-      print(opts.json === true, result, () =>
-        result.rotated
-          ? `rotated: ${result.active} signs now (retired ${result.retired}); next key ${result.next}; running servers pick it up within 30 s`
-          : `another node rotated at the same moment: ${result.active} signs now; next key ${result.next}`,
+      print(
+        opts.json === true,
+        result,
+        () =>
+          (result.rotated
+            ? `rotated: ${result.active} signs now (retired ${result.retired}); next key ${result.next}; running servers pick it up within 30 s`
+            : `another node rotated at the same moment: ${result.active} signs now; next key ${result.next}`) +
+          (result.rs256 === undefined
+            ? ''
+            : `\nRS256 ring (ID tokens): ${result.rs256.active} signs now; next key ${result.rs256.next}`),
       );
     });
 }

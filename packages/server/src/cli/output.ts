@@ -1,6 +1,3 @@
-import { isGatehouseError, PolicyError } from '@gatehouse/core';
-import { ConfigError } from '../config.ts';
-
 /** Exit codes scripts can rely on. */
 export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, conflict: 4 } as const;
 
@@ -8,7 +5,12 @@ export function print(json: boolean, value: unknown, human: () => string): void 
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
 }
 
-export function fail(error: unknown): never {
+/** Reports a failed command. Its modules load only now, so that the command tree stays light. */
+export async function fail(error: unknown): Promise<never> {
+  const [{ isGatehouseError, PolicyError }, { ConfigError }] = await Promise.all([
+    import('@gatehouse/core'),
+    import('../config.ts'),
+  ]);
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(ExitCode.usage);
@@ -35,4 +37,16 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
+}
+
+/** Asks a yes/no question on the terminal; false without one (scripts must say --yes). */
+export async function confirmed(question: string): Promise<boolean> {
+  if (process.stdin.isTTY !== true || process.stderr.isTTY !== true) return false;
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
 }

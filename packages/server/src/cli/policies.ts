@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
 import { ExitCode, print, readStdin } from './output.ts';
 import { entity, explain, jsonObject } from './policy.ts';
 import type { withGatehouse } from './program.ts';
@@ -33,6 +32,7 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
 
   policies
     .command('list')
+    .description('list the stored documents, the directory files and the live policy version')
     .addOption(json())
     .action(async (opts: { json?: boolean }) => {
       const result = await open(async (g) => ({
@@ -69,6 +69,7 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
     .description('print a stored document (its source; --json adds the version)')
     .addOption(json())
     .action(async (name: string, opts: { json?: boolean }) => {
+      const { getPolicyDocument } = await import('../authz/policy-admin.ts');
       const doc = await open((g) => getPolicyDocument(g, documentName(name)));
       print(
         opts.json === true,
@@ -84,6 +85,7 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
     .addOption(json())
     .action(async (name: string, file: string | undefined, opts: { ifVersion?: number; json?: boolean }) => {
       const source = file === undefined ? await readStdin() : await readFile(file, 'utf8');
+      const { putPolicyDocument } = await import('../authz/policy-admin.ts');
       const result = await open((g) =>
         putPolicyDocument(
           g,
@@ -100,9 +102,11 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
 
   policies
     .command('delete <name>')
+    .description('delete a stored document; refused if the rest no longer compiles')
     .option('--if-version <n>', 'only delete this version', version)
     .addOption(json())
     .action(async (name: string, opts: { ifVersion?: number; json?: boolean }) => {
+      const { deletePolicyDocument } = await import('../authz/policy-admin.ts');
       const deleted = await open((g) =>
         deletePolicyDocument(g, { name: documentName(name), expectedVersion: opts.ifVersion }, cliMeta),
       );

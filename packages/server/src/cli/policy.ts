@@ -1,14 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import {
-  caseFiles,
-  type Decision,
-  type EvaluationRequest,
-  loadPolicyDir,
-  type PolicyCaseResult,
-  parsePolicyCases,
-  runPolicyCases,
-} from '@gatehouse/core';
+import type { Decision, EvaluationRequest, PolicyCaseResult } from '@gatehouse/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, print } from './output.ts';
 
@@ -67,6 +59,7 @@ export function registerPolicyCommands(program: Command): void {
     .description('run the *.test.yaml case tables of <dir> against its policies; exit 1 on any failure')
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (dir: string, opts: { json?: boolean }) => {
+      const { caseFiles, loadPolicyDir, parsePolicyCases, runPolicyCases } = await import('@gatehouse/core');
       const engine = await loadPolicyDir(dir);
       const results: PolicyCaseResult[] = [];
       const files = await caseFiles(dir);
@@ -124,6 +117,7 @@ export function registerPolicyCommands(program: Command): void {
           json?: boolean;
         },
       ) => {
+        const { loadPolicyDir } = await import('@gatehouse/core');
         const engine = await loadPolicyDir(dir);
         const request: EvaluationRequest = {
           subject: {

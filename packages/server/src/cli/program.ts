@@ -1,20 +1,37 @@
+import { readFileSync } from 'node:fs';
+import type { RoleRecord } from '@gatehouse/core';
 import { Command, Option } from 'commander';
-import { bootstrap } from '../bootstrap.ts';
-import { loadConfig } from '../config.ts';
-import { createGatehouse, type Gatehouse } from '../gatehouse.ts';
-import { createLogger } from '../logger.ts';
-import { closeOnSignals, startServer } from '../server.ts';
+import type { Gatehouse } from '../gatehouse.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
 import { registerKeyCommands } from './keys.ts';
-import { ExitCode, fail, print, readStdin } from './output.ts';
+import { confirmed, ExitCode, fail, print, readStdin } from './output.ts';
 import { registerPoliciesCommands } from './policies.ts';
 import { registerPolicyCommands } from './policy.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Opens the configured stores for one administrative command, then closes them. */
+/** A role as every command prints it: dates in ISO 8601, like the rest of the CLI. */
+const roleRow = (r: RoleRecord) => ({
+  name: r.name,
+  description: r.description,
+  permissions: r.permissions,
+  created_at: iso(r.createdAt),
+  updated_at: iso(r.updatedAt),
+});
+
+/**
+ * Opens the configured stores for one administrative command, then closes them. The server's
+ * modules are imported here, not at the top: `--help`, `--version` and usage errors load nothing
+ * but the command tree (commander), and no command loads the OAuth engine unless it serves HTTP.
+ */
 export async function withGatehouse<T>(task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
+  const [{ loadConfig }, { createGatehouse }, { createLogger }, { bootstrap }] = await Promise.all([
+    import('../config.ts'),
+    import('../gatehouse.ts'),
+    import('../logger.ts'),
+    import('../bootstrap.ts'),
+  ]);
   const config = loadConfig();
   const gatehouse = await createGatehouse(
     config,
@@ -30,9 +47,15 @@ export async function withGatehouse<T>(task: (gatehouse: Gatehouse) => Promise<T
 
 const cliMeta = { ip: 'cli', requestId: 'cli' };
 
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('gatehouse')
     .description('Gatehouse authentication and authorization server')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride((error) => process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage));
   const json = new Option('--json', 'machine-readable output');
@@ -41,6 +64,10 @@ export function buildProgram(): Command {
     .command('start')
     .description('run the server (migrates the database first)')
     .action(async () => {
+      const [{ loadConfig }, { closeOnSignals, startServer }] = await Promise.all([
+        import('../config.ts'),
+        import('../server.ts'),
+      ]);
       const server = await startServer(loadConfig());
       closeOnSignals(server);
     });
@@ -57,6 +84,7 @@ export function buildProgram(): Command {
   const users = program.command('users').description('manage users');
   users
     .command('create')
+    .description('create a user; without --password-stdin they cannot sign in until one is set')
     .requiredOption('--email <email>', 'email address')
     .option('--password-stdin', 'read the password from standard input')
     .option('--role <role...>', 'roles to grant')
@@ -69,14 +97,66 @@ export function buildProgram(): Command {
           cliMeta,
         ),
       );
+      const notice =
+        password === undefined
+          ? `No password set: ${user.email} cannot sign in until an administrator runs \`gatehouse users set-password ${user.email} --password-stdin\`.`
+          : undefined;
       print(
         opts.json === true,
-        { id: user.id, email: user.email },
-        () => `created user ${user.email} (${user.id})`,
+        {
+          id: user.id,
+          email: user.email,
+          password_set: password !== undefined,
+          ...(notice === undefined ? {} : { notice }),
+        },
+        () => [`created user ${user.email} (${user.id})`, notice].filter(Boolean).join('\n'),
+      );
+    });
+  users
+    .command('set-password <user>')
+    .description(
+      "set a user's password (by email or id), read from standard input; ends their sessions and grants",
+    )
+    .requiredOption('--password-stdin', 'read the password from standard input (required)')
+    .addOption(json)
+    .action(async (who: string, opts: { json?: boolean }) => {
+      const password = await readStdin();
+      const user = await withGatehouse(async (g) => {
+        const u = await g.accounts.requireUser(who);
+        await g.accounts.setPassword(u.id, password, cliMeta);
+        return u;
+      });
+      print(
+        opts.json === true,
+        { id: user.id, email: user.email, password_set: true },
+        () => `set the password of ${user.email}; their sessions and grants ended`,
+      );
+    });
+  users
+    .command('delete <user>')
+    .description('delete a user (by email or id) after revoking their sessions, tokens, grants and API keys')
+    .option('--yes', 'do not ask for confirmation (required when standard input is not a terminal)')
+    .addOption(json)
+    .action(async (who: string, opts: { yes?: boolean; json?: boolean }) => {
+      if (opts.yes !== true && !(await confirmed(`Delete the user ${who} and everything issued to them?`))) {
+        process.stderr.write('error: not deleted (confirm with --yes)\n');
+        process.exitCode = ExitCode.usage;
+        return;
+      }
+      const user = await withGatehouse(async (g) => {
+        const u = await g.accounts.requireUser(who);
+        await g.accounts.deleteUser(u.id, cliMeta);
+        return u;
+      });
+      print(
+        opts.json === true,
+        { id: user.id, email: user.email, deleted: true },
+        () => `deleted ${user.email}`,
       );
     });
   users
     .command('list')
+    .description('list users with their roles')
     .addOption(json)
     .option('--limit <n>', 'at most this many', '100')
     .action(async (opts: { json?: boolean; limit: string }) => {
@@ -139,14 +219,15 @@ export function buildProgram(): Command {
           cliMeta,
         ),
       );
-      print(opts.json === true, role, () => `role ${role.name}: ${role.permissions.join(', ')}`);
+      print(opts.json === true, roleRow(role), () => `role ${role.name}: ${role.permissions.join(', ')}`);
     });
   roles
     .command('list')
+    .description('list roles and their permissions')
     .addOption(json)
     .action(async (opts: { json?: boolean }) => {
       const list = await withGatehouse((g) => g.accounts.listRoles());
-      print(opts.json === true, list, () =>
+      print(opts.json === true, list.map(roleRow), () =>
         list.map((r) => `${r.name}: ${r.permissions.join(', ')}`).join('\n'),
       );
     });
@@ -156,6 +237,7 @@ export function buildProgram(): Command {
   ] as const) {
     roles
       .command(`${name} <role>`)
+      .description(`${name} a role ${grant ? 'to' : 'from'} a user`)
       .requiredOption('--user <user>', 'email or id')
       .addOption(json)
       .action(async (role: string, opts: { user: string; json?: boolean }) => {
@@ -175,6 +257,7 @@ export function buildProgram(): Command {
     .command('sessions')
     .description('manage sessions')
     .command('revoke')
+    .description('end every session of a user, on every node')
     .requiredOption('--user <user>', 'end every session of this user (email or id)')
     .addOption(json)
     .action(async (opts: { user: string; json?: boolean }) => {
@@ -202,6 +285,6 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    fail(error);
+    await fail(error);
   }
 }

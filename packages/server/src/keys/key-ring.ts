@@ -45,6 +45,13 @@ export interface KeyRingOptions {
   readonly minPublishMs?: number;
   /** Failures of the background timer (default: a process warning). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The store of an RS256 ring kept beside this one, for what must be RS256 whatever `algorithm`
+   * is: ID tokens of clients registered for RS256 (OpenID Connect Discovery requires it). It is
+   * created, rotated, published and sealed like this ring, under the same policy; unused when
+   * `algorithm` is RS256 itself.
+   */
+  readonly rs256Store?: SigningKeyStore | undefined;
 }
 
 export interface MaintenanceResult {
@@ -63,6 +70,8 @@ export interface RotationResult {
   readonly retired: string | null;
   readonly active: string;
   readonly next: string;
+  /** The RS256 ring's rotation, when the ring has one. */
+  readonly rs256?: RotationResult;
 }
 
 interface Snapshot {
@@ -102,6 +111,7 @@ export class KeyRing implements SigningKeySource {
   #applied = 0;
   #timer: NodeJS.Timeout | undefined;
   #ticking = false;
+  readonly #rs256: KeyRing | undefined;
 
   constructor(options: KeyRingOptions) {
     if (options.encryptionKey.length !== 32) throw new RangeError('encryptionKey must be 32 bytes');
@@ -127,6 +137,15 @@ export class KeyRing implements SigningKeySource {
         process.emitWarning(
           `key ring maintenance failed: ${error instanceof Error ? error.message : error}`,
         ));
+    this.#rs256 =
+      options.rs256Store === undefined || algorithm === 'RS256'
+        ? undefined
+        : new KeyRing({ ...options, store: options.rs256Store, algorithm: 'RS256', rs256Store: undefined });
+  }
+
+  /** The RS256 ring beside this one, if any (its `active()` is the RS256 key that signs). */
+  get rs256(): KeyRing | undefined {
+    return this.#rs256;
   }
 
   get algorithm(): SigningAlgorithm {
@@ -147,6 +166,7 @@ export class KeyRing implements SigningKeySource {
       const repair = planKeyRingRepair(keyRingState(keys));
       if (repair.action === 'none') {
         await this.#loadFrom(keys);
+        await this.#rs256?.ensure();
         return;
       }
       // Whether this node or a faster one completed it, the next pass sees the result.
@@ -165,19 +185,33 @@ export class KeyRing implements SigningKeySource {
     return snapshot.active;
   }
 
+  /** Every key a verifier may meet, this ring's and then the RS256 ring's. */
   async publicKeys(): Promise<readonly PublicJwk[]> {
     const snapshot = await this.#current();
     const now = this.#clock.now();
-    return snapshot.published.filter((key) => isKeyPublished(key, now)).map((key) => key.publicJwk);
+    const own = snapshot.published.filter((key) => isKeyPublished(key, now)).map((key) => key.publicJwk);
+    return this.#rs256 === undefined ? own : [...own, ...(await this.#rs256.publicKeys())];
   }
 
   /**
-   * The published keys with their private halves, the active key first: for an engine that signs
-   * with the first key of a set (oidc-provider), through `jwsSignature` — the private keys never
-   * leave this process's key objects. `version` changes whenever the set or the active key does,
-   * so a holder rebuilds only then.
+   * The published keys with their private halves, the active keys first (this ring's, then the
+   * RS256 ring's): for an engine that signs with the first key of a set that fits the algorithm
+   * (oidc-provider), through `jwsSignature` — the private keys never leave this process's key
+   * objects. `version` changes whenever a set or an active key does, so a holder rebuilds only then.
    */
   async signingKeys(): Promise<{ readonly version: string; readonly keys: readonly ActiveSigningKey[] }> {
+    const own = await this.#ownSigningKeys();
+    if (this.#rs256 === undefined) return own;
+    const rs = await this.#rs256.signingKeys();
+    const [ownActive, ...ownRest] = own.keys;
+    const [rsActive, ...rsRest] = rs.keys;
+    const keys = [ownActive, rsActive, ...ownRest, ...rsRest].filter(
+      (key): key is ActiveSigningKey => key !== undefined,
+    );
+    return { version: `${own.version};${rs.version}`, keys };
+  }
+
+  async #ownSigningKeys(): Promise<{ readonly version: string; readonly keys: readonly ActiveSigningKey[] }> {
     const active = await this.active();
     const snapshot = await this.#current();
     const now = this.#clock.now();
@@ -196,18 +230,27 @@ export class KeyRing implements SigningKeySource {
   /** Re-reads the store now (another node may have rotated). */
   async reload(): Promise<void> {
     await this.#load();
+    await this.#rs256?.reload();
   }
 
-  /** Every stored key, read now, without key material. */
+  /** Every stored key (the RS256 ring's after this ring's), read now, without key material. */
   async list(): Promise<SigningKeyInfo[]> {
-    return (await this.#store.list()).map(signingKeyInfo);
+    const own = (await this.#store.list()).map(signingKeyInfo);
+    return this.#rs256 === undefined ? own : [...own, ...(await this.#rs256.list())];
   }
 
   /**
    * The periodic duty: complete the ring if a key is missing, rotate when the active key has
-   * signed for a whole period, delete retired keys whose tokens have all expired, and reload.
+   * signed for a whole period, delete retired keys whose tokens have all expired, and reload. The
+   * RS256 ring does the same; the result is this ring's (`rs256.maybeRotate()` reports its own).
    */
   async maybeRotate(now = this.#clock.now()): Promise<MaintenanceResult> {
+    const result = await this.#maintain(now);
+    await this.#rs256?.maybeRotate(now);
+    return result;
+  }
+
+  async #maintain(now: number): Promise<MaintenanceResult> {
     const keys = await this.#store.list();
     const { plan, removable } = planKeyRingMaintenance(keys, now, this.#policy);
     const applied = plan.action === 'none' || (await this.#apply(plan, now));
@@ -217,8 +260,13 @@ export class KeyRing implements SigningKeySource {
     return { action: plan.action, applied, removed };
   }
 
-  /** Rotates now, whatever the age of the keys (operators: `gatehouse keys rotate`). */
+  /** Rotates now, whatever the age of the keys (operators: `gatehouse keys rotate`); both rings. */
   async rotate(): Promise<RotationResult> {
+    const result = await this.#rotateOwn();
+    return this.#rs256 === undefined ? result : { ...result, rs256: await this.#rs256.rotate() };
+  }
+
+  async #rotateOwn(): Promise<RotationResult> {
     await this.ensure();
     const now = this.#clock.now();
     const { active, next } = keyRingState(await this.#store.list());

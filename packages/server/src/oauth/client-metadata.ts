@@ -11,6 +11,14 @@ export const OIDC_SCOPES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * How an authorization response may travel: in the query (the default for `code`) or a form
+ * post. Not the fragment, the implicit flow's channel (AUTHZ-01: nothing is ever answered in a
+ * fragment; browsers carry a fragment over to the next redirect, RFC 9700 §4.11.2). Discovery
+ * advertises exactly these (engine-responses.ts); any other mode is `invalid_request`.
+ */
+export const RESPONSE_MODES: readonly string[] = ['query', 'form_post'];
+
+/**
  * The engine's view of one of our clients (OIDC Dynamic Client Registration metadata). The
  * `client_secret` it sees is the stored HMAC: the engine compares it with the HMAC of what the
  * client presents (see `compareHashedSecret`), so the clear secret exists nowhere at rest.
@@ -25,12 +33,13 @@ export function providerMetadata(client: OAuthClientRecord): Record<string, unkn
     client_name: client.name,
     ...(client.secretHash === null ? {} : { client_secret: client.secretHash }),
     token_endpoint_auth_method: client.authMethod,
+    // Unset: the engine's default, the server's algorithm (provider-config.ts).
+    ...(client.idTokenAlg === null ? {} : { id_token_signed_response_alg: client.idTokenAlg }),
     ...(client.jwks === null ? {} : { jwks: { keys: client.jwks.keys.map((key) => ({ ...key })) } }),
     application_type: native ? 'native' : 'web',
     grant_types: [...client.grantTypes],
     response_types: interactive ? ['code'] : [],
-    // The code travels in the query or a form post; a request for the fragment is invalid_request.
-    ...(interactive ? { response_modes: ['query', 'form_post'] } : {}),
+    ...(interactive ? { response_modes: [...RESPONSE_MODES] } : {}),
     redirect_uris: [...client.redirectUris],
     post_logout_redirect_uris: [...client.postLogoutRedirectUris],
     // The engine checks `scope` against its own (OpenID) scopes; API scopes reach it per

@@ -5,11 +5,13 @@ import {
   GatehouseError,
   hmacSha256,
   OAUTH_GRANT_TYPES,
+  OAUTH_ID_TOKEN_ALGS,
   type OAuthClientAuthMethod,
   type OAuthClientRecord,
   type OAuthClientStore,
   type OAuthClientType,
   type OAuthGrantType,
+  type OAuthIdTokenAlg,
   randomToken,
   TtlCache,
 } from '@gatehouse/core';
@@ -33,6 +35,8 @@ export interface ClientInput {
    * body. The other way is then refused, as a wrong secret is.
    */
   readonly secretIn?: 'header' | 'body' | undefined;
+  /** RS256 for ID tokens signed with RS256; by default they use the server's algorithm. */
+  readonly idTokenAlg?: string | null | undefined;
 }
 
 export interface IssuedClient {
@@ -120,6 +124,8 @@ export class ClientRegistry {
         audience: null,
         jwks: null,
         ...(method === 'client_secret_post' ? { secretIn: 'body' as const } : {}),
+        // The engine has checked it against the algorithms it offers; its default is ours (null).
+        idTokenAlg: metadata.id_token_signed_response_alg === 'RS256' ? 'RS256' : null,
       }),
       clientId: String(metadata.client_id),
       secretHash: secret === null ? null : this.#hash(secret),
@@ -229,6 +235,11 @@ function validated(
         : input.secretIn === 'body'
           ? 'client_secret_post'
           : 'client_secret_basic';
+  const idTokenAlg = input.idTokenAlg ?? null;
+  if (idTokenAlg !== null && !(OAUTH_ID_TOKEN_ALGS as readonly string[]).includes(idTokenAlg))
+    throw invalid(
+      `id_token_signed_response_alg may be ${OAUTH_ID_TOKEN_ALGS.join(', ')} (or left to the server).`,
+    );
   return {
     name,
     type: input.type,
@@ -240,6 +251,7 @@ function validated(
     audience,
     jwks: jwks === null ? null : { keys: jwks.keys.map((key) => ({ ...key })) },
     authMethod,
+    idTokenAlg: idTokenAlg as OAuthIdTokenAlg | null,
   };
 }
 

@@ -14,6 +14,7 @@ export function clientView(client: OAuthClientRecord) {
     resources: client.resources,
     audience: client.audience,
     token_endpoint_auth_method: client.authMethod,
+    ...(client.idTokenAlg === null ? {} : { id_token_signed_response_alg: client.idTokenAlg }),
     ...(client.jwks === null ? {} : { jwks: client.jwks }),
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),

@@ -1,28 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  type ActiveSigningKey,
   type AuditTrail,
   type Clock,
   GatehouseError,
   type OAuthArtifactStore,
   type RevocationIndex,
 } from '@gatehouse/core';
-import Provider from 'oidc-provider';
+import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { SigningThread } from '../keys/key-material.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { RingKeySet } from '../tokens/ring-key-set.ts';
-import { createAdapterClass } from './adapter.ts';
+import type { createAdapterClass } from './adapter.ts';
 import type { ClientRegistry } from './client-registry.ts';
-import { afterEngine } from './engine-hooks.ts';
-import { shapeEngineResponses } from './engine-responses.ts';
-import { EngineSigningKey } from './engine-signing-key.ts';
 import { formActionSources } from './form-targets.ts';
-import { grantSid, type ProviderSettings, providerConfiguration } from './provider-config.ts';
+import { grantSid } from './grant-sid.ts';
+import type { ProviderSettings } from './provider-config.ts';
 import type { RefreshRetry } from './refresh-retry.ts';
 import { interactionUid } from './routes.ts';
-import { presentedSecretMethod } from './secret-transport.ts';
-import { singleLogout } from './single-logout.ts';
-import { structuredTokens } from './structured-tokens.ts';
 import { VerifiedSecrets } from './verified-secrets.ts';
 
 const KEY_CHECK_INTERVAL_MS = 1000;
@@ -67,7 +63,8 @@ export interface ConnectedApplication {
 
 /**
  * The OAuth 2.0 / OpenID Connect side of one node: the oidc-provider engine over our stores,
- * signing with the key ring. The engine takes its keys at construction, so it is rebuilt when the
+ * signing with the key ring. The engine itself (engine.ts) is imported when it is first needed, so
+ * what needs only the stores (the CLI revoking a user's grants, say) never loads oidc-provider. The engine takes its keys at construction, so it is rebuilt when the
  * ring's published set or active key changes (at most every reload interval); every node builds
  * the same engine from the same shared state, so a rebuild loses nothing.
  */
@@ -76,7 +73,8 @@ export class OAuthServer {
   /** Where the engine's signatures are made, as decided when the server started. */
   readonly signingThread: SigningThread;
   readonly #o: OAuthServerOptions;
-  readonly #adapter: ReturnType<typeof createAdapterClass>;
+  /** The engine's storage adapter, made with the first engine (its module loads oidc-provider). */
+  #adapter: ReturnType<typeof createAdapterClass> | undefined;
   /** Verifies the JWT access tokens the engine issued, for introspection and revocation. */
   readonly #keySet: RingKeySet;
   /** Presented client secrets already checked against their stored HMAC (digests only). */
@@ -92,13 +90,11 @@ export class OAuthServer {
     this.#verifiedSecrets = new VerifiedSecrets((presented, stored) =>
       options.registry.secretMatchesHash(presented, stored),
     );
-    this.#adapter = createAdapterClass({
-      store: options.artifacts,
-      shortLived: options.shortLivedArtifacts,
-      clients: options.registry,
-      onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),
-      refreshRetry: options.refreshRetry,
-    });
+  }
+
+  /** Loads the engine's code ahead of the first request (the server does; the CLI never needs it). */
+  async preload(): Promise<void> {
+    await import('./engine.ts');
   }
 
   /**
@@ -116,12 +112,8 @@ export class OAuthServer {
       return mounted.mounted;
     }
     if (this.#building === undefined) {
-      this.#building = Promise.resolve()
-        .then(() => ({
-          version: signing.version,
-          mounted: this.#build(signing.keys.map((key) => new EngineSigningKey(key, this.signingThread))),
-          checkedAt: now,
-        }))
+      this.#building = this.#build(signing.keys)
+        .then((mounted) => ({ version: signing.version, mounted, checkedAt: now }))
         .finally(() => {
           this.#building = undefined;
         });
@@ -248,65 +240,20 @@ export class OAuthServer {
     ]);
   }
 
-  #build(keys: EngineSigningKey[]): MountedProvider {
-    const { settings, logger } = this.#o;
-    const verifiedSecrets = this.#verifiedSecrets;
-    const provider = new Provider(settings.issuer, providerConfiguration(settings, { keys }, this.#adapter));
-    provider.proxy = this.#o.proxy;
-    // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
-    // client presents, in constant time (the engine's documented extension point is this method),
-    // or a secret it already verified (verified-secrets.ts). A secret sent the way the client did
-    // not register (header or body) fails like a wrong one.
-    const clientClass = provider.Client as unknown as {
-      prototype: {
-        clientSecret?: string;
-        tokenEndpointAuthMethod?: string;
-        compareClientSecret(actual: string): Promise<boolean>;
-      };
-    };
-    clientClass.prototype.compareClientSecret = async function compareHashedSecret(actual: string) {
-      const stored = this.clientSecret;
-      const method = presentedSecretMethod();
-      if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
-      return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
-    };
-    // A rotated refresh token's successor gets the id derived from its parent (refresh-retry.ts).
-    const refreshRetry = this.#o.refreshRetry;
-    const refreshClass = provider.RefreshToken as unknown as { prototype: { generateTokenId(): string } };
-    const randomTokenId = refreshClass.prototype.generateTokenId;
-    refreshClass.prototype.generateTokenId = function successorOrRandomId() {
-      return refreshRetry.nextId() ?? randomTokenId.call(this);
-    };
-    provider.use((_ctx, next) => refreshRetry.run(next));
-    provider.use(
-      afterEngine([
-        structuredTokens({
-          issuer: settings.issuer,
-          keySet: this.#keySet,
-          revocations: this.#o.revocations,
-          clockSkewSeconds: this.#o.clockSkewSeconds,
-        }),
-        singleLogout(settings.endSessionFromCookies),
-        shapeEngineResponses,
-      ]),
-    );
-    provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
-    // A replayed refresh token or code is an attack signal: the grant is already revoked; record it.
-    provider.on('grant.error', (ctx, error) => {
-      // The engine's internal detail (never sent to the client) says why a grant was refused.
-      const detail = (error as { error_detail?: string }).error_detail ?? '';
-      if (!/already used/.test(detail)) return;
-      const meta = { ip: ctx.ip, requestId: String(ctx.get('x-request-id') || 'oauth') };
-      void this.#o.audit
-        .record('token.reuse_detected', meta, {
-          details: {
-            client: ctx.oidc?.client?.clientId ?? null,
-            grant_type: String(ctx.oidc?.params?.grant_type ?? ''),
-          },
-        })
-        .catch((failure: unknown) => logger.warn({ err: failure }, 'audit of a token replay failed'));
+  async #build(keys: readonly ActiveSigningKey[]): Promise<MountedProvider> {
+    const engine = await import('./engine.ts');
+    this.#adapter ??= engine.createAdapterClass({
+      store: this.#o.artifacts,
+      shortLived: this.#o.shortLivedArtifacts,
+      clients: this.registry,
+      onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),
+      refreshRetry: this.#o.refreshRetry,
     });
-    const handle = provider.callback() as unknown as MountedProvider['handle'];
-    return { provider, handle };
+    return engine.buildEngine(this.#o, {
+      keys,
+      adapter: this.#adapter,
+      keySet: this.#keySet,
+      verifiedSecrets: this.#verifiedSecrets,
+    });
   }
 }

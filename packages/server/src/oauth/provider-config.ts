@@ -14,7 +14,9 @@ import { deviceCodePage, engineFormPage, messagePage } from '../pages/oauth-page
 import { gatehouseClientProperties } from './client-metadata.ts';
 import { saveSessionForReRenderedForm } from './device-form-session.ts';
 import { formActionSources } from './form-targets.ts';
+import { grantSid } from './grant-sid.ts';
 import { interactionPath, OAUTH_ROUTES } from './routes.ts';
+import { grantHasOpenId, userinfoAudience } from './structured-userinfo.ts';
 
 export interface ProviderSettings {
   readonly issuer: string;
@@ -101,7 +103,8 @@ export function providerConfiguration(
       id_token_signed_response_alg: alg as 'ES256',
     },
     enabledJWA: {
-      idTokenSigningAlgValues: [alg],
+      // OpenID Connect Discovery §3: RS256 must be among them (the key ring keeps an RS256 ring).
+      idTokenSigningAlgValues: [...new Set([alg, 'RS256'])],
       userinfoSigningAlgValues: [alg],
       introspectionSigningAlgValues: [alg],
       authorizationSigningAlgValues: [alg],
@@ -128,6 +131,23 @@ export function providerConfiguration(
       validator: (ctx, key, value) => {
         if (value !== undefined && ctx?.oidc?.route === 'registration')
           throw new errors.InvalidClientMetadata(`${key} cannot be registered`);
+      },
+    },
+    formats: {
+      customizers: {
+        // An API's token from a login whose grant includes openid is good at userinfo too: its
+        // `aud` also names the userinfo endpoint (structured-userinfo.ts). Every other audience
+        // check stays exact: the guard of an API wants its own identifier among the audiences.
+        jwt: async (ctx, token, jwt) => {
+          if (token.kind !== 'AccessToken' || !('grantId' in token) || typeof token.grantId !== 'string')
+            return;
+          const current = ctx.oidc.entities.Grant;
+          const grant =
+            current?.jti === token.grantId ? current : await ctx.oidc.provider.Grant.find(token.grantId);
+          if (!grantHasOpenId(grant)) return;
+          const aud = jwt.payload.aud;
+          jwt.payload.aud = [...(Array.isArray(aud) ? aud : [aud]), userinfoAudience(settings.issuer)];
+        },
       },
     },
     // Resource servers mirror revocations by grant through the revocation feed: ATs carry it as `sid`.
@@ -309,11 +329,6 @@ export function providerConfiguration(
       );
     },
   };
-}
-
-/** The revocation-feed `sid` value of a grant (prefixed: never equal to a session id). */
-export function grantSid(grantId: string): string {
-  return `grant:${grantId}`;
 }
 
 /**

@@ -40,7 +40,7 @@ async function answerStructuredToken(
   client: NonNullable<KoaContextWithOIDC['oidc']['client']>,
   token: string,
 ): Promise<void> {
-  const payload = await verify(deps, token);
+  const payload = await verifyAccessToken(deps, token);
   ctx.status = 200;
   if (route === 'introspection') {
     ctx.body = { active: false };
@@ -75,9 +75,18 @@ async function answerStructuredToken(
   ]);
 }
 
-type AccessTokenPayload = JWTPayload & { client_id?: string; scope?: string; cnf?: unknown; sid?: string };
+export type AccessTokenPayload = JWTPayload & {
+  client_id?: string;
+  scope?: string;
+  cnf?: unknown;
+  sid?: string;
+};
 
-async function verify(deps: StructuredTokenDeps, token: string): Promise<AccessTokenPayload | undefined> {
+/** A JWT access token the key ring signed, unexpired and not revoked; undefined otherwise. */
+export async function verifyAccessToken(
+  deps: StructuredTokenDeps,
+  token: string,
+): Promise<AccessTokenPayload | undefined> {
   try {
     const keys = await deps.keySet.forToken(token);
     const { payload } = await jwtVerify<AccessTokenPayload>(token, keys, {

@@ -20,6 +20,8 @@ const NewClient = Type.Object(
     resources: Type.Optional(UriList),
     audience: Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Null()])),
     // Where a secret travels: the Basic header (default) or the body; the other way is refused.
+    // RS256 ID tokens (OpenID Connect Discovery requires it); by default the server's algorithm.
+    id_token_signed_response_alg: Type.Optional(Type.Union([Type.Literal('RS256'), Type.Null()])),
     token_endpoint_auth_method: Type.Optional(
       Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post')]),
     ),
@@ -81,6 +83,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         resources: body.resources,
         audience: body.audience,
         jwks: body.jwks,
+        idTokenAlg: body.id_token_signed_response_alg,
         secretIn:
           body.token_endpoint_auth_method === undefined
             ? undefined

@@ -18,6 +18,10 @@ const NewUser = Type.Object(
   },
   { additionalProperties: false },
 );
+const PasswordBody = Type.Object(
+  { password: Type.String({ maxLength: 4096 }) },
+  { additionalProperties: false },
+);
 const RoleBody = Type.Object(
   {
     description: Type.Optional(Type.String({ maxLength: 500 })),
@@ -106,6 +110,26 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       },
     );
   }
+
+  /** An administrator sets a password: the one policy, then the user's sessions and grants end. */
+  app.put<{ Params: typeof UserId.static; Body: typeof PasswordBody.static }>(
+    '/admin/v1/users/:id/password',
+    { ...can('users:write'), schema: { params: UserId, body: PasswordBody }, bodyLimit: 16 * 1024 },
+    async (request, reply) => {
+      await gatehouse.accounts.setPassword(request.params.id, request.body.password, meta(request));
+      return reply.code(204).header('cache-control', 'no-store').send();
+    },
+  );
+
+  /** Everything issued to the user is revoked first; an unknown id is the generic 404. */
+  app.delete<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id',
+    { ...can('users:write'), schema: { params: UserId } },
+    async (request, reply) => {
+      await gatehouse.accounts.deleteUser(request.params.id, meta(request));
+      return reply.code(204).send();
+    },
+  );
 
   app.get<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/profile',

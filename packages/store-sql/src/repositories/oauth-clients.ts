@@ -1,10 +1,12 @@
 import {
   OAUTH_CLIENT_AUTH_METHODS,
   OAUTH_GRANT_TYPES,
+  OAUTH_ID_TOKEN_ALGS,
   type OAuthClientAuthMethod,
   type OAuthClientRecord,
   type OAuthClientStore,
   type OAuthGrantType,
+  type OAuthIdTokenAlg,
 } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { OAuthClientsTable } from '../schema/oauth.ts';
@@ -69,6 +71,7 @@ function toRow(client: OAuthClientRecord): Selectable<OAuthClientsTable> {
     secret_hash: client.secretHash,
     jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
     auth_method: client.authMethod,
+    id_token_alg: client.idTokenAlg,
     redirect_uris: JSON.stringify(client.redirectUris),
     post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
     grant_types: JSON.stringify(client.grantTypes),
@@ -91,6 +94,9 @@ function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     (row.type === 'public' ? 'none' : jwks !== null ? 'private_key_jwt' : 'client_secret_basic');
   if (!(OAUTH_CLIENT_AUTH_METHODS as readonly string[]).includes(authMethod))
     throw new Error('oauth_clients.auth_method is invalid');
+  const idTokenAlg = row.id_token_alg;
+  if (idTokenAlg !== null && !(OAUTH_ID_TOKEN_ALGS as readonly string[]).includes(idTokenAlg))
+    throw new Error('oauth_clients.id_token_alg is invalid');
   return {
     clientId: row.client_id,
     name: row.name,
@@ -98,6 +104,7 @@ function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     secretHash: row.secret_hash,
     jwks,
     authMethod: authMethod as OAuthClientAuthMethod,
+    idTokenAlg: idTokenAlg as OAuthIdTokenAlg | null,
     redirectUris: parseStringArray(row.redirect_uris, 'oauth_clients.redirect_uris'),
     postLogoutRedirectUris: parseStringArray(
       row.post_logout_redirect_uris,

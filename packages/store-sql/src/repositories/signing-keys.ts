@@ -7,7 +7,7 @@ import {
   type SigningKeyStore,
 } from '@gatehouse/core';
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { SigningKeysTable } from '../schema/signing-keys.ts';
+import type { SigningKeysTable, SigningKeyTable } from '../schema/signing-keys.ts';
 import type { Database, SqlDialect } from '../schema.ts';
 
 /** Thrown inside a transaction to roll it back when a compare-and-set precondition fails. */
@@ -16,20 +16,24 @@ class PreconditionFailed extends Error {}
 /**
  * Key-ring persistence. Every change runs in one transaction whose statements are compare-and-set
  * (`… where kid = ? and status = ?`, `insert … on conflict do nothing` against the one-active and
- * one-next partial unique indexes), so concurrent nodes cannot both win.
+ * one-next partial unique indexes), so concurrent nodes cannot both win. `table` chooses the ring:
+ * `signing_keys` (the configured algorithm's) or `rs256_signing_keys` (the RS256 ring beside it).
  */
 export class SqlSigningKeyStore implements SigningKeyStore {
   readonly #db: Kysely<Database>;
   readonly #dialect: SqlDialect;
+  /** Typed as `signing_keys`: every key-ring table has the same columns (migration 0010). */
+  readonly #table: 'signing_keys';
 
-  constructor(db: Kysely<Database>, dialect: SqlDialect) {
+  constructor(db: Kysely<Database>, dialect: SqlDialect, table: SigningKeyTable = 'signing_keys') {
     this.#db = db;
     this.#dialect = dialect;
+    this.#table = table as 'signing_keys';
   }
 
   async list(): Promise<SigningKeyRecord[]> {
     const rows = await this.#db
-      .selectFrom('signing_keys')
+      .selectFrom(this.#table)
       .selectAll()
       .orderBy('created_at')
       .orderBy('kid')
@@ -40,7 +44,7 @@ export class SqlSigningKeyStore implements SigningKeyStore {
   async insert(keys: readonly SigningKeyRecord[]): Promise<boolean> {
     if (keys.length === 0) return true;
     return this.#compareAndSet(async (db) => {
-      for (const key of keys) await insertOne(db, key);
+      for (const key of keys) await insertOne(db, this.#table, key);
     });
   }
 
@@ -51,7 +55,7 @@ export class SqlSigningKeyStore implements SigningKeyStore {
       // Retire first: the one-active index is checked per statement, not at commit.
       if (retire !== null) {
         const retired = await db
-          .updateTable('signing_keys')
+          .updateTable(this.#table)
           .set({ status: 'retired', retired_at: retire.retiredAt, remove_after: retire.removeAfter })
           .where('kid', '=', retire.kid)
           .where('status', '=', 'active')
@@ -59,7 +63,7 @@ export class SqlSigningKeyStore implements SigningKeyStore {
         if (retired.numUpdatedRows !== 1n) throw new PreconditionFailed();
       }
       let activation = db
-        .updateTable('signing_keys')
+        .updateTable(this.#table)
         .set({ status: 'active', activated_at: activate.activatedAt })
         .where('kid', '=', activate.kid)
         .where('status', '=', 'next');
@@ -67,19 +71,19 @@ export class SqlSigningKeyStore implements SigningKeyStore {
         activation = activation.where(({ not, exists, selectFrom }) =>
           not(
             exists(
-              selectFrom('signing_keys as other').select('other.kid').where('other.status', '=', 'active'),
+              selectFrom(`${this.#table} as other`).select('other.kid').where('other.status', '=', 'active'),
             ),
           ),
         );
       }
       if ((await activation.executeTakeFirst()).numUpdatedRows !== 1n) throw new PreconditionFailed();
-      await insertOne(db, rotation.next);
+      await insertOne(db, this.#table, rotation.next);
     });
   }
 
   async deleteRemovable(now: number): Promise<number> {
     const result = await this.#db
-      .deleteFrom('signing_keys')
+      .deleteFrom(this.#table)
       .where('status', '=', 'retired')
       .where('remove_after', '<=', now)
       .executeTakeFirst();
@@ -113,9 +117,9 @@ export class SqlSigningKeyStore implements SigningKeyStore {
   }
 }
 
-async function insertOne(db: Kysely<Database>, key: SigningKeyRecord): Promise<void> {
+async function insertOne(db: Kysely<Database>, table: 'signing_keys', key: SigningKeyRecord): Promise<void> {
   const result = await db
-    .insertInto('signing_keys')
+    .insertInto(table)
     .values(toRow(key))
     .onConflict((conflict) => conflict.doNothing())
     .executeTakeFirst();

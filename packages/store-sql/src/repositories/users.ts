@@ -71,6 +71,17 @@ export class SqlUserRepository implements UserRepository {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+
+  async delete(id: string): Promise<boolean> {
+    // The foreign keys (ON DELETE CASCADE) take credentials, profile, role bindings, sessions,
+    // refresh tokens and API keys with the row, in the same statement.
+    const result = await this.#db
+      .deleteFrom('users')
+      .where('id', '=', id)
+      .where('kind', '=', 'user')
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
 }
 
 function toUser(row: Selectable<UsersTable>): UserRecord {

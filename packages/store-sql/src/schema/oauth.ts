@@ -21,6 +21,8 @@ export interface OAuthClientsTable {
   jwks: string | null;
   /** NULL on rows written before migration 0008: the method the type implies. */
   auth_method: string | null;
+  /** NULL: the server's signing algorithm (every row before migration 0009); else RS256. */
+  id_token_alg: string | null;
   /** JSON arrays of strings. */
   redirect_uris: string;
   post_logout_redirect_uris: string;

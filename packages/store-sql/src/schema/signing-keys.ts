@@ -1,7 +1,12 @@
 /** Tables of the key ring. */
 export interface SigningKeyTables {
   signing_keys: SigningKeysTable;
+  /** The RS256 ring beside the configured algorithm's (migration 0010). */
+  rs256_signing_keys: SigningKeysTable;
 }
+
+/** The tables a key ring may live in. */
+export type SigningKeyTable = keyof SigningKeyTables;
 
 /**
  * One signing key. At most one row is `active` and at most one `next` (partial unique indexes),

@@ -161,6 +161,19 @@ export function describeApiKeyStoresConformance(name: string, make: MakeFixture<
       expect(await apiKeys.findById(key.id)).toBeUndefined();
     });
 
+    it("deleting a person deletes their keys, and no one else's", async () => {
+      const { users, apiKeys } = fixture().store;
+      const [person, other] = await givenUsers(users, 2, T0);
+      const theirs = fakeApiKey(person!);
+      const kept = fakeApiKey(other!);
+      await apiKeys.insert(theirs);
+      await apiKeys.insert(kept);
+      expect(await users.delete(person!)).toBe(true);
+      expect(await apiKeys.findById(theirs.id)).toBeUndefined();
+      expect(await apiKeys.listByOwner(person!)).toEqual([]);
+      expect(await apiKeys.findById(kept.id)).toEqual(kept);
+    });
+
     it('never deletes a person through the service-account store', async () => {
       const { serviceAccounts, users } = fixture().store;
       const [person] = await givenUsers(users, 1, T0);

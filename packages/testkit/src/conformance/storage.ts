@@ -1,4 +1,5 @@
 import type { Storage } from '@gatehouse/core';
+import { describe, expect, it } from 'vitest';
 import { describeAuditLogConformance } from './audit.ts';
 import { describeCounterStoreConformance } from './counters.ts';
 import { describeCredentialRepositoryConformance } from './credentials.ts';
@@ -27,4 +28,29 @@ export function describeStorageConformance(
   describeRoleRepositoryConformance(name, port('roles'));
   describeAuditLogConformance(name, port('audit'));
   describeCounterStoreConformance(name, port('counters'));
+  describe(`${name}: deleting a user`, () => {
+    it('takes its credentials, role bindings and profile with it', async () => {
+      const { storage, cleanup } = await make();
+      try {
+        const now = Date.UTC(2026, 0, 1);
+        await storage.users.create({ id: 'gone', email: 'gone@example.test', kind: 'user', now });
+        await storage.users.create({ id: 'kept', email: 'kept@example.test', kind: 'user', now });
+        await storage.roles.upsert({ name: 'reader', description: '', permissions: ['notes:read'], now });
+        for (const id of ['gone', 'kept']) {
+          await storage.credentials.setPasswordHash(id, `$argon2id$${id}`, now);
+          await storage.roles.grant(id, 'reader', now);
+          await storage.profiles.set(id, { name: id }, now);
+        }
+        expect(await storage.users.delete('gone')).toBe(true);
+        expect(await storage.credentials.getPasswordHash('gone')).toBeUndefined();
+        expect(await storage.roles.rolesOf('gone')).toEqual([]);
+        expect(await storage.profiles.get('gone')).toEqual({});
+        expect(await storage.credentials.getPasswordHash('kept')).toBe('$argon2id$kept');
+        expect(await storage.roles.rolesOf('kept')).toEqual(['reader']);
+        expect(await storage.profiles.get('kept')).toEqual({ name: 'kept' });
+      } finally {
+        await cleanup();
+      }
+    });
+  });
 }

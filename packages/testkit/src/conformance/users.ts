@@ -147,5 +147,21 @@ export function describeUserRepositoryConformance(name: string, make: MakeFixtur
       expect(await ids(2, 1)).toEqual(['b', 'd']);
       expect(await ids(10, 4)).toEqual([]);
     });
+
+    it('deletes a user: gone by id and by email, the email free again; never a service identity', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });
+      await store.create({ id: 'svc', email: 'svc@example.test', kind: 'service', now: NOW });
+      expect(await store.delete('u1')).toBe(true);
+      expect(await store.findById('u1')).toBeUndefined();
+      expect(await store.findByEmail('ada@example.test')).toBeUndefined();
+      expect(await store.delete('u1')).toBe(false);
+      expect(await store.delete('nobody')).toBe(false);
+      expect(await store.delete('svc')).toBe(false);
+      expect((await store.findById('svc'))?.kind).toBe('service');
+      expect(
+        await store.create({ id: 'u2', email: 'ada@example.test', kind: 'user', now: NOW + 1 }),
+      ).toMatchObject({ id: 'u2' });
+    });
   });
 }

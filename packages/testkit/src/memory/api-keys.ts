@@ -66,6 +66,8 @@ export class MemoryServiceAccountStore implements ServiceAccountStore {
   constructor(users: MemoryUserRepository, apiKeys: MemoryApiKeyStore) {
     this.#users = users;
     this.#apiKeys = apiKeys;
+    // A person's keys go with them, as by the SQL store's foreign key.
+    users.onDelete((id) => apiKeys.deleteByOwner(id));
   }
 
   async create(input: NewServiceAccount): Promise<ServiceAccountRecord | undefined> {

@@ -10,4 +10,9 @@ export class MemoryCredentialRepository implements CredentialRepository {
   async setPasswordHash(userId: string, hash: string, now: number): Promise<void> {
     this.#hashes.set(userId, { hash, updatedAt: now });
   }
+
+  /** The user was deleted (the SQL store's foreign key cascade). */
+  forget(userId: string): void {
+    this.#hashes.delete(userId);
+  }
 }

@@ -53,6 +53,11 @@ export class MemoryRoleRepository implements RoleRepository {
     return this.#assignments.get(userId)?.delete(roleName) ?? false;
   }
 
+  /** The user was deleted (the SQL store's foreign key cascade). */
+  forget(userId: string): void {
+    this.#assignments.delete(userId);
+  }
+
   async rolesOf(userId: string): Promise<string[]> {
     return [...(this.#assignments.get(userId) ?? [])].sort(compare);
   }

@@ -20,4 +20,9 @@ export class MemoryUserProfileRepository implements UserProfileRepository {
     this.#profiles.set(userId, JSON.stringify(profile));
     return true;
   }
+
+  /** The user was deleted (the SQL store's foreign key cascade). */
+  forget(userId: string): void {
+    this.#profiles.delete(userId);
+  }
 }

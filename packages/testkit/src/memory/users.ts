@@ -8,6 +8,13 @@ export class MemoryUserRepository implements UserRepository {
   readonly #byId = new Map<string, UserRecord>();
   readonly #idByEmail = new Map<string, string>();
   readonly #idBySkeleton = new Map<string, string>();
+  /** What the SQL stores delete by cascade with a user (credentials, roles, profile, sessions). */
+  readonly #onDelete: Array<(id: string) => unknown> = [];
+
+  /** Registers what must go with a deleted user (`createMemoryStorage` wires its stores). */
+  onDelete(cascade: (id: string) => unknown): void {
+    this.#onDelete.push(cascade);
+  }
 
   async create(user: NewUser): Promise<UserRecord | undefined> {
     const skeleton = emailSkeleton(user.email);
@@ -51,6 +58,13 @@ export class MemoryUserRepository implements UserRepository {
     this.#byId.delete(id);
     this.#idByEmail.delete(record.email);
     this.#idBySkeleton.delete(emailSkeleton(record.email));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (this.#byId.get(id)?.kind !== 'user') return false;
+    this.remove(id);
+    for (const cascade of this.#onDelete) await cascade(id);
+    return true;
   }
 
   async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {
