@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,33 +63,54 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A server process on SQLite with its own data dir; `exited` resolves with its code and when. */
+async function startNode(env: Record<string, string>) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'gh-shutdown-'));
+  dirs.push(dataDir);
+  const secret = randomBytes(32).toString('base64url');
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      GATEHOUSE_ISSUER: `http://localhost:${port}`,
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
+      GATEHOUSE_INTROSPECTION_SECRET: secret,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, at: Date.now() })),
+  );
+  await waitReady(`${base}/readyz`);
+  return { base, port, secret, child, exited };
+}
+
+/** A request whose body never comes: in flight until the server gives up on it. */
+function stalledRequest(port: number): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        'POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"',
+      );
+      resolve(socket);
+    });
+    socket.on('error', () => {});
+  });
+}
+
 describe('SIGTERM', () => {
   it('under keep-alive load with a revocation stream open: exit 0 before the drain bound, 0 resets, the stream handed off', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const dataDir = mkdtempSync(join(tmpdir(), 'gh-shutdown-'));
-    dirs.push(dataDir);
-    const secret = randomBytes(32).toString('base64url');
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        GATEHOUSE_ISSUER: `http://localhost:${port}`,
-        GATEHOUSE_DATA_DIR: dataDir,
-        GATEHOUSE_SECRET: randomBytes(32).toString('base64url'),
-        GATEHOUSE_INTROSPECTION_SECRET: secret,
-        // Far above the bound asserted below: exiting in time proves nothing waited for the timeout.
-        GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '60000',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    const { base, port, secret, child, exited } = await startNode({
+      // Far above the bound asserted below: exiting in time proves nothing waited for the timeout.
+      GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '60000',
     });
-    children.push(child);
-    const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child.once('exit', (code) => resolve({ code, at: Date.now() })),
-    );
-    await waitReady(`${base}/readyz`);
 
     const events: GuardEvent[] = [];
     const guard = createGuard({
@@ -136,5 +158,41 @@ describe('SIGTERM', () => {
     expect(events.slice(connected, handoff).some((e) => e.type === 'revocation_feed.disconnected')).toBe(
       false,
     );
+  }, 90_000);
+
+  it('a request that never completes is cut after GATEHOUSE_SHUTDOWN_TIMEOUT_MS, and the exit is still 0', async () => {
+    const { port, child, exited } = await startNode({ GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '500' });
+    const socket = await stalledRequest(port);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+    await closed;
+  }, 90_000);
+
+  it('a second signal exits 1 at once, without waiting for the drain', async () => {
+    const { port, child, exited } = await startNode({ GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '120000' });
+    const socket = await stalledRequest(port);
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+    // The first signal started the drain (the listener is closed) …
+    await expect
+      .poll(
+        () =>
+          new Promise((resolve) => {
+            const probe = connect(port, '127.0.0.1');
+            probe.once('connect', () => {
+              probe.destroy();
+              resolve('accepting');
+            });
+            probe.once('error', () => resolve('refused'));
+          }),
+        { timeout: 30_000 },
+      )
+      .toBe('refused');
+    child.kill('SIGTERM');
+    const exit = await exited;
+    expect(exit.code).toBe(1);
+    expect(exit.at - signalledAt).toBeLessThan(60_000);
+    socket.destroy();
   }, 90_000);
 });
