@@ -80,7 +80,12 @@ export {
   type RateLimiter,
   type RateLimitResult,
 } from './rate-limit.ts';
-export type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from './refresh-tokens.ts';
+export type {
+  ConsumeResult,
+  RefreshTokenRecord,
+  RefreshTokenStore,
+  RetryGrace,
+} from './refresh-tokens.ts';
 export { RevocationIndex } from './revocation-index.ts';
 export {
   type NewRevocation,

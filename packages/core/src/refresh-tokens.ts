@@ -1,8 +1,9 @@
 /**
- * Refresh tokens: opaque, 256 random bits, only their SHA-256 stored. Each belongs to a family
- * (one login) bound to a client and a session. Every use consumes the token atomically and issues
- * the next one of the family; presenting a consumed token again is reuse — the family and its
- * session are revoked (RFC 9700 §4.14.2).
+ * Refresh tokens: opaque, 256 bits, only their SHA-256 stored. Each belongs to a family (one
+ * login) bound to a client and a session. Every use consumes the token atomically and issues the
+ * next one of the family; presenting a consumed token again is reuse — the family and its session
+ * are revoked (RFC 9700 §4.14.2) — except a retry: within a short grace window after the use, while
+ * its successor is unused, the same successor is handed out again (token-service.ts).
  */
 export interface RefreshTokenRecord {
   readonly idHash: string;
@@ -23,17 +24,31 @@ export interface RefreshTokenRecord {
 
 export type ConsumeResult =
   | { status: 'consumed'; record: RefreshTokenRecord }
+  /** Consumed already, but within the grace window and its successor unused: hand that out again. */
+  | { status: 'retried'; record: RefreshTokenRecord }
   | { status: 'reused'; record: RefreshTokenRecord }
   | { status: 'invalid' };
 
+/** What makes a second presentation of a consumed token a retry rather than reuse. */
+export interface RetryGrace {
+  /** Storage key of the token's successor (derived from the token, so known before it exists). */
+  readonly successorIdHash: string;
+  /** How long after the first use a retry is accepted; 0 accepts none. */
+  readonly graceMs: number;
+}
+
 export interface RefreshTokenStore {
+  /** Inserting an `idHash` that exists already does nothing (successors are derived, so retries insert them again). */
   insert(record: RefreshTokenRecord): Promise<void>;
   /**
    * Marks the token consumed if it is live (not consumed, not revoked, not expired at `now`) —
    * atomically, so two concurrent uses cannot both succeed. A token that exists but was already
-   * consumed reports `reused`.
+   * consumed reports `retried` when `retry` is given, the token and its family are not revoked,
+   * the family has not expired, it was consumed less than `graceMs` before `now`, and its successor
+   * is absent (its first consumer may still be inserting it) or neither consumed nor revoked;
+   * otherwise `reused`.
    */
-  consume(idHash: string, now: number): Promise<ConsumeResult>;
+  consume(idHash: string, now: number, retry?: RetryGrace): Promise<ConsumeResult>;
   revokeFamily(familyId: string, now: number): Promise<number>;
   revokeBySession(sessionIdHash: string, now: number): Promise<number>;
   revokeByUser(userId: string, now: number): Promise<number>;

@@ -4,7 +4,7 @@ import { GatehouseError } from './errors.ts';
 import type { UserRecord, UserRepository } from './ports.ts';
 import type { RefreshTokenStore } from './refresh-tokens.ts';
 import type { RevocationIndex } from './revocation-index.ts';
-import { randomId, randomToken, sha256Hex } from './secrets.ts';
+import { hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
 import type { SessionRecord } from './session.ts';
 import type { SessionManager } from './session-manager.ts';
 
@@ -30,6 +30,11 @@ export interface TokenPolicy {
   refreshAbsoluteMs: number;
   /** Clock skew resource servers allow; revocations outlive the tokens by this much. */
   clockSkewMs: number;
+  /**
+   * How long after a refresh token's use it may be presented again and get the same successor
+   * (a client that lost the response retries); 0 disables. Reuse after that still revokes.
+   */
+  refreshReuseGraceMs: number;
 }
 
 export interface TokenResponse {
@@ -49,6 +54,8 @@ export interface TokenServiceOptions {
   clock: Clock;
   policy: TokenPolicy;
   audit: AuditTrail;
+  /** HMAC key deriving each refresh token's successor from it (see `refresh`). */
+  successorKey: Buffer;
 }
 
 const invalidGrant = () =>
@@ -90,11 +97,20 @@ export class TokenService {
     return response;
   }
 
-  /** Rotates a refresh token. Reuse of a consumed token revokes its family and its session. */
+  /**
+   * Rotates a refresh token. Reuse of a consumed token revokes its family and its session — unless
+   * it is a retry: the successor is HMAC(successorKey, token), so presenting the token again within
+   * the grace window, while the successor is unused, recomputes and returns that same successor
+   * (never a second live token; concurrent presentations all get it). Nothing secret is stored.
+   */
   async refresh(refreshToken: string, clientId: string, meta: RequestMeta): Promise<TokenResponse> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw invalidGrant();
     const now = this.#o.clock.now();
-    const result = await this.#o.refreshTokens.consume(sha256Hex(refreshToken), now);
+    const successor = hmacSha256(this.#o.successorKey, refreshToken).toString('base64url');
+    const result = await this.#o.refreshTokens.consume(sha256Hex(refreshToken), now, {
+      successorIdHash: sha256Hex(successor),
+      graceMs: this.#o.policy.refreshReuseGraceMs,
+    });
     if (result.status === 'invalid') throw invalidGrant();
     const { record } = result;
     if (result.status === 'reused') {
@@ -117,16 +133,18 @@ export class TokenService {
       await this.#o.refreshTokens.revokeFamily(record.familyId, now);
       throw invalidGrant();
     }
+    const retried = result.status === 'retried';
     const response = await this.#pair(
       session,
       clientId,
       record.scope,
       record.familyId,
       record.familyExpiresAt,
+      successor,
     );
     await this.#o.audit.record('token.refreshed', meta, {
       subjectId: record.userId,
-      details: { client_id: clientId, family: record.familyId },
+      details: { client_id: clientId, family: record.familyId, ...(retried ? { retry: true } : {}) },
     });
     return response;
   }
@@ -201,9 +219,10 @@ export class TokenService {
     scope: string,
     familyId: string,
     familyExpiresAt: number,
+    refreshToken = randomToken(32),
   ): Promise<TokenResponse> {
     const now = this.#o.clock.now();
-    const refreshToken = randomToken(32);
+    // A retry inserts the same successor again: a no-op when its first consumer got there first.
     await this.#o.refreshTokens.insert({
       idHash: sha256Hex(refreshToken),
       familyId,

@@ -144,6 +144,26 @@ describe('JWT-09 revocation through the feed', () => {
     ]);
   });
 
+  it('a stream ended with `event: reconnect` is a handoff, not a failure: catch up and reconnect after `retry`, no backoff', async () => {
+    const events: GuardEvent[] = [];
+    const guard = guardFor({ onEvent: (event) => events.push(event) });
+    await guard.ready();
+    await within(1000, () => stub.streams.size === 1);
+    const cursor = guard.status().revocationFeed!.cursor;
+    const mark = stub.log.length;
+    events.length = 0;
+    stub.handOffStreams(300);
+    await within(2000, () => stub.streams.size === 1);
+    expect(stub.log.slice(mark)).toEqual([
+      `GET /revocations?after=${cursor}`,
+      `GET /revocations/stream?after=${cursor}`,
+    ]);
+    const handoff = events.find((e) => e.type === 'revocation_feed.handoff');
+    expect(handoff).toMatchObject({ type: 'revocation_feed.handoff' });
+    expect((handoff as { retryInMs: number }).retryInMs).toBeLessThanOrEqual(300);
+    expect(events.some((e) => e.type === 'revocation_feed.disconnected')).toBe(false);
+  });
+
   it('unknown entry types are skipped (newer servers) and the cursor still advances', async () => {
     const guard = guardFor();
     await guard.ready();

@@ -5,6 +5,7 @@ import fastifyFormbody from '@fastify/formbody';
 import { GatehouseError } from '@gatehouse/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Gatehouse } from './gatehouse.ts';
+import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
 import { installMethodGuard } from './http/method-guard.ts';
 import { errorHandler, sendProblem } from './http/problem.ts';
@@ -37,6 +38,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   const secureIssuer = config.issuer.startsWith('https://');
   const trust = proxyTrust(config.trustProxy);
   let closing = false;
+  let connections: ConnectionDrain | undefined;
   const lane = engineLane({
     issuer: new URL(config.issuer),
     trust,
@@ -60,6 +62,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
         if (!lane(req, res)) handler(req, res);
       });
       server.keepAliveTimeout = 72_000;
+      connections = connectionDrain(server);
       return server;
     },
     bodyLimit: 64 * 1024,
@@ -74,6 +77,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     closing = true;
     done();
   });
+  // serverFactory ran inside Fastify(): the drain exists.
+  app.decorate('connections', connections as ConnectionDrain);
   app.decorateRequest('session', null);
   app.decorateRequest('bearer', null);
   app.decorateRequest('apiKey', null);

@@ -64,6 +64,8 @@ export const ConfigSchema = Type.Object(
     decisionLogSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
     oauthArtifactStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
     oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
+    refreshReuseGraceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
   },
   { additionalProperties: false },
 );
@@ -118,6 +120,8 @@ export const envNames: Record<keyof Config, string> = {
   decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
   oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
   oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
+  refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
+  shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
 };
 
 /**
@@ -212,6 +216,8 @@ function defaults(raw: Raw): Raw {
     decisionLogSampleRate: 0.01,
     oauthArtifactStore: 'sql',
     oauthDynamicRegistration: 'off',
+    refreshReuseGraceSeconds: 30,
+    shutdownTimeoutMs: 10_000,
   };
 }
 
@@ -241,6 +247,8 @@ const numericKeys = new Set<keyof Config>([
   'apiKeyRateWindowSeconds',
   'apiKeyCacheTtlMs',
   'apiKeyFailureLimitPerIp',
+  'refreshReuseGraceSeconds',
+  'shutdownTimeoutMs',
 ]);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {

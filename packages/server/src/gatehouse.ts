@@ -240,8 +240,10 @@ export async function createGatehouse(
       refreshIdleMs: config.refreshTokenIdleSeconds * 1000,
       refreshAbsoluteMs: config.refreshTokenAbsoluteSeconds * 1000,
       clockSkewMs,
+      refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000,
     },
     audit,
+    successorKey: deriveKey(secret, 'refresh-successors'),
   });
   const tokenService = tokens;
   const bearer = new BearerVerifier({

@@ -44,23 +44,52 @@ export async function startServer(
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      // Stop accepting, end event streams, let requests finish and keep-alive connections close
+      // (`Connection: close`) — then Fastify's own close finds nothing left to wait for.
+      const drained = await app.connections.drain(config.shutdownTimeoutMs);
+      if (!drained)
+        logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown: connections still open were cut');
       await app.close();
+      // Flushes batched writes (API key last use) and closes the stores.
       await gatehouse.close();
     },
   };
 }
 
-/** Graceful shutdown: stop accepting, finish in-flight requests, close the stores. */
+/** Time on top of the drain for flushing writes and closing the stores. */
+const STORE_CLOSE_MS = 5_000;
+
+/**
+ * Graceful shutdown on SIGTERM/SIGINT: exit 0 once drained and flushed (a rolling deploy sees a
+ * clean exit), 1 if closing failed or overran the drain bound plus {@link STORE_CLOSE_MS}. A second
+ * signal exits 1 at once.
+ */
 export function closeOnSignals(server: RunningServer): void {
+  const { logger, config } = server.gatehouse;
+  let stopping = false;
   const stop = (signal: string) => {
-    server.gatehouse.logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('shutdown overran its bound: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + STORE_CLOSE_MS);
     force.unref();
     server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        logger.info('shut down');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

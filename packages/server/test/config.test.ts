@@ -195,6 +195,21 @@ describe('loadConfig', () => {
     expect(error.message).toContain('GATEHOUSE_SIGNING_THREAD');
   });
 
+  it('takes the refresh retry grace (0–300 s, 0 disables) and the shutdown drain bound (100 ms–120 s)', () => {
+    const defaults = loadConfig({});
+    expect(defaults.refreshReuseGraceSeconds).toBe(30);
+    expect(defaults.shutdownTimeoutMs).toBe(10_000);
+    expect(loadConfig({ GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS: '0' }).refreshReuseGraceSeconds).toBe(0);
+    expect(loadConfig({ GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
+    for (const [name, value] of [
+      ['GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', '301'],
+      ['GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS', '-1'],
+      ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', '50'],
+      ['GATEHOUSE_SHUTDOWN_TIMEOUT_MS', '1.5'],
+    ] as const)
+      expect(configError(() => loadConfig({ [name]: value })).message).toContain(name);
+  });
+
   it('issue 15 #14: an unknown GATEHOUSE_* variable is refused, naming it and the likely intended one', () => {
     // Built from parts so that the repository scan below does not find the misspellings.
     const misspelt = `GATEHOUSE_${'SESION_STORE'}`;

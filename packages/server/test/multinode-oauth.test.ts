@@ -174,13 +174,18 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
           )
           .toBe('ok');
 
-        // … rotation on A, then reuse of the old refresh token on B revokes the grant …
+        // … rotation on A, a retry on B gets the same successor (the grace holds across nodes),
+        // then reuse of the old refresh token on B once its successor was used revokes the grant …
         const rotated = await token(a, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
         expect(rotated.status).toBe(200);
+        const { refresh_token: second } = (await rotated.json()) as { refresh_token: string };
+        const retried = await token(b, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+        expect(((await retried.json()) as { refresh_token: string }).refresh_token).toBe(second);
+        const onward = await token(a, { grant_type: 'refresh_token', refresh_token: second });
+        const { refresh_token: third } = (await onward.json()) as { refresh_token: string };
         const reuse = await token(b, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
         expect(((await reuse.json()) as { error: string }).error).toBe('invalid_grant');
-        const { refresh_token: second } = (await rotated.json()) as { refresh_token: string };
-        expect((await token(a, { grant_type: 'refresh_token', refresh_token: second })).status).toBe(400);
+        expect((await token(a, { grant_type: 'refresh_token', refresh_token: third })).status).toBe(400);
 
         // … and the guard behind node B refuses the grant's access token within a second.
         const started = performance.now();

@@ -162,7 +162,7 @@ describe('resource indicators → RFC 9068 JWT access tokens', () => {
 });
 
 describe('refresh tokens: rotation and reuse detection', () => {
-  it('RT-01 RT-02: a reused refresh token revokes the whole grant', async () => {
+  it('RT-01 RT-02: a refresh token reused after its successor was used revokes the whole grant', async () => {
     const rp = await relyingParty(h, await createClient(h));
     const { tokens } = await codeFlow(rp, new Browser(h.issuer), {
       scope: 'openid offline_access',
@@ -173,8 +173,9 @@ describe('refresh tokens: rotation and reuse detection', () => {
     const second = await oidc.refreshTokenGrant(rp.config, rt1);
     const rt2 = second.refresh_token ?? '';
     expect(rt2).not.toBe(rt1);
+    const rt3 = (await oidc.refreshTokenGrant(rp.config, rt2)).refresh_token ?? '';
     await expect(oidc.refreshTokenGrant(rp.config, rt1)).rejects.toMatchObject({ error: 'invalid_grant' });
-    await expect(oidc.refreshTokenGrant(rp.config, rt2)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(rp.config, rt3)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The replay is an attack signal: it is in the audit trail.
     await expect
       .poll(async () =>
@@ -185,6 +186,31 @@ describe('refresh tokens: rotation and reuse detection', () => {
       .toBe(true);
     const introspected = await oidc.tokenIntrospection(rp.config, second.access_token);
     expect(introspected.active).toBe(false);
+  });
+
+  it('RT-03b: a retry after a lost response, and 10 concurrent refreshes, get the same successor; the grant lives', async () => {
+    const rp = await relyingParty(h, await createClient(h));
+    const { tokens } = await codeFlow(rp, new Browser(h.issuer), {
+      scope: 'openid offline_access',
+      extra: { prompt: 'consent' },
+    });
+    const rt1 = tokens?.refresh_token ?? '';
+    const lost = await oidc.refreshTokenGrant(rp.config, rt1); // committed; the client never sees it
+    const retry = await oidc.refreshTokenGrant(rp.config, rt1);
+    expect(retry.refresh_token).toBe(lost.refresh_token);
+    expect((await oidc.tokenIntrospection(rp.config, retry.access_token)).active).toBe(true);
+    const rt2 = retry.refresh_token ?? '';
+    const concurrent = await Promise.all(
+      Array.from({ length: 10 }, () => oidc.refreshTokenGrant(rp.config, rt2)),
+    );
+    const successors = new Set(concurrent.map((t) => t.refresh_token));
+    expect(successors.size).toBe(1);
+    const [rt3] = successors;
+    expect(rt3).not.toBe(rt2);
+    // One live token: rt3 rotates on; rt2, its successor used, is now reuse and ends the grant.
+    const rt4 = (await oidc.refreshTokenGrant(rp.config, rt3 ?? '')).refresh_token ?? '';
+    await expect(oidc.refreshTokenGrant(rp.config, rt2)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(rp.config, rt4)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('RT-06: a refreshed ID token keeps iss, sub, aud and auth_time', async () => {

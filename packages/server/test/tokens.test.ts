@@ -240,30 +240,74 @@ describe('token mode', () => {
     expect((await account(after.access_token)).statusCode).toBe(200);
   });
 
-  it('RT-01: refresh rotates; a reused refresh token revokes the family, its session and its access tokens', async () => {
+  it('RT-01: refresh rotates; reuse of a token whose successor was used revokes the family, its session and its access tokens', async () => {
     const first = await tokenLogin();
     const second = (await refresh(first.refresh_token)).json<Tokens>();
     expect(second.refresh_token).not.toBe(first.refresh_token);
-    expect((await account(second.access_token)).statusCode).toBe(200);
+    const third = (await refresh(second.refresh_token)).json<Tokens>();
+    expect((await account(third.access_token)).statusCode).toBe(200);
     const reuse = await refresh(first.refresh_token);
     expect(reuse.statusCode).toBe(400);
     expect(reuse.json()).toEqual({
       error: 'invalid_grant',
       error_description: 'The refresh token is invalid or expired.',
     });
-    expect((await refresh(second.refresh_token)).statusCode).toBe(400);
-    expect((await account(second.access_token)).statusCode).toBe(401);
+    expect((await refresh(third.refresh_token)).statusCode).toBe(400);
+    expect((await account(third.access_token)).statusCode).toBe(401);
     expect((await account(first.access_token)).statusCode).toBe(401);
   });
 
-  it('RT-02: a refresh token works only for its client; concurrent uses yield exactly one winner', async () => {
+  it('RT-01b (RFC 9700 §4.14.2): reuse after the grace window revokes the family even if the successor is unused', async () => {
+    const first = await tokenLogin();
+    const second = (await refresh(first.refresh_token)).json<Tokens>();
+    clock.advance(h.config.refreshReuseGraceSeconds * 1000);
+    expect((await refresh(first.refresh_token)).statusCode).toBe(400);
+    expect((await refresh(second.refresh_token)).statusCode).toBe(400);
+    expect((await account(second.access_token)).statusCode).toBe(401);
+  });
+
+  it('RT-02: a refresh token works only for its client; 10 concurrent uses all get the same successor, the only live one', async () => {
     const tokens = await tokenLogin('u1@example.test', pw, { client_id: 'mobile-app' });
     expect((await refresh(tokens.refresh_token, 'other-app')).statusCode).toBe(400);
     const again = await tokenLogin('u1@example.test', pw, { client_id: 'mobile-app' });
     const results = await Promise.all(
       Array.from({ length: 10 }, () => refresh(again.refresh_token, 'mobile-app')),
     );
-    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    expect(results.map((r) => r.statusCode)).toEqual(Array.from({ length: 10 }, () => 200));
+    const successors = new Set(results.map((r) => r.json<Tokens>().refresh_token));
+    expect(successors.size).toBe(1);
+    const [successor] = successors;
+    expect(successor).not.toBe(again.refresh_token);
+    // Exactly one live token in the family: the successor rotates once, then the original is reuse.
+    const next = await refresh(successor!, 'mobile-app');
+    expect(next.statusCode).toBe(200);
+    expect((await refresh(successor!, 'mobile-app')).json<Tokens>().refresh_token).toBe(
+      next.json<Tokens>().refresh_token,
+    );
+    expect((await refresh(again.refresh_token, 'mobile-app')).statusCode).toBe(400);
+    expect((await refresh(next.json<Tokens>().refresh_token, 'mobile-app')).statusCode).toBe(400);
+  });
+
+  it('RT-03b: a client that lost the response retries with its previous token within the grace and is not logged out', async () => {
+    const user = await createUser(h, `rt3b-${Date.now()}@example.test`, pw);
+    const first = await tokenLogin(user.email);
+    const lost = await refresh(first.refresh_token); // committed, but the client never sees it
+    expect(lost.statusCode).toBe(200);
+    clock.advance(h.config.refreshReuseGraceSeconds * 1000 - 1);
+    const retry = await refresh(first.refresh_token);
+    expect(retry.statusCode).toBe(200);
+    const tokens = retry.json<Tokens>();
+    expect(tokens.refresh_token).toBe(lost.json<Tokens>().refresh_token);
+    expect((await account(tokens.access_token)).statusCode).toBe(200);
+    const next = await refresh(tokens.refresh_token);
+    expect(next.statusCode).toBe(200);
+    expect((await account(next.json<Tokens>().access_token)).statusCode).toBe(200);
+    const reuse = await h.gatehouse.storage.audit.list({
+      limit: 1,
+      type: 'token.reuse_detected',
+      subjectId: user.id,
+    });
+    expect(reuse).toEqual([]);
   });
 
   it('RT-04: idle and absolute refresh lifetimes', async () => {
@@ -419,5 +463,28 @@ describe('token mode', () => {
     expect((await ask(user!.id, 'wrong-secret-wrong-secret-wrong-secret')).statusCode).toBe(401);
     expect((await ask(user!.id)).json()).toEqual({ active: true, sub: user!.id, permissions: [] });
     expect((await ask('0'.repeat(32))).json()).toEqual({ active: false });
+  });
+});
+
+describe('GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS=0', () => {
+  it('disables retries: a used refresh token presented again is reuse at once', async () => {
+    const strict = await createHarness({ ...limits, refreshReuseGraceSeconds: 0 });
+    try {
+      await createUser(strict, 'strict@example.test', pw);
+      const login = await strict.app.inject({
+        method: 'POST',
+        url: '/login',
+        payload: { email: 'strict@example.test', password: pw, mode: 'token' },
+      });
+      const first = login.json<Tokens>();
+      const use = (token: string) =>
+        strict.app.inject({ method: 'POST', url: '/token/refresh', payload: { refresh_token: token } });
+      const second = await use(first.refresh_token);
+      expect(second.statusCode).toBe(200);
+      expect((await use(first.refresh_token)).statusCode).toBe(400);
+      expect((await use(second.json<Tokens>().refresh_token)).statusCode).toBe(400);
+    } finally {
+      await strict.close();
+    }
   });
 });

@@ -4,13 +4,20 @@ import { join } from 'node:path';
 import { randomId } from '@gatehouse/core';
 import {
   describeApiKeyStoresConformance,
+  describeRefreshTokenStoreConformance,
   describeStorageConformance,
   postgresUrlOrSkip,
 } from '@gatehouse/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { createSqlStorage, SqlApiKeyStore, SqlServiceAccountStore, type SqlStorage } from '../src/index.ts';
+import {
+  createSqlStorage,
+  SqlApiKeyStore,
+  SqlRefreshTokenStore,
+  SqlServiceAccountStore,
+  type SqlStorage,
+} from '../src/index.ts';
 
 /** Every migration, in the order a fresh database applies them. */
 export const ALL_MIGRATIONS = [
@@ -47,6 +54,11 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
       apiKeys: new SqlApiKeyStore(storage().db),
       serviceAccounts: new SqlServiceAccountStore(storage().db),
     },
+    cleanup: () => emptyTables(storage()),
+  }));
+  describeRefreshTokenStoreConformance(name, async () => ({
+    store: new SqlRefreshTokenStore(storage().db),
+    users: storage().users,
     cleanup: () => emptyTables(storage()),
   }));
 }

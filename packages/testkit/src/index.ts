@@ -19,6 +19,7 @@ export {
   type OAuthArtifactConformanceOptions,
 } from './conformance/oauth-artifacts.ts';
 export { describeRateLimiterConformance } from './conformance/rate-limiter.ts';
+export { describeRefreshTokenStoreConformance } from './conformance/refresh-tokens.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
 export {
   describeSessionStoreConformance,
@@ -29,6 +30,7 @@ export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
+export { MemoryRefreshTokenStore } from './memory/refresh-tokens.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   createMemoryStorage,

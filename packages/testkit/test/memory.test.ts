@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStorage, describeStorageConformance } from '../src/index.ts';
+import {
+  createMemoryStorage,
+  describeRefreshTokenStoreConformance,
+  describeStorageConformance,
+  MemoryRefreshTokenStore,
+} from '../src/index.ts';
 
 describeStorageConformance('memory', async () => ({
   storage: createMemoryStorage(),
+  cleanup: async () => {},
+}));
+describeRefreshTokenStoreConformance('memory', async () => ({
+  store: new MemoryRefreshTokenStore(),
   cleanup: async () => {},
 }));
 

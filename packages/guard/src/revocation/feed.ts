@@ -79,9 +79,10 @@ export class RevocationFeed {
     while (!signal.aborted) {
       let connectedAt: number | undefined;
       let error: unknown = new Error('revocation stream ended');
+      let handoff: number | undefined;
       try {
         await this.#catchUp(signal);
-        await this.#follow(signal, () => {
+        handoff = await this.#follow(signal, () => {
           connectedAt = this.#o.now();
         });
       } catch (caught) {
@@ -91,6 +92,17 @@ export class RevocationFeed {
           this.#settleReady?.(new Error('Gatehouse refused the introspection secret on /revocations'));
       }
       if (signal.aborted) break;
+      if (handoff !== undefined) {
+        // The node is shutting down and said so: not a failure, so no backoff; catch up and
+        // reconnect (the load balancer picks another node) after the server's `retry` (clamped to
+        // 250 ms–10 s, so a server cannot make it spin), jittered.
+        attempt = 0;
+        const delay = Math.min(Math.max(handoff, RETRY_INITIAL_MS), RETRY_MAX_MS);
+        const retryInMs = Math.round(delay * (0.5 + Math.random() / 2));
+        this.#o.onEvent({ type: 'revocation_feed.handoff', retryInMs });
+        await sleep(retryInMs, signal);
+        continue;
+      }
       if (connectedAt !== undefined && this.#o.now() - connectedAt >= STABLE_MS) attempt = 0;
       const base = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** attempt++);
       const retryInMs = Math.round(base * (0.5 + Math.random() / 2));
@@ -114,7 +126,11 @@ export class RevocationFeed {
     this.#o.onEvent({ type: 'revocation_feed.synced', cursor: this.#cursor, applied });
   }
 
-  async #follow(signal: AbortSignal, connected: () => void): Promise<void> {
+  /**
+   * Follows the stream until it ends. Returns the delay (ms) to reconnect after when the server
+   * ended it with `event: reconnect` (it is shutting down); an unannounced end throws.
+   */
+  async #follow(signal: AbortSignal, connected: () => void): Promise<number> {
     const connection = new AbortController();
     const abort = () => connection.abort();
     signal.addEventListener('abort', abort, { once: true });
@@ -137,9 +153,15 @@ export class RevocationFeed {
       connected();
       touch();
       this.#o.onEvent({ type: 'revocation_feed.connected', cursor: this.#cursor });
+      let retryMs = RETRY_INITIAL_MS;
+      let reconnect = false;
       const parser = createSseParser({
         onEvent: (event) => {
           if (event.event === 'revocation') this.#apply(parseEntry(JSON.parse(event.data)));
+          else if (event.event === 'reconnect') reconnect = true;
+        },
+        onRetry: (ms) => {
+          retryMs = ms;
         },
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -150,7 +172,10 @@ export class RevocationFeed {
       try {
         for (;;) {
           const { done, value } = await reader.read();
-          if (done) return;
+          if (done) {
+            if (reconnect) return retryMs;
+            throw new Error('revocation stream ended');
+          }
           touch();
           parser.feed(value);
         }

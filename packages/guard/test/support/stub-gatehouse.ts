@@ -108,6 +108,12 @@ export class StubGatehouse {
     for (const stream of this.streams) stream.write(': ping\n\n');
   }
 
+  /** Ends every stream as a node that shuts down does: `retry`, `event: reconnect`, end. */
+  handOffStreams(retryMs: number): void {
+    for (const stream of this.streams) stream.end(`retry: ${retryMs}\nevent: reconnect\ndata: shutdown\n\n`);
+    this.streams.clear();
+  }
+
   dropStreams(): void {
     for (const stream of this.streams) stream.destroy();
     this.streams.clear();

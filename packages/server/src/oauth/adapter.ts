@@ -1,7 +1,8 @@
-import { isGatehouseError, type OAuthArtifactStore } from '@gatehouse/core';
+import { isGatehouseError, type OAuthArtifact, type OAuthArtifactStore } from '@gatehouse/core';
 import { errors } from 'oidc-provider';
 import { engineMetadataOf } from './client-metadata.ts';
 import type { ClientRegistry } from './client-registry.ts';
+import type { RefreshRetry } from './refresh-retry.ts';
 
 /** Models that live minutes and are never revoked by grant: Redis may hold them when configured. */
 const SHORT_LIVED = new Set([
@@ -24,6 +25,8 @@ export interface AdapterDeps {
   readonly clients: ClientRegistry;
   /** Called once per grant revocation, to reach resource servers through the revocation feed. */
   readonly onGrantRevoked: (grantId: string) => Promise<void>;
+  /** The refresh retry grace; without it every second use of a refresh token is reuse. */
+  readonly refreshRetry?: RefreshRetry | undefined;
 }
 
 type Payload = Record<string, unknown> & {
@@ -73,6 +76,11 @@ export function createAdapterClass(deps: AdapterDeps) {
         }
         return;
       }
+      // A retry mints its parent's successor again: if that exists, keep it as it is (its
+      // consumption included) — the client gets the same token back either way.
+      if (this.#model === 'RefreshToken' && deps.refreshRetry?.nextId() === id) {
+        if ((await this.#store.find(this.#model, id, Date.now())) !== undefined) return;
+      }
       const { consumed: _consumed, ...rest } = payload;
       await this.#store.upsert({
         model: this.#model,
@@ -95,7 +103,13 @@ export function createAdapterClass(deps: AdapterDeps) {
         const client = await deps.clients.get(id);
         return client === undefined ? undefined : (engineMetadataOf(client) as Payload);
       }
-      return withConsumed(await this.#store.find(this.#model, id, Date.now()));
+      const artifact = await this.#store.find(this.#model, id, Date.now());
+      if (this.#model === 'RefreshToken' && artifact !== undefined && (await this.#retryable(id, artifact))) {
+        // Shown to the engine as unused: it rotates it again, into the same successor.
+        deps.refreshRetry?.markRetry(id);
+        return withConsumed({ ...artifact, consumedAt: null });
+      }
+      return withConsumed(artifact);
     }
 
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
@@ -107,14 +121,30 @@ export function createAdapterClass(deps: AdapterDeps) {
     }
 
     async consume(id: string): Promise<void> {
+      if (this.#model === 'RefreshToken' && deps.refreshRetry !== undefined) {
+        deps.refreshRetry.markRotating(id);
+        if (deps.refreshRetry.isRetry(id)) return;
+      }
       const outcome = await this.#store.consume(this.#model, id, Date.now());
       if (outcome === 'consumed') return;
       if (outcome === 'already-consumed') {
         const artifact = await this.#store.find(this.#model, id, Date.now());
+        // A concurrent first use consumed it a moment ago: this is a retry of it, not a replay.
+        if (this.#model === 'RefreshToken' && artifact !== undefined && (await this.#retryable(id, artifact)))
+          return;
         const grantId = artifact?.payload.grantId;
         if (typeof grantId === 'string') await this.revokeByGrantId(grantId);
       }
       throw new errors.InvalidGrant('grant request is invalid or was already used');
+    }
+
+    /** A consumed refresh token within the grace whose successor is absent or unused. */
+    async #retryable(id: string, artifact: OAuthArtifact): Promise<boolean> {
+      const retry = deps.refreshRetry;
+      if (retry === undefined || artifact.consumedAt === null) return false;
+      const now = Date.now();
+      const successor = await this.#store.find(this.#model, retry.successorOf(id), now);
+      return retry.allows(artifact, successor, now);
     }
 
     async destroy(id: string): Promise<void> {

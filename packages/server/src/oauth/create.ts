@@ -10,6 +10,7 @@ import type { KeyRing } from '../keys/key-ring.ts';
 import { deriveKey } from '../master-secret.ts';
 import { ClientRegistry } from './client-registry.ts';
 import { OAuthServer } from './oauth-server.ts';
+import { RefreshRetry } from './refresh-retry.ts';
 
 export interface OAuthWiring {
   readonly config: Config;
@@ -56,6 +57,10 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     logger: w.logger,
     liveSessions: async (userId) => (await w.sessions.list(userId)).length,
     audit: w.audit,
+    refreshRetry: new RefreshRetry(
+      deriveKey(w.secret, 'oauth-refresh-successors'),
+      config.refreshReuseGraceSeconds * 1000,
+    ),
     settings: {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.

@@ -52,6 +52,14 @@ export function buildEngine(
     if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
     return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
   };
+  // A rotated refresh token's successor gets the id derived from its parent (refresh-retry.ts).
+  const refreshRetry = o.refreshRetry;
+  const refreshClass = provider.RefreshToken as unknown as { prototype: { generateTokenId(): string } };
+  const randomTokenId = refreshClass.prototype.generateTokenId;
+  refreshClass.prototype.generateTokenId = function successorOrRandomId() {
+    return refreshRetry.nextId() ?? randomTokenId.call(this);
+  };
+  provider.use((_ctx, next) => refreshRetry.run(next));
   const tokenDeps = {
     issuer: settings.issuer,
     keySet: parts.keySet,

@@ -17,6 +17,7 @@ import type { ClientRegistry } from './client-registry.ts';
 import { formActionSources } from './form-targets.ts';
 import { grantSid } from './grant-sid.ts';
 import type { ProviderSettings } from './provider-config.ts';
+import type { RefreshRetry } from './refresh-retry.ts';
 import { interactionUid } from './routes.ts';
 import { VerifiedSecrets } from './verified-secrets.ts';
 
@@ -41,6 +42,8 @@ export interface OAuthServerOptions {
   /** How many live Gatehouse sessions the user has. */
   readonly liveSessions: (userId: string) => Promise<number>;
   readonly audit: AuditTrail;
+  /** The refresh retry grace (refresh-retry.ts). */
+  readonly refreshRetry: RefreshRetry;
 }
 
 export interface MountedProvider {
@@ -244,6 +247,7 @@ export class OAuthServer {
       shortLived: this.#o.shortLivedArtifacts,
       clients: this.registry,
       onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),
+      refreshRetry: this.#o.refreshRetry,
     });
     return engine.buildEngine(this.#o, {
       keys,

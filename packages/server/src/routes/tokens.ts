@@ -20,6 +20,8 @@ const PermissionsBody = Type.Object({ sub: Type.String({ maxLength: 64 }) }, { a
 
 export const FIRST_PARTY_CLIENT = 'gatehouse';
 const PAGE = 1000;
+/** The stream's last words when this node shuts down: reconnect (elsewhere) in about a second. */
+const RECONNECT_EVENT = 'retry: 1000\nevent: reconnect\ndata: shutdown\n\n';
 
 /**
  * The token half of the hybrid model: refresh with rotation, revocation, and the authenticated
@@ -62,10 +64,18 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const secret = gatehouse.config.introspectionSecret;
   if (secret === undefined) return;
   const gate = resourceServerGate(secret);
-  // Open streams end when the server closes, so shutdown never waits on a feed subscriber.
+  // Open streams end when the node starts shutting down, so shutdown never waits on a feed
+  // subscriber: a last `reconnect` event (with a short `retry`) tells the guard to resume from its
+  // cursor on another node at once rather than count a failure.
   const streams = new Set<import('node:http').ServerResponse>();
-  app.addHook('onClose', async () => {
-    for (const stream of streams) stream.end();
+  const endStreams = () => {
+    for (const stream of streams) stream.end(RECONNECT_EVENT);
+    streams.clear();
+  };
+  app.connections.signal.addEventListener('abort', endStreams, { once: true });
+  app.addHook('preClose', (done) => {
+    endStreams();
+    done();
   });
 
   app.get<{ Querystring: typeof FeedQuery.static }>(
@@ -94,11 +104,19 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         'x-accel-buffering': 'no',
         connection: 'keep-alive',
       });
+      if (app.connections.draining) {
+        raw.end(RECONNECT_EVENT);
+        return;
+      }
+      // Ended by shutdown while catching up: later writes would be errors.
+      const write = (text: string) => {
+        if (!raw.writableEnded) raw.write(text);
+      };
       const send = (entries: readonly RevocationEntry[]) => {
         for (const entry of entries) {
           if (entry.seq <= cursor) continue;
           cursor = entry.seq;
-          raw.write(`id: ${entry.seq}\nevent: revocation\ndata: ${JSON.stringify(toWire(entry))}\n\n`);
+          write(`id: ${entry.seq}\nevent: revocation\ndata: ${JSON.stringify(toWire(entry))}\n\n`);
         }
       };
       // Subscribe first, then catch up, so nothing appended in between is missed (seq dedupes).
@@ -108,7 +126,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         if (caughtUp) send(entries);
         else pending.push(...entries);
       });
-      const ping = setInterval(() => raw.write(': ping\n\n'), 15_000);
+      const ping = setInterval(() => write(': ping\n\n'), 15_000);
       streams.add(raw);
       const close = () => {
         clearInterval(ping);
@@ -124,7 +142,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         }
         caughtUp = true;
         send(pending.sort((a, b) => a.seq - b.seq));
-        raw.write(': ready\n\n');
+        write(': ready\n\n');
       } catch (error) {
         request.log.warn({ err: error }, 'revocation stream failed');
         close();

@@ -1,4 +1,4 @@
-import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from '@gatehouse/core';
+import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore, RetryGrace } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { RefreshTokensTable } from '../schema/tokens.ts';
 import type { Database } from '../schema.ts';
@@ -26,11 +26,16 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
         consumed_at: record.consumedAt,
         revoked_at: record.revokedAt,
       })
+      .onConflict((oc) => oc.column('id_hash').doNothing())
       .execute();
   }
 
-  /** One conditional UPDATE … RETURNING: of two concurrent uses, exactly one gets the row. */
-  async consume(idHash: string, now: number): Promise<ConsumeResult> {
+  /**
+   * One conditional UPDATE … RETURNING: of two concurrent uses, exactly one gets the row. The
+   * others read the token and its successor in one statement (one snapshot) to tell a retry from
+   * reuse; the successor is derived, so every retry hands out the same one.
+   */
+  async consume(idHash: string, now: number, retry?: RetryGrace): Promise<ConsumeResult> {
     const consumed = await this.#db
       .updateTable('refresh_tokens')
       .set({ consumed_at: now })
@@ -43,12 +48,28 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       .executeTakeFirst();
     if (consumed !== undefined) return { status: 'consumed', record: toRecord(consumed) };
     const row = await this.#db
-      .selectFrom('refresh_tokens')
-      .selectAll()
-      .where('id_hash', '=', idHash)
+      .selectFrom('refresh_tokens as t')
+      .leftJoin('refresh_tokens as s', (join) =>
+        join.on('s.id_hash', '=', retry?.successorIdHash ?? '').onRef('s.family_id', '=', 't.family_id'),
+      )
+      .selectAll('t')
+      .select([
+        's.id_hash as successor',
+        's.consumed_at as successor_consumed_at',
+        's.revoked_at as successor_revoked_at',
+      ])
+      .where('t.id_hash', '=', idHash)
       .executeTakeFirst();
-    if (row !== undefined && row.consumed_at !== null) return { status: 'reused', record: toRecord(row) };
-    return { status: 'invalid' };
+    if (row === undefined || row.consumed_at === null) return { status: 'invalid' };
+    const { successor, successor_consumed_at, successor_revoked_at, ...token } = row;
+    const record = toRecord(token);
+    const retried =
+      retry !== undefined &&
+      record.revokedAt === null &&
+      record.familyExpiresAt > now &&
+      now - (record.consumedAt ?? now) < retry.graceMs &&
+      (successor === null || (successor_consumed_at === null && successor_revoked_at === null));
+    return { status: retried ? 'retried' : 'reused', record };
   }
 
   async revokeFamily(familyId: string, now: number): Promise<number> {

@@ -1,0 +1,71 @@
+import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore, RetryGrace } from '@gatehouse/core';
+
+/**
+ * Refresh tokens in process memory: the reference for the port's semantics. Each method checks
+ * and changes synchronously, so consume is atomic within the process.
+ */
+export class MemoryRefreshTokenStore implements RefreshTokenStore {
+  readonly #tokens = new Map<string, RefreshTokenRecord>();
+
+  async insert(record: RefreshTokenRecord): Promise<void> {
+    if (!this.#tokens.has(record.idHash)) this.#tokens.set(record.idHash, { ...record });
+  }
+
+  async consume(idHash: string, now: number, retry?: RetryGrace): Promise<ConsumeResult> {
+    const token = this.#tokens.get(idHash);
+    if (token === undefined) return { status: 'invalid' };
+    if (token.consumedAt === null) {
+      if (token.revokedAt !== null || token.expiresAt <= now || token.familyExpiresAt <= now)
+        return { status: 'invalid' };
+      const consumed = { ...token, consumedAt: now };
+      this.#tokens.set(idHash, consumed);
+      return { status: 'consumed', record: { ...consumed } };
+    }
+    const successor = retry === undefined ? undefined : this.#tokens.get(retry.successorIdHash);
+    const successorUnused =
+      successor === undefined ||
+      successor.familyId !== token.familyId ||
+      (successor.consumedAt === null && successor.revokedAt === null);
+    const retried =
+      retry !== undefined &&
+      token.revokedAt === null &&
+      token.familyExpiresAt > now &&
+      now - token.consumedAt < retry.graceMs &&
+      successorUnused;
+    return { status: retried ? 'retried' : 'reused', record: { ...token } };
+  }
+
+  async revokeFamily(familyId: string, now: number): Promise<number> {
+    return this.#revokeWhere((t) => t.familyId === familyId, now);
+  }
+
+  async revokeBySession(sessionIdHash: string, now: number): Promise<number> {
+    return this.#revokeWhere((t) => t.sessionIdHash === sessionIdHash, now);
+  }
+
+  async revokeByUser(userId: string, now: number): Promise<number> {
+    return this.#revokeWhere((t) => t.userId === userId, now);
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    let deleted = 0;
+    for (const [idHash, token] of this.#tokens) {
+      if (token.familyExpiresAt <= now || token.expiresAt <= now) {
+        this.#tokens.delete(idHash);
+        deleted++;
+      }
+    }
+    return deleted;
+  }
+
+  #revokeWhere(match: (token: RefreshTokenRecord) => boolean, now: number): number {
+    let revoked = 0;
+    for (const [idHash, token] of this.#tokens) {
+      if (token.revokedAt === null && match(token)) {
+        this.#tokens.set(idHash, { ...token, revokedAt: now });
+        revoked++;
+      }
+    }
+    return revoked;
+  }
+}
