@@ -163,6 +163,51 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)(
       for (const [name, check] of checks) expect(await check(), name).toBe(401);
     }, 120_000);
 
+    it('a stalled Redis connection (pub/sub silent, nothing reconnects): B and the guard refuse within the bound anyway', async () => {
+      const tokens: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const response = await fetch(`${a}/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...CLUSTER_ADMIN, mode: 'token' }),
+        });
+        tokens.push(((await response.json()) as { access_token: string }).access_token);
+      }
+      // Bearer checks on B need no Redis (the stall would hang those that do: sessions, rate limits).
+      const checks = tokens.flatMap((token, i): [string, () => Promise<number>][] => {
+        const bearer = { authorization: `Bearer ${token}` };
+        return [
+          [`token ${i} on B`, () => call(`${b}/account`, bearer)],
+          [`token ${i} at the guard`, () => call(`${notes.url}/notes`, bearer)],
+        ];
+      });
+      for (const [name, check] of checks)
+        await expect.poll(check, { timeout: 10_000, message: name }).toBe(200);
+      proxies[1]!.stall();
+      try {
+        const revokedAt = performance.now();
+        for (const token of tokens) {
+          const logout = await fetch(`${a}/logout`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          });
+          expect(logout.status).toBe(204);
+        }
+        // Only B's periodic catch-up from PostgreSQL can bring these while its Redis is stalled.
+        const times: Record<string, number> = {};
+        await Promise.all(
+          checks.map(async ([name, check]) => {
+            await expect.poll(check, { timeout: DEADLINE_MS, interval: 50, message: name }).toBe(401);
+            times[name] = Math.round(performance.now() - revokedAt);
+          }),
+        );
+        console.log(`refused during the stall (ms after the logouts; bound ${BOUND_MS}):`, times);
+      } finally {
+        proxies[1]!.heal();
+      }
+      for (const [name, check] of checks) expect(await check(), name).toBe(401);
+    }, 60_000);
+
     it('a bus whose subscription drops says so when it is back (invalidations.missed)', async () => {
       const proxy = await TcpProxy.start({
         host: new URL(redisUrl!).hostname,
