@@ -1,3 +1,4 @@
+import { SqlRevocationStore } from '@gatehouse/store-sql';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, createUser, type Harness, strongPassword } from './harness.ts';
@@ -76,5 +77,28 @@ describe('revocation feed stream', () => {
     });
     // The logout of the previous test is in the index, so catch-up must deliver it.
     expect(await readEvents(stream, (e) => e.type === 'sid')).toBe(true);
+  });
+
+  it('sends an entry pub/sub never brought (written straight to the log) once the node catches up, and logs it', async () => {
+    const page = (await (
+      await fetch(`${base}/revocations?after=0`, {
+        headers: { authorization: `Bearer ${h.config.introspectionSecret}` },
+      })
+    ).json()) as { cursor: number };
+    const stream = await fetch(`${base}/revocations/stream?after=${page.cursor}`, {
+      headers: { authorization: `Bearer ${h.config.introspectionSecret}` },
+    });
+    const now = Date.now();
+    // As if another node appended it and its pub/sub message was lost.
+    const [entry] = await new SqlRevocationStore(h.gatehouse.storage.sqlDb).append([
+      { type: 'jti', value: 'lost-in-transit', at: now, expiresAt: now + 60_000 },
+    ]);
+    expect(h.gatehouse.revocations.isRevoked({ jti: 'lost-in-transit' })).toBe(false);
+    const seen = readEvents(stream, (e) => e.type === 'jti' && e.value === 'lost-in-transit', 5000);
+    await h.gatehouse.revocations.catchUp();
+    expect(await seen).toBe(true);
+    expect(h.gatehouse.revocations.isRevoked({ jti: 'lost-in-transit' })).toBe(true);
+    expect(h.gatehouse.revocations.watermark).toBeGreaterThanOrEqual(entry!.seq);
+    expect(h.logs.some((line) => line.includes('pub/sub had not delivered'))).toBe(true);
   });
 });
