@@ -113,7 +113,7 @@ export class RevocationIndex {
           this.#again = false;
           const startedAt = this.#o.clock.now();
           const applied = await this.#read();
-          this.#seqs.advance(this.#o.clock.now());
+          this.#seqs.advance(this.#o.clock.now()); // gaps may have settled while nothing arrived
           this.#lastSyncAt = startedAt;
           if (applied > 0) this.#o.onRecovered?.({ applied, reason });
         } while (this.#again);
@@ -178,7 +178,6 @@ export class RevocationIndex {
 
   #receive(entries: readonly RevocationEntry[]): void {
     this.#apply(entries);
-    this.#seqs.advance(this.#o.clock.now());
     if (this.#seqs.hasGaps && this.#gapTimer === undefined) {
       this.#gapTimer = setTimeout(() => {
         this.#gapTimer = undefined;
@@ -198,6 +197,8 @@ export class RevocationIndex {
       this.#set.apply(entry);
       if (this.#seqs.add(entry.seq, now)) fresh.push(entry);
     }
+    // Before listeners hear of them: a stream's resume point may then cover them.
+    this.#seqs.advance(now);
     if (fresh.length > 0) for (const listener of this.#listeners) listener(fresh);
     return fresh.length;
   }

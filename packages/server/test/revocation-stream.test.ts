@@ -101,4 +101,44 @@ describe('revocation feed stream', () => {
     expect(h.gatehouse.revocations.watermark).toBeGreaterThanOrEqual(entry!.seq);
     expect(h.logs.some((line) => line.includes('pub/sub had not delivered'))).toBe(true);
   });
+
+  it('an entry sent below one already sent moves the event id only past both (ids are resume points)', async () => {
+    const stream = await fetch(`${base}/revocations/stream?after=${h.gatehouse.revocations.watermark}`, {
+      headers: { authorization: `Bearer ${h.config.introspectionSecret}` },
+    });
+    const events: { id: number; value: string; seq: number }[] = [];
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    const reading = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += value;
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop()!;
+        for (const block of blocks) {
+          const id = /^id: (\d+)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (id !== undefined && data !== undefined) {
+            const entry = JSON.parse(data) as { seq: number; value: string };
+            events.push({ id: Number(id), value: entry.value, seq: entry.seq });
+          }
+        }
+      }
+    })().catch(() => {});
+    try {
+      const now = Date.now();
+      const entry = (value: string) => ({ type: 'jti' as const, value, at: now, expiresAt: now + 60_000 });
+      // `first` is in the log, but its message never came; `second` comes through the bus: a gap.
+      const [first] = await new SqlRevocationStore(h.gatehouse.storage.sqlDb).append([entry('first')]);
+      const [second] = await h.gatehouse.revocations.add([entry('second')]);
+      await expect.poll(() => events.map((e) => e.value), { timeout: 5000 }).toEqual(['second', 'first']);
+      // `second` went out while `first` was missing: its id stays below `first`; `first`'s covers both.
+      expect(events[0]!.id).toBeLessThan(first!.seq);
+      expect(events[1]!.id).toBe(second!.seq);
+    } finally {
+      await reader.cancel();
+      await reading;
+    }
+  });
 });

@@ -116,11 +116,18 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       const sent = new Set<number>();
       let caughtUp = false;
       const send = (entries: readonly RevocationEntry[]) => {
-        for (const entry of entries) {
-          if (entry.seq <= base || sent.has(entry.seq)) continue;
+        const fresh = entries.filter((e) => e.seq > base && !sent.has(e.seq));
+        // The lowest seq still to be written after each entry: the id must stay below it.
+        const unsent: number[] = [];
+        for (let i = fresh.length - 1, low = Number.POSITIVE_INFINITY; i >= 0; i--) {
+          unsent[i] = low;
+          low = Math.min(low, fresh[i]!.seq);
+        }
+        for (const [i, entry] of fresh.entries()) {
           sent.add(entry.seq);
           // Before the catch-up is done, entries the index has applied may still wait in `pending`.
-          const id = caughtUp ? Math.max(base, Math.min(entry.seq, gatehouse.revocations.watermark)) : base;
+          const watermark = gatehouse.revocations.watermark;
+          const id = caughtUp ? Math.max(base, Math.min(watermark, unsent[i]! - 1)) : base;
           raw.write(`id: ${id}\nevent: revocation\ndata: ${JSON.stringify(toWire(entry))}\n\n`);
         }
         const floor = Math.max(base, gatehouse.revocations.watermark);
