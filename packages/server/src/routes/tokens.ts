@@ -98,8 +98,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/revocations/stream',
     { onRequest: gate, schema: { querystring: FeedQuery } },
     async (request, reply) => {
-      let start = Number(request.query.after ?? request.headers['last-event-id'] ?? 0);
-      if (!Number.isSafeInteger(start)) start = 0;
+      const start = Number(request.query.after ?? request.headers['last-event-id'] ?? 0);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -112,7 +111,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       // Entries may come out of order (a catch-up finds one pub/sub lost, below others already
       // sent), so each is sent once by its seq, and the event id is a resume point instead: every
       // entry at or below it has been sent (see `resumePoint`).
-      const base = start;
+      const base = Number.isSafeInteger(start) ? start : 0;
       const sent = new Set<number>();
       let caughtUp = false;
       const send = (entries: readonly RevocationEntry[]) => {
@@ -130,6 +129,8 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
           const id = caughtUp ? Math.max(base, Math.min(watermark, unsent[i]! - 1)) : base;
           raw.write(`id: ${id}\nevent: revocation\ndata: ${JSON.stringify(toWire(entry))}\n\n`);
         }
+        // Below the watermark the index passes nothing on any more; `pending` may still repeat the pages.
+        if (!caughtUp) return;
         const floor = Math.max(base, gatehouse.revocations.watermark);
         for (const seq of sent) if (seq <= floor) sent.delete(seq);
       };
