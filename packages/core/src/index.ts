@@ -78,7 +78,7 @@ export {
   type RateLimitResult,
 } from './rate-limit.ts';
 export type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore } from './refresh-tokens.ts';
-export { RevocationIndex } from './revocation-index.ts';
+export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {
   type NewRevocation,
   type RevocationEntry,
@@ -89,6 +89,7 @@ export {
   toWire,
 } from './revocations.ts';
 export { constantTimeEqual, hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
+export { SequenceTracker } from './sequence-tracker.ts';
 export {
   checkSession,
   hashSessionToken,
