@@ -23,6 +23,11 @@ const guard = createGuard({
   introspectionSecret,
   // Machines call with API keys (X-API-Key or Bearer gatehouse_…); revoked keys arrive via the feed.
   apiKeys: true,
+  // The feed silent past its bound (Bearer tokens now 503, fail closed) and back: worth a log line.
+  onEvent: (event) => {
+    if (event.type === 'revocation_feed.stale' || event.type === 'revocation_feed.recovered')
+      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+  },
 });
 // Bearer tokens are refused (503) until the revocation feed has caught up once: wait for it.
 await guard.ready().catch((error: unknown) => {

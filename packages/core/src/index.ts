@@ -86,7 +86,7 @@ export type {
   RefreshTokenStore,
   RetryGrace,
 } from './refresh-tokens.ts';
-export { RevocationIndex } from './revocation-index.ts';
+export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {
   type NewRevocation,
   type RevocationEntry,
@@ -97,6 +97,7 @@ export {
   toWire,
 } from './revocations.ts';
 export { constantTimeEqual, hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
+export { SequenceTracker } from './sequence-tracker.ts';
 export {
   checkSession,
   hashSessionToken,

@@ -21,7 +21,7 @@ export class PermissionResolver {
     this.#roles = options.roles;
     this.#cache = new TtlCache({ ttlMs: options.cacheTtlMs, maxEntries: 10_000, clock: options.clock });
     options.bus.subscribe((message) => {
-      if (message.type === 'roles.changed') this.#cache.clear();
+      if (message.type === 'roles.changed' || message.type === 'invalidations.missed') this.#cache.clear();
       else if (message.type === 'user.changed') this.#cache.delete(message.userId);
     });
   }

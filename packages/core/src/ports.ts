@@ -185,7 +185,12 @@ export type Invalidation =
   | { type: 'user.changed'; userId: string }
   | { type: 'roles.changed' }
   | { type: 'policies.changed' }
-  | { type: 'revocations.added'; entries: RevocationEntry[] };
+  | { type: 'revocations.added'; entries: RevocationEntry[] }
+  /**
+   * Delivered locally only, by a bus that may have lost messages (its subscription dropped and was
+   * re-established): every cache fed by the bus is dropped, the revocation index catches up.
+   */
+  | { type: 'invalidations.missed' };
 
 export interface InvalidationBus {
   publish(message: Invalidation): Promise<void>;

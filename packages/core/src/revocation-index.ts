@@ -6,43 +6,128 @@ import {
   RevocationSet,
   type RevocationStore,
 } from './revocations.ts';
+import { SequenceTracker } from './sequence-tracker.ts';
+
+export interface RevocationIndexOptions {
+  store: RevocationStore;
+  bus: InvalidationBus;
+  clock: Clock;
+  /**
+   * How often the node reads the store for entries pub/sub did not bring: the staleness bound when
+   * pub/sub is silent or lost messages without anyone noticing. 0: only on demand (`catchUp()`).
+   */
+  catchUpIntervalMs?: number;
+  /** How long a gap in sequence numbers may persist before the watermark passes it (see `SequenceTracker`). */
+  gapSettleMs?: number;
+  /** Delay before the catch-up a gap triggers: concurrent commits usually arrive meanwhile. */
+  gapDelayMs?: number;
+  /** A catch-up failed (the timer retries). */
+  onError?: (error: unknown) => void;
+  /** A catch-up applied entries pub/sub had not delivered: say so (a log line). */
+  onRecovered?: (info: { applied: number; reason: CatchUpReason }) => void;
+}
+
+export type CatchUpReason = 'gap' | 'resubscribed' | 'periodic' | 'requested';
+
+export const DEFAULT_REVOCATION_CATCH_UP_MS = 1000;
+const DEFAULT_GAP_SETTLE_MS = 5000;
+const DEFAULT_GAP_DELAY_MS = 50;
+const PAGE = 1000;
 
 /**
  * The server side of the hybrid model: revocations are appended to the store (the source of truth
  * the feed reads), applied to this node's in-memory set, and published so every other node — and
  * every live feed stream — has them within milliseconds.
+ *
+ * Pub/sub is only the fast path: it is at-most-once, so each node tracks the sequence numbers it
+ * applied and catches up from the store on a gap, when the bus says it may have missed messages
+ * (it resubscribed), and every `catchUpIntervalMs` whatever happens. Nothing the store holds can
+ * stay unapplied longer than one interval (plus the read) while the store answers.
  */
 export class RevocationIndex {
-  readonly #store: RevocationStore;
-  readonly #bus: InvalidationBus;
-  readonly #clock: Clock;
+  readonly #o: RevocationIndexOptions;
   readonly #set = new RevocationSet();
+  readonly #seqs: SequenceTracker;
   readonly #listeners = new Set<(entries: readonly RevocationEntry[]) => void>();
+  #lastSyncAt: number | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #gapTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(options: { store: RevocationStore; bus: InvalidationBus; clock: Clock }) {
-    this.#store = options.store;
-    this.#bus = options.bus;
-    this.#clock = options.clock;
+  constructor(options: RevocationIndexOptions) {
+    this.#o = options;
+    this.#seqs = new SequenceTracker({ settleMs: options.gapSettleMs ?? DEFAULT_GAP_SETTLE_MS });
     options.bus.subscribe((message) => {
       if (message.type === 'revocations.added') this.#receive(message.entries);
+      else if (message.type === 'invalidations.missed') this.#trigger('resubscribed');
     });
   }
 
-  /** Loads every unexpired entry (at start). */
+  /** Every entry at or below it has been applied here (or given up on as a settled gap). */
+  get watermark(): number {
+    return this.#seqs.watermark;
+  }
+
+  /** How long ago (ms) the last successful read of the store started; `Infinity` before `load()`. */
+  staleness(now = this.#o.clock.now()): number {
+    return this.#lastSyncAt === undefined ? Number.POSITIVE_INFINITY : now - this.#lastSyncAt;
+  }
+
+  /** Loads every unexpired entry (at start). The bus is subscribed first, so nothing falls between. */
   async load(): Promise<void> {
-    let cursor = 0;
-    for (;;) {
-      const page = await this.#store.after(cursor, this.#clock.now(), 1000);
-      for (const entry of page) this.#set.apply(entry);
-      if (page.length < 1000) return;
-      cursor = page[page.length - 1]!.seq;
+    const startedAt = this.#o.clock.now();
+    await this.#read();
+    // Gaps in a bulk load are expired or rolled-back entries; one still in flight reaches us by pub/sub.
+    this.#seqs.advance(startedAt, 0);
+    this.#lastSyncAt = startedAt;
+  }
+
+  /** Starts the periodic catch-up. */
+  start(): void {
+    const interval = this.#o.catchUpIntervalMs ?? DEFAULT_REVOCATION_CATCH_UP_MS;
+    if (this.#timer !== undefined || interval <= 0) return;
+    this.#timer = setInterval(() => this.#trigger('periodic'), interval);
+    this.#timer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    clearTimeout(this.#gapTimer);
+    this.#timer = undefined;
+    this.#gapTimer = undefined;
+  }
+
+  /**
+   * Reads the store from the watermark and applies what is new. One read at a time; a call during a
+   * read runs another one after it (so what was committed before the call is seen).
+   */
+  catchUp(reason: CatchUpReason = 'requested'): Promise<void> {
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return this.#running;
     }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#again = false;
+          const startedAt = this.#o.clock.now();
+          const applied = await this.#read();
+          this.#seqs.advance(this.#o.clock.now()); // gaps may have settled while nothing arrived
+          this.#lastSyncAt = startedAt;
+          if (applied > 0) this.#o.onRecovered?.({ applied, reason });
+        } while (this.#again);
+      } finally {
+        this.#running = undefined;
+      }
+    })();
+    return this.#running;
   }
 
   async add(entries: readonly NewRevocation[]): Promise<RevocationEntry[]> {
     const appended = await this.#store.append(entries);
     // The bus delivers to this node too (exactly once), which applies the entries here.
-    await this.#bus.publish({ type: 'revocations.added', entries: appended });
+    await this.#o.bus.publish({ type: 'revocations.added', entries: appended });
     return appended;
   }
 
@@ -57,24 +142,68 @@ export class RevocationIndex {
 
   /** Entries after `seq` for the feed's catch-up, read from the store. */
   after(seq: number, limit: number): Promise<RevocationEntry[]> {
-    return this.#store.after(seq, this.#clock.now(), limit);
+    return this.#store.after(seq, this.#o.clock.now(), limit);
   }
 
-  /** Live entries, for the feed's stream. Returns an unsubscribe function. */
+  /**
+   * Entries as this node applies them, for the feed's stream: from pub/sub, and from catch-ups
+   * (those may be below entries already passed on). Returns an unsubscribe function.
+   */
   subscribe(listener: (entries: readonly RevocationEntry[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   async prune(): Promise<void> {
-    const now = this.#clock.now();
+    const now = this.#o.clock.now();
     this.#set.prune(now);
     await this.#store.deleteExpired(now);
   }
 
+  get #store(): RevocationStore {
+    return this.#o.store;
+  }
+
+  /** Reads every entry above the watermark; returns how many were new here. */
+  async #read(): Promise<number> {
+    let cursor = this.#seqs.watermark;
+    let applied = 0;
+    for (;;) {
+      const page = await this.#store.after(cursor, this.#o.clock.now(), PAGE);
+      applied += this.#apply(page);
+      if (page.length < PAGE) return applied;
+      cursor = page[page.length - 1]!.seq;
+    }
+  }
+
   #receive(entries: readonly RevocationEntry[]): void {
-    const fresh = entries.filter((e) => e.seq > 0);
-    for (const entry of fresh) this.#set.apply(entry);
-    for (const listener of this.#listeners) listener(fresh);
+    this.#apply(entries);
+    if (this.#seqs.hasGaps && this.#gapTimer === undefined) {
+      this.#gapTimer = setTimeout(() => {
+        this.#gapTimer = undefined;
+        this.#trigger('gap');
+      }, this.#o.gapDelayMs ?? DEFAULT_GAP_DELAY_MS);
+      this.#gapTimer.unref?.();
+    }
+  }
+
+  /** Applies entries; passes on (and counts) those not applied before. */
+  #apply(entries: readonly RevocationEntry[]): number {
+    const now = this.#o.clock.now();
+    const fresh: RevocationEntry[] = [];
+    for (const entry of entries) {
+      if (entry.seq <= 0) continue;
+      // Applying twice is harmless; a late entry below the watermark is still applied here.
+      this.#set.apply(entry);
+      if (this.#seqs.add(entry.seq, now)) fresh.push(entry);
+    }
+    // Before listeners hear of them: a stream's resume point may then cover them.
+    this.#seqs.advance(now);
+    if (fresh.length > 0) for (const listener of this.#listeners) listener(fresh);
+    return fresh.length;
+  }
+
+  #trigger(reason: CatchUpReason): void {
+    this.catchUp(reason).catch((error) => this.#o.onError?.(error));
   }
 }

@@ -52,6 +52,7 @@ export class SessionManager {
     options.bus.subscribe((message) => {
       this.#generation++;
       if (message.type === 'session.revoked') this.#cache.delete(message.idHash);
+      else if (message.type === 'invalidations.missed') this.#cache.clear();
       else if (message.type === 'user.sessions_revoked' || message.type === 'user.changed') {
         this.#cache.deleteWhere((s) => s.user.id === message.userId);
       }

@@ -71,6 +71,8 @@ export class Guard {
   readonly #feed: RevocationFeed | undefined;
   readonly #apiKeys: ApiKeyVerifier | undefined;
   #prunedAt = 0;
+  /** A stale feed was reported and has not been reported recovered yet. */
+  #staleReported = false;
 
   /** Validates the options (throws `GuardOptionsError`) and, when configured, starts the revocation feed. */
   constructor(options: GuardOptions) {
@@ -105,7 +107,15 @@ export class Guard {
     this.#decisions = client && new DecisionClient(client);
     this.#feed =
       client && o.revocationFeed
-        ? new RevocationFeed({ client, now: o.now, onEvent: o.onEvent, onEntry: (e) => this.#onEntry(e) })
+        ? new RevocationFeed({
+            client,
+            now: o.now,
+            onEntry: (e) => this.#onEntry(e),
+            onEvent: (event) => {
+              o.onEvent(event);
+              if (event.type === 'revocation_feed.synced' && this.#staleReported) this.#reportRecovered();
+            },
+          })
         : undefined;
     for (const message of o.warnings) o.onEvent({ type: 'config.warning', message });
     this.#feed?.start();
@@ -378,15 +388,36 @@ export class Guard {
     return auth;
   }
 
-  /** The revocation checks, run on every request (cache hits included). */
+  /**
+   * The revocation checks, run on every request (cache hits included). A feed silent past the bound
+   * fails closed by default: every Bearer token is refused, not only those issued before the last
+   * sync, since a token issued after it may have been revoked after it too; `open` accepts against
+   * what the last sync knew (never before a first sync).
+   */
   #unrevoked(auth: BearerAuthContext): Promise<AuthContext> {
     if (this.#feed !== undefined) {
-      if (this.#feed.staleness(this.#o.now()) > this.#o.maxStalenessMs)
-        return Promise.reject(new GuardError('unavailable', { reason: 'revocation_feed_stale' }));
+      const staleness = this.#feed.staleness(this.#o.now());
+      if (staleness > this.#o.maxStalenessMs) {
+        this.#reportStale(staleness);
+        if (this.#o.feedFailure === 'closed' || staleness === Number.POSITIVE_INFINITY)
+          return Promise.reject(new GuardError('unavailable', { reason: 'revocation_feed_stale' }));
+      } else if (this.#staleReported) this.#reportRecovered();
       if (this.#revocations.isRevoked(auth.token))
         return Promise.reject(this.#refuse('invalid_token', 'revoked'));
     }
     return Promise.resolve(auth);
+  }
+
+  #reportStale(stalenessMs: number): void {
+    if (this.#staleReported) return;
+    this.#staleReported = true;
+    const lastSyncAt = stalenessMs === Number.POSITIVE_INFINITY ? undefined : this.#o.now() - stalenessMs;
+    this.#o.onEvent({ type: 'revocation_feed.stale', failure: this.#o.feedFailure, stalenessMs, lastSyncAt });
+  }
+
+  #reportRecovered(): void {
+    this.#staleReported = false;
+    this.#o.onEvent({ type: 'revocation_feed.recovered' });
   }
 
   #onEntry(entry: RevocationEntry): void {

@@ -59,6 +59,12 @@ export interface GuardOptions {
    * long, and before its first catch-up. Default 60 000 ms; `Infinity` keeps accepting.
    */
   revocationFeedMaxStalenessMs?: number | undefined;
+  /**
+   * What a stale feed (past `revocationFeedMaxStalenessMs`) means for Bearer tokens: `closed`
+   * (default) refuses them with 503; `open` accepts them against the revocations known at the last
+   * sync. Either way the guard says so once through `onEvent` (`revocation_feed.stale`).
+   */
+  revocationFeedFailure?: 'closed' | 'open' | undefined;
   /** How long a session or permission answer is reused: the bound on how stale it can look. Default 1000 ms. */
   cacheTtlMs?: number | undefined;
   cacheMaxEntries?: number | undefined;
@@ -106,6 +112,7 @@ export interface ResolvedOptions {
   readonly gatehouse: { readonly url: string; readonly secret: string } | undefined;
   readonly revocationFeed: boolean;
   readonly maxStalenessMs: number;
+  readonly feedFailure: 'closed' | 'open';
   readonly cacheTtlMs: number;
   readonly cacheMaxEntries: number;
   readonly timeoutMs: number;
@@ -147,6 +154,7 @@ const KNOWN = new Set<string>([
   'introspectionSecret',
   'revocationFeed',
   'revocationFeedMaxStalenessMs',
+  'revocationFeedFailure',
   'cacheTtlMs',
   'cacheMaxEntries',
   'timeoutMs',
@@ -219,6 +227,9 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
       problem(`${key} must be a function`);
   if (options.sessionsHaveAllScopes !== undefined && typeof options.sessionsHaveAllScopes !== 'boolean')
     problem('sessionsHaveAllScopes must be a boolean');
+  const feedFailure = options.revocationFeedFailure ?? 'closed';
+  if (feedFailure !== 'closed' && feedFailure !== 'open')
+    problem('revocationFeedFailure must be "closed" or "open"');
 
   const resolved: ResolvedOptions = {
     bearer,
@@ -232,6 +243,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
       Number.POSITIVE_INFINITY,
       problem,
     ),
+    feedFailure,
     cacheTtlMs: number(options.cacheTtlMs, 'cacheTtlMs', 1000, 0, 300_000, problem),
     cacheMaxEntries: integer(options.cacheMaxEntries, 'cacheMaxEntries', 10_000, 0, 10_000_000, problem),
     timeoutMs: integer(options.timeoutMs, 'timeoutMs', 2000, 1, 60_000, problem),

@@ -38,6 +38,11 @@ describe('createGuard options', () => {
     ['a bad cookie name', { ...base, sessionCookie: 'a b' }, /cookie name/],
     ['an allowed origin with a path', { ...base, allowedOrigins: ['https://a.test/x'] }, /not an origin/],
     [
+      'an unknown feed failure mode',
+      { ...base, revocationFeedFailure: 'ajar' as 'open' },
+      /revocationFeedFailure must be "closed" or "open"/,
+    ],
+    [
       'audience without issuer',
       { gatehouseUrl: ISSUER, introspectionSecret: SECRET, audience: 'x' },
       /audience needs issuer/,

@@ -173,7 +173,75 @@ describe('JWT-09 revocation through the feed', () => {
   });
 });
 
+describe('entries out of order (issue 16)', () => {
+  it('applies an entry that arrives below one already applied; the event id, not the seq, is the cursor', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    await within(1000, () => stub.streams.size === 1);
+    const start = guard.status().revocationFeed!.cursor;
+    const late = await stub.mint({ jti: `late-${Date.now()}` });
+    const early = await stub.mint({ jti: `early-${Date.now()}` });
+    const jti = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti;
+    const at = nowSeconds();
+    const send = (seq: number, id: number, value: string) => {
+      const entry = { seq, type: 'jti', value, at, expires_at: at + 900 };
+      for (const stream of stub.streams)
+        stream.write(`id: ${id}\nevent: revocation\ndata: ${JSON.stringify(entry)}\n\n`);
+    };
+    // seq start+2 first; the server holds its resume point at `start` while start+1 is missing …
+    send(start + 2, start, jti(early));
+    await within(1000, () => refused(guard, early));
+    expect(guard.status().revocationFeed!.cursor).toBe(start);
+    // … then start+1 arrives (it committed late, or a catch-up found it): applied, not skipped.
+    send(start + 1, start + 2, jti(late));
+    await within(1000, () => refused(guard, late));
+    expect(guard.status().revocationFeed!.cursor).toBe(start + 2);
+  });
+});
+
 describe('staleness', () => {
+  it('reports a stale feed once (failure: closed by default), and its recovery', async () => {
+    let clock = Date.now();
+    const events: GuardEvent[] = [];
+    const guard = guardFor({ now: () => clock, onEvent: (event) => events.push(event) });
+    await guard.ready();
+    await within(1000, () => events.some((e) => e.type === 'revocation_feed.connected'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const mint = () => stub.mint({ iat: Math.floor(clock / 1000), exp: Math.floor(clock / 1000) + 300 });
+    clock += 61_000;
+    for (let i = 0; i < 3; i++)
+      expect(await refusal(guard.authenticate(bearer(await mint())))).toMatchObject({ status: 503 });
+    const stale = events.filter((e) => e.type === 'revocation_feed.stale');
+    expect(stale).toHaveLength(1);
+    expect(stale[0]).toMatchObject({ failure: 'closed' });
+    expect((stale[0] as { stalenessMs: number }).stalenessMs).toBeGreaterThan(60_000);
+    stub.ping();
+    await within(1000, async () => !(await refused(guard, await mint())));
+    expect(events.filter((e) => e.type === 'revocation_feed.recovered')).toHaveLength(1);
+  });
+
+  it('revocationFeedFailure: open accepts tokens against the revocations known at the last sync', async () => {
+    let clock = Date.now();
+    const events: GuardEvent[] = [];
+    const guard = guardFor({
+      now: () => clock,
+      revocationFeedFailure: 'open',
+      onEvent: (event) => events.push(event),
+    });
+    await guard.ready();
+    await within(1000, () => events.some((e) => e.type === 'revocation_feed.connected'));
+    const iat = Math.floor(clock / 1000);
+    const revoked = await stub.mint({ jti: `open-${Date.now()}`, iat, exp: iat + 300 });
+    stub.revoke('jti', JSON.parse(Buffer.from(revoked.split('.')[1]!, 'base64url').toString()).jti);
+    await within(1000, () => refused(guard, revoked));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    clock += 61_000;
+    const fresh = await stub.mint({ iat: Math.floor(clock / 1000), exp: Math.floor(clock / 1000) + 300 });
+    await expect(guard.authenticate(bearer(fresh))).resolves.toBeDefined();
+    expect((await refusal(guard.authenticate(bearer(revoked)))).reason).toBe('revoked');
+    expect(events.filter((e) => e.type === 'revocation_feed.stale')).toMatchObject([{ failure: 'open' }]);
+  });
+
   it('a silent feed past revocationFeedMaxStalenessMs makes Bearer requests 503 until it is heard again', async () => {
     let clock = Date.now();
     let connected = false;

@@ -58,6 +58,7 @@ export const ConfigSchema = Type.Object(
     apiKeyRateWindowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     apiKeyCacheTtlMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
     apiKeyFailureLimitPerIp: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    revocationCatchUpMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -116,6 +117,7 @@ export const envNames: Record<keyof Config, string> = {
   apiKeyRateWindowSeconds: 'GATEHOUSE_API_KEY_RATE_WINDOW',
   apiKeyCacheTtlMs: 'GATEHOUSE_API_KEY_CACHE_TTL_MS',
   apiKeyFailureLimitPerIp: 'GATEHOUSE_API_KEY_FAILURE_LIMIT_IP',
+  revocationCatchUpMs: 'GATEHOUSE_REVOCATION_CATCHUP_MS',
   logLevel: 'LOG_LEVEL',
   decisionLogSampleRate: 'GATEHOUSE_DECISION_LOG_SAMPLE_RATE',
   oauthArtifactStore: 'GATEHOUSE_OAUTH_SHORT_LIVED_STORE',
@@ -212,6 +214,7 @@ function defaults(raw: Raw): Raw {
     apiKeyRateWindowSeconds: 60,
     apiKeyCacheTtlMs: 5000,
     apiKeyFailureLimitPerIp: 20,
+    revocationCatchUpMs: 1000,
     logLevel: 'info',
     decisionLogSampleRate: 0.01,
     oauthArtifactStore: 'sql',
@@ -249,6 +252,7 @@ const numericKeys = new Set<keyof Config>([
   'apiKeyFailureLimitPerIp',
   'refreshReuseGraceSeconds',
   'shutdownTimeoutMs',
+  'revocationCatchUpMs',
 ]);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {

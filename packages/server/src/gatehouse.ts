@@ -220,8 +220,17 @@ export async function createGatehouse(
     store: new SqlRevocationStore(storage.sqlDb),
     bus: storage.bus,
     clock,
+    catchUpIntervalMs: config.revocationCatchUpMs,
+    onError: (error) => logger.warn({ err: error }, 'revocation catch-up failed'),
+    // A periodic read may just beat pub/sub to an entry; after a gap or a resubscription it was lost.
+    onRecovered: (info) =>
+      logger[info.reason === 'periodic' ? 'info' : 'warn'](
+        info,
+        'revocation catch-up applied entries pub/sub had not delivered',
+      ),
   });
   await revocations.load();
+  revocations.start();
   tokens = new TokenService({
     refreshTokens: new SqlRefreshTokenStore(storage.sqlDb),
     revocations,
@@ -382,6 +391,7 @@ export async function createGatehouse(
     logger,
     async close() {
       keyRing.stop();
+      revocations.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();
     },

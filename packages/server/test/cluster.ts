@@ -27,6 +27,8 @@ export async function startCluster(
   redisUrl: string,
   count: number,
   extraEnv: Record<string, string> = {},
+  /** Settings for one node only (e.g. its own `REDIS_URL`, through a fault proxy). */
+  nodeEnv: (index: number) => Record<string, string> = () => ({}),
 ): Promise<Cluster> {
   const database = `gh_cluster_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: postgresUrl });
@@ -68,6 +70,7 @@ export async function startCluster(
           PORT: String(port),
           GATEHOUSE_ISSUER: env.GATEHOUSE_ISSUER ?? `http://localhost:${port}`,
           GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}`,
+          ...nodeEnv(i),
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

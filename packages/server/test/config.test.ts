@@ -253,6 +253,15 @@ describe('loadConfig', () => {
     expect(found.size).toBeGreaterThan(30);
   });
 
+  it('takes the revocation catch-up interval from GATEHOUSE_REVOCATION_CATCHUP_MS (1 s by default, 100 ms to 60 s)', () => {
+    expect(loadConfig({}).revocationCatchUpMs).toBe(1000);
+    expect(loadConfig({ GATEHOUSE_REVOCATION_CATCHUP_MS: '250' }).revocationCatchUpMs).toBe(250);
+    for (const bad of ['50', '60001', 'often'])
+      expect(configError(() => loadConfig({ GATEHOUSE_REVOCATION_CATCHUP_MS: bad })).message).toContain(
+        'GATEHOUSE_REVOCATION_CATCHUP_MS',
+      );
+  });
+
   it('every key has an environment variable and every variable is distinct', () => {
     const names = Object.values(envNames);
     expect(new Set(names).size).toBe(names.length);

@@ -12,7 +12,10 @@ export interface RedisInvalidationBusOptions {
  * Cache invalidations across nodes over Redis pub/sub. A publish is delivered to this node's
  * subscribers at once (so the node that made a change never serves stale data, even with Redis
  * down) and exactly once: the copy that comes back through Redis carries our origin id and is
- * skipped. Pub/sub is at-most-once, which is why caches that listen here also have short TTLs.
+ * skipped. Pub/sub is at-most-once, which is why caches that listen here also have short TTLs,
+ * and why, when the subscriber connection comes back after a drop (messages published meanwhile
+ * are lost), the bus resubscribes and then delivers `invalidations.missed` locally: caches are
+ * dropped and the revocation index catches up from the store.
  */
 export class RedisInvalidationBus implements InvalidationBus {
   readonly #publisher: Redis;
@@ -37,6 +40,21 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.#ready = this.#subscriber.subscribe(this.#channel).then(() => undefined);
     // Callers that never await ready() must not see an unhandled rejection; errors reach onError.
     this.#ready.catch(this.#onError);
+    let connected = false;
+    this.#subscriber.on('ready', () => {
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      // ioredis resubscribes by itself; subscribing again (idempotent) tells us when it is active,
+      // so nothing published after the signal is missed.
+      queueMicrotask(() => {
+        this.#subscriber
+          .subscribe(this.#channel)
+          .then(() => this.#deliver({ type: 'invalidations.missed' }))
+          .catch(this.#onError);
+      });
+    });
   }
 
   /** Resolves once the subscription is active (messages published before that are not received). */

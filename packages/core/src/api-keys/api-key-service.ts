@@ -103,14 +103,19 @@ export class ApiKeyService {
     this.#o = options;
     this.#policy = { ...defaultApiKeyPolicy, ...options.policy };
     this.#cache = new TtlCache({ ttlMs: this.#policy.cacheTtlMs, maxEntries: 50_000, clock: options.clock });
+    // Through the index, not the bus: it also passes on entries a catch-up found that pub/sub lost.
+    options.revocations.subscribe((entries) => {
+      for (const entry of entries) {
+        if (entry.type === 'key') this.#evict(entry.value);
+        else if (entry.type === 'sub') this.#dropOwner(entry.value);
+      }
+    });
     options.bus.subscribe((message) => {
-      if (message.type === 'revocations.added') {
-        for (const entry of message.entries) {
-          if (entry.type === 'key') this.#evict(entry.value);
-          else if (entry.type === 'sub') this.#dropOwner(entry.value);
-        }
-      } else if (message.type === 'user.changed' || message.type === 'user.sessions_revoked') {
+      if (message.type === 'user.changed' || message.type === 'user.sessions_revoked') {
         this.#dropOwner(message.userId);
+      } else if (message.type === 'invalidations.missed') {
+        this.#evictions += 1;
+        this.#cache.clear();
       }
     });
   }

@@ -16,7 +16,7 @@ const IDLE_TIMEOUT_MS = 45_000;
 export interface RevocationFeedOptions {
   readonly client: GatehouseClient;
   readonly now: () => number;
-  /** Called for every new entry, in `seq` order, once each. */
+  /** Called for every new entry, once each (usually in `seq` order; a late one may come below others). */
   readonly onEntry: (entry: RevocationEntry) => void;
   readonly onEvent: (event: GuardEvent) => void;
 }
@@ -25,7 +25,12 @@ export interface RevocationFeedOptions {
  * Mirrors Gatehouse's revocation feed: catch up with `GET /revocations?after=<cursor>` (pages of
  * up to 1000, looping while full), then follow `GET /revocations/stream?after=<cursor>` (SSE
  * `event: revocation`, `: ping` every 15 s). When the stream drops, wait (exponential backoff with
- * jitter, 250 ms to 10 s), catch up again from the last applied `seq`, reconnect.
+ * jitter, 250 ms to 10 s), catch up again from the cursor, reconnect.
+ *
+ * The cursor is the server's resume point (the page's `cursor`, the event `id`), not the highest
+ * `seq` applied: an entry may arrive below one already applied (it committed or was found late),
+ * and resuming from the highest would skip it. Entries above the cursor are remembered by `seq`,
+ * so the overlap a resume re-reads is applied once.
  */
 export class RevocationFeed {
   readonly #o: RevocationFeedOptions;
@@ -33,6 +38,8 @@ export class RevocationFeed {
   readonly #ready: Promise<void>;
   #settleReady: ((error?: Error) => void) | undefined;
   #cursor = 0;
+  /** Applied entries above the cursor. */
+  readonly #seen = new Set<number>();
   #lastContact: number | undefined;
   #loop: Promise<void> | undefined;
 
@@ -48,7 +55,7 @@ export class RevocationFeed {
     this.#ready.catch(() => {});
   }
 
-  /** The last applied sequence number. */
+  /** The resume point: every entry at or below it has been applied. */
   get cursor(): number {
     return this.#cursor;
   }
@@ -117,7 +124,7 @@ export class RevocationFeed {
       const after = this.#cursor;
       const page = parsePage(await this.#o.client.getJson(`/revocations?after=${after}`, signal));
       for (const entry of page.entries) applied += this.#apply(entry);
-      if (page.cursor > this.#cursor) this.#cursor = page.cursor;
+      this.#advance(page.cursor);
       if (page.entries.length < FEED_PAGE_SIZE) break;
       if (this.#cursor === after) throw new Error('revocation feed returned a full page without progress');
     }
@@ -157,8 +164,14 @@ export class RevocationFeed {
       let reconnect = false;
       const parser = createSseParser({
         onEvent: (event) => {
-          if (event.event === 'revocation') this.#apply(parseEntry(JSON.parse(event.data)));
-          else if (event.event === 'reconnect') reconnect = true;
+          if (event.event === 'reconnect') {
+            reconnect = true;
+            return;
+          }
+          if (event.event !== 'revocation') return;
+          this.#apply(parseEntry(JSON.parse(event.data)));
+          const id = event.id === undefined ? Number.NaN : Number(event.id);
+          if (isSeq(id)) this.#advance(id);
         },
         onRetry: (ms) => {
           retryMs = ms;
@@ -191,10 +204,16 @@ export class RevocationFeed {
 
   /** Applies an entry unless it was seen already; returns 1 when applied. */
   #apply(entry: RevocationEntry): number {
-    if (entry.seq <= this.#cursor) return 0;
-    this.#cursor = entry.seq;
+    if (entry.seq <= this.#cursor || this.#seen.has(entry.seq)) return 0;
+    this.#seen.add(entry.seq);
     if (TYPES.has(entry.type)) this.#o.onEntry(entry);
     return 1;
+  }
+
+  #advance(cursor: number): void {
+    if (cursor <= this.#cursor) return;
+    this.#cursor = cursor;
+    for (const seq of this.#seen) if (seq <= cursor) this.#seen.delete(seq);
   }
 }
 

@@ -58,7 +58,7 @@ export class PolicySet {
     set.#engine = set.compile(stored.map((d) => parsePolicyDocument(d.source, d.name)));
     set.#apiNames = stored.map((d) => d.name);
     options.bus.subscribe((message) => {
-      if (message.type === 'policies.changed') void set.reload();
+      if (message.type === 'policies.changed' || message.type === 'invalidations.missed') void set.reload();
     });
     return set;
   }

@@ -30,7 +30,7 @@ export class SubjectStatusCache {
     options.bus.subscribe((message) => {
       if (message.type === 'user.changed' || message.type === 'user.sessions_revoked') {
         this.#cache.delete(message.userId);
-      }
+      } else if (message.type === 'invalidations.missed') this.#cache.clear();
     });
   }
 

@@ -23,6 +23,22 @@ const PAGE = 1000;
 /** The stream's last words when this node shuts down: reconnect (elsewhere) in about a second. */
 const RECONNECT_EVENT = 'retry: 1000\nevent: reconnect\ndata: shutdown\n\n';
 
+/** A node whose revocation index has not read the store for this long ends its streams. */
+const STREAM_MAX_STALENESS_MS = 30_000;
+
+/**
+ * Where a guard may resume: every entry at or below it has been sent. Not simply the last seq of
+ * the page: a lower seq may still be committing (PostgreSQL sequences commit out of order), and
+ * this node's watermark is the point below which nothing more is expected. A full page is resumed
+ * from its end (the next page follows at once; entries that old are settled).
+ */
+function resumePoint(after: number, entries: readonly RevocationEntry[], watermark: number): number {
+  if (entries.length === 0) return after;
+  const last = entries[entries.length - 1]!.seq;
+  if (entries.length === PAGE) return last;
+  return Math.max(after, Math.min(last, watermark));
+}
+
 /**
  * The token half of the hybrid model: refresh with rotation, revocation, and the authenticated
  * revocation feed (catch-up by cursor + live SSE stream) that resource servers mirror.
@@ -84,7 +100,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     async (request, reply) => {
       const after = Number(request.query.after ?? 0);
       const entries = await gatehouse.revocations.after(after, PAGE);
-      const cursor = entries.length === 0 ? after : entries[entries.length - 1]!.seq;
+      const cursor = resumePoint(after, entries, gatehouse.revocations.watermark);
       return reply.header('cache-control', 'no-store').send({ entries: entries.map(toWire), cursor });
     },
   );
@@ -93,8 +109,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/revocations/stream',
     { onRequest: gate, schema: { querystring: FeedQuery } },
     async (request, reply) => {
-      let cursor = Number(request.query.after ?? request.headers['last-event-id'] ?? 0);
-      if (!Number.isSafeInteger(cursor)) cursor = 0;
+      const start = Number(request.query.after ?? request.headers['last-event-id'] ?? 0);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
@@ -112,21 +127,46 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       const write = (text: string) => {
         if (!raw.writableEnded) raw.write(text);
       };
+      // Entries may come out of order (a catch-up finds one pub/sub lost, below others already
+      // sent), so each is sent once by its seq, and the event id is a resume point instead: every
+      // entry at or below it has been sent (see `resumePoint`).
+      const base = Number.isSafeInteger(start) ? start : 0;
+      const sent = new Set<number>();
+      let caughtUp = false;
       const send = (entries: readonly RevocationEntry[]) => {
-        for (const entry of entries) {
-          if (entry.seq <= cursor) continue;
-          cursor = entry.seq;
-          write(`id: ${entry.seq}\nevent: revocation\ndata: ${JSON.stringify(toWire(entry))}\n\n`);
+        const fresh = entries.filter((e) => e.seq > base && !sent.has(e.seq));
+        // The lowest seq still to be written after each entry: the id must stay below it.
+        const unsent: number[] = [];
+        for (let i = fresh.length - 1, low = Number.POSITIVE_INFINITY; i >= 0; i--) {
+          unsent[i] = low;
+          low = Math.min(low, fresh[i]!.seq);
         }
+        for (const [i, entry] of fresh.entries()) {
+          sent.add(entry.seq);
+          // Before the catch-up is done, entries the index has applied may still wait in `pending`.
+          const watermark = gatehouse.revocations.watermark;
+          const id = caughtUp ? Math.max(base, Math.min(watermark, unsent[i]! - 1)) : base;
+          write(`id: ${id}\nevent: revocation\ndata: ${JSON.stringify(toWire(entry))}\n\n`);
+        }
+        // Below the watermark the index passes nothing on any more; `pending` may still repeat the pages.
+        if (!caughtUp) return;
+        const floor = Math.max(base, gatehouse.revocations.watermark);
+        for (const seq of sent) if (seq <= floor) sent.delete(seq);
       };
       // Subscribe first, then catch up, so nothing appended in between is missed (seq dedupes).
       const pending: RevocationEntry[] = [];
-      let caughtUp = false;
       const unsubscribe = gatehouse.revocations.subscribe((entries) => {
         if (caughtUp) send(entries);
         else pending.push(...entries);
       });
-      const ping = setInterval(() => write(': ping\n\n'), 15_000);
+      // A node that cannot read the store any more is not a live feed: end the stream, so the guard
+      // catches up elsewhere or, failing that, counts its staleness.
+      const ping = setInterval(() => {
+        if (gatehouse.revocations.staleness() > STREAM_MAX_STALENESS_MS) {
+          close();
+          raw.end();
+        } else write(': ping\n\n');
+      }, 15_000);
       streams.add(raw);
       const close = () => {
         clearInterval(ping);
@@ -135,10 +175,11 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       };
       raw.on('close', close);
       try {
-        for (;;) {
-          const page = await gatehouse.revocations.after(cursor, PAGE);
+        for (let after = base; ; ) {
+          const page = await gatehouse.revocations.after(after, PAGE);
           send(page);
           if (page.length < PAGE) break;
+          after = page[page.length - 1]!.seq;
         }
         caughtUp = true;
         send(pending.sort((a, b) => a.seq - b.seq));
