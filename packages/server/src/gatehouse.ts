@@ -40,6 +40,9 @@ import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
+import { isStoreFailure } from './stores/store-failure.ts';
+import { StoreHealth } from './stores/store-health.ts';
+import { StoreUnreachableError, storeAddress } from './stores/store-unreachable.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
 
@@ -75,6 +78,8 @@ export interface Gatehouse {
   /** OAuth 2.0 / OpenID Connect provider (oidc-provider over our stores). */
   readonly oauth: OAuthServer;
   readonly logger: Logger;
+  /** Each store's health from real round trips; logs each outage and recovery once. */
+  readonly storeHealth: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -87,20 +92,46 @@ export interface GatehouseOverrides {
   databaseSchema?: string;
 }
 
-async function openStorage(config: Config, overrides: GatehouseOverrides, clock: Clock) {
+/** Connection-level failures at start (unreachable, refused, bad credentials, no such database). */
+const START_FAILURE_STATES = /^(28...|3D000)$/;
+
+async function openStorage(
+  config: Config,
+  overrides: GatehouseOverrides,
+  clock: Clock,
+  onRedisError: (error: unknown) => void,
+) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
   if (config.oauthArtifactStore === 'redis' && config.redisUrl === undefined)
     throw new Error('GATEHOUSE_OAUTH_SHORT_LIVED_STORE=redis needs REDIS_URL.');
+  const redisUrl = config.redisUrl;
   const redis =
-    config.redisUrl === undefined
+    redisUrl === undefined
       ? undefined
-      : await createRedisStores(config.redisUrl, { prefix: config.redisPrefix });
+      : await createRedisStores(redisUrl, {
+          prefix: config.redisPrefix,
+          commandTimeoutMs: config.redisCommandTimeoutMs,
+          onError: onRedisError,
+        }).catch((error: unknown) => {
+          throw new StoreUnreachableError('redis', storeAddress(redisUrl), error);
+        });
   const sql = await createSqlStorage({
     url: config.databaseUrl,
+    maxConnections: config.pgPoolMax,
+    statementTimeoutMs: config.pgStatementTimeoutMs,
+    connectTimeoutMs: config.pgConnectTimeoutMs,
     ...(overrides.databaseSchema === undefined ? {} : { schema: overrides.databaseSchema }),
     ...(redis === undefined ? {} : { bus: redis.bus }),
+  }).catch(async (error: unknown) => {
+    await redis?.close().catch(() => {});
+    throw unreachableAtStart(config.databaseUrl, error);
   });
-  await sql.migrate();
+  try {
+    await sql.migrate();
+  } catch (error) {
+    await Promise.all([sql.close(), redis?.close()]).catch(() => {});
+    throw unreachableAtStart(config.databaseUrl, error);
+  }
   const useRedisSessions = config.sessionStore === 'redis';
   if (useRedisSessions && redis === undefined)
     throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
@@ -109,6 +140,7 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
     sqlDialect: typeof sql.dialect;
     rateLimiter: RateLimiter;
     redisClient: RedisStores['redis'] | undefined;
+    probes: { database: () => Promise<void>; redis?: () => Promise<void> };
   } = {
     sqlDb: sql.db,
     sqlDialect: sql.dialect,
@@ -126,6 +158,11 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
       await sql.ping();
       await redis?.ping();
     },
+    /** One round trip per store, for readiness and store health. */
+    probes: {
+      database: () => sql.ping(),
+      ...(redis === undefined ? {} : { redis: () => redis.ping() }),
+    },
     async close() {
       await redis?.close();
       await sql.close();
@@ -133,6 +170,17 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
   };
   return storage;
 }
+
+function unreachableAtStart(databaseUrl: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  const atStart = isStoreFailure(error) || (typeof code === 'string' && START_FAILURE_STATES.test(code));
+  return atStart && !databaseUrl.startsWith('sqlite:')
+    ? new StoreUnreachableError('database', storeAddress(databaseUrl), error)
+    : error;
+}
+
+/** A store that has not answered a readiness round trip by then counts as down. */
+const READINESS_TIMEOUT_MS = 1000;
 
 export async function createGatehouse(
   config: Config,
@@ -143,7 +191,20 @@ export async function createGatehouse(
   const { secret, generated } = resolveMasterSecret(config);
   if (generated)
     logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
-  const storage = await openStorage(config, overrides, clock);
+  // Redis reports connection trouble as events (every reconnect attempt): they only make store
+  // health probe, which logs the outage once; anything else is worth a warning.
+  let storeHealth: StoreHealth | undefined;
+  const storage = await openStorage(config, overrides, clock, (error) => {
+    if (isStoreFailure(error)) storeHealth?.suspect();
+    else logger.warn({ err: error }, 'redis error');
+  });
+  const health = new StoreHealth({
+    probes: storage.probes,
+    logger,
+    timeoutMs: READINESS_TIMEOUT_MS,
+    recheckMs: 1000,
+  });
+  storeHealth = health;
   const audit = new AuditTrail(storage.audit, clock, (event) =>
     logger.info({ audit: { ...event, details: event.details } }, `audit ${event.type}`),
   );
@@ -366,7 +427,9 @@ export async function createGatehouse(
     serviceAccounts,
     rateLimiter: storage.rateLimiter,
     logger,
+    storeHealth: health,
     async close() {
+      health.stop();
       keyRing.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();

@@ -9,6 +9,13 @@ export interface RedisStoresOptions {
   prefix?: string;
   /** Connection errors after startup and subscriber failures. Defaults to console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * A command without an answer by then fails (default 500 ms): a stalled Redis gives errors the
+   * server turns into 503s, never a hang.
+   */
+  commandTimeoutMs?: number;
+  /** How long a connection attempt may take (default 2000 ms). */
+  connectTimeoutMs?: number;
 }
 
 export interface RedisStores {
@@ -28,7 +35,16 @@ export async function createRedisStores(url: string, options: RedisStoresOptions
   const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: Redis error', error));
   // The driver is loaded only by deployments that use Redis.
   const { Redis } = await import('ioredis');
-  const redis: Redis = new Redis(url, { lazyConnect: true });
+  // Fail fast, fail closed: no offline queue (a command while disconnected fails at once instead
+  // of waiting for a reconnect), one resend after a reconnect at most, and a deadline per command
+  // (a stalled server leaves the connection open, so only a timeout notices it).
+  const redis: Redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+    connectTimeout: options.connectTimeoutMs ?? 2000,
+  });
   // Until connected, failures surface as the rejection below; after that (reconnect attempts), here.
   let connected = false;
   redis.on('error', (error: unknown) => {

@@ -12,6 +12,14 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** PostgreSQL only: the pool size. */
   maxConnections?: number;
+  /**
+   * PostgreSQL only: `statement_timeout` sent at connection start (0: none, e.g. behind PgBouncer,
+   * where the role's own setting should carry it). A client-side deadline 1 s later also ends a
+   * statement a stalled server never answers.
+   */
+  statementTimeoutMs?: number;
+  /** PostgreSQL only: how long to wait for a connection, new or from the pool (default 2000 ms). */
+  connectTimeoutMs?: number;
 }
 
 export interface SqlDatabase {
@@ -66,6 +74,15 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    // A peer that vanished without a FIN (a partition) is noticed by TCP keepalive.
+    keepAlive: true,
+    ...(options.statementTimeoutMs === undefined || options.statementTimeoutMs === 0
+      ? {}
+      : {
+          statement_timeout: options.statementTimeoutMs,
+          query_timeout: options.statementTimeoutMs + 1000,
+        }),
     // Per-pool parser, so the process-wide pg defaults stay untouched: int8 columns (our ms
     // timestamps, COUNT) come back as numbers. They are far below 2^53.
     types: {

@@ -18,6 +18,10 @@ export interface SqlStorageOptions {
   schema?: string;
   /** PostgreSQL only: the pool size (default 10). */
   maxConnections?: number;
+  /** PostgreSQL only: see `openDatabase`. */
+  statementTimeoutMs?: number;
+  /** PostgreSQL only: see `openDatabase`. */
+  connectTimeoutMs?: number;
   /** Defaults to an in-process bus; pass a Redis bus when running several nodes. */
   bus?: InvalidationBus;
 }
@@ -34,6 +38,8 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     url: options.url,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
   });
   const { db } = database;
   return {

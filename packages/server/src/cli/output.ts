@@ -1,8 +1,9 @@
 import { isGatehouseError, PolicyError } from '@gatehouse/core';
 import { ConfigError } from '../config.ts';
+import { StoreUnreachableError } from '../stores/store-unreachable.ts';
 
 /** Exit codes scripts can rely on. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, conflict: 4 } as const;
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, conflict: 4, unreachable: 5 } as const;
 
 export function print(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
@@ -12,6 +13,11 @@ export function fail(error: unknown): never {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(ExitCode.usage);
+  }
+  if (error instanceof StoreUnreachableError) {
+    // The address, never the credentials: see storeAddress.
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(ExitCode.unreachable);
   }
   if (error instanceof PolicyError) {
     // Every located issue (file:line:column: rule: message), one per line.
