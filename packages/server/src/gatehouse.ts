@@ -205,6 +205,11 @@ export async function createGatehouse(
     recheckMs: 1000,
   });
   storeHealth = health;
+  // Background work meets an outage every period; store health has logged it once already.
+  const warnUnlessStoreDown = (error: unknown, message: string) => {
+    if (isStoreFailure(error)) health.suspect();
+    else logger.warn({ err: error }, message);
+  };
   const audit = new AuditTrail(storage.audit, clock, (event) =>
     logger.info({ audit: { ...event, details: event.details } }, `audit ${event.type}`),
   );
@@ -271,7 +276,7 @@ export async function createGatehouse(
     algorithm: config.signingAlgorithm as SigningAlgorithm,
     rotationPeriodMs: config.keyRotationDays * 24 * 60 * 60 * 1000,
     clockSkewMs,
-    onError: (error) => logger.warn({ err: error }, 'key ring maintenance failed'),
+    onError: (error) => warnUnlessStoreDown(error, 'key ring maintenance failed'),
   });
   await keyRing.ensure();
   const revocations = new RevocationIndex({
@@ -354,7 +359,7 @@ export async function createGatehouse(
       cacheTtlMs: config.apiKeyCacheTtlMs,
       defaultRateLimit: { limit: config.apiKeyRateLimit, windowSeconds: config.apiKeyRateWindowSeconds },
     },
-    onError: (error) => logger.warn({ err: error }, 'recording API key use failed'),
+    onError: (error) => warnUnlessStoreDown(error, 'recording API key use failed'),
   });
   apiKeys.start();
   const serviceAccounts = new ServiceAccounts({

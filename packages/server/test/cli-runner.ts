@@ -15,13 +15,19 @@ export interface CliResult {
  * Runs the real CLI as a child process, as an operator would, on the SQLite database in `dataDir`.
  * Each spawn costs about a second (tsx compile + SQLite open + migrate).
  */
-export function runCli(dataDir: string, args: string[], stdin?: string): Promise<CliResult> {
+export function runCli(
+  dataDir: string,
+  args: string[],
+  stdin?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'test',
     GATEHOUSE_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/bin.ts', ...args], {

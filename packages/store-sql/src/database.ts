@@ -96,6 +96,14 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The pool drops the client and the next query reconnects.
   pool.on('error', () => {});
+  // A client checked out of the pool has no 'error' listener (pg-pool removes its own), so a
+  // server that dies between two statements of a transaction (kill -9, failover: "terminating
+  // connection due to unexpected postmaster exit") would crash the process with an unhandled
+  // 'error' event. The failure still reaches the caller: the client's next query rejects, and
+  // the pool discards the client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', schema, close: () => db.destroy() };
 }
