@@ -24,7 +24,7 @@ export interface RedisStores {
   readonly counters: RedisCounterStore;
   readonly rateLimiter: RedisRateLimiter;
   readonly bus: RedisInvalidationBus;
-  /** Throws unless Redis is connected and answers. */
+  /** Throws unless Redis is connected and answers; a timeout also reconnects (see there). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -76,7 +76,15 @@ export async function createRedisStores(url: string, options: RedisStoresOptions
     async ping() {
       // Fail at once instead of queueing the command until a reconnect: this feeds readiness checks.
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
-      await redis.ping();
+      try {
+        await redis.ping();
+      } catch (error) {
+        // A stalled server keeps the connection open, and every command sent meanwhile stays in
+        // the client's queue until a reply comes (its caller got the timeout long ago). Starting
+        // afresh rejects them all, so that queue never holds more than one probe interval.
+        if (error instanceof Error && error.message.startsWith('Command timed out')) redis.disconnect(true);
+        throw error;
+      }
     },
     async close() {
       await bus.close();

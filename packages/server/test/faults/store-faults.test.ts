@@ -130,6 +130,14 @@ describe.skipIf(!available)('store faults', () => {
       results.push(await timedFetch(`${node.url}/admin/v1/users`, { headers: { cookie: admin.cookie } }));
       results.push(await login());
     }
+    // The OAuth engine's token endpoint too (its client lookup meets the outage): 503, not 500.
+    const token = await timedFetch(`${node.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=c_fault&client_secret=nope',
+    });
+    expect(JSON.parse(token.body || '{}').error, token.body).toBe('temporarily_unavailable');
+    results.push(token);
     expectAll503(results);
     report('PostgreSQL stopped', results);
     const ready = await timedFetch(`${node.url}/readyz`);
