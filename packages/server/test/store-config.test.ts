@@ -94,4 +94,22 @@ describe('the CLI at start', () => {
     expect(result.stderr).toContain(`Cannot reach Redis at 127.0.0.1:${port}`);
     expect(result.stderr).not.toContain('hunter2');
   }, 30_000);
+
+  it('start with an unreachable Redis logs one JSON fatal line with the address and exits 5', async () => {
+    const port = await freePort();
+    const result = await runCli(dataDir(), ['start'], undefined, {
+      REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`,
+      LOG_LEVEL: 'info',
+      PORT: '0',
+    });
+    expect(result.code, result.stderr).toBe(5);
+    const fatal = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.level === 60);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toMatchObject({ store: 'redis', address: `127.0.0.1:${port}` });
+    expect(result.stdout + result.stderr).not.toContain('hunter2');
+  }, 30_000);
 });
