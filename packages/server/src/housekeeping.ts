@@ -46,7 +46,8 @@ export interface HousekeepingTask {
 /**
  * Periodic cleanup (expired sessions, refresh tokens, OAuth artifacts) under a lease, so a
  * cluster sweeps once per period instead of once per node. A store outage skips a period quietly
- * (store health logs it once); any other failure is logged per task.
+ * (store health logs it once); a sweep cancelled by the statement timeout, or any other failure,
+ * is logged per task.
  */
 export class Housekeeping {
   readonly #lease: HousekeepingLease;
@@ -99,7 +100,11 @@ export class Housekeeping {
   }
 
   #failed(task: string, error: unknown): void {
-    if (isStoreFailure(error)) return;
-    this.#logger.warn({ err: error, task }, 'housekeeping failed');
+    // A sweep cancelled by statement_timeout is not an outage: it will fail every period until
+    // someone looks (a missing index, a huge backlog), so it is worth a line each time.
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === '57014')
+      this.#logger.warn({ task, error: (error as Error).message }, 'housekeeping timed out');
+    else if (!isStoreFailure(error)) this.#logger.warn({ err: error, task }, 'housekeeping failed');
   }
 }

@@ -1,6 +1,6 @@
 import { type InvalidationBus, LocalInvalidationBus, type Storage } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
-import { openDatabase, pingDatabase } from './database.ts';
+import { openDatabase, pingDatabase, type SqlDatabase } from './database.ts';
 import { migrateToLatest } from './migrations.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
@@ -53,8 +53,27 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     audit: new SqlAuditLog(db),
     counters: new SqlCounterStore(db),
     bus: options.bus ?? new LocalInvalidationBus(),
-    migrate: () => migrateToLatest(database),
+    migrate: () => migrate(database, options),
     ping: () => pingDatabase(db),
     close: () => database.close(),
   };
+}
+
+/**
+ * A migration may rightly take longer than any request should (an index on a big table), so on
+ * PostgreSQL with a statement timeout it runs on a connection of its own without one.
+ */
+async function migrate(database: SqlDatabase, options: SqlStorageOptions): Promise<string[]> {
+  if (database.dialect !== 'postgres' || !options.statementTimeoutMs) return migrateToLatest(database);
+  const unbounded = await openDatabase({
+    url: options.url,
+    maxConnections: 1,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+  });
+  try {
+    return await migrateToLatest(unbounded);
+  } finally {
+    await unbounded.close();
+  }
 }
