@@ -21,6 +21,7 @@ const available = faultToolsAvailable();
 let redis: PrivateRedis;
 let postgres: PrivatePostgres;
 let proxy: TcpProxy;
+let pgProxy: TcpProxy;
 let node: NodeProcess;
 
 const login = () =>
@@ -49,8 +50,11 @@ describe.skipIf(!available)('store faults', () => {
   beforeAll(async () => {
     [redis, postgres] = await Promise.all([PrivateRedis.start(), PrivatePostgres.start()]);
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: redis.port });
+    pgProxy = await TcpProxy.start({ host: '127.0.0.1', port: postgres.port });
     node = await NodeProcess.start({
-      DATABASE_URL: postgres.url,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${pgProxy.port}/postgres`,
+      // Short, so the stalled-PostgreSQL test is quick: the client gives up 1 s after this.
+      GATEHOUSE_PG_STATEMENT_TIMEOUT_MS: '500',
       REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
       // No in-process session or permission cache: every request below reaches the stores.
       GATEHOUSE_SESSION_CACHE_TTL_MS: '0',
@@ -64,6 +68,7 @@ describe.skipIf(!available)('store faults', () => {
   afterAll(async () => {
     await node?.stop();
     await proxy?.close();
+    await pgProxy?.close();
     await redis?.stop();
     await postgres?.destroy();
   }, 60_000);
@@ -119,6 +124,34 @@ describe.skipIf(!available)('store faults', () => {
     expect(node.lines('store unavailable').filter((l) => l.store === 'redis').length).toBeGreaterThanOrEqual(
       1,
     );
+  }, 90_000);
+
+  it('PostgreSQL stalled: 503 once the statement deadline passes, no hang; healed: back without a restart', async () => {
+    const admin = await adminSession(node.url);
+    pgProxy.stall();
+    const results = [];
+    for (let i = 0; i < 4; i++) {
+      results.push(await timedFetch(`${node.url}/admin/v1/users`, { headers: { cookie: admin.cookie } }));
+    }
+    report('PostgreSQL stalled (statement timeout 500 ms, client deadline 1.5 s)', results);
+    for (const result of results) {
+      expect(result.status, result.body).toBe(503);
+      expect(result.retryAfter).not.toBeNull();
+      // The client deadline is 1.5 s here, a pool wait 2 s: a generous bound on a loaded machine.
+      expect(result.ms).toBeLessThan(6000);
+    }
+    expect((await timedFetch(`${node.url}/readyz`)).status).toBe(503);
+    pgProxy.heal();
+    await expect
+      .poll(
+        async () =>
+          (await timedFetch(`${node.url}/admin/v1/users`, { headers: { cookie: admin.cookie } })).status,
+        { timeout: 20_000, interval: 250 },
+      )
+      .toBe(200);
+    await expect
+      .poll(async () => (await timedFetch(`${node.url}/readyz`)).status, { timeout: 10_000 })
+      .toBe(200);
   }, 90_000);
 
   it('PostgreSQL stopped: 503 (not 500) in bounded time, one log line per transition and no stack per request; restarted: recovery', async () => {
