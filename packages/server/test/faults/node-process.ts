@@ -18,6 +18,8 @@ export type LogLine = Record<string, unknown> & { msg?: string; level?: number }
  */
 export class NodeProcess {
   readonly logs: LogLine[] = [];
+  /** Whatever reached stderr (nothing of an outage should: logs are JSON on stdout). */
+  stderr = '';
   readonly #child: ChildProcess;
   readonly #dataDir: string;
   readonly url: string;
@@ -26,6 +28,9 @@ export class NodeProcess {
     this.#child = child;
     this.url = url;
     this.#dataDir = dataDir;
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
     let rest = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = (rest + chunk).split('\n');
@@ -56,14 +61,14 @@ export class NodeProcess {
         LOG_LEVEL: 'info',
         ...env,
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const node = new NodeProcess(child, `http://127.0.0.1:${port}`, dataDir);
     try {
       await waitReady(`${node.url}/readyz`, 60_000);
     } catch (error) {
       await node.stop();
-      throw error;
+      throw new Error(`the node did not start: ${node.stderr}`, { cause: error });
     }
     return node;
   }
