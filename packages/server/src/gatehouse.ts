@@ -100,6 +100,7 @@ async function openStorage(
   overrides: GatehouseOverrides,
   clock: Clock,
   onRedisError: (error: unknown) => void,
+  failFast?: () => Error | undefined,
 ) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
   if (config.oauthArtifactStore === 'redis' && config.redisUrl === undefined)
@@ -120,6 +121,7 @@ async function openStorage(
     maxConnections: config.pgPoolMax,
     statementTimeoutMs: config.pgStatementTimeoutMs,
     connectTimeoutMs: config.pgConnectTimeoutMs,
+    failFast: () => failFast?.(),
     ...(overrides.databaseSchema === undefined ? {} : { schema: overrides.databaseSchema }),
     ...(redis === undefined ? {} : { bus: redis.bus }),
   }).catch(async (error: unknown) => {
@@ -160,7 +162,7 @@ async function openStorage(
     },
     /** One round trip per store, for readiness and store health. */
     probes: {
-      database: () => sql.ping(),
+      database: () => sql.probe(READINESS_TIMEOUT_MS),
       ...(redis === undefined ? {} : { redis: () => redis.ping() }),
     },
     async close() {
@@ -194,10 +196,20 @@ export async function createGatehouse(
   // Redis reports connection trouble as events (every reconnect attempt): they only make store
   // health probe, which logs the outage once; anything else is worth a warning.
   let storeHealth: StoreHealth | undefined;
-  const storage = await openStorage(config, overrides, clock, (error) => {
-    if (isStoreFailure(error)) storeHealth?.suspect();
-    else logger.warn({ err: error }, 'redis error');
-  });
+  const storage = await openStorage(
+    config,
+    overrides,
+    clock,
+    (error) => {
+      if (isStoreFailure(error)) storeHealth?.suspect();
+      else logger.warn({ err: error }, 'redis error');
+    },
+    // A database that failed its last probe is refused at once, not waited on per request.
+    () =>
+      storeHealth?.isDown('database')
+        ? new Error('store timed out: the database is not answering')
+        : undefined,
+  );
   const health = new StoreHealth({
     probes: storage.probes,
     logger,

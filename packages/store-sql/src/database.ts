@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, SqliteDialect, sql } from 'kysely';
 import type { Database, SqlDialect } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -20,6 +20,12 @@ export interface OpenDatabaseOptions {
   statementTimeoutMs?: number;
   /** PostgreSQL only: how long to wait for a connection, new or from the pool (default 2000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL only: asked before each connection is handed out; an error it returns is thrown at
+   * once. A server known not to answer then fails requests fast instead of each waiting out its
+   * deadline.
+   */
+  failFast?: () => Error | undefined;
 }
 
 export interface SqlDatabase {
@@ -104,7 +110,19 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const { failFast } = options;
+  const gated: PostgresPool =
+    failFast === undefined
+      ? pool
+      : {
+          connect: async () => {
+            const refusal = failFast();
+            if (refusal !== undefined) throw refusal;
+            return pool.connect();
+          },
+          end: () => pool.end(),
+        };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: gated }) });
   return { db, dialect: 'postgres', schema, close: () => db.destroy() };
 }
 
@@ -124,4 +142,24 @@ async function createSchema(pg: PostgresDriver, url: string, schema: string): Pr
 /** Throws when the database does not answer. */
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {
   await sql`select 1`.execute(db);
+}
+
+/**
+ * One round trip on a connection of its own (not the pool's): a full pool is load, not an outage,
+ * and must not read as the server being down. Throws when it does not answer within `timeoutMs`.
+ */
+export async function probePostgres(url: string, timeoutMs: number): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

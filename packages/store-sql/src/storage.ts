@@ -1,6 +1,6 @@
 import { type InvalidationBus, LocalInvalidationBus, type Storage } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
-import { openDatabase, pingDatabase, type SqlDatabase } from './database.ts';
+import { openDatabase, pingDatabase, probePostgres, type SqlDatabase } from './database.ts';
 import { migrateToLatest } from './migrations.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
@@ -22,6 +22,8 @@ export interface SqlStorageOptions {
   statementTimeoutMs?: number;
   /** PostgreSQL only: see `openDatabase`. */
   connectTimeoutMs?: number;
+  /** PostgreSQL only: see `openDatabase`. */
+  failFast?: () => Error | undefined;
   /** Defaults to an in-process bus; pass a Redis bus when running several nodes. */
   bus?: InvalidationBus;
 }
@@ -29,6 +31,8 @@ export interface SqlStorageOptions {
 export interface SqlStorage extends Storage {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
+  /** One round trip for health checks (PostgreSQL: on a connection outside the pool). */
+  probe(timeoutMs: number): Promise<void>;
   /** Applies pending migrations; returns their names. Not run implicitly: the server decides when. */
   migrate(): Promise<string[]>;
 }
@@ -40,6 +44,7 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
     ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
     ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
   });
   const { db } = database;
   return {
@@ -55,6 +60,8 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     bus: options.bus ?? new LocalInvalidationBus(),
     migrate: () => migrate(database, options),
     ping: () => pingDatabase(db),
+    probe: (timeoutMs) =>
+      database.dialect === 'postgres' ? probePostgres(options.url, timeoutMs) : pingDatabase(db),
     close: () => database.close(),
   };
 }

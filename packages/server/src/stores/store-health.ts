@@ -17,12 +17,15 @@ export type StoreStates = Partial<Record<StoreName, 'up' | 'down'>>;
  * What each store's health is, from real round trips with a timeout (not a client's status flag).
  * A transition is logged once — `store unavailable` (error) when a store stops answering, `store
  * recovered` (info) when it answers again — so an outage costs two log lines, not a stack per
- * request. Requests that meet a store failure call `suspect()`, which probes at once.
+ * request. Requests that meet a store failure call `suspect()`, which probes at once. While the
+ * database is down its pool refuses at once (see `failFast` in gatehouse.ts), so a stalled server
+ * costs only the first requests their deadline.
  */
 export class StoreHealth {
   readonly #options: StoreHealthOptions;
   readonly #states = new Map<StoreName, { up: boolean; since: number }>();
   #inFlight: Promise<StoreStates> | undefined;
+  #lastCheckEnded = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -36,17 +39,27 @@ export class StoreHealth {
   check(): Promise<StoreStates> {
     this.#inFlight ??= this.#probeAll().finally(() => {
       this.#inFlight = undefined;
+      this.#lastCheckEnded = Date.now();
     });
     return this.#inFlight;
   }
 
-  /** A request met a store failure: find out which store, in the background. */
+  /**
+   * A request met a store failure: find out which store, in the background — at once, unless a
+   * check ended less than `recheckMs` ago (requests failing fast must not turn into a probe each).
+   */
   suspect(): void {
+    if (this.#inFlight === undefined && Date.now() - this.#lastCheckEnded < this.#options.recheckMs) return;
     this.check().catch(() => {});
   }
 
   get healthy(): boolean {
     return [...this.#states.values()].every((s) => s.up);
+  }
+
+  /** True while `name` failed its last probe (requests that need it then fail at once). */
+  isDown(name: StoreName): boolean {
+    return this.#states.get(name)?.up === false;
   }
 
   stop(): void {
