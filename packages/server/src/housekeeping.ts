@@ -55,6 +55,7 @@ export class Housekeeping {
   readonly #tasks: readonly HousekeepingTask[];
   readonly #logger: Logger;
   #timer: NodeJS.Timeout | undefined;
+  #running = false;
   /** Periods this node led (tests and the debug log). */
   runs = 0;
 
@@ -82,6 +83,9 @@ export class Housekeeping {
 
   /** One period: true when this node led it. */
   async tick(): Promise<boolean> {
+    // A sweep longer than the period must not overlap with this node's next one.
+    if (this.#running) return false;
+    this.#running = true;
     try {
       const led = await this.#lease.run('housekeeping', this.#intervalMs, async () => {
         for (const task of this.#tasks) {
@@ -96,6 +100,8 @@ export class Housekeeping {
     } catch (error) {
       this.#failed('lease', error);
       return false;
+    } finally {
+      this.#running = false;
     }
   }
 
