@@ -174,8 +174,15 @@ async function openStorage(
 }
 
 function unreachableAtStart(databaseUrl: string, error: unknown): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  const atStart = isStoreFailure(error) || (typeof code === 'string' && START_FAILURE_STATES.test(code));
+  // The migrator wraps the driver's error: look through the causes for its SQLSTATE.
+  const codes: unknown[] = [];
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    codes.push((e as { code?: unknown }).code);
+    e = (e as { cause?: unknown }).cause;
+  }
+  const atStart =
+    isStoreFailure(error) ||
+    codes.some((code) => typeof code === 'string' && START_FAILURE_STATES.test(code));
   return atStart && !databaseUrl.startsWith('sqlite:')
     ? new StoreUnreachableError('database', storeAddress(databaseUrl), error)
     : error;

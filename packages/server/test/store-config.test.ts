@@ -1,12 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { postgresUrlOrSkip } from '@gatehouse/testkit';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { runCli } from './cli-runner.ts';
 import { freePort } from './processes.ts';
 
 /** Issue 16 #3: configuration that cannot silently split a cluster. */
+const postgresUrl = await postgresUrlOrSkip();
+
 function problemsOf(env: Record<string, string>): string {
   try {
     loadConfig(env);
@@ -112,4 +115,18 @@ describe('the CLI at start', () => {
     expect(fatal[0]).toMatchObject({ store: 'redis', address: `127.0.0.1:${port}` });
     expect(result.stdout + result.stderr).not.toContain('hunter2');
   }, 30_000);
+
+  it.skipIf(postgresUrl === undefined)(
+    'a PostgreSQL database that does not exist exits 5 naming it',
+    async () => {
+      const url = new URL(postgresUrl!);
+      url.pathname = '/gh_no_such_database';
+      const result = await runCli(dataDir(), ['migrate'], undefined, { DATABASE_URL: url.toString() });
+      expect(result.code, result.stderr).toBe(5);
+      expect(result.stderr).toContain(
+        `Cannot reach the database at ${url.hostname}:${url.port}/gh_no_such_database`,
+      );
+    },
+    30_000,
+  );
 });
