@@ -49,7 +49,7 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('housekeepi
     const seconds = (performance.now() - started) / 1000;
     const sweeps = after.reduce((sum, n, i) => sum + n - (before[i] ?? 0), 0);
     console.log(
-      `housekeeping: ${sweeps} sweeps in ${seconds.toFixed(1)} s by two nodes (per node: ${after})`,
+      `housekeeping: ${sweeps} sweeps in ${seconds.toFixed(1)} s by two nodes (per node: ${after.map((n, i) => n - (before[i] ?? 0))})`,
     );
     // Without the lease each node would sweep every second (≈ 10 here). The lease lasts 0.9 of a
     // period, so at most one sweep per 0.9 s can happen whatever the timers' phases.
