@@ -3,7 +3,12 @@ import { createServer } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { GatehouseError } from '@gatehouse/core';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Gatehouse } from './gatehouse.ts';
 import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
@@ -86,7 +91,9 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler((error, request, reply) =>
+    errorHandler(error as FastifyError, request, reply, () => gatehouse.storeHealth.suspect()),
+  );
   installMethodGuard(app);
   installSecurityHeaders(app, { hsts: secureIssuer });
 

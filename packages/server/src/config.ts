@@ -19,6 +19,12 @@ export const ConfigSchema = Type.Object(
     databaseUrl: Type.String({ minLength: 1 }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     redisPrefix: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,64}$' }),
+    redisCommandTimeoutMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+    // Two at least: without Redis, housekeeping holds one connection (its advisory lock) while it sweeps.
+    pgPoolMax: Type.Integer({ minimum: 2, maximum: 1000 }),
+    pgStatementTimeoutMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+    pgConnectTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000 }),
+    housekeepingIntervalSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     sessionStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
     secret: Type.Optional(Type.String({ minLength: 32 })),
     trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })]),
@@ -83,6 +89,11 @@ export const envNames: Record<keyof Config, string> = {
   databaseUrl: 'DATABASE_URL',
   redisUrl: 'REDIS_URL',
   redisPrefix: 'GATEHOUSE_REDIS_PREFIX',
+  redisCommandTimeoutMs: 'GATEHOUSE_REDIS_COMMAND_TIMEOUT_MS',
+  pgPoolMax: 'GATEHOUSE_PG_POOL_MAX',
+  pgStatementTimeoutMs: 'GATEHOUSE_PG_STATEMENT_TIMEOUT_MS',
+  pgConnectTimeoutMs: 'GATEHOUSE_PG_CONNECT_TIMEOUT_MS',
+  housekeepingIntervalSeconds: 'GATEHOUSE_HOUSEKEEPING_INTERVAL',
   sessionStore: 'GATEHOUSE_SESSION_STORE',
   secret: 'GATEHOUSE_SECRET',
   trustProxy: 'GATEHOUSE_TRUST_PROXY',
@@ -185,6 +196,11 @@ function defaults(raw: Raw): Raw {
     dataDir,
     databaseUrl: `sqlite:${resolve(dataDir, 'gatehouse.db')}`,
     redisPrefix: 'gatehouse:',
+    redisCommandTimeoutMs: 500,
+    pgPoolMax: 10,
+    pgStatementTimeoutMs: 5000,
+    pgConnectTimeoutMs: 2000,
+    housekeepingIntervalSeconds: 60,
     sessionStore: raw.redisUrl === undefined ? 'sql' : 'redis',
     trustProxy: false,
     sessionIdleTimeoutSeconds: 30 * 60,
@@ -226,6 +242,11 @@ function defaults(raw: Raw): Raw {
 
 const numericKeys = new Set<keyof Config>([
   'port',
+  'redisCommandTimeoutMs',
+  'pgPoolMax',
+  'pgStatementTimeoutMs',
+  'pgConnectTimeoutMs',
+  'housekeepingIntervalSeconds',
   'sessionIdleTimeoutSeconds',
   'sessionAbsoluteTimeoutSeconds',
   'sessionCacheTtlMs',
@@ -275,6 +296,30 @@ function parseTrustProxy(value: string): boolean | number | string {
   return value;
 }
 
+/**
+ * Store URLs are checked by scheme before anything else: a typo such as `postgress://` or another
+ * database's URL must stop the start, never fall back to a local SQLite file (each node its own
+ * database: a split cluster). Only the scheme is echoed, never the credentials in the URL.
+ */
+function storeUrlProblems(raw: Raw): string[] {
+  const problems: string[] = [];
+  const scheme = (url: string) => /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0] ?? '(none)';
+  const { databaseUrl, redisUrl } = raw;
+  if (typeof databaseUrl === 'string' && !/^(sqlite:|postgres(ql)?:\/\/)/i.test(databaseUrl)) {
+    problems.push(
+      `DATABASE_URL must start with sqlite: or postgres:// (postgresql://); its scheme is ${scheme(databaseUrl)}`,
+    );
+  }
+  if (typeof redisUrl === 'string' && !/^rediss?:\/\//i.test(redisUrl)) {
+    problems.push(
+      /sentinel|cluster/i.test(scheme(redisUrl))
+        ? `REDIS_URL: Redis Sentinel and Cluster are not supported (point REDIS_URL at the primary through a stable address, e.g. a proxy or DNS name the failover updates); its scheme is ${scheme(redisUrl)}`
+        : `REDIS_URL must start with redis:// or rediss://; its scheme is ${scheme(redisUrl)}`,
+    );
+  }
+  return problems;
+}
+
 /** Settings that must never reach production. */
 function productionProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -309,6 +354,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   }
   const explicit = { ...fromFile, ...fromEnv(env), ...overrides };
   const candidate = { ...defaults(explicit), ...explicit };
+  const urlProblems = storeUrlProblems(candidate);
+  if (urlProblems.length > 0) throw new ConfigError(urlProblems);
   const problems = [...Value.Errors(ConfigSchema, candidate)].map(
     (e) =>
       `${e.path.slice(1) || '(root)'} (${envNames[e.path.slice(1) as keyof Config] ?? 'unknown key'}): ${e.message}`,

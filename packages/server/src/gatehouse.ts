@@ -41,6 +41,9 @@ import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
+import { isStoreFailure } from './stores/store-failure.ts';
+import { StoreHealth } from './stores/store-health.ts';
+import { StoreUnreachableError, storeAddress } from './stores/store-unreachable.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
 
@@ -76,6 +79,8 @@ export interface Gatehouse {
   /** OAuth 2.0 / OpenID Connect provider (oidc-provider over our stores). */
   readonly oauth: OAuthServer;
   readonly logger: Logger;
+  /** Each store's health from real round trips; logs each outage and recovery once. */
+  readonly storeHealth: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -88,20 +93,48 @@ export interface GatehouseOverrides {
   databaseSchema?: string;
 }
 
-async function openStorage(config: Config, overrides: GatehouseOverrides, clock: Clock) {
+/** Connection-level failures at start (unreachable, refused, bad credentials, no such database). */
+const START_FAILURE_STATES = /^(28...|3D000)$/;
+
+async function openStorage(
+  config: Config,
+  overrides: GatehouseOverrides,
+  clock: Clock,
+  onRedisError: (error: unknown) => void,
+  failFast?: () => Error | undefined,
+) {
   if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
   if (config.oauthArtifactStore === 'redis' && config.redisUrl === undefined)
     throw new Error('GATEHOUSE_OAUTH_SHORT_LIVED_STORE=redis needs REDIS_URL.');
+  const redisUrl = config.redisUrl;
   const redis =
-    config.redisUrl === undefined
+    redisUrl === undefined
       ? undefined
-      : await createRedisStores(config.redisUrl, { prefix: config.redisPrefix });
+      : await createRedisStores(redisUrl, {
+          prefix: config.redisPrefix,
+          commandTimeoutMs: config.redisCommandTimeoutMs,
+          onError: onRedisError,
+        }).catch((error: unknown) => {
+          throw new StoreUnreachableError('redis', storeAddress(redisUrl), error);
+        });
   const sql = await createSqlStorage({
     url: config.databaseUrl,
+    maxConnections: config.pgPoolMax,
+    statementTimeoutMs: config.pgStatementTimeoutMs,
+    connectTimeoutMs: config.pgConnectTimeoutMs,
+    failFast: () => failFast?.(),
     ...(overrides.databaseSchema === undefined ? {} : { schema: overrides.databaseSchema }),
     ...(redis === undefined ? {} : { bus: redis.bus }),
+  }).catch(async (error: unknown) => {
+    await redis?.close().catch(() => {});
+    throw unreachableAtStart(config.databaseUrl, error);
   });
-  await sql.migrate();
+  try {
+    await sql.migrate();
+  } catch (error) {
+    await Promise.all([sql.close(), redis?.close()]).catch(() => {});
+    throw unreachableAtStart(config.databaseUrl, error);
+  }
   const useRedisSessions = config.sessionStore === 'redis';
   if (useRedisSessions && redis === undefined)
     throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
@@ -110,6 +143,7 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
     sqlDialect: typeof sql.dialect;
     rateLimiter: RateLimiter;
     redisClient: RedisStores['redis'] | undefined;
+    probes: { database: () => Promise<void>; redis?: () => Promise<void> };
   } = {
     sqlDb: sql.db,
     sqlDialect: sql.dialect,
@@ -127,6 +161,11 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
       await sql.ping();
       await redis?.ping();
     },
+    /** One round trip per store, for readiness and store health. */
+    probes: {
+      database: () => sql.probe(READINESS_TIMEOUT_MS),
+      ...(redis === undefined ? {} : { redis: () => redis.ping() }),
+    },
     async close() {
       await redis?.close();
       await sql.close();
@@ -134,6 +173,24 @@ async function openStorage(config: Config, overrides: GatehouseOverrides, clock:
   };
   return storage;
 }
+
+function unreachableAtStart(databaseUrl: string, error: unknown): unknown {
+  // The migrator wraps the driver's error: look through the causes for its SQLSTATE.
+  const codes: unknown[] = [];
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    codes.push((e as { code?: unknown }).code);
+    e = (e as { cause?: unknown }).cause;
+  }
+  const atStart =
+    isStoreFailure(error) ||
+    codes.some((code) => typeof code === 'string' && START_FAILURE_STATES.test(code));
+  return atStart && !databaseUrl.startsWith('sqlite:')
+    ? new StoreUnreachableError('database', storeAddress(databaseUrl), error)
+    : error;
+}
+
+/** A store that has not answered a readiness round trip by then counts as down. */
+const READINESS_TIMEOUT_MS = 1000;
 
 export async function createGatehouse(
   config: Config,
@@ -144,7 +201,35 @@ export async function createGatehouse(
   const { secret, generated } = resolveMasterSecret(config);
   if (generated)
     logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
-  const storage = await openStorage(config, overrides, clock);
+  // Redis reports connection trouble as events (every reconnect attempt): they only make store
+  // health probe, which logs the outage once; anything else is worth a warning.
+  let storeHealth: StoreHealth | undefined;
+  const storage = await openStorage(
+    config,
+    overrides,
+    clock,
+    (error) => {
+      if (isStoreFailure(error)) storeHealth?.suspect();
+      else logger.warn({ err: error }, 'redis error');
+    },
+    // A database that failed its last probe is refused at once, not waited on per request.
+    () =>
+      storeHealth?.isDown('database')
+        ? new Error('store timed out: the database is not answering')
+        : undefined,
+  );
+  const health = new StoreHealth({
+    probes: storage.probes,
+    logger,
+    timeoutMs: READINESS_TIMEOUT_MS,
+    recheckMs: 1000,
+  });
+  storeHealth = health;
+  // Background work meets an outage every period; store health has logged it once already.
+  const warnUnlessStoreDown = (error: unknown, message: string) => {
+    if (isStoreFailure(error)) health.suspect();
+    else logger.warn({ err: error }, message);
+  };
   const audit = new AuditTrail(storage.audit, clock, (event) =>
     logger.info({ audit: { ...event, details: event.details } }, `audit ${event.type}`),
   );
@@ -213,7 +298,7 @@ export async function createGatehouse(
     algorithm: config.signingAlgorithm as SigningAlgorithm,
     rotationPeriodMs: config.keyRotationDays * 24 * 60 * 60 * 1000,
     clockSkewMs,
-    onError: (error) => logger.warn({ err: error }, 'key ring maintenance failed'),
+    onError: (error) => warnUnlessStoreDown(error, 'key ring maintenance failed'),
   });
   await keyRing.ensure();
   const revocations = new RevocationIndex({
@@ -316,7 +401,7 @@ export async function createGatehouse(
       cacheTtlMs: config.apiKeyCacheTtlMs,
       defaultRateLimit: { limit: config.apiKeyRateLimit, windowSeconds: config.apiKeyRateWindowSeconds },
     },
-    onError: (error) => logger.warn({ err: error }, 'recording API key use failed'),
+    onError: (error) => warnUnlessStoreDown(error, 'recording API key use failed'),
   });
   apiKeys.start();
   const serviceAccounts = new ServiceAccounts({
@@ -389,7 +474,9 @@ export async function createGatehouse(
     serviceAccounts,
     rateLimiter: storage.rateLimiter,
     logger,
+    storeHealth: health,
     async close() {
+      health.stop();
       keyRing.stop();
       revocations.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { createGatehouse, type Gatehouse, type GatehouseOverrides } from './gatehouse.ts';
+import { Housekeeping, housekeepingLease } from './housekeeping.ts';
 import { createLogger } from './logger.ts';
+import { StoreUnreachableError } from './stores/store-unreachable.ts';
 
 export interface RunningServer {
   readonly app: FastifyInstance;
@@ -18,20 +21,25 @@ export async function startServer(
   overrides: GatehouseOverrides = {},
 ): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
-  const gatehouse = await createGatehouse(config, logger, overrides);
+  const gatehouse = await createGatehouse(config, logger, overrides).catch((error: unknown) => {
+    if (error instanceof StoreUnreachableError)
+      logger.fatal({ store: error.store, address: error.address }, error.message);
+    throw error;
+  });
   await bootstrap(gatehouse);
   gatehouse.keyRing.start();
   const app = await buildApp(gatehouse);
-  const sweeper = setInterval(() => {
-    gatehouse.sessions
-      .sweepExpired()
-      .catch((error: unknown) => logger.warn({ err: error }, 'session sweep failed'));
-    gatehouse.tokens
-      .sweepExpired()
-      .catch((error: unknown) => logger.warn({ err: error }, 'token sweep failed'));
-    gatehouse.oauth.sweep().catch((error: unknown) => logger.warn({ err: error }, 'oauth sweep failed'));
-  }, 60_000);
-  sweeper.unref();
+  const housekeeping = new Housekeeping({
+    lease: housekeepingLease(gatehouse.storage, randomUUID(), config.redisPrefix),
+    intervalMs: config.housekeepingIntervalSeconds * 1000,
+    tasks: [
+      { name: 'sessions', run: () => gatehouse.sessions.sweepExpired() },
+      { name: 'tokens', run: () => gatehouse.tokens.sweepExpired() },
+      { name: 'oauth', run: () => gatehouse.oauth.sweep() },
+    ],
+    logger,
+  });
+  housekeeping.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -43,7 +51,7 @@ export async function startServer(
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(sweeper);
+      housekeeping.stop();
       // Stop accepting, end event streams, let requests finish and keep-alive connections close
       // (`Connection: close`) — then Fastify's own close finds nothing left to wait for.
       const drained = await app.connections.drain(config.shutdownTimeoutMs);

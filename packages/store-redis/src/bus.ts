@@ -31,8 +31,10 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.#channel = options.channel;
     this.#onError = options.onError ?? ((error) => console.error('gatehouse: invalidation bus error', error));
     // A connection in subscriber mode can do nothing else, hence a dedicated one. ioredis
-    // re-subscribes by itself after a reconnect.
-    this.#subscriber = redis.duplicate();
+    // re-subscribes by itself after a reconnect. Its only commands are (re)subscriptions, so its
+    // offline queue stays tiny and may wait for a connection even when the publisher's is off;
+    // no command timeout either: a subscription is not a request anyone waits on.
+    this.#subscriber = redis.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
     this.#subscriber.on('error', this.#onError);
     this.#subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.#channel) this.#receive(text);

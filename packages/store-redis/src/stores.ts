@@ -9,6 +9,13 @@ export interface RedisStoresOptions {
   prefix?: string;
   /** Connection errors after startup and subscriber failures. Defaults to console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * A command without an answer by then fails (default 500 ms): a stalled Redis gives errors the
+   * server turns into 503s, never a hang.
+   */
+  commandTimeoutMs?: number;
+  /** How long a connection attempt may take (default 2000 ms). */
+  connectTimeoutMs?: number;
 }
 
 export interface RedisStores {
@@ -17,7 +24,7 @@ export interface RedisStores {
   readonly counters: RedisCounterStore;
   readonly rateLimiter: RedisRateLimiter;
   readonly bus: RedisInvalidationBus;
-  /** Throws unless Redis is connected and answers. */
+  /** Throws unless Redis is connected and answers; a timeout also reconnects (see there). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,7 +35,16 @@ export async function createRedisStores(url: string, options: RedisStoresOptions
   const onError = options.onError ?? ((error: unknown) => console.error('gatehouse: Redis error', error));
   // The driver is loaded only by deployments that use Redis.
   const { Redis } = await import('ioredis');
-  const redis: Redis = new Redis(url, { lazyConnect: true });
+  // Fail fast, fail closed: no offline queue (a command while disconnected fails at once instead
+  // of waiting for a reconnect), one resend after a reconnect at most, and a deadline per command
+  // (a stalled server leaves the connection open, so only a timeout notices it).
+  const redis: Redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+    connectTimeout: options.connectTimeoutMs ?? 2000,
+  });
   // Until connected, failures surface as the rejection below; after that (reconnect attempts), here.
   let connected = false;
   redis.on('error', (error: unknown) => {
@@ -60,7 +76,15 @@ export async function createRedisStores(url: string, options: RedisStoresOptions
     async ping() {
       // Fail at once instead of queueing the command until a reconnect: this feeds readiness checks.
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);
-      await redis.ping();
+      try {
+        await redis.ping();
+      } catch (error) {
+        // A stalled server keeps the connection open, and every command sent meanwhile stays in
+        // the client's queue until a reply comes (its caller got the timeout long ago). Starting
+        // afresh rejects them all, so that queue never holds more than one probe interval.
+        if (error instanceof Error && error.message.startsWith('Command timed out')) redis.disconnect(true);
+        throw error;
+      }
     },
     async close() {
       await bus.close();

@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, SqliteDialect, sql } from 'kysely';
 import type { Database, SqlDialect } from './schema.ts';
 import { withStatementCache } from './statement-cache.ts';
 
@@ -12,6 +12,20 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** PostgreSQL only: the pool size. */
   maxConnections?: number;
+  /**
+   * PostgreSQL only: `statement_timeout` sent at connection start (0: none, e.g. behind PgBouncer,
+   * where the role's own setting should carry it). A client-side deadline 1 s later also ends a
+   * statement a stalled server never answers.
+   */
+  statementTimeoutMs?: number;
+  /** PostgreSQL only: how long to wait for a connection, new or from the pool (default 2000 ms). */
+  connectTimeoutMs?: number;
+  /**
+   * PostgreSQL only: asked before each connection is handed out; an error it returns is thrown at
+   * once. A server known not to answer then fails requests fast instead of each waiting out its
+   * deadline.
+   */
+  failFast?: () => Error | undefined;
 }
 
 export interface SqlDatabase {
@@ -66,6 +80,15 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    // A peer that vanished without a FIN (a partition) is noticed by TCP keepalive.
+    keepAlive: true,
+    ...(options.statementTimeoutMs === undefined || options.statementTimeoutMs === 0
+      ? {}
+      : {
+          statement_timeout: options.statementTimeoutMs,
+          query_timeout: options.statementTimeoutMs + 1000,
+        }),
     // Per-pool parser, so the process-wide pg defaults stay untouched: int8 columns (our ms
     // timestamps, COUNT) come back as numbers. They are far below 2^53.
     types: {
@@ -79,7 +102,27 @@ async function openPostgres(options: OpenDatabaseOptions): Promise<SqlDatabase> 
   // An idle client that loses its connection emits 'error' on the pool; without a listener that
   // would crash the process. The pool drops the client and the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // A client checked out of the pool has no 'error' listener (pg-pool removes its own), so a
+  // server that dies between two statements of a transaction (kill -9, failover: "terminating
+  // connection due to unexpected postmaster exit") would crash the process with an unhandled
+  // 'error' event. The failure still reaches the caller: the client's next query rejects, and
+  // the pool discards the client on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
+  const { failFast } = options;
+  const gated: PostgresPool =
+    failFast === undefined
+      ? pool
+      : {
+          connect: async () => {
+            const refusal = failFast();
+            if (refusal !== undefined) throw refusal;
+            return pool.connect();
+          },
+          end: () => pool.end(),
+        };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: gated }) });
   return { db, dialect: 'postgres', schema, close: () => db.destroy() };
 }
 
@@ -99,4 +142,24 @@ async function createSchema(pg: PostgresDriver, url: string, schema: string): Pr
 /** Throws when the database does not answer. */
 export async function pingDatabase(db: Kysely<Database>): Promise<void> {
   await sql`select 1`.execute(db);
+}
+
+/**
+ * One round trip on a connection of its own (not the pool's): a full pool is load, not an outage,
+ * and must not read as the server being down. Throws when it does not answer within `timeoutMs`.
+ */
+export async function probePostgres(url: string, timeoutMs: number): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -1,3 +1,4 @@
+export { runWithAdvisoryLock } from './advisory-lock.ts';
 export { type OpenDatabaseOptions, openDatabase, pingDatabase, type SqlDatabase } from './database.ts';
 export { type MigrationTarget, migrateToLatest } from './migrations.ts';
 export { SqlApiKeyStore } from './repositories/api-keys.ts';

@@ -1,6 +1,6 @@
 import { type InvalidationBus, LocalInvalidationBus, type Storage } from '@gatehouse/core';
 import type { Kysely } from 'kysely';
-import { openDatabase, pingDatabase } from './database.ts';
+import { openDatabase, pingDatabase, probePostgres, type SqlDatabase } from './database.ts';
 import { migrateToLatest } from './migrations.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
@@ -18,6 +18,12 @@ export interface SqlStorageOptions {
   schema?: string;
   /** PostgreSQL only: the pool size (default 10). */
   maxConnections?: number;
+  /** PostgreSQL only: see `openDatabase`. */
+  statementTimeoutMs?: number;
+  /** PostgreSQL only: see `openDatabase`. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL only: see `openDatabase`. */
+  failFast?: () => Error | undefined;
   /** Defaults to an in-process bus; pass a Redis bus when running several nodes. */
   bus?: InvalidationBus;
 }
@@ -25,6 +31,8 @@ export interface SqlStorageOptions {
 export interface SqlStorage extends Storage {
   readonly db: Kysely<Database>;
   readonly dialect: SqlDialect;
+  /** One round trip for health checks (PostgreSQL: on a connection outside the pool). */
+  probe(timeoutMs: number): Promise<void>;
   /** Applies pending migrations; returns their names. Not run implicitly: the server decides when. */
   migrate(): Promise<string[]>;
 }
@@ -34,6 +42,9 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     url: options.url,
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.failFast === undefined ? {} : { failFast: options.failFast }),
   });
   const { db } = database;
   return {
@@ -47,8 +58,29 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     audit: new SqlAuditLog(db),
     counters: new SqlCounterStore(db),
     bus: options.bus ?? new LocalInvalidationBus(),
-    migrate: () => migrateToLatest(database),
+    migrate: () => migrate(database, options),
     ping: () => pingDatabase(db),
+    probe: (timeoutMs) =>
+      database.dialect === 'postgres' ? probePostgres(options.url, timeoutMs) : pingDatabase(db),
     close: () => database.close(),
   };
+}
+
+/**
+ * A migration may rightly take longer than any request should (an index on a big table), so on
+ * PostgreSQL with a statement timeout it runs on a connection of its own without one.
+ */
+async function migrate(database: SqlDatabase, options: SqlStorageOptions): Promise<string[]> {
+  if (database.dialect !== 'postgres' || !options.statementTimeoutMs) return migrateToLatest(database);
+  const unbounded = await openDatabase({
+    url: options.url,
+    maxConnections: 1,
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+  });
+  try {
+    return await migrateToLatest(unbounded);
+  } finally {
+    await unbounded.close();
+  }
 }

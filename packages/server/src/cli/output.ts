@@ -1,5 +1,5 @@
 /** Exit codes scripts can rely on. */
-export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, conflict: 4 } as const;
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, conflict: 4, unreachable: 5 } as const;
 
 export function print(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
@@ -7,13 +7,19 @@ export function print(json: boolean, value: unknown, human: () => string): void 
 
 /** Reports a failed command. Its modules load only now, so that the command tree stays light. */
 export async function fail(error: unknown): Promise<never> {
-  const [{ isGatehouseError, PolicyError }, { ConfigError }] = await Promise.all([
+  const [{ isGatehouseError, PolicyError }, { ConfigError }, { StoreUnreachableError }] = await Promise.all([
     import('@gatehouse/core'),
     import('../config.ts'),
+    import('../stores/store-unreachable.ts'),
   ]);
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(ExitCode.usage);
+  }
+  if (error instanceof StoreUnreachableError) {
+    // The address, never the credentials: see storeAddress.
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(ExitCode.unreachable);
   }
   if (error instanceof PolicyError) {
     // Every located issue (file:line:column: rule: message), one per line.

@@ -4,6 +4,7 @@ import { errorCatalogue } from '@gatehouse/core';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { ENGINE_POST_ROUTES } from '../oauth/routes.ts';
+import { isStoreFailure } from '../stores/store-failure.ts';
 import { clientAddress, type ProxyTrust, requestProtocol } from './proxy-trust.ts';
 import { requestIdFrom } from './request-meta.ts';
 
@@ -37,18 +38,23 @@ export function engineLane(
   const { issuer, trust, securityHeaders, logger } = options;
   const headerNames = Object.keys(securityHeaders);
   const fail = (res: ServerResponse, requestId: string, error: unknown) => {
-    logger.error({ err: error, reqId: requestId }, 'unhandled error');
+    // A store that did not answer is a 503 (store health logs the outage once), anything else a 500.
+    const unavailable = isStoreFailure(error);
+    if (unavailable) logger.debug({ reqId: requestId }, 'store unavailable for this request');
+    else logger.error({ err: error, reqId: requestId }, 'unhandled error');
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const { status, title } = errorCatalogue.internal;
+    const code = unavailable ? 'unavailable' : 'internal';
+    const { status, title } = errorCatalogue[code];
+    if (unavailable) res.setHeader('retry-after', '2');
     res.statusCode = status;
     res.setHeader('cache-control', 'no-store');
     res.setHeader('content-type', 'application/problem+json; charset=utf-8');
     res.end(
       JSON.stringify({
-        type: 'urn:gatehouse:error:internal',
+        type: `urn:gatehouse:error:${code}`,
         title,
         status,
         instance: `urn:gatehouse:request:${requestId}`,

@@ -1,5 +1,18 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isStoreFailure } from '../stores/store-failure.ts';
+
+/** How long clients are asked to wait when a store does not answer. */
+const STORE_RETRY_AFTER_SECONDS = 2;
+
+/** A store that did not answer (down, stalled, timed out): 503 with Retry-After, never a 500. */
+export function storeUnavailable(cause: unknown): GatehouseError {
+  return new GatehouseError('unavailable', {
+    detail: 'A backing store is not answering; try again shortly.',
+    retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+    cause,
+  });
+}
 
 /**
  * The one place that turns errors into responses: RFC 9457 problem details with a stable `type`,
@@ -39,6 +52,7 @@ export function sendProblem(reply: FastifyReply, error: GatehouseError): Fastify
 /** Maps Fastify's own errors (body limits, parsers, validation) to our closed list. */
 export function toGatehouseError(error: FastifyError | Error): GatehouseError {
   if (isGatehouseError(error)) return error;
+  if (isStoreFailure(error)) return storeUnavailable(error);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) {
     return new GatehouseError('invalid_request', { detail: 'The request body or parameters are invalid.' });
@@ -59,9 +73,21 @@ export function toGatehouseError(error: FastifyError | Error): GatehouseError {
   return new GatehouseError('internal', { cause: error });
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+/**
+ * `onStoreFailure` hears of every request that met a store failure; store health then probes and
+ * logs the outage once, so such requests log no stack of their own.
+ */
+export function errorHandler(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  onStoreFailure?: () => void,
+) {
   const mapped = toGatehouseError(error);
-  if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
+  if (mapped.code === 'unavailable' && !isGatehouseError(error)) {
+    onStoreFailure?.();
+    request.log.debug({ error: error.message }, 'store unavailable for this request');
+  } else if (mapped.status >= 500) request.log.error({ err: error }, 'unhandled error');
   else if (!isGatehouseError(error))
     request.log.info({ code: (error as FastifyError).code }, 'request refused');
   return sendProblem(reply, mapped);

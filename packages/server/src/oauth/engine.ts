@@ -9,6 +9,7 @@ import type { MountedProvider, OAuthServerOptions } from './oauth-server.ts';
 import { providerConfiguration } from './provider-config.ts';
 import { presentedSecretMethod } from './secret-transport.ts';
 import { singleLogout } from './single-logout.ts';
+import { markStoreFailure, storeFailureAnswers } from './store-failure-answers.ts';
 import { structuredTokens } from './structured-tokens.ts';
 import { structuredUserinfo } from './structured-userinfo.ts';
 import type { VerifiedSecrets } from './verified-secrets.ts';
@@ -76,9 +77,15 @@ export function buildEngine(
       }),
       singleLogout(settings.endSessionFromCookies),
       shapeEngineResponses,
+      storeFailureAnswers,
     ]),
   );
-  provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oauth engine error'));
+  provider.on('server_error', (ctx, error) => {
+    // Store outages are logged once by store health, not with a stack per request.
+    if (markStoreFailure(ctx, error))
+      logger.debug({ error: error.message }, 'store unavailable for this request');
+    else logger.error({ err: error }, 'oauth engine error');
+  });
   // A replayed refresh token or code is an attack signal: the grant is already revoked; record it.
   provider.on('grant.error', (ctx, error) => {
     // The engine's internal detail (never sent to the client) says why a grant was refused.

@@ -1,20 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 
-/** Liveness answers without touching anything; readiness checks every store. */
+/**
+ * Liveness answers without touching anything; readiness makes one real round trip per store
+ * (SELECT 1, PING) with a deadline, so a stalled store reads as down, not just a closed socket.
+ */
 export function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.get('/healthz', async (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   );
   app.get('/readyz', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    try {
-      await gatehouse.storage.ping();
-      return { status: 'ready' };
-    } catch (error) {
-      request.log.warn({ err: error }, 'readiness check failed');
-      return reply.code(503).send({ status: 'unavailable' });
-    }
+    const stores = await gatehouse.storeHealth.check();
+    if (Object.values(stores).every((state) => state === 'up')) return { status: 'ready' };
+    // Store health logged the outage once; a probe every few seconds must not add a line each.
+    request.log.debug({ stores }, 'not ready');
+    return reply.code(503).header('retry-after', '2').send({ status: 'unavailable', stores });
   });
   // Browsers ask for it on every page; an empty answer keeps their consoles (and our logs) quiet.
   app.get('/favicon.ico', async (_request, reply) =>

@@ -3,8 +3,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { sendOAuthError } from '../http/oauth-error.ts';
+import { storeUnavailable } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { resourceServerGate } from '../http/resource-server-auth.ts';
+import { isStoreFailure } from '../stores/store-failure.ts';
 
 const CLIENT_ID = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' });
 const RefreshBody = Type.Object(
@@ -49,8 +51,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     {
       schema: { body: RefreshBody },
       bodyLimit: 4096,
-      errorHandler: (error, _request, reply) =>
-        sendOAuthError(reply, isGatehouseError(error) ? error : new GatehouseError('invalid_request')),
+      errorHandler: (error, _request, reply) => sendOAuthError(reply, tokenEndpointError(error)),
     },
     async (request, reply) => {
       const response = await gatehouse.tokens.refresh(
@@ -68,8 +69,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     {
       schema: { body: RevokeBody },
       bodyLimit: 4096,
-      errorHandler: (error, _request, reply) =>
-        sendOAuthError(reply, isGatehouseError(error) ? error : new GatehouseError('invalid_request')),
+      errorHandler: (error, _request, reply) => sendOAuthError(reply, tokenEndpointError(error)),
     },
     async (request, reply) => {
       await gatehouse.tokens.revokeRefreshToken(request.body.refresh_token, requestMeta(request));
@@ -204,4 +204,10 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       return { active: true, sub: user.id, permissions: permissions.toArray() };
     },
   );
+}
+
+/** A store failure is a 503 here too (never `invalid_request`: the token may well be valid). */
+function tokenEndpointError(error: unknown): GatehouseError {
+  if (isGatehouseError(error)) return error;
+  return isStoreFailure(error) ? storeUnavailable(error) : new GatehouseError('invalid_request');
 }
