@@ -306,7 +306,7 @@ export async function createGatehouse(
     bus: storage.bus,
     clock,
     catchUpIntervalMs: config.revocationCatchUpMs,
-    onError: (error) => logger.warn({ err: error }, 'revocation catch-up failed'),
+    onError: (error) => warnUnlessStoreDown(error, 'revocation catch-up failed'),
     // A periodic read may just beat pub/sub to an entry; after a gap or a resubscription it was lost.
     onRecovered: (info) =>
       logger[info.reason === 'periodic' ? 'info' : 'warn'](

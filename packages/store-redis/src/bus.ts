@@ -64,9 +64,20 @@ export class RedisInvalidationBus implements InvalidationBus {
     return this.#ready;
   }
 
+  /**
+   * Best effort beyond this node: a publish Redis cannot take (down, timed out) is reported to
+   * `onError`, not thrown. The change it announces is already made and delivered here, revocations
+   * reach the other nodes through their catch-up from the SQL log, and their caches through their
+   * TTLs; failing the request that made the change (a logout, a role removal) would only hide
+   * that it succeeded.
+   */
   async publish(message: Invalidation): Promise<void> {
     this.#deliver(message);
-    await this.#publisher.publish(this.#channel, JSON.stringify({ origin: this.#origin, message }));
+    try {
+      await this.#publisher.publish(this.#channel, JSON.stringify({ origin: this.#origin, message }));
+    } catch (error) {
+      this.#onError(error);
+    }
   }
 
   subscribe(handler: (message: Invalidation) => void): () => void {
