@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { permissionMatches } from '../permissions.ts';
-import { assertAttributeSize, checkCondition } from './cel-check.ts';
+import { assertAttributeSize, checkCondition, type ExprNode, rootExpr } from './cel-check.ts';
+import { CEL_COST, estimateCost } from './cel-cost.ts';
+import {
+  BudgetExceeded,
+  CostMeter,
+  instrumentSteps,
+  metered,
+  meteredEnv,
+  stepFunction,
+} from './cel-meter.ts';
+import { type CelT, T, typeCheck, typeName } from './cel-types.ts';
 import {
   type PolicyDocument,
   PolicyError,
@@ -24,7 +34,10 @@ const celEnvironment = celEnv({
     action: CelScalar.DYN,
     context: CelScalar.DYN,
   },
+  funcs: [stepFunction],
 });
+/** What conditions are planned with: every call charged to the decision's meter. */
+const meteredEnvironment = meteredEnv(celEnvironment);
 
 type Condition = (bindings: CelBindings) => unknown;
 interface CelBindings {
@@ -102,6 +115,14 @@ export interface PolicyEngineStats {
   resourceTypes: number;
 }
 
+/** Decisions that failed closed since this engine was compiled. */
+export interface PolicyEngineCounters {
+  /** Decisions with reason `error` (a condition errored, a malformed request, a spent budget). */
+  evaluationErrors: number;
+  /** Of those, decisions stopped because their conditions spent the cost budget. */
+  budgetExceeded: number;
+}
+
 /**
  * An immutable, compiled policy: roles with flattened inheritance, subject bindings, and allow/deny
  * rules whose CEL conditions are compiled once. `evaluate` is pure and synchronous.
@@ -129,6 +150,7 @@ export class PolicyEngine {
   readonly #storedScopes = new WeakMap<SubjectGrants, Scope>();
   /** Merged global scopes, by stored scope then document scope: reused while both objects live. */
   readonly #mergedScopes = new WeakMap<Scope, WeakMap<Scope, Scope>>();
+  readonly #counters: PolicyEngineCounters = { evaluationErrors: 0, budgetExceeded: 0 };
 
   private constructor(compiled: CompiledPolicy) {
     this.policyVersion = compiled.policyVersion;
@@ -168,6 +190,11 @@ export class PolicyEngine {
     };
   }
 
+  /** Failed-closed decisions so far (a copy). */
+  get counters(): PolicyEngineCounters {
+    return { ...this.#counters };
+  }
+
   /** Ids of the subjects of `type` that the documents bind (for AuthZEN subject search), sorted. */
   boundSubjects(type: string): string[] {
     return [...(this.#subjectIndex.get(type)?.keys() ?? [])].sort();
@@ -196,14 +223,28 @@ export class PolicyEngine {
    */
   evaluate(request: EvaluationRequest, stored?: SubjectGrants): Decision {
     const trace: TraceEntry[] = [];
+    const meter = new CostMeter(CEL_COST.maxDecisionCost);
     let reason: DecisionReason;
     try {
-      reason = this.#decide(request, trace, stored === undefined ? undefined : this.#storedScope(stored));
+      reason = this.#decide(
+        request,
+        trace,
+        stored === undefined ? undefined : this.#storedScope(stored),
+        meter,
+      );
     } catch (error) {
       trace.push({ rule: 'engine', effect: 'deny', matched: true, error: message(error) });
       reason = 'error';
     }
-    return { decision: reason === 'allowed', reason, trace, policyVersion: this.policyVersion };
+    if (reason === 'error') this.#counters.evaluationErrors++;
+    if (meter.exhausted) this.#counters.budgetExceeded++;
+    return {
+      decision: reason === 'allowed',
+      reason,
+      trace,
+      policyVersion: this.policyVersion,
+      cost: meter.used,
+    };
   }
 
   /**
@@ -269,7 +310,12 @@ export class PolicyEngine {
     return merged;
   }
 
-  #decide(request: EvaluationRequest, trace: TraceEntry[], stored: Scope | undefined): DecisionReason {
+  #decide(
+    request: EvaluationRequest,
+    trace: TraceEntry[],
+    stored: Scope | undefined,
+    meter: CostMeter,
+  ): DecisionReason {
     const shapeError = requestShapeError(request);
     if (shapeError !== undefined) {
       trace.push({ rule: 'request', effect: 'deny', matched: true, error: shapeError });
@@ -306,7 +352,7 @@ export class PolicyEngine {
     const ctx: EvalContext | undefined =
       slot.deny.length + slot.allow.length === 0
         ? undefined
-        : { request, bindings: undefined, global, tenantScope, resourceScope };
+        : { request, bindings: undefined, global, tenantScope, resourceScope, meter };
 
     // 1. Explicit deny; an erroring deny rule denies (fail closed).
     let denied: DecisionReason | undefined;
@@ -422,6 +468,7 @@ interface EvalContext {
   global: Scope | undefined;
   tenantScope: Scope | undefined;
   resourceScope: Scope | undefined;
+  meter: CostMeter;
   matched?: boolean;
 }
 
@@ -448,8 +495,14 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
     ctx.matched = true;
     return undefined;
   }
+  const meter = ctx.meter;
+  // A spent budget denies every further condition of the decision without running it.
+  if (meter.exhausted) return `evaluation cost budget exceeded (${meter.limit} units)`;
   try {
     ctx.bindings ??= celBindings(ctx.request);
+    // Each condition is capped at the per-expression limit within what the decision has left.
+    meter.limit = Math.min(CEL_COST.maxDecisionCost, meter.used + CEL_COST.maxExpressionCost);
+    meter.charge(1);
     if (rule.fast !== undefined) {
       const quick = rule.fast(ctx.bindings as unknown as Record<string, unknown>);
       if (quick !== FALL_BACK) {
@@ -457,12 +510,17 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
         return undefined;
       }
     }
-    const result = rule.condition(ctx.bindings);
+    const condition = rule.condition;
+    const bindings = ctx.bindings;
+    const result = metered(meter, () => condition(bindings));
+    // A spent budget is an error even where CEL logic would have absorbed it (`true || error`).
+    if (meter.exhausted) return `evaluation cost budget exceeded (${meter.limit} units)`;
     if (isCelError(result)) return result.message;
     if (typeof result !== 'boolean') return 'condition did not return a bool';
     ctx.matched = result;
     return undefined;
   } catch (error) {
+    if (error instanceof BudgetExceeded) return error.message;
     return message(error);
   }
 }
@@ -509,6 +567,70 @@ function entityShapeError(name: 'subject' | 'resource', entity: unknown): string
   return undefined;
 }
 
+/** A resource type's declared attributes, merged over the documents that declare the type. */
+interface ResourceSchema {
+  attributes: Map<string, CelT>;
+  strict: boolean;
+}
+
+function mergeSchema(
+  schemas: Map<string, ResourceSchema>,
+  resource: PolicyDocument['resources'][number],
+  at: (loc: SourceLocation, msg: string) => void,
+): void {
+  let schema = schemas.get(resource.type);
+  if (schema === undefined) {
+    schema = { attributes: new Map(), strict: false };
+    schemas.set(resource.type, schema);
+  }
+  schema.strict ||= resource.strict;
+  for (const [name, t] of resource.attributes) {
+    const prior = schema.attributes.get(name);
+    if (prior !== undefined && typeName(prior) !== typeName(t))
+      at(resource.loc, `attribute "${name}" of "${resource.type}" is declared ${typeName(prior)} elsewhere`);
+    else schema.attributes.set(name, t);
+  }
+}
+
+const ENTITY_FIELDS = (properties: CelT): CelT => ({
+  k: 'record',
+  name: 'resource',
+  strict: true,
+  fields: new Map([
+    ['type', T.string],
+    ['id', T.string],
+    ['properties', properties],
+  ]),
+});
+
+/**
+ * Type-checks a rule's condition once per resource type it can apply to (its `resource`, else
+ * the types its permissions name), `resource.properties` typed by that type's declared
+ * attributes; a wildcard or undeclared type leaves the properties dyn. The first error, if any.
+ */
+function checkTypes(rule: RuleDef, root: ExprNode, schemas: Map<string, ResourceSchema>): string | undefined {
+  const candidates = new Set<string>();
+  if (rule.resource !== undefined) candidates.add(rule.resource);
+  else for (const p of rule.permissions) candidates.add(p.slice(0, p.indexOf(':')));
+  for (const type of candidates) {
+    const schema = type === '*' ? undefined : schemas.get(type);
+    const properties: CelT =
+      schema === undefined
+        ? T.dyn
+        : { k: 'record', name: `${type} properties`, fields: schema.attributes, strict: schema.strict };
+    const vars = new Map<string, CelT>([
+      ['subject', T.dyn],
+      ['action', T.dyn],
+      ['context', T.dyn],
+      ['resource', ENTITY_FIELDS(properties)],
+    ]);
+    const error = typeCheck(root, vars);
+    if (error !== undefined)
+      return schema === undefined ? `type error: ${error}` : `type error: ${error} (resource type "${type}")`;
+  }
+  return undefined;
+}
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
@@ -521,6 +643,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
   const ruleIds = new Map<string, SourceLocation>();
   const types = new Set<string>();
   const actions = new Map<string, Set<string>>();
+  const schemas = new Map<string, ResourceSchema>();
   for (const doc of docs) {
     for (const role of doc.roles) {
       const prior = roles.get(role.name);
@@ -540,6 +663,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       const set = actions.get(resource.type) ?? new Set<string>();
       for (const a of resource.actions) set.add(a);
       actions.set(resource.type, set);
+      mergeSchema(schemas, resource, at);
     }
   }
 
@@ -644,9 +768,22 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
         const parsed = parse(rule.condition);
         const checked = checkCondition(celEnvironment, parsed, rule.condition);
         for (const issue of checked.issues) at(rule.conditionLoc, `condition: ${issue}`, rule.id);
-        if (checked.issues.length === 0) {
-          condition = plan(celEnvironment, parsed) as Condition;
+        const root = rootExpr(parsed);
+        const typeError = checked.issues.length === 0 ? checkTypes(rule, root, schemas) : undefined;
+        if (typeError !== undefined) at(rule.conditionLoc, `condition: ${typeError}`, rule.id);
+        const { cost } = estimateCost(root);
+        if (checked.issues.length === 0 && cost > CEL_COST.maxExpressionCost) {
+          const shown = Number.isFinite(cost) ? String(Math.ceil(cost)) : 'unbounded';
+          at(
+            rule.conditionLoc,
+            `condition: estimated worst-case cost ${shown} exceeds the limit of ${CEL_COST.maxExpressionCost} units (nested loops over request lists, or string scans and regexes inside loops, multiply)`,
+            rule.id,
+          );
+        }
+        if (issues.length === 0) {
           fast = fastCondition(parsed);
+          instrumentSteps(root);
+          condition = plan(meteredEnvironment, parsed) as unknown as Condition;
         }
       } catch (error) {
         at(rule.conditionLoc, `condition does not compile: ${message(error)}`, rule.id);

@@ -1,0 +1,172 @@
+import type { ExprNode } from './cel-check.ts';
+
+/**
+ * CEL cost, in units: one per function call and one per comprehension iteration, plus one per
+ * `CHARS_PER_UNIT` characters a string function scans (a regex: characters × pattern length) and
+ * one per `ITEMS_PER_UNIT` items a list function walks. Counted, never timed: the same request
+ * costs the same on an idle or a loaded machine.
+ */
+export const CEL_COST = {
+  /** Refused at load when a condition's worst case (static estimate) is above this. */
+  maxExpressionCost: 50_000,
+  /** One decision's conditions together; evaluation stops at this and the decision is denied. */
+  maxDecisionCost: 150_000,
+  /** Worst-case list/map length of a request attribute (ATTRIBUTE_LIMITS.maxValues). */
+  maxListLength: 2000,
+  /** Worst-case string length of a request attribute (ATTRIBUTE_LIMITS.maxStringLength). */
+  maxStringLength: 8192,
+} as const;
+
+const CHARS_PER_UNIT = 100;
+const ITEMS_PER_UNIT = 10;
+
+/** String functions whose work grows with the string (a regex with the pattern, too). */
+const SCANS_STRINGS = new Set(['contains', 'startsWith', 'endsWith', 'matches', '_+_']);
+/** Functions whose work grows with the list or map (`in` walks a list, `+` may copy). */
+const WALKS_LISTS = new Set(['@in', '_+_']);
+
+/** Sizes a call sees: characters of its string arguments, items of its list and map arguments. */
+export interface CallSizes {
+  chars: number;
+  items: number;
+  /** Characters of the last argument: the pattern of `matches`, the affix of `startsWith`/`endsWith`. */
+  pattern: number;
+}
+
+/** The cost of one call of `name`: the same formula for the static bound and the runtime meter. */
+export function callCost(name: string, sizes: CallSizes): number {
+  let cost = 1;
+  if (SCANS_STRINGS.has(name)) {
+    // A regex (RE2: linear) walks the text once per pattern character at worst; an affix test
+    // compares only the affix.
+    const scanned =
+      name === 'matches'
+        ? sizes.chars * Math.max(1, sizes.pattern)
+        : name === 'startsWith' || name === 'endsWith'
+          ? sizes.pattern
+          : sizes.chars;
+    cost += Math.ceil(scanned / CHARS_PER_UNIT);
+  }
+  if (WALKS_LISTS.has(name)) cost += Math.ceil(sizes.items / ITEMS_PER_UNIT);
+  return cost;
+}
+
+/** Upper bounds on a value's size: items of any list or map in it, characters of any string in it. */
+interface Bound {
+  items: number;
+  chars: number;
+}
+
+const INPUT: Bound = { items: CEL_COST.maxListLength, chars: CEL_COST.maxStringLength };
+const SMALL: Bound = { items: 0, chars: 32 };
+const max = (a: Bound, b: Bound): Bound => ({
+  items: Math.max(a.items, b.items),
+  chars: Math.max(a.chars, b.chars),
+});
+const sum = (a: Bound, b: Bound): Bound => ({ items: a.items + b.items, chars: a.chars + b.chars });
+
+/** Functions whose result is a scalar (a bool or a number): small whatever their arguments. */
+const SCALAR_RESULT =
+  /^(?:_(?:==|!=|<|<=|>|>=)_|!_|@in|@not_strictly_false|size|contains|startsWith|endsWith|matches|int|uint|double|bool|get[A-Z]\w*)$/;
+
+export interface CostEstimate {
+  /** Worst-case cost of one evaluation, in units (Infinity when unbounded). */
+  cost: number;
+}
+
+/**
+ * A conservative static bound on a condition's cost for any request within the attribute limits:
+ * every node counts one (calls their `callCost` on bounded sizes), and a comprehension counts its
+ * body once per item of the largest list its range can be. Nested comprehensions over request
+ * lists multiply and are what this refuses; so are regexes over long strings inside loops.
+ */
+export function estimateCost(root: ExprNode): CostEstimate {
+  const walk = (
+    node: ExprNode | undefined,
+    scope: ReadonlyMap<string, Bound>,
+  ): { cost: number; size: Bound } => {
+    if (node === undefined) return { cost: 0, size: SMALL };
+    const value = node.exprKind.value as Record<string, unknown>;
+    switch (node.exprKind.case) {
+      case 'constExpr': {
+        const v = (value as { constantKind: { value?: unknown } }).constantKind.value;
+        const chars = typeof v === 'string' ? v.length : v instanceof Uint8Array ? v.length : 0;
+        return { cost: 1, size: { items: 0, chars } };
+      }
+      case 'identExpr':
+        return { cost: 1, size: scope.get((value as { name: string }).name) ?? INPUT };
+      case 'selectExpr': {
+        const operand = walk(value.operand as ExprNode, scope);
+        return { cost: operand.cost + 1, size: operand.size };
+      }
+      case 'callExpr': {
+        const c = value as { function: string; target?: ExprNode; args: ExprNode[] };
+        const parts = [...(c.target === undefined ? [] : [c.target]), ...c.args].map((a) => walk(a, scope));
+        let cost = parts.reduce((n, p) => n + p.cost, 0);
+        const all = parts.reduce((b, p) => sum(b, p.size), { items: 0, chars: 0 });
+        const pattern = parts[parts.length - 1]?.size.chars ?? 0;
+        cost += callCost(c.function, { chars: all.chars, items: all.items, pattern });
+        let size: Bound;
+        if (SCALAR_RESULT.test(c.function)) size = SMALL;
+        else if (c.function === '_+_') size = all;
+        else size = parts.reduce((b, p) => max(b, p.size), SMALL);
+        return { cost, size };
+      }
+      case 'listExpr': {
+        const elements = (value as { elements: ExprNode[] }).elements.map((e) => walk(e, scope));
+        const size = elements.reduce((b, e) => max(b, e.size), { items: elements.length, chars: 0 });
+        return {
+          cost: 1 + elements.reduce((n, e) => n + e.cost, 0),
+          size: { ...size, items: Math.max(size.items, elements.length) },
+        };
+      }
+      case 'structExpr': {
+        const entries = (value as { entries: { keyKind: { value?: unknown }; value: ExprNode }[] }).entries;
+        let cost = 1;
+        let size: Bound = { items: entries.length, chars: 0 };
+        for (const e of entries) {
+          if (typeof e.keyKind.value === 'object') {
+            const k = walk(e.keyKind.value as ExprNode, scope);
+            cost += k.cost;
+            size = max(size, k.size);
+          }
+          const v = walk(e.value, scope);
+          cost += v.cost;
+          size = max(size, v.size);
+        }
+        return { cost, size: { ...size, items: Math.max(size.items, entries.length) } };
+      }
+      case 'comprehensionExpr': {
+        const c = value as {
+          iterVar: string;
+          iterVar2?: string;
+          accuVar: string;
+          iterRange: ExprNode;
+          accuInit: ExprNode;
+          loopCondition: ExprNode;
+          loopStep: ExprNode;
+          result: ExprNode;
+        };
+        const range = walk(c.iterRange, scope);
+        const init = walk(c.accuInit, scope);
+        const n = range.size.items;
+        // The accumulator may grow by one element per item (map, filter), each as large as the range's.
+        const accu = max({ items: n + init.size.items, chars: range.size.chars }, init.size);
+        const inner = new Map(scope);
+        inner.set(c.iterVar, range.size);
+        if (c.iterVar2) inner.set(c.iterVar2, range.size);
+        inner.set(c.accuVar, accu);
+        const condition = walk(c.loopCondition, inner);
+        const step = walk(c.loopStep, inner);
+        const after = new Map(scope);
+        after.set(c.accuVar, max(accu, step.size));
+        const result = walk(c.result, after);
+        const cost = range.cost + init.cost + n * (1 + condition.cost + step.cost) + result.cost;
+        return { cost, size: result.size };
+      }
+      default:
+        return { cost: 1, size: SMALL };
+    }
+  };
+  return { cost: walk(root, new Map()).cost };
+}
