@@ -30,15 +30,14 @@ export class CostMeter {
 /** The meter of the evaluation under way (evaluation is synchronous: one at a time). */
 let active: CostMeter | undefined;
 
-/** Runs `fn` with `meter` charged for every call and comprehension step it makes. */
-export function metered<T>(meter: CostMeter, fn: () => T): T {
+/**
+ * Makes `meter` the one charged for every call and comprehension step (undefined: none); returns
+ * the previous one to restore in a `finally`. No closure per evaluation: this runs per condition.
+ */
+export function activateMeter(meter: CostMeter | undefined): CostMeter | undefined {
   const outer = active;
   active = meter;
-  try {
-    return fn();
-  } finally {
-    active = outer;
-  }
+  return outer;
 }
 
 /** A call counted once per comprehension iteration (wrapped around each loop condition). */

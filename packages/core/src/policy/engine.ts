@@ -4,10 +4,10 @@ import { permissionMatches } from '../permissions.ts';
 import { assertAttributeSize, checkCondition, type ExprNode, rootExpr } from './cel-check.ts';
 import { CEL_COST, estimateCost } from './cel-cost.ts';
 import {
+  activateMeter,
   BudgetExceeded,
   CostMeter,
   instrumentSteps,
-  metered,
   meteredEnv,
   stepFunction,
 } from './cel-meter.ts';
@@ -510,9 +510,13 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
         return undefined;
       }
     }
-    const condition = rule.condition;
-    const bindings = ctx.bindings;
-    const result = metered(meter, () => condition(bindings));
+    const outer = activateMeter(meter);
+    let result: unknown;
+    try {
+      result = rule.condition(ctx.bindings);
+    } finally {
+      activateMeter(outer);
+    }
     // A spent budget is an error even where CEL logic would have absorbed it (`true || error`).
     if (meter.exhausted) return `evaluation cost budget exceeded (${meter.limit} units)`;
     if (isCelError(result)) return result.message;
