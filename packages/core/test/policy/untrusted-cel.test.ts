@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CEL_COST, PolicyEngine, PolicyError } from '../../src/index.ts';
 import { rootExpr } from '../../src/policy/cel-check.ts';
 import { estimateCost } from '../../src/policy/cel-cost.ts';
+import { parseAttributeType, typeName } from '../../src/policy/cel-types.ts';
 import { celCondition, NOTES_SCHEMA, notesRequest } from './cel-grammar.ts';
 
 const policy = (conditions: string[]) => `version: 1
@@ -78,6 +79,29 @@ describe('issue 25 #5: policy CEL is untrusted input', () => {
       '"x" in resource.properties.tags',
     ])
       expect(refusal(policy([ok]))).toBe('accepted');
+  });
+
+  it('issue 25 #5: attribute types as documents declare them', () => {
+    for (const [text, name] of [
+      ['string', 'string'],
+      ['list<string>', 'list<string>'],
+      ['map<string, list<int>>', 'map<string, list<int>>'],
+      [' list < map<int,bool> > ', 'list<map<int, bool>>'],
+      ['timestamp', 'timestamp'],
+    ] as const) {
+      const t = parseAttributeType(text);
+      expect(t && typeName(t), text).toBe(name);
+    }
+    for (const bad of [
+      'str',
+      'list',
+      'list<>',
+      'map<list<int>, int>',
+      'list<int',
+      'int>',
+      'list<list<list<list<list<list<int>>>>>>',
+    ])
+      expect(parseAttributeType(bad), bad).toBeUndefined();
   });
 
   it('issue 25 #5: an expensive condition is refused at load with its estimated cost', () => {
