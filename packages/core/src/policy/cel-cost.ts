@@ -22,13 +22,21 @@ const ITEMS_PER_UNIT = 10;
 
 /** String functions whose work grows with the string (a regex with the pattern, too). */
 const SCANS_STRINGS = new Set(['contains', 'startsWith', 'endsWith', 'matches', '_+_']);
-/** Functions whose work grows with the list or map (`in` walks a list, `+` may copy). */
-const WALKS_LISTS = new Set(['@in', '_+_']);
+/**
+ * Functions whose work grows with the lists and maps they are given, counted deep (every nested
+ * item): `in` compares against each element, `+` may copy, `==` and `!=` compare two containers
+ * item by item (only as far as the smaller one: a container never equals a scalar).
+ */
+export const WALKS_LISTS: ReadonlySet<string> = new Set(['@in', '_+_', '_==_', '_!=_']);
+const COMPARES = new Set(['_==_', '_!=_']);
 
 /** Sizes a call sees: characters of its string arguments, items of its list and map arguments. */
 export interface CallSizes {
   chars: number;
+  /** Items of the lists and maps among the arguments, nested ones included. */
   items: number;
+  /** The fewest items of one argument (0 when one is not a list or map). */
+  minItems: number;
   /** Characters of the last argument: the pattern of `matches`, the affix of `startsWith`/`endsWith`. */
   pattern: number;
 }
@@ -47,17 +55,22 @@ export function callCost(name: string, sizes: CallSizes): number {
           : sizes.chars;
     cost += Math.ceil(scanned / CHARS_PER_UNIT);
   }
-  if (WALKS_LISTS.has(name)) cost += Math.ceil(sizes.items / ITEMS_PER_UNIT);
+  if (WALKS_LISTS.has(name))
+    cost += Math.ceil((COMPARES.has(name) ? sizes.minItems : sizes.items) / ITEMS_PER_UNIT);
   return cost;
 }
 
-/** Upper bounds on a value's size: items of any list or map in it, characters of any string in it. */
+/**
+ * Upper bounds on a value's size: its items (lists and maps, nested ones included) and the
+ * characters of any one string in it.
+ */
 interface Bound {
   items: number;
   chars: number;
 }
 
-const INPUT: Bound = { items: CEL_COST.maxListLength, chars: CEL_COST.maxStringLength };
+// A request carries at most maxListLength values in all; an entity map adds its three keys.
+const INPUT: Bound = { items: CEL_COST.maxListLength + 3, chars: CEL_COST.maxStringLength };
 const SMALL: Bound = { items: 0, chars: 32 };
 const max = (a: Bound, b: Bound): Bound => ({
   items: Math.max(a.items, b.items),
@@ -67,7 +80,7 @@ const sum = (a: Bound, b: Bound): Bound => ({ items: a.items + b.items, chars: a
 
 /** Functions whose result is a scalar (a bool or a number): small whatever their arguments. */
 const SCALAR_RESULT =
-  /^(?:_(?:==|!=|<|<=|>|>=)_|!_|@in|@not_strictly_false|size|contains|startsWith|endsWith|matches|int|uint|double|bool|get[A-Z]\w*)$/;
+  /^(?:_(?:==|!=|<|<=|>|>=|&&|\|\|)_|!_|@in|@not_strictly_false|size|contains|startsWith|endsWith|matches|int|uint|double|bool|get[A-Z]\w*)$/;
 
 export interface CostEstimate {
   /** Worst-case cost of one evaluation, in units (Infinity when unbounded). */
@@ -105,7 +118,8 @@ export function estimateCost(root: ExprNode): CostEstimate {
         let cost = parts.reduce((n, p) => n + p.cost, 0);
         const all = parts.reduce((b, p) => sum(b, p.size), { items: 0, chars: 0 });
         const pattern = parts[parts.length - 1]?.size.chars ?? 0;
-        cost += callCost(c.function, { chars: all.chars, items: all.items, pattern });
+        const minItems = parts.length === 0 ? 0 : Math.min(...parts.map((p) => p.size.items));
+        cost += callCost(c.function, { chars: all.chars, items: all.items, minItems, pattern });
         let size: Bound;
         if (SCALAR_RESULT.test(c.function)) size = SMALL;
         else if (c.function === '_+_') size = all;
@@ -114,27 +128,26 @@ export function estimateCost(root: ExprNode): CostEstimate {
       }
       case 'listExpr': {
         const elements = (value as { elements: ExprNode[] }).elements.map((e) => walk(e, scope));
-        const size = elements.reduce((b, e) => max(b, e.size), { items: elements.length, chars: 0 });
-        return {
-          cost: 1 + elements.reduce((n, e) => n + e.cost, 0),
-          size: { ...size, items: Math.max(size.items, elements.length) },
-        };
+        const size = elements.reduce(
+          (b, e) => ({ items: b.items + e.size.items, chars: Math.max(b.chars, e.size.chars) }),
+          { items: elements.length, chars: 0 },
+        );
+        return { cost: 1 + elements.reduce((n, e) => n + e.cost, 0), size };
       }
       case 'structExpr': {
         const entries = (value as { entries: { keyKind: { value?: unknown }; value: ExprNode }[] }).entries;
         let cost = 1;
-        let size: Bound = { items: entries.length, chars: 0 };
+        const size: Bound = { items: entries.length, chars: 0 };
+        const add = (part: { cost: number; size: Bound }) => {
+          cost += part.cost;
+          size.items += part.size.items;
+          size.chars = Math.max(size.chars, part.size.chars);
+        };
         for (const e of entries) {
-          if (typeof e.keyKind.value === 'object') {
-            const k = walk(e.keyKind.value as ExprNode, scope);
-            cost += k.cost;
-            size = max(size, k.size);
-          }
-          const v = walk(e.value, scope);
-          cost += v.cost;
-          size = max(size, v.size);
+          if (typeof e.keyKind.value === 'object') add(walk(e.keyKind.value as ExprNode, scope));
+          add(walk(e.value, scope));
         }
-        return { cost, size: { ...size, items: Math.max(size.items, entries.length) } };
+        return { cost, size };
       }
       case 'comprehensionExpr': {
         const c = value as {
@@ -149,17 +162,24 @@ export function estimateCost(root: ExprNode): CostEstimate {
         };
         const range = walk(c.iterRange, scope);
         const init = walk(c.accuInit, scope);
+        // At most one iteration per item (an element is a part of the range: no larger than it).
         const n = range.size.items;
-        // The accumulator may grow by one element per item (map, filter), each as large as the range's.
-        const accu = max({ items: n + init.size.items, chars: range.size.chars }, init.size);
         const inner = new Map(scope);
         inner.set(c.iterVar, range.size);
         if (c.iterVar2) inner.set(c.iterVar2, range.size);
+        // How much one step can grow the accumulator (map and filter append one element), then
+        // the accumulator after n steps; its strings are never concatenated across steps.
+        inner.set(c.accuVar, init.size);
+        const first = walk(c.loopStep, inner);
+        const accu: Bound = {
+          items: init.size.items + n * Math.max(0, first.size.items - init.size.items),
+          chars: Math.max(init.size.chars, first.size.chars),
+        };
         inner.set(c.accuVar, accu);
         const condition = walk(c.loopCondition, inner);
         const step = walk(c.loopStep, inner);
         const after = new Map(scope);
-        after.set(c.accuVar, max(accu, step.size));
+        after.set(c.accuVar, accu);
         const result = walk(c.result, after);
         const cost = range.cost + init.cost + n * (1 + condition.cost + step.cost) + result.cost;
         return { cost, size: result.size };

@@ -1,6 +1,6 @@
 import { type CelEnv, CelScalar, type CelValue, celFunc, isCelList, isCelMap } from '@bufbuild/cel';
 import type { ExprNode } from './cel-check.ts';
-import { type CallSizes, callCost } from './cel-cost.ts';
+import { type CallSizes, CEL_COST, callCost, WALKS_LISTS } from './cel-cost.ts';
 
 /** Thrown by the meter when the budget is spent: it aborts the whole evaluation (no CEL `||` absorbs it). */
 export class BudgetExceeded extends Error {
@@ -44,11 +44,43 @@ export function activateMeter(meter: CostMeter | undefined): CostMeter | undefin
 const STEP = 'gatehouse.step';
 export const stepFunction = celFunc(STEP, [CelScalar.DYN], CelScalar.DYN, (x) => x);
 
-const sizeOf = (v: CelValue | undefined, into: CallSizes): void => {
-  if (typeof v === 'string') into.chars += v.length;
-  else if (v instanceof Uint8Array) into.chars += v.length;
-  else if (isCelList(v) || isCelMap(v)) into.items += v.size;
-};
+/** Items of a list or map, nested ones included (counted up to `cap`); 0 for anything else. */
+function deepItems(v: CelValue | undefined, cap: number): number {
+  if (!isCelList(v) && !isCelMap(v)) return 0;
+  let n = 0;
+  const stack: CelValue[] = [v];
+  while (stack.length > 0 && n < cap) {
+    const x = stack.pop();
+    const items = isCelList(x) ? x : isCelMap(x) ? x.values() : undefined;
+    if (items === undefined) continue;
+    n += (x as { size: number }).size;
+    for (const e of items) if (isCelList(e) || isCelMap(e)) stack.push(e);
+  }
+  return Math.min(n, cap);
+}
+
+/** What `callCost` needs of a call's actual arguments (containers walked only where they count). */
+function callSizes(name: string, target: CelValue | undefined, args: CelValue[]): CallSizes {
+  const sizes: CallSizes = { chars: 0, items: 0, minItems: Number.POSITIVE_INFINITY, pattern: 0 };
+  const walks = WALKS_LISTS.has(name);
+  const measure = (v: CelValue | undefined) => {
+    if (typeof v === 'string' || v instanceof Uint8Array) sizes.chars += v.length;
+    const items = walks ? deepItems(v, DEEP_CAP) : 0;
+    sizes.items += items;
+    sizes.minItems = Math.min(sizes.minItems, items);
+  };
+  if (target !== undefined) measure(target);
+  for (const a of args) measure(a);
+  if (!Number.isFinite(sizes.minItems)) sizes.minItems = 0;
+  if (name === 'matches' || name === 'startsWith' || name === 'endsWith') {
+    const last = args[args.length - 1];
+    sizes.pattern = typeof last === 'string' ? last.length : 0;
+  }
+  return sizes;
+}
+
+/** Past this many items (10 per unit) a call costs more than a condition may: stop counting. */
+const DEEP_CAP = 10 * CEL_COST.maxExpressionCost + 10;
 
 type Resolver = CelEnv['funcs'];
 type Group = NonNullable<ReturnType<Resolver['find']>>;
@@ -73,16 +105,7 @@ export function meteredEnv(env: CelEnv): CelEnv {
                 name: group.name,
                 [Symbol.iterator]: () => group[Symbol.iterator](),
                 call(id, target, args) {
-                  if (active !== undefined) {
-                    const sizes: CallSizes = { chars: 0, items: 0, pattern: 0 };
-                    sizeOf(target, sizes);
-                    for (const a of args) sizeOf(a, sizes);
-                    if (name === 'matches' || name === 'startsWith' || name === 'endsWith') {
-                      const p = args[args.length - 1];
-                      sizes.pattern = typeof p === 'string' ? p.length : 0;
-                    }
-                    active.charge(callCost(name, sizes));
-                  }
+                  if (active !== undefined) active.charge(callCost(name, callSizes(name, target, args)));
                   return group.call(id, target, args);
                 },
               };

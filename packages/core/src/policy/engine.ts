@@ -775,8 +775,9 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
         const root = rootExpr(parsed);
         const typeError = checked.issues.length === 0 ? checkTypes(rule, root, schemas) : undefined;
         if (typeError !== undefined) at(rule.conditionLoc, `condition: ${typeError}`, rule.id);
-        const { cost } = estimateCost(root);
-        if (checked.issues.length === 0 && cost > CEL_COST.maxExpressionCost) {
+        // Only for a condition within the size and nesting limits: the bound walks loops twice.
+        const cost = checked.issues.length === 0 ? estimateCost(root).cost : 0;
+        if (cost > CEL_COST.maxExpressionCost) {
           const shown = Number.isFinite(cost) ? String(Math.ceil(cost)) : 'unbounded';
           at(
             rule.conditionLoc,

@@ -48,6 +48,7 @@ export const celCondition: fc.Arbitrary<string> = fc
       fc.constantFrom('true', 'false', 'resource.properties.archived', 'has(resource.properties.ownerID)'),
       fc.tuple(tie('str'), tie('str')).map(([a, b]) => `${a} == ${b}`),
       fc.tuple(tie('int'), tie('int')).map(([a, b]) => `${a} < ${b}`),
+      fc.tuple(tie('list'), tie('list')).map(([a, b]) => `${a} == ${b}`),
       fc.tuple(tie('str'), tie('int')).map(([a, b]) => `${a} == ${b}`),
       fc.tuple(tie('bool'), tie('bool')).map(([a, b]) => `(${a} && ${b})`),
       fc.tuple(tie('bool'), tie('bool')).map(([a, b]) => `(${a} || ${b})`),

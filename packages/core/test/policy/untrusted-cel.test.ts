@@ -109,6 +109,8 @@ describe('issue 25 #5: policy CEL is untrusted input', () => {
       // Nested loops over request lists multiply.
       'context.l.exists(x, context.l.exists(y, x == y))',
       'resource.properties.tags.all(t, resource.properties.tags.exists(u, u == t))',
+      // Comparing request lists item by item, inside a loop.
+      'context.l.all(x, context.m == context.n)',
       // A regex inside a loop, over a request string.
       'context.l.exists(x, context.s.matches("(a|b)*c"))',
       // A regex whose pattern comes from the request.
@@ -180,7 +182,7 @@ describe('issue 25 #5: policy CEL is untrusted input', () => {
           }
         },
       ),
-      { numRuns: 300, seed: 2505 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300), seed: Number(process.env.FUZZ_SEED ?? 2505) },
     );
     // The grammar must not only produce refusals.
     expect(accepted).toBeGreaterThan(30);
