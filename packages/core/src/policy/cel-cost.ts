@@ -1,4 +1,5 @@
 import type { ExprNode } from './cel-check.ts';
+import type { CelT } from './cel-types.ts';
 
 /**
  * CEL cost, in units: one per function call and one per comprehension iteration, plus one per
@@ -93,12 +94,20 @@ export interface CostEstimate {
  * body once per item of the largest list its range can be. Nested comprehensions over request
  * lists multiply and are what this refuses; so are regexes over long strings inside loops.
  */
-export function estimateCost(root: ExprNode): CostEstimate {
+export function estimateCost(root: ExprNode, types?: ReadonlyMap<ExprNode, CelT>): CostEstimate {
   const walk = (
     node: ExprNode | undefined,
     scope: ReadonlyMap<string, Bound>,
   ): { cost: number; size: Bound } => {
     if (node === undefined) return { cost: 0, size: SMALL };
+    const part = walkNode(node, scope);
+    // A value the checker knows to be a scalar holds no items, whatever it was read from.
+    const t = types?.get(node);
+    if (t !== undefined && t.k !== 'dyn' && t.k !== 'list' && t.k !== 'map' && t.k !== 'record')
+      part.size = { items: 0, chars: part.size.chars };
+    return part;
+  };
+  const walkNode = (node: ExprNode, scope: ReadonlyMap<string, Bound>): { cost: number; size: Bound } => {
     const value = node.exprKind.value as Record<string, unknown>;
     switch (node.exprKind.case) {
       case 'constExpr': {

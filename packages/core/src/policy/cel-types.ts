@@ -45,12 +45,12 @@ export function typeName(t: CelT): string {
   }
 }
 
-const SIMPLE = new Set(['string', 'int', 'uint', 'double', 'bool', 'bytes', 'dyn', 'timestamp', 'duration']);
+/** What a JSON request can carry: no bytes, uint, timestamp or duration attributes. */
+const SIMPLE = new Set(['string', 'int', 'double', 'bool', 'dyn']);
 
 /**
- * Parses an attribute type as a document declares it: `string`, `int`, `uint`, `double`, `bool`,
- * `bytes`, `timestamp`, `duration`, `dyn`, `list<T>`, `map<K, V>` (K string, int, uint or bool).
- * Undefined when malformed.
+ * Parses an attribute type as a document declares it: `string`, `int`, `double`, `bool`, `dyn`,
+ * `list<T>`, `map<string, V>`. Undefined when malformed.
  */
 export function parseAttributeType(text: string): CelT | undefined {
   let at = 0;
@@ -67,7 +67,7 @@ export function parseAttributeType(text: string): CelT | undefined {
       if (first === undefined) return undefined;
       let result: CelT;
       if (word === 'map') {
-        if (src[at] !== ',' || !['string', 'int', 'uint', 'bool'].includes(first.k)) return undefined;
+        if (src[at] !== ',' || first.k !== 'string') return undefined;
         at += 1;
         const value = read(depth + 1);
         if (value === undefined) return undefined;
@@ -84,6 +84,58 @@ export function parseAttributeType(text: string): CelT | undefined {
 }
 
 const isDyn = (t: CelT) => t.k === 'dyn';
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Marks a request value that does not have its declared type. */
+export const MISMATCH = Symbol('mismatch');
+
+/**
+ * A request attribute as its declared type makes it: `int` becomes a CEL int (a JSON number is a
+ * CEL double otherwise), lists and maps are converted item by item; MISMATCH when it has another
+ * type. What the checker assumed is then what evaluation sees.
+ */
+export function conformAttribute(value: unknown, t: CelT): unknown {
+  switch (t.k) {
+    case 'dyn':
+      return value;
+    case 'string':
+      return typeof value === 'string' ? value : MISMATCH;
+    case 'bool':
+      return typeof value === 'boolean' ? value : MISMATCH;
+    case 'double':
+      return typeof value === 'number' ? value : MISMATCH;
+    case 'int':
+      return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : MISMATCH;
+    case 'list': {
+      if (!Array.isArray(value)) return MISMATCH;
+      if (t.elem.k === 'dyn' || t.elem.k === 'string' || t.elem.k === 'bool' || t.elem.k === 'double') {
+        const elem = t.elem;
+        return value.every((v) => conformAttribute(v, elem) !== MISMATCH) ? value : MISMATCH;
+      }
+      const out: unknown[] = [];
+      for (const v of value) {
+        const c = conformAttribute(v, t.elem);
+        if (c === MISMATCH) return MISMATCH;
+        out.push(c);
+      }
+      return out;
+    }
+    case 'map': {
+      if (!isObject(value)) return MISMATCH;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const c = conformAttribute(v, t.value);
+        if (c === MISMATCH) return MISMATCH;
+        out[k] = c;
+      }
+      return out;
+    }
+    default:
+      return MISMATCH;
+  }
+}
 const NUMERIC = new Set(['int', 'uint', 'double']);
 
 /** Whether a value of type `a` may meet one of type `b` (dyn meets everything). */
@@ -251,11 +303,21 @@ function field(operand: CelT, name: string): CelT {
 
 /**
  * Type-checks a parsed condition against the variables' types. Returns the first type error, or
- * undefined when the condition is well-typed and yields a bool (or dyn). Where the types are dyn
+ * undefined when the condition is well-typed and yields a bool (or dyn); `types` receives every
+ * node's type (the cost bound uses it). Where the types are dyn
  * (undeclared attributes) the check is left to evaluation, which fails closed.
  */
-export function typeCheck(root: ExprNode, vars: ReadonlyMap<string, CelT>): string | undefined {
+export function typeCheck(
+  root: ExprNode,
+  vars: ReadonlyMap<string, CelT>,
+  types?: Map<ExprNode, CelT>,
+): string | undefined {
   const typeOf = (node: ExprNode, scope: ReadonlyMap<string, CelT>): CelT => {
+    const t = typeOfNode(node, scope);
+    types?.set(node, t);
+    return t;
+  };
+  const typeOfNode = (node: ExprNode, scope: ReadonlyMap<string, CelT>): CelT => {
     const { exprKind } = node;
     const value = exprKind.value as Record<string, unknown>;
     switch (exprKind.case) {

@@ -11,7 +11,7 @@ import {
   meteredEnv,
   stepFunction,
 } from './cel-meter.ts';
-import { type CelT, T, typeCheck, typeName } from './cel-types.ts';
+import { type CelT, conformAttribute, MISMATCH, T, typeCheck, typeName } from './cel-types.ts';
 import {
   type PolicyDocument,
   PolicyError,
@@ -56,6 +56,8 @@ interface CompiledRule {
   condition: Condition | undefined;
   /** A shortcut for `a.b == c.d`-shaped conditions; falls back to `condition`. */
   fast: FastCondition | undefined;
+  /** Static bound on the condition's cost, in units (0 without a condition). */
+  costBound: number;
 }
 
 interface Scope {
@@ -88,6 +90,7 @@ interface CompiledPolicy {
   actions: Map<string, Set<string>>;
   roleGrants: Map<string, GrantSet>;
   flat: Map<string, FlatRole>;
+  schemas: Map<string, ResourceSchema>;
 }
 
 interface FlatRole {
@@ -147,6 +150,7 @@ export class PolicyEngine {
   readonly #actions: Map<string, Set<string>>;
   readonly #roleGrants: Map<string, GrantSet>;
   readonly #flat: Map<string, FlatRole>;
+  readonly #schemas: Map<string, ResourceSchema>;
   readonly #storedScopes = new WeakMap<SubjectGrants, Scope>();
   /** Merged global scopes, by stored scope then document scope: reused while both objects live. */
   readonly #mergedScopes = new WeakMap<Scope, WeakMap<Scope, Scope>>();
@@ -170,6 +174,7 @@ export class PolicyEngine {
     this.#actions = compiled.actions;
     this.#roleGrants = compiled.roleGrants;
     this.#flat = compiled.flat;
+    this.#schemas = compiled.schemas;
   }
 
   /** One policy document (YAML or JSON) from a string. */
@@ -188,6 +193,11 @@ export class PolicyEngine {
       subjects: this.#subjects.size,
       resourceTypes: this.#types.size,
     };
+  }
+
+  /** The static bound on a rule's condition cost, in units (checked against CEL_COST at load). */
+  conditionCostBound(ruleId: string): number | undefined {
+    return this.#rules.find((r) => r.id === ruleId)?.costBound;
   }
 
   /** Failed-closed decisions so far (a copy). */
@@ -352,7 +362,15 @@ export class PolicyEngine {
     const ctx: EvalContext | undefined =
       slot.deny.length + slot.allow.length === 0
         ? undefined
-        : { request, bindings: undefined, global, tenantScope, resourceScope, meter };
+        : {
+            request,
+            bindings: undefined,
+            schema: this.#schemas.get(type),
+            global,
+            tenantScope,
+            resourceScope,
+            meter,
+          };
 
     // 1. Explicit deny; an erroring deny rule denies (fail closed).
     let denied: DecisionReason | undefined;
@@ -465,6 +483,8 @@ function mergeScopes(documents: Scope, stored: Scope): Scope {
 interface EvalContext {
   request: EvaluationRequest;
   bindings: CelBindings | undefined;
+  /** The resource type's declared attributes, applied to the request's properties. */
+  schema: ResourceSchema | undefined;
   global: Scope | undefined;
   tenantScope: Scope | undefined;
   resourceScope: Scope | undefined;
@@ -499,7 +519,7 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
   // A spent budget denies every further condition of the decision without running it.
   if (meter.exhausted) return `evaluation cost budget exceeded (${meter.limit} units)`;
   try {
-    ctx.bindings ??= celBindings(ctx.request);
+    ctx.bindings ??= celBindings(ctx.request, ctx.schema);
     // Each condition is capped at the per-expression limit within what the decision has left.
     meter.limit = Math.min(CEL_COST.maxDecisionCost, meter.used + CEL_COST.maxExpressionCost);
     meter.charge(1);
@@ -529,16 +549,43 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
   }
 }
 
-function celBindings(request: EvaluationRequest): CelBindings {
+function celBindings(request: EvaluationRequest, schema: ResourceSchema | undefined): CelBindings {
   const { subject, resource, action } = request;
   // Bounded input for bounded expressions: oversized attributes fail closed.
   assertAttributeSize(subject.properties, resource.properties, action.properties, request.context);
   return {
     subject: { type: subject.type, id: subject.id, properties: subject.properties ?? {} },
-    resource: { type: resource.type, id: resource.id, properties: resource.properties ?? {} },
+    resource: {
+      type: resource.type,
+      id: resource.id,
+      properties: conformProperties(resource.properties ?? {}, schema),
+    },
     action: { name: action.name, properties: action.properties ?? {} },
     context: request.context ?? {},
   };
+}
+
+/**
+ * The resource's properties as its type declares them (what the checker and the cost bound
+ * assumed): a declared attribute of another type fails closed; `int` ones become CEL ints.
+ */
+function conformProperties(
+  properties: Record<string, unknown>,
+  schema: ResourceSchema | undefined,
+): Record<string, unknown> {
+  if (schema === undefined || schema.attributes.size === 0) return properties;
+  let out = properties;
+  for (const [name, t] of schema.attributes) {
+    if (!Object.hasOwn(properties, name)) continue;
+    const value = properties[name];
+    const conformed = conformAttribute(value, t);
+    if (conformed === MISMATCH) throw new Error(`resource attribute "${name}" is not a ${typeName(t)}`);
+    if (conformed !== value) {
+      if (out === properties) out = { ...properties };
+      out[name] = conformed;
+    }
+  }
+  return out;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -612,7 +659,12 @@ const ENTITY_FIELDS = (properties: CelT): CelT => ({
  * the types its permissions name), `resource.properties` typed by that type's declared
  * attributes; a wildcard or undeclared type leaves the properties dyn. The first error, if any.
  */
-function checkTypes(rule: RuleDef, root: ExprNode, schemas: Map<string, ResourceSchema>): string | undefined {
+function checkTypes(
+  rule: RuleDef,
+  root: ExprNode,
+  schemas: Map<string, ResourceSchema>,
+): { error: string | undefined; cost: number } {
+  let cost = 0;
   const candidates = new Set<string>();
   if (rule.resource !== undefined) candidates.add(rule.resource);
   else for (const p of rule.permissions) candidates.add(p.slice(0, p.indexOf(':')));
@@ -628,11 +680,16 @@ function checkTypes(rule: RuleDef, root: ExprNode, schemas: Map<string, Resource
       ['context', T.dyn],
       ['resource', ENTITY_FIELDS(properties)],
     ]);
-    const error = typeCheck(root, vars);
-    if (error !== undefined)
-      return schema === undefined ? `type error: ${error}` : `type error: ${error} (resource type "${type}")`;
+    const types = new Map<ExprNode, CelT>();
+    const error = typeCheck(root, vars, types);
+    if (error !== undefined) {
+      const where = schema === undefined ? '' : ` (resource type "${type}")`;
+      return { error: `type error: ${error}${where}`, cost: 0 };
+    }
+    // The bound with what the types tell (a declared string holds no items), for the dearest type.
+    cost = Math.max(cost, estimateCost(root, types).cost);
   }
-  return undefined;
+  return { error: undefined, cost };
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -767,16 +824,18 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
     }
     let condition: Condition | undefined;
     let fast: FastCondition | undefined;
+    let costBound = 0;
     if (rule.condition !== undefined) {
       try {
         const parsed = parse(rule.condition);
         const checked = checkCondition(celEnvironment, parsed, rule.condition);
         for (const issue of checked.issues) at(rule.conditionLoc, `condition: ${issue}`, rule.id);
         const root = rootExpr(parsed);
-        const typeError = checked.issues.length === 0 ? checkTypes(rule, root, schemas) : undefined;
+        // Only for a condition within the size and nesting limits: the cost bound walks loops twice.
+        const { error: typeError, cost } =
+          checked.issues.length === 0 ? checkTypes(rule, root, schemas) : { error: undefined, cost: 0 };
         if (typeError !== undefined) at(rule.conditionLoc, `condition: ${typeError}`, rule.id);
-        // Only for a condition within the size and nesting limits: the bound walks loops twice.
-        const cost = checked.issues.length === 0 ? estimateCost(root).cost : 0;
+        costBound = cost;
         if (cost > CEL_COST.maxExpressionCost) {
           const shown = Number.isFinite(cost) ? String(Math.ceil(cost)) : 'unbounded';
           at(
@@ -802,6 +861,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       roles: rule.roles === undefined ? undefined : new Set(rule.roles),
       condition,
       fast,
+      costBound,
     });
   }
 
@@ -811,5 +871,5 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
   const parts = docs.map((d) => `${d.file.slice(d.file.lastIndexOf('/') + 1)}\0${d.source}\0`).sort();
   for (const part of parts) hash.update(part);
   const version = `v${docs[0]?.version ?? 1}-${hash.digest('hex').slice(0, 12)}`;
-  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants, flat };
+  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants, flat, schemas };
 }

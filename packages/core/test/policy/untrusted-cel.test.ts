@@ -81,18 +81,47 @@ describe('issue 25 #5: policy CEL is untrusted input', () => {
       expect(refusal(policy([ok]))).toBe('accepted');
   });
 
+  it('issue 25 #5: declared types hold at evaluation: ints are CEL ints, a mismatched attribute fails closed', () => {
+    const engine = PolicyEngine.fromString(
+      policy(['resource.properties.level + 1 == 3 && resource.properties.tags.all(t, t != "x")']),
+      'notes.yaml',
+    );
+    expect(engine.evaluate(request({ level: 2, tags: ['a'] }))).toMatchObject({ decision: true });
+    expect(engine.evaluate(request({ level: 3, tags: ['a'] }))).toMatchObject({
+      decision: false,
+      reason: 'no_match',
+    });
+    for (const properties of [
+      { level: 2.5 },
+      { level: '2' },
+      { level: 2, tags: ['a', 1] },
+      { level: 2, tags: 'a' },
+    ]) {
+      const decision = engine.evaluate(request(properties));
+      expect(decision, JSON.stringify(properties)).toMatchObject({ decision: false, reason: 'error' });
+      expect(decision.trace[0]?.error).toMatch(
+        /^resource attribute "(level|tags)" is not a (int|list<string>)$/,
+      );
+    }
+  });
+
   it('issue 25 #5: attribute types as documents declare them', () => {
     for (const [text, name] of [
       ['string', 'string'],
       ['list<string>', 'list<string>'],
       ['map<string, list<int>>', 'map<string, list<int>>'],
-      [' list < map<int,bool> > ', 'list<map<int, bool>>'],
-      ['timestamp', 'timestamp'],
+      [' list < map<string,bool> > ', 'list<map<string, bool>>'],
+      ['double', 'double'],
     ] as const) {
       const t = parseAttributeType(text);
       expect(t && typeName(t), text).toBe(name);
     }
+    // What JSON cannot carry is not declarable.
     for (const bad of [
+      'timestamp',
+      'bytes',
+      'uint',
+      'map<int, bool>',
       'str',
       'list',
       'list<>',
@@ -171,8 +200,10 @@ describe('issue 25 #5: policy CEL is untrusted input', () => {
             return;
           }
           accepted++;
-          const bound = estimateCost(rootExpr(parse(condition))).cost;
+          const bound = engine.conditionCostBound('rule-0') ?? Number.NaN;
           expect(bound).toBeLessThanOrEqual(CEL_COST.maxExpressionCost);
+          // The declared types only tighten the bound.
+          expect(bound).toBeLessThanOrEqual(estimateCost(rootExpr(parse(condition))).cost);
           for (const r of requests) {
             const decision = engine.evaluate(r);
             // One unit to start the condition, then at most its static bound.
