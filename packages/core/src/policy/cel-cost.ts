@@ -68,6 +68,18 @@ export function callCost(name: string, sizes: CallSizes): number {
 interface Bound {
   items: number;
   chars: number;
+  /** Set on a loop variable (and parts of it): one element of that loop's range. */
+  element?: Loop;
+}
+
+/**
+ * A comprehension being walked. The elements of its range hold `range` items in all, so the
+ * comparisons of one element with anything, summed over the iterations, walk at most that many:
+ * charged once per loop (`amortized`), not once per iteration.
+ */
+interface Loop {
+  range: number;
+  amortized: number;
 }
 
 // A request carries at most maxListLength values in all; an entity map adds its three keys.
@@ -95,6 +107,8 @@ export interface CostEstimate {
  * lists multiply and are what this refuses; so are regexes over long strings inside loops.
  */
 export function estimateCost(root: ExprNode, types?: ReadonlyMap<ExprNode, CelT>): CostEstimate {
+  /** The innermost comprehension whose body is being walked. */
+  let loop: Loop | undefined;
   const walk = (
     node: ExprNode | undefined,
     scope: ReadonlyMap<string, Bound>,
@@ -104,7 +118,7 @@ export function estimateCost(root: ExprNode, types?: ReadonlyMap<ExprNode, CelT>
     // A value the checker knows to be a scalar holds no items, whatever it was read from.
     const t = types?.get(node);
     if (t !== undefined && t.k !== 'dyn' && t.k !== 'list' && t.k !== 'map' && t.k !== 'record')
-      part.size = { items: 0, chars: part.size.chars };
+      part.size = { ...part.size, items: 0 };
     return part;
   };
   const walkNode = (node: ExprNode, scope: ReadonlyMap<string, Bound>): { cost: number; size: Bound } => {
@@ -127,11 +141,18 @@ export function estimateCost(root: ExprNode, types?: ReadonlyMap<ExprNode, CelT>
         let cost = parts.reduce((n, p) => n + p.cost, 0);
         const all = parts.reduce((b, p) => sum(b, p.size), { items: 0, chars: 0 });
         const pattern = parts[parts.length - 1]?.size.chars ?? 0;
-        const minItems = parts.length === 0 ? 0 : Math.min(...parts.map((p) => p.size.items));
+        let minItems = parts.length === 0 ? 0 : Math.min(...parts.map((p) => p.size.items));
+        if (COMPARES.has(c.function) && loop !== undefined && parts.some((p) => p.size.element === loop)) {
+          // An element of this loop compared: its items once over the loop, rounding per iteration.
+          loop.amortized += Math.ceil(loop.range / ITEMS_PER_UNIT);
+          minItems = 0;
+          cost += 1;
+        }
         cost += callCost(c.function, { chars: all.chars, items: all.items, minItems, pattern });
         let size: Bound;
         if (SCALAR_RESULT.test(c.function)) size = SMALL;
         else if (c.function === '_+_') size = all;
+        else if (c.function === '_[_]' && parts[0] !== undefined) size = parts[0].size;
         else size = parts.reduce((b, p) => max(b, p.size), SMALL);
         return { cost, size };
       }
@@ -173,24 +194,31 @@ export function estimateCost(root: ExprNode, types?: ReadonlyMap<ExprNode, CelT>
         const init = walk(c.accuInit, scope);
         // At most one iteration per item (an element is a part of the range: no larger than it).
         const n = range.size.items;
+        const outer = loop;
+        const self: Loop = { range: n, amortized: 0 };
         const inner = new Map(scope);
-        inner.set(c.iterVar, range.size);
-        if (c.iterVar2) inner.set(c.iterVar2, range.size);
+        const element: Bound = { items: range.size.items, chars: range.size.chars, element: self };
+        inner.set(c.iterVar, element);
+        if (c.iterVar2) inner.set(c.iterVar2, element);
         // How much one step can grow the accumulator (map and filter append one element), then
         // the accumulator after n steps; its strings are never concatenated across steps.
         inner.set(c.accuVar, init.size);
+        loop = { range: n, amortized: 0 }; // a trial walk: its cost is not counted
         const first = walk(c.loopStep, inner);
         const accu: Bound = {
           items: init.size.items + n * Math.max(0, first.size.items - init.size.items),
           chars: Math.max(init.size.chars, first.size.chars),
         };
         inner.set(c.accuVar, accu);
+        loop = self;
         const condition = walk(c.loopCondition, inner);
         const step = walk(c.loopStep, inner);
+        loop = outer;
         const after = new Map(scope);
         after.set(c.accuVar, accu);
         const result = walk(c.result, after);
-        const cost = range.cost + init.cost + n * (1 + condition.cost + step.cost) + result.cost;
+        const cost =
+          range.cost + init.cost + n * (1 + condition.cost + step.cost) + self.amortized + result.cost;
         return { cost, size: result.size };
       }
       default:

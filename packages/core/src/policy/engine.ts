@@ -643,15 +643,12 @@ function mergeSchema(
   }
 }
 
-const ENTITY_FIELDS = (properties: CelT): CelT => ({
+/** A request entity as conditions see it: exactly these fields. */
+const entityType = (name: string, fields: Record<string, CelT>): CelT => ({
   k: 'record',
-  name: 'resource',
+  name,
   strict: true,
-  fields: new Map([
-    ['type', T.string],
-    ['id', T.string],
-    ['properties', properties],
-  ]),
+  fields: new Map(Object.entries(fields)),
 });
 
 /**
@@ -675,10 +672,10 @@ function checkTypes(
         ? T.dyn
         : { k: 'record', name: `${type} properties`, fields: schema.attributes, strict: schema.strict };
     const vars = new Map<string, CelT>([
-      ['subject', T.dyn],
-      ['action', T.dyn],
+      ['subject', entityType('subject', { type: T.string, id: T.string, properties: T.dyn })],
+      ['action', entityType('action', { name: T.string, properties: T.dyn })],
       ['context', T.dyn],
-      ['resource', ENTITY_FIELDS(properties)],
+      ['resource', entityType('resource', { type: T.string, id: T.string, properties })],
     ]);
     const types = new Map<ExprNode, CelT>();
     const error = typeCheck(root, vars, types);

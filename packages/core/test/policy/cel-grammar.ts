@@ -49,6 +49,7 @@ export const celCondition: fc.Arbitrary<string> = fc
       fc.tuple(tie('str'), tie('str')).map(([a, b]) => `${a} == ${b}`),
       fc.tuple(tie('int'), tie('int')).map(([a, b]) => `${a} < ${b}`),
       fc.tuple(tie('list'), tie('list')).map(([a, b]) => `${a} == ${b}`),
+      fc.tuple(tie('list'), tie('list')).map(([l, m]) => `${l}.exists(e, e == ${m} || ${m} == e)`),
       fc.tuple(tie('str'), tie('int')).map(([a, b]) => `${a} == ${b}`),
       fc.tuple(tie('bool'), tie('bool')).map(([a, b]) => `(${a} && ${b})`),
       fc.tuple(tie('bool'), tie('bool')).map(([a, b]) => `(${a} || ${b})`),
@@ -96,6 +97,7 @@ export const notesRequest = fc
     level: fc.integer({ min: -5, max: 50 }),
     archived: fc.boolean(),
     subject: fc.constantFrom('alice', 'a'),
+    nested: fc.boolean(),
   })
   .map((r) => ({
     subject: { type: 'user', id: r.subject, properties: { groups: ['a', 'staff'] } },
@@ -113,6 +115,9 @@ export const notesRequest = fc
     context: {
       s: 'ab'.repeat(r.s / 2),
       n: r.level,
-      l: Array.from({ length: r.list }, (_, i) => `a${i % 7}`),
+      // Sometimes a list of lists: comparing its elements then walks them.
+      l: Array.from({ length: r.list }, (_, i) =>
+        r.nested && i % 2 === 0 ? [`a${i % 7}`, 'b'] : `a${i % 7}`,
+      ),
     },
   }));

@@ -184,6 +184,26 @@ describe('issue 25 #5: policy CEL is untrusted input', () => {
     expect(engine.counters.evaluationErrors).toBe(2);
   });
 
+  it('issue 25 #5: comparing a loop element is charged once per loop (elements share the range), and the bound holds', () => {
+    const engine = PolicyEngine.fromString(policy(['context.l.exists(x, x == context.m)']), 'notes.yaml');
+    const bound = engine.conditionCostBound('rule-0') ?? 0;
+    expect(bound).toBeLessThanOrEqual(CEL_COST.maxExpressionCost);
+    const big = Array.from({ length: 990 }, (_, i) => `v${i}`);
+    for (const [l, m] of [
+      [[big], [...big]], // one element as large as the other list: walked once
+      [Array.from({ length: 495 }, () => ['a', 'b']), ['a', 'c']], // many small lists
+      [Array.from({ length: 1990 }, (_, i) => `s${i}`), 's1989'],
+    ] as const) {
+      const decision = engine.evaluate(request({}, { l, m }));
+      expect(decision.reason).not.toBe('error');
+      expect(decision.cost ?? 0).toBeLessThanOrEqual(bound + 1);
+    }
+    // Two loop-invariant lists compared on every iteration are not amortized: refused.
+    expect(refusal(policy(['context.l.exists(x, context.m == context.n)']))).toMatch(
+      /estimated worst-case cost/,
+    );
+  });
+
   it('issue 25 #5: fuzz: an accepted condition never costs more than its static bound, nor a decision more than the budget; errors deny', () => {
     let accepted = 0;
     fc.assert(
