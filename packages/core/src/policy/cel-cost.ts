@@ -22,14 +22,20 @@ const CHARS_PER_UNIT = 100;
 const ITEMS_PER_UNIT = 10;
 
 /** String functions whose work grows with the string (a regex with the pattern, too). */
-const SCANS_STRINGS = new Set(['contains', 'startsWith', 'endsWith', 'matches', '_+_']);
+export const SCANS_STRINGS: ReadonlySet<string> = new Set([
+  'contains',
+  'startsWith',
+  'endsWith',
+  'matches',
+  '_+_',
+]);
 /**
  * Functions whose work grows with the lists and maps they are given, counted deep (every nested
  * item): `in` compares against each element, `+` may copy, `==` and `!=` compare two containers
  * item by item (only as far as the smaller one: a container never equals a scalar).
  */
 export const WALKS_LISTS: ReadonlySet<string> = new Set(['@in', '_+_', '_==_', '_!=_']);
-const COMPARES = new Set(['_==_', '_!=_']);
+export const COMPARES: ReadonlySet<string> = new Set(['_==_', '_!=_']);
 
 /** Sizes a call sees: characters of its string arguments, items of its list and map arguments. */
 export interface CallSizes {

@@ -1,6 +1,6 @@
 import { type CelEnv, CelScalar, type CelValue, celFunc, isCelList, isCelMap } from '@bufbuild/cel';
 import type { ExprNode } from './cel-check.ts';
-import { type CallSizes, CEL_COST, callCost, WALKS_LISTS } from './cel-cost.ts';
+import { type CallSizes, CEL_COST, COMPARES, callCost, SCANS_STRINGS, WALKS_LISTS } from './cel-cost.ts';
 
 /** Thrown by the meter when the budget is spent: it aborts the whole evaluation (no CEL `||` absorbs it). */
 export class BudgetExceeded extends Error {
@@ -61,17 +61,18 @@ function deepItems(v: CelValue | undefined, cap: number): number {
 
 /** What `callCost` needs of a call's actual arguments (containers walked only where they count). */
 function callSizes(name: string, target: CelValue | undefined, args: CelValue[]): CallSizes {
-  const sizes: CallSizes = { chars: 0, items: 0, minItems: Number.POSITIVE_INFINITY, pattern: 0 };
-  const walks = WALKS_LISTS.has(name);
-  const measure = (v: CelValue | undefined) => {
+  const sizes: CallSizes = { chars: 0, items: 0, minItems: 0, pattern: 0 };
+  const values = target === undefined ? args : [target, ...args];
+  // Two containers compared walk the smaller; a container never equals a scalar.
+  const walks = COMPARES.has(name) ? values.every((v) => isCelList(v) || isCelMap(v)) : WALKS_LISTS.has(name);
+  let least = Number.POSITIVE_INFINITY;
+  for (const v of values) {
     if (typeof v === 'string' || v instanceof Uint8Array) sizes.chars += v.length;
     const items = walks ? deepItems(v, DEEP_CAP) : 0;
     sizes.items += items;
-    sizes.minItems = Math.min(sizes.minItems, items);
-  };
-  if (target !== undefined) measure(target);
-  for (const a of args) measure(a);
-  if (!Number.isFinite(sizes.minItems)) sizes.minItems = 0;
+    least = Math.min(least, items);
+  }
+  if (walks && Number.isFinite(least)) sizes.minItems = least;
   if (name === 'matches' || name === 'startsWith' || name === 'endsWith') {
     const last = args[args.length - 1];
     sizes.pattern = typeof last === 'string' ? last.length : 0;
@@ -98,6 +99,8 @@ export function meteredEnv(env: CelEnv): CelEnv {
       value(name: string): Group | undefined {
         if (groups.has(name)) return groups.get(name);
         const group = inner.find(name);
+        // Most functions cost one unit whatever their arguments: no need to measure them.
+        const sized = SCANS_STRINGS.has(name) || WALKS_LISTS.has(name);
         const wrapped: Group | undefined =
           group === undefined
             ? undefined
@@ -105,7 +108,9 @@ export function meteredEnv(env: CelEnv): CelEnv {
                 name: group.name,
                 [Symbol.iterator]: () => group[Symbol.iterator](),
                 call(id, target, args) {
-                  if (active !== undefined) active.charge(callCost(name, callSizes(name, target, args)));
+                  const meter = active;
+                  if (meter !== undefined)
+                    meter.charge(sized ? callCost(name, callSizes(name, target, args)) : 1);
                   return group.call(id, target, args);
                 },
               };
