@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CEL_COST, PolicyError } from '@gatehouse/core';
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { celCondition, NOTES_SCHEMA, notesRequest } from '../../core/test/policy/cel-grammar.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -280,6 +283,181 @@ bindings:
     ).toBe(201);
     expect(await ask(h, 'draft', 'publish', 'bo')).toBe(true);
     expect(await ask(h, 'draft', 'publish', 'ana')).toBe(true);
+  });
+});
+
+/** A notes policy whose rules (ids rule-0, rule-1, …) allow `read` under each condition. */
+const notesPolicy = (conditions: string[]) => `version: 1
+${NOTES_SCHEMA}roles:
+  - name: reader
+    permissions: []
+bindings:
+  - subject: user:alice
+    roles: [reader]
+  - subject: user:a
+    roles: [reader]
+rules:
+${conditions
+  .map(
+    (c, i) => `  - id: rule-${i}
+    effect: allow
+    resource: notes
+    actions: [read]
+    condition: ${JSON.stringify(c)}
+`,
+  )
+  .join('')}`;
+
+describe('issue 25 #5: policies through the admin API are untrusted input', () => {
+  let h: Harness;
+  let admin: LoggedIn;
+  const headers = () => ({ cookie: admin.cookie, 'x-csrf-token': admin.csrf });
+  const put = (name: string, source: string) =>
+    h.app.inject({
+      method: 'PUT',
+      url: `/admin/v1/policies/${name}`,
+      headers: headers(),
+      payload: { source },
+    });
+  const explain = (payload: object) =>
+    h.app.inject({ method: 'POST', url: '/admin/v1/policies/explain', headers: headers(), payload });
+
+  beforeAll(async () => {
+    h = await createHarness();
+    admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+  });
+  afterAll(() => h.close());
+
+  it('issue 25 #5: a condition that does not type-check is refused at PUT with the rule and the reason', async () => {
+    const response = await put('typed', notesPolicy(['resource.properties.ownerID + 1 == 2']));
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    const body = response.json();
+    expect(body.errors).toEqual([
+      {
+        document: 'typed',
+        line: 23,
+        column: 16,
+        rule: 'rule-0',
+        message:
+          'condition: type error: no matching overload for \'_+_\' applied to (string, int) (resource type "notes")',
+      },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/admin/v1/policies/typed', headers: headers() })).statusCode,
+    ).toBe(404);
+  });
+
+  it('issue 25 #5: an expensive condition is refused at PUT with its estimated cost', async () => {
+    for (const condition of [
+      'context.l.exists(x, context.l.exists(y, x == y))',
+      'context.l.exists(x, context.s.matches("(a|b)*c"))',
+      'resource.properties.ownerID.matches(context.s)',
+      'context.l.map(x, x + x).size() > 0',
+    ]) {
+      const response = await put('dear', notesPolicy(['true', condition]));
+      expect(response.statusCode, condition).toBe(400);
+      expect(response.json().errors).toEqual([
+        expect.objectContaining({
+          document: 'dear',
+          rule: 'rule-1',
+          message: expect.stringMatching(
+            new RegExp(
+              `^condition: estimated worst-case cost \\d+ exceeds the limit of ${CEL_COST.maxExpressionCost} units`,
+            ),
+          ),
+        }),
+      ]);
+    }
+  });
+
+  it('issue 25 #5: a request that is expensive at run time stays within the budget, is denied and counted', async () => {
+    const conditions = Array.from({ length: 40 }, (_, i) => `context.l.exists(x, x == "never-${i}")`);
+    expect((await put('budget', notesPolicy([...conditions, 'true']))).statusCode).toBe(201);
+    const request = (l: string[]) => ({
+      subject: { type: 'user', id: 'alice' },
+      resource: { type: 'notes', id: 'n1', properties: { ownerID: 'alice' } },
+      action: { name: 'read' },
+      context: { l },
+    });
+    const cheap = await explain(request(['a']));
+    expect(cheap.json()).toMatchObject({ decision: true, reason: 'allowed' });
+    const long = Array.from({ length: 1990 }, (_, i) => `v${i}`);
+    const dear = (await explain(request(long))).json();
+    expect(dear).toMatchObject({ decision: false, reason: 'error' });
+    expect(dear.cost).toBeLessThanOrEqual(CEL_COST.maxDecisionCost + 1);
+    expect(dear.trace.some((t: { error?: string }) => t.error?.includes('cost budget exceeded'))).toBe(true);
+    // The AuthZEN endpoint denies it too.
+    const authzen = await h.app.inject({
+      method: 'POST',
+      url: '/access/v1/evaluation',
+      headers: server,
+      payload: request(long),
+    });
+    expect(authzen.json().decision).toBe(false);
+    const list = await h.app.inject({ method: 'GET', url: '/admin/v1/policies', headers: headers() });
+    expect(list.json().failed_closed).toEqual({ evaluation_errors: 2, budget_exceeded: 2 });
+    expect(
+      (await h.app.inject({ method: 'DELETE', url: '/admin/v1/policies/budget', headers: headers() }))
+        .statusCode,
+    ).toBe(204);
+  });
+
+  it('issue 25 #5: fuzz: random CEL policies through PUT; every accepted policy decides within the budget and every error denies', async () => {
+    let accepted = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(celCondition, { minLength: 1, maxLength: 3 }),
+        fc.array(notesRequest, { minLength: 1, maxLength: 3 }),
+        async (conditions, requests) => {
+          const response = await put('fuzz', notesPolicy(conditions));
+          if (response.statusCode === 400) {
+            refused++;
+            for (const error of response.json().errors) {
+              expect(error).toMatchObject({ document: 'fuzz', rule: expect.stringMatching(/^rule-\d$/) });
+              expect(error.message).toMatch(/^condition: /);
+            }
+            return;
+          }
+          expect([200, 201]).toContain(response.statusCode);
+          accepted++;
+          for (const request of requests) {
+            const decision = (await explain(request)).json();
+            expect(decision.cost).toBeLessThanOrEqual(CEL_COST.maxDecisionCost);
+            if (decision.reason === 'error') expect(decision.decision).toBe(false);
+            // An erroring rule never allows: the decision is an allow only through a rule that matched.
+            if (decision.decision)
+              expect(
+                decision.trace.some(
+                  (t: { matched: boolean; error?: string }) => t.matched && t.error === undefined,
+                ),
+              ).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 60, seed: 2505 },
+    );
+    expect(accepted).toBeGreaterThan(5);
+    expect(refused).toBeGreaterThan(5);
+  });
+
+  it('issue 25 #5: GATEHOUSE_POLICY_DIR with an expensive condition refuses to start, naming file:line:column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-policies-'));
+    try {
+      writeFileSync(
+        join(dir, 'dear.yaml'),
+        notesPolicy(['context.l.exists(x, context.l.exists(y, x == y))']),
+      );
+      const started = createHarness({ policyDir: dir });
+      await expect(started).rejects.toBeInstanceOf(PolicyError);
+      await expect(started).rejects.toThrow(
+        /dear\.yaml:23:16: rule "rule-0": condition: estimated worst-case cost/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -147,3 +147,47 @@ describe('gatehouse policy check', () => {
     ).rejects.toThrow(/JSON object/);
   });
 });
+
+describe('gatehouse policy check on untrusted CEL', () => {
+  it('issue 25 #5: a type error or an over-limit condition is reported as at PUT, with file:line:column and rule', async () => {
+    const dir = mkdtempSync(join(scratch, 'cel-'));
+    const doc = (condition: string) => `version: 1
+resources:
+  notes:
+    actions: [read]
+    attributes:
+      ownerID: string
+rules:
+  - id: r
+    effect: allow
+    resource: notes
+    actions: [read]
+    condition: ${JSON.stringify(condition)}
+`;
+    const check = () => run('check', dir, '--subject', 'user:a', '--resource', 'notes:1', '--action', 'read');
+    writeFileSync(join(dir, 'p.yaml'), doc('resource.properties.ownerID + 1 == 2'));
+    await expect(check()).rejects.toThrow(
+      /p\.yaml:12:16: rule "r": condition: type error: no matching overload for '_\+_' applied to \(string, int\)/,
+    );
+    writeFileSync(join(dir, 'p.yaml'), doc('context.l.exists(x, context.l.exists(y, x == y))'));
+    await expect(check()).rejects.toThrow(
+      /p\.yaml:12:16: rule "r": condition: estimated worst-case cost \d+ exceeds/,
+    );
+    writeFileSync(join(dir, 'p.yaml'), doc('context.l.exists(x, x == resource.properties.ownerID)'));
+    const { out } = await run(
+      'check',
+      dir,
+      '--subject',
+      'user:a',
+      '--resource',
+      'notes:1',
+      '--action',
+      'read',
+      '--resource-properties',
+      '{"ownerID":"b"}',
+      '--context',
+      '{"l":["a","b"]}',
+    );
+    expect(out).toMatch(/^cost: \d+ units$/m);
+  });
+});

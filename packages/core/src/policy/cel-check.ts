@@ -1,4 +1,5 @@
 import type { CelEnv } from '@bufbuild/cel';
+import { CEL_COST } from './cel-cost.ts';
 
 /** Limits on one condition, checked when the policy loads. */
 export const CEL_LIMITS = {
@@ -119,7 +120,12 @@ export function checkCondition(env: CelEnv, root: unknown, source: string): Cond
 }
 
 /** Limits on the attributes one evaluation may carry into CEL (checked once per request). */
-export const ATTRIBUTE_LIMITS = { maxValues: 2000, maxDepth: 16 } as const;
+export const ATTRIBUTE_LIMITS = {
+  maxValues: CEL_COST.maxListLength,
+  maxDepth: 16,
+  /** Characters of one string (or key): the cost bound of string scans and regexes assumes it. */
+  maxStringLength: CEL_COST.maxStringLength,
+} as const;
 
 /**
  * Throws when the request's attributes exceed `ATTRIBUTE_LIMITS`: with bounded expressions
@@ -135,9 +141,20 @@ export function assertAttributeSize(...roots: unknown[]): void {
     if (depth > ATTRIBUTE_LIMITS.maxDepth) {
       throw new Error(`request attributes nest deeper than ${ATTRIBUTE_LIMITS.maxDepth}`);
     }
+    if (typeof value === 'string' && value.length > ATTRIBUTE_LIMITS.maxStringLength) {
+      throw new Error(`a request attribute is longer than ${ATTRIBUTE_LIMITS.maxStringLength} characters`);
+    }
     if (typeof value !== 'object' || value === null) return;
     if (Array.isArray(value)) for (const item of value) visit(item, depth + 1);
-    else for (const key in value) visit((value as Record<string, unknown>)[key], depth + 1);
+    else
+      for (const key in value) {
+        if (key.length > ATTRIBUTE_LIMITS.maxStringLength) {
+          throw new Error(
+            `a request attribute name is longer than ${ATTRIBUTE_LIMITS.maxStringLength} characters`,
+          );
+        }
+        visit((value as Record<string, unknown>)[key], depth + 1);
+      }
   };
   for (const root of roots) visit(root, 0);
 }

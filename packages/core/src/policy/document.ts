@@ -1,5 +1,6 @@
 import { type Document, LineCounter, type Node, parseDocument } from 'yaml';
 import { isValidPermission } from '../permissions.ts';
+import { type CelT, parseAttributeType } from './cel-types.ts';
 import type { SourceLocation } from './types.ts';
 
 export const POLICY_SCHEMA_VERSION = 1;
@@ -56,6 +57,10 @@ export interface RuleDef {
 export interface ResourceDef {
   type: string;
   actions: string[];
+  /** Declared `resource.properties` types (`attributes:`); conditions are type-checked against them. */
+  attributes: Map<string, CelT>;
+  /** `strict: true`: a condition reading an undeclared attribute is refused (else it is `dyn`). */
+  strict: boolean;
   loc: SourceLocation;
 }
 
@@ -85,7 +90,8 @@ const RULE_KEYS = new Set([
   'roles',
   'condition',
 ]);
-const RESOURCE_KEYS = new Set(['actions', 'description']);
+const RESOURCE_KEYS = new Set(['actions', 'description', 'attributes', 'strict']);
+const ATTRIBUTE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 type Path = (string | number)[];
 
@@ -302,7 +308,26 @@ export function parsePolicyDocument(source: string, file = '<string>'): PolicyDo
         }
         c.keys(def, RESOURCE_KEYS, path);
         const actions = c.strings(def.actions, [...path, 'actions'], 'action', NAME);
-        out.resources.push({ type, actions, loc: c.loc(path) });
+        const attributes = new Map<string, CelT>();
+        if (def.attributes !== undefined) {
+          if (!isRecord(def.attributes))
+            c.issue([...path, 'attributes'], 'attributes must be a mapping of name to type');
+          else
+            for (const [name, text] of Object.entries(def.attributes)) {
+              const at = [...path, 'attributes', name];
+              const t = typeof text === 'string' ? parseAttributeType(text) : undefined;
+              if (!ATTRIBUTE.test(name)) c.issue(at, `attribute name ${JSON.stringify(name)} is malformed`);
+              else if (t === undefined)
+                c.issue(
+                  at,
+                  `attribute "${name}" has an unknown type ${JSON.stringify(text)} (string, int, uint, double, bool, bytes, timestamp, duration, dyn, list<T>, map<K, V>)`,
+                );
+              else attributes.set(name, t);
+            }
+        }
+        if (def.strict !== undefined && typeof def.strict !== 'boolean')
+          c.issue([...path, 'strict'], 'strict must be true or false');
+        out.resources.push({ type, actions, attributes, strict: def.strict === true, loc: c.loc(path) });
       }
     }
   }

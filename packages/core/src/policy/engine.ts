@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { CelScalar, celEnv, isCelError, parse, plan } from '@bufbuild/cel';
 import { permissionMatches } from '../permissions.ts';
-import { assertAttributeSize, checkCondition } from './cel-check.ts';
+import { assertAttributeSize, checkCondition, type ExprNode, rootExpr } from './cel-check.ts';
+import { CEL_COST, estimateCost } from './cel-cost.ts';
+import {
+  activateMeter,
+  BudgetExceeded,
+  CostMeter,
+  instrumentSteps,
+  meteredEnv,
+  stepFunction,
+} from './cel-meter.ts';
+import { type CelT, conformAttribute, MISMATCH, T, typeCheck, typeName } from './cel-types.ts';
 import {
   type PolicyDocument,
   PolicyError,
@@ -24,7 +34,10 @@ const celEnvironment = celEnv({
     action: CelScalar.DYN,
     context: CelScalar.DYN,
   },
+  funcs: [stepFunction],
 });
+/** What conditions are planned with: every call charged to the decision's meter. */
+const meteredEnvironment = meteredEnv(celEnvironment);
 
 type Condition = (bindings: CelBindings) => unknown;
 interface CelBindings {
@@ -43,6 +56,8 @@ interface CompiledRule {
   condition: Condition | undefined;
   /** A shortcut for `a.b == c.d`-shaped conditions; falls back to `condition`. */
   fast: FastCondition | undefined;
+  /** Static bound on the condition's cost, in units (0 without a condition). */
+  costBound: number;
 }
 
 interface Scope {
@@ -75,6 +90,7 @@ interface CompiledPolicy {
   actions: Map<string, Set<string>>;
   roleGrants: Map<string, GrantSet>;
   flat: Map<string, FlatRole>;
+  schemas: Map<string, ResourceSchema>;
 }
 
 interface FlatRole {
@@ -102,6 +118,14 @@ export interface PolicyEngineStats {
   resourceTypes: number;
 }
 
+/** Decisions that failed closed since this engine was compiled. */
+export interface PolicyEngineCounters {
+  /** Decisions with reason `error` (a condition errored, a malformed request, a spent budget). */
+  evaluationErrors: number;
+  /** Of those, decisions stopped because their conditions spent the cost budget. */
+  budgetExceeded: number;
+}
+
 /**
  * An immutable, compiled policy: roles with flattened inheritance, subject bindings, and allow/deny
  * rules whose CEL conditions are compiled once. `evaluate` is pure and synchronous.
@@ -126,9 +150,11 @@ export class PolicyEngine {
   readonly #actions: Map<string, Set<string>>;
   readonly #roleGrants: Map<string, GrantSet>;
   readonly #flat: Map<string, FlatRole>;
+  readonly #schemas: Map<string, ResourceSchema>;
   readonly #storedScopes = new WeakMap<SubjectGrants, Scope>();
   /** Merged global scopes, by stored scope then document scope: reused while both objects live. */
   readonly #mergedScopes = new WeakMap<Scope, WeakMap<Scope, Scope>>();
+  readonly #counters: PolicyEngineCounters = { evaluationErrors: 0, budgetExceeded: 0 };
 
   private constructor(compiled: CompiledPolicy) {
     this.policyVersion = compiled.policyVersion;
@@ -148,6 +174,7 @@ export class PolicyEngine {
     this.#actions = compiled.actions;
     this.#roleGrants = compiled.roleGrants;
     this.#flat = compiled.flat;
+    this.#schemas = compiled.schemas;
   }
 
   /** One policy document (YAML or JSON) from a string. */
@@ -166,6 +193,16 @@ export class PolicyEngine {
       subjects: this.#subjects.size,
       resourceTypes: this.#types.size,
     };
+  }
+
+  /** The static bound on a rule's condition cost, in units (checked against CEL_COST at load). */
+  conditionCostBound(ruleId: string): number | undefined {
+    return this.#rules.find((r) => r.id === ruleId)?.costBound;
+  }
+
+  /** Failed-closed decisions so far (a copy). */
+  get counters(): PolicyEngineCounters {
+    return { ...this.#counters };
   }
 
   /** Ids of the subjects of `type` that the documents bind (for AuthZEN subject search), sorted. */
@@ -196,14 +233,28 @@ export class PolicyEngine {
    */
   evaluate(request: EvaluationRequest, stored?: SubjectGrants): Decision {
     const trace: TraceEntry[] = [];
+    const meter = new CostMeter(CEL_COST.maxDecisionCost);
     let reason: DecisionReason;
     try {
-      reason = this.#decide(request, trace, stored === undefined ? undefined : this.#storedScope(stored));
+      reason = this.#decide(
+        request,
+        trace,
+        stored === undefined ? undefined : this.#storedScope(stored),
+        meter,
+      );
     } catch (error) {
       trace.push({ rule: 'engine', effect: 'deny', matched: true, error: message(error) });
       reason = 'error';
     }
-    return { decision: reason === 'allowed', reason, trace, policyVersion: this.policyVersion };
+    if (reason === 'error') this.#counters.evaluationErrors++;
+    if (meter.exhausted) this.#counters.budgetExceeded++;
+    return {
+      decision: reason === 'allowed',
+      reason,
+      trace,
+      policyVersion: this.policyVersion,
+      cost: meter.used,
+    };
   }
 
   /**
@@ -269,7 +320,12 @@ export class PolicyEngine {
     return merged;
   }
 
-  #decide(request: EvaluationRequest, trace: TraceEntry[], stored: Scope | undefined): DecisionReason {
+  #decide(
+    request: EvaluationRequest,
+    trace: TraceEntry[],
+    stored: Scope | undefined,
+    meter: CostMeter,
+  ): DecisionReason {
     const shapeError = requestShapeError(request);
     if (shapeError !== undefined) {
       trace.push({ rule: 'request', effect: 'deny', matched: true, error: shapeError });
@@ -306,7 +362,15 @@ export class PolicyEngine {
     const ctx: EvalContext | undefined =
       slot.deny.length + slot.allow.length === 0
         ? undefined
-        : { request, bindings: undefined, global, tenantScope, resourceScope };
+        : {
+            request,
+            bindings: undefined,
+            schema: this.#schemas.get(type),
+            global,
+            tenantScope,
+            resourceScope,
+            meter,
+          };
 
     // 1. Explicit deny; an erroring deny rule denies (fail closed).
     let denied: DecisionReason | undefined;
@@ -419,9 +483,12 @@ function mergeScopes(documents: Scope, stored: Scope): Scope {
 interface EvalContext {
   request: EvaluationRequest;
   bindings: CelBindings | undefined;
+  /** The resource type's declared attributes, applied to the request's properties. */
+  schema: ResourceSchema | undefined;
   global: Scope | undefined;
   tenantScope: Scope | undefined;
   resourceScope: Scope | undefined;
+  meter: CostMeter;
   matched?: boolean;
 }
 
@@ -448,8 +515,14 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
     ctx.matched = true;
     return undefined;
   }
+  const meter = ctx.meter;
+  // A spent budget denies every further condition of the decision without running it.
+  if (meter.exhausted) return `evaluation cost budget exceeded (${meter.limit} units)`;
   try {
-    ctx.bindings ??= celBindings(ctx.request);
+    ctx.bindings ??= celBindings(ctx.request, ctx.schema);
+    // Each condition is capped at the per-expression limit within what the decision has left.
+    meter.limit = Math.min(CEL_COST.maxDecisionCost, meter.used + CEL_COST.maxExpressionCost);
+    meter.charge(1);
     if (rule.fast !== undefined) {
       const quick = rule.fast(ctx.bindings as unknown as Record<string, unknown>);
       if (quick !== FALL_BACK) {
@@ -457,26 +530,62 @@ function runCondition(rule: CompiledRule, ctx: EvalContext): string | undefined 
         return undefined;
       }
     }
-    const result = rule.condition(ctx.bindings);
+    const outer = activateMeter(meter);
+    let result: unknown;
+    try {
+      result = rule.condition(ctx.bindings);
+    } finally {
+      activateMeter(outer);
+    }
+    // A spent budget is an error even where CEL logic would have absorbed it (`true || error`).
+    if (meter.exhausted) return `evaluation cost budget exceeded (${meter.limit} units)`;
     if (isCelError(result)) return result.message;
     if (typeof result !== 'boolean') return 'condition did not return a bool';
     ctx.matched = result;
     return undefined;
   } catch (error) {
+    if (error instanceof BudgetExceeded) return error.message;
     return message(error);
   }
 }
 
-function celBindings(request: EvaluationRequest): CelBindings {
+function celBindings(request: EvaluationRequest, schema: ResourceSchema | undefined): CelBindings {
   const { subject, resource, action } = request;
   // Bounded input for bounded expressions: oversized attributes fail closed.
   assertAttributeSize(subject.properties, resource.properties, action.properties, request.context);
   return {
     subject: { type: subject.type, id: subject.id, properties: subject.properties ?? {} },
-    resource: { type: resource.type, id: resource.id, properties: resource.properties ?? {} },
+    resource: {
+      type: resource.type,
+      id: resource.id,
+      properties: conformProperties(resource.properties ?? {}, schema),
+    },
     action: { name: action.name, properties: action.properties ?? {} },
     context: request.context ?? {},
   };
+}
+
+/**
+ * The resource's properties as its type declares them (what the checker and the cost bound
+ * assumed): a declared attribute of another type fails closed; `int` ones become CEL ints.
+ */
+function conformProperties(
+  properties: Record<string, unknown>,
+  schema: ResourceSchema | undefined,
+): Record<string, unknown> {
+  if (schema === undefined || schema.attributes.size === 0) return properties;
+  let out = properties;
+  for (const [name, t] of schema.attributes) {
+    if (!Object.hasOwn(properties, name)) continue;
+    const value = properties[name];
+    const conformed = conformAttribute(value, t);
+    if (conformed === MISMATCH) throw new Error(`resource attribute "${name}" is not a ${typeName(t)}`);
+    if (conformed !== value) {
+      if (out === properties) out = { ...properties };
+      out[name] = conformed;
+    }
+  }
+  return out;
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -509,6 +618,77 @@ function entityShapeError(name: 'subject' | 'resource', entity: unknown): string
   return undefined;
 }
 
+/** A resource type's declared attributes, merged over the documents that declare the type. */
+interface ResourceSchema {
+  attributes: Map<string, CelT>;
+  strict: boolean;
+}
+
+function mergeSchema(
+  schemas: Map<string, ResourceSchema>,
+  resource: PolicyDocument['resources'][number],
+  at: (loc: SourceLocation, msg: string) => void,
+): void {
+  let schema = schemas.get(resource.type);
+  if (schema === undefined) {
+    schema = { attributes: new Map(), strict: false };
+    schemas.set(resource.type, schema);
+  }
+  schema.strict ||= resource.strict;
+  for (const [name, t] of resource.attributes) {
+    const prior = schema.attributes.get(name);
+    if (prior !== undefined && typeName(prior) !== typeName(t))
+      at(resource.loc, `attribute "${name}" of "${resource.type}" is declared ${typeName(prior)} elsewhere`);
+    else schema.attributes.set(name, t);
+  }
+}
+
+/** A request entity as conditions see it: exactly these fields. */
+const entityType = (name: string, fields: Record<string, CelT>): CelT => ({
+  k: 'record',
+  name,
+  strict: true,
+  fields: new Map(Object.entries(fields)),
+});
+
+/**
+ * Type-checks a rule's condition once per resource type it can apply to (its `resource`, else
+ * the types its permissions name), `resource.properties` typed by that type's declared
+ * attributes; a wildcard or undeclared type leaves the properties dyn. The first error, if any.
+ */
+function checkTypes(
+  rule: RuleDef,
+  root: ExprNode,
+  schemas: Map<string, ResourceSchema>,
+): { error: string | undefined; cost: number } {
+  let cost = 0;
+  const candidates = new Set<string>();
+  if (rule.resource !== undefined) candidates.add(rule.resource);
+  else for (const p of rule.permissions) candidates.add(p.slice(0, p.indexOf(':')));
+  for (const type of candidates) {
+    const schema = type === '*' ? undefined : schemas.get(type);
+    const properties: CelT =
+      schema === undefined
+        ? T.dyn
+        : { k: 'record', name: `${type} properties`, fields: schema.attributes, strict: schema.strict };
+    const vars = new Map<string, CelT>([
+      ['subject', entityType('subject', { type: T.string, id: T.string, properties: T.dyn })],
+      ['action', entityType('action', { name: T.string, properties: T.dyn })],
+      ['context', T.dyn],
+      ['resource', entityType('resource', { type: T.string, id: T.string, properties })],
+    ]);
+    const types = new Map<ExprNode, CelT>();
+    const error = typeCheck(root, vars, types);
+    if (error !== undefined) {
+      const where = schema === undefined ? '' : ` (resource type "${type}")`;
+      return { error: `type error: ${error}${where}`, cost: 0 };
+    }
+    // The bound with what the types tell (a declared string holds no items), for the dearest type.
+    cost = Math.max(cost, estimateCost(root, types).cost);
+  }
+  return { error: undefined, cost };
+}
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
@@ -521,6 +701,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
   const ruleIds = new Map<string, SourceLocation>();
   const types = new Set<string>();
   const actions = new Map<string, Set<string>>();
+  const schemas = new Map<string, ResourceSchema>();
   for (const doc of docs) {
     for (const role of doc.roles) {
       const prior = roles.get(role.name);
@@ -540,6 +721,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       const set = actions.get(resource.type) ?? new Set<string>();
       for (const a of resource.actions) set.add(a);
       actions.set(resource.type, set);
+      mergeSchema(schemas, resource, at);
     }
   }
 
@@ -639,14 +821,30 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
     }
     let condition: Condition | undefined;
     let fast: FastCondition | undefined;
+    let costBound = 0;
     if (rule.condition !== undefined) {
       try {
         const parsed = parse(rule.condition);
         const checked = checkCondition(celEnvironment, parsed, rule.condition);
         for (const issue of checked.issues) at(rule.conditionLoc, `condition: ${issue}`, rule.id);
-        if (checked.issues.length === 0) {
-          condition = plan(celEnvironment, parsed) as Condition;
+        const root = rootExpr(parsed);
+        // Only for a condition within the size and nesting limits: the cost bound walks loops twice.
+        const { error: typeError, cost } =
+          checked.issues.length === 0 ? checkTypes(rule, root, schemas) : { error: undefined, cost: 0 };
+        if (typeError !== undefined) at(rule.conditionLoc, `condition: ${typeError}`, rule.id);
+        costBound = cost;
+        if (cost > CEL_COST.maxExpressionCost) {
+          const shown = Number.isFinite(cost) ? String(Math.ceil(cost)) : 'unbounded';
+          at(
+            rule.conditionLoc,
+            `condition: estimated worst-case cost ${shown} exceeds the limit of ${CEL_COST.maxExpressionCost} units (loops over request lists multiply what they contain: nested loops, regexes and string scans, comparisons of undeclared attributes; declared attribute types tighten the bound)`,
+            rule.id,
+          );
+        }
+        if (issues.length === 0) {
           fast = fastCondition(parsed);
+          instrumentSteps(root);
+          condition = plan(meteredEnvironment, parsed) as unknown as Condition;
         }
       } catch (error) {
         at(rule.conditionLoc, `condition does not compile: ${message(error)}`, rule.id);
@@ -660,6 +858,7 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
       roles: rule.roles === undefined ? undefined : new Set(rule.roles),
       condition,
       fast,
+      costBound,
     });
   }
 
@@ -669,5 +868,5 @@ function compile(docs: readonly PolicyDocument[]): CompiledPolicy {
   const parts = docs.map((d) => `${d.file.slice(d.file.lastIndexOf('/') + 1)}\0${d.source}\0`).sort();
   for (const part of parts) hash.update(part);
   const version = `v${docs[0]?.version ?? 1}-${hash.digest('hex').slice(0, 12)}`;
-  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants, flat };
+  return { policyVersion: version, subjects, rules: compiled, types, actions, roleGrants, flat, schemas };
 }

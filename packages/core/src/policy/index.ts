@@ -4,6 +4,7 @@ export {
   parsePolicyCases,
   runPolicyCases,
 } from './cases.ts';
+export { CEL_COST } from './cel-cost.ts';
 export {
   type BindingDef,
   formatIssue,
@@ -19,6 +20,7 @@ export {
 export {
   type BatchSemantic,
   PolicyEngine,
+  type PolicyEngineCounters,
   type PolicyEngineStats,
   requestShapeError,
   type SubjectGrants,

@@ -32,6 +32,8 @@ export interface Decision {
   reason: DecisionReason;
   trace: TraceEntry[];
   policyVersion: string;
+  /** CEL cost units the decision's conditions spent (deterministic; see CEL_COST). */
+  cost?: number;
 }
 
 /** Where a policy element was written: file, 1-based line and column. */

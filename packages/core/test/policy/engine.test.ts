@@ -154,12 +154,12 @@ rules:
     effect: allow
     actions: [export]
     resource: records
-    condition: subject.id + 1 == 2
+    condition: context.zero + 'x' == 'y'
   - id: not-a-bool
     effect: allow
     actions: [export]
     resource: records
-    condition: subject.id
+    condition: context.zero
   - id: deny-on-error
     effect: deny
     actions: [read]

@@ -29,6 +29,7 @@ export function explain(decision: Decision): string {
     const outcome = t.error === undefined ? (t.matched ? 'matched' : 'not matched') : `error: ${t.error}`;
     lines.push(`  ${t.effect.padEnd(5)} ${t.rule}  ${outcome}`);
   }
+  if (decision.cost !== undefined) lines.push(`cost: ${decision.cost} units`);
   lines.push(`policy version: ${decision.policyVersion}`);
   return lines.join('\n');
 }

@@ -54,8 +54,14 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.get('/admin/v1/policies', can('policies:read'), async (_request, reply) => {
     const documents = await repo.list();
+    const counters = gatehouse.policies.engine?.counters;
     return reply.header('cache-control', 'no-store').send({
       policy_version: gatehouse.policies.engine?.policyVersion ?? null,
+      // Decisions this node failed closed under the policy in force (reset when it changes).
+      failed_closed:
+        counters === undefined
+          ? null
+          : { evaluation_errors: counters.evaluationErrors, budget_exceeded: counters.budgetExceeded },
       directory: gatehouse.policies.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
       documents: documents.map(view),
     });
@@ -80,6 +86,8 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         decision: decision.decision,
         reason: decision.reason,
         trace: decision.trace,
+        // CEL cost units the conditions spent (the decision budget is CEL_COST.maxDecisionCost).
+        cost: decision.cost ?? 0,
         policy_version: decision.policyVersion,
       });
     },
