@@ -38,7 +38,8 @@ import { PolicySet } from './authz/policy-set.ts';
 import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
-import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
+import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
+import { deriveKey, deriveKeys, ensurePrivateDir, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
@@ -60,6 +61,8 @@ export interface Gatehouse {
   readonly keys: { csrf: Buffer };
   /** Every token Gatehouse signs is signed by this ring. */
   readonly keyRing: KeyRing;
+  /** Everything sealed under the master secret, for `gatehouse secrets rekey` (keys/sealed-store.ts). */
+  readonly sealedStores: readonly SealedStore[];
   readonly tokens: TokenService;
   readonly revocations: RevocationIndex;
   readonly bearer: BearerVerifier;
@@ -141,7 +144,8 @@ export async function createGatehouse(
   overrides: GatehouseOverrides = {},
 ): Promise<Gatehouse> {
   const clock = overrides.clock ?? systemClock;
-  const { secret, generated } = resolveMasterSecret(config);
+  const secrets = resolveMasterSecrets(config);
+  const { current: secret, generated } = secrets;
   if (generated)
     logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
   const storage = await openStorage(config, overrides, clock);
@@ -203,11 +207,30 @@ export async function createGatehouse(
   });
   const accessTokenTtlMs = config.accessTokenTtlSeconds * 1000;
   const clockSkewMs = config.clockSkewSeconds * 1000;
+  const signingKeyStore = new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect);
+  const rs256SigningKeyStore = new SqlSigningKeyStore(
+    storage.sqlDb,
+    storage.sqlDialect,
+    'rs256_signing_keys',
+  );
+  const [signingKeysKey = deriveKey(secret, 'signing-keys'), ...previousSigningKeysKeys] = deriveKeys(
+    secrets,
+    'signing-keys',
+  );
+  // What `gatehouse secrets rekey` re-encrypts; TOTP and upstream IdP secrets join here.
+  const sealedStores = [
+    signingKeySealedStore('signing-keys', signingKeyStore, [signingKeysKey, ...previousSigningKeysKeys]),
+    signingKeySealedStore('rs256-signing-keys', rs256SigningKeyStore, [
+      signingKeysKey,
+      ...previousSigningKeysKeys,
+    ]),
+  ];
   const keyRing = createKeyRing({
-    store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect),
+    store: signingKeyStore,
     // ID tokens of clients registered for RS256, whatever GATEHOUSE_SIGNING_ALG is.
-    rs256Store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect, 'rs256_signing_keys'),
-    encryptionKey: deriveKey(secret, 'signing-keys'),
+    rs256Store: rs256SigningKeyStore,
+    encryptionKey: signingKeysKey,
+    previousEncryptionKeys: previousSigningKeysKeys,
     maxTokenLifetimeMs: accessTokenTtlMs,
     clock,
     algorithm: config.signingAlgorithm as SigningAlgorithm,
@@ -341,7 +364,7 @@ export async function createGatehouse(
   });
   oauth = createOAuthServer({
     config,
-    secret,
+    secrets,
     storage,
     sessions,
     keyRing,
@@ -364,6 +387,7 @@ export async function createGatehouse(
     hasher,
     keys: { csrf: deriveKey(secret, 'csrf') },
     keyRing,
+    sealedStores,
     tokens: tokenService,
     revocations,
     bearer,

@@ -18,6 +18,7 @@ export {
   describeOAuthArtifactStoreConformance,
   type OAuthArtifactConformanceOptions,
 } from './conformance/oauth-artifacts.ts';
+export { describeOAuthClientStoreConformance, fakeOAuthClient } from './conformance/oauth-clients.ts';
 export { describeRateLimiterConformance } from './conformance/rate-limiter.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
 export {
@@ -29,6 +30,7 @@ export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
+export { MemoryOAuthClientStore } from './memory/oauth-clients.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   createMemoryStorage,

@@ -7,13 +7,13 @@ import type { Config } from '../config.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { signingThreadFor } from '../keys/key-material.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
-import { deriveKey } from '../master-secret.ts';
+import { deriveKeys, type MasterSecrets } from '../master-secret.ts';
 import { ClientRegistry } from './client-registry.ts';
 import { OAuthServer } from './oauth-server.ts';
 
 export interface OAuthWiring {
   readonly config: Config;
-  readonly secret: string;
+  readonly secrets: MasterSecrets;
   readonly storage: Storage & { sqlDb: SqlDatabase['db']; redisClient: RedisStores['redis'] | undefined };
   readonly sessions: SessionManager;
   readonly keyRing: KeyRing;
@@ -28,7 +28,8 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
   const { config } = w;
   const registry = new ClientRegistry({
     store: new SqlOAuthClientStore(w.storage.sqlDb),
-    secretKey: deriveKey(w.secret, 'oauth-client-secrets'),
+    // The current secret's key hashes; the previous ones' still verify (and re-hash on use).
+    secretKeys: deriveKeys(w.secrets, 'oauth-client-secrets'),
     clock: w.clock,
   });
   const shortLived =
@@ -60,7 +61,8 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.
       secureCookies: config.issuer.startsWith('https://'),
-      cookieKeys: [deriveKey(w.secret, 'oauth-cookies').toString('base64url')],
+      // Signed with the first; cookies signed under a previous secret still verify for their lifetime.
+      cookieKeys: deriveKeys(w.secrets, 'oauth-cookies').map((key) => key.toString('base64url')),
       signingAlgorithm: w.keyRing.algorithm,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshIdleSeconds: config.refreshTokenIdleSeconds,
