@@ -39,7 +39,13 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
-import { deriveKey, deriveKeys, ensurePrivateDir, resolveMasterSecrets } from './master-secret.ts';
+import {
+  deriveKey,
+  deriveKeySet,
+  deriveKeys,
+  ensurePrivateDir,
+  resolveMasterSecrets,
+} from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
@@ -58,7 +64,8 @@ export interface Gatehouse {
   readonly permissions: PermissionResolver;
   readonly audit: AuditTrail;
   readonly hasher: Argon2Hasher;
-  readonly keys: { csrf: Buffer };
+  /** `csrf` issues CSRF tokens; `csrfAccepted` (it and the previous secrets' keys) verifies them. */
+  readonly keys: { csrf: Buffer; csrfAccepted: readonly Buffer[] };
   /** Every token Gatehouse signs is signed by this ring. */
   readonly keyRing: KeyRing;
   /** Everything sealed under the master secret, for `gatehouse secrets rekey` (keys/sealed-store.ts). */
@@ -190,10 +197,12 @@ export async function createGatehouse(
     },
     clock,
   );
+  const deviceKeys = deriveKeySet(secrets, 'device-cookies');
   const devices = new DeviceCookies(
-    deriveKey(secret, 'device-cookies'),
+    deviceKeys.current,
     { maxAgeMs: config.deviceCookieMaxAgeSeconds * 1000 },
     clock,
+    deviceKeys.previous,
   );
   const authenticator = new Authenticator({
     users: storage.users,
@@ -213,24 +222,19 @@ export async function createGatehouse(
     storage.sqlDialect,
     'rs256_signing_keys',
   );
-  const [signingKeysKey = deriveKey(secret, 'signing-keys'), ...previousSigningKeysKeys] = deriveKeys(
-    secrets,
-    'signing-keys',
-  );
+  const signingKeysKeys = deriveKeySet(secrets, 'signing-keys');
+  const sealingKeys = [signingKeysKeys.current, ...signingKeysKeys.previous];
   // What `gatehouse secrets rekey` re-encrypts; TOTP and upstream IdP secrets join here.
   const sealedStores = [
-    signingKeySealedStore('signing-keys', signingKeyStore, [signingKeysKey, ...previousSigningKeysKeys]),
-    signingKeySealedStore('rs256-signing-keys', rs256SigningKeyStore, [
-      signingKeysKey,
-      ...previousSigningKeysKeys,
-    ]),
+    signingKeySealedStore('signing-keys', signingKeyStore, sealingKeys),
+    signingKeySealedStore('rs256-signing-keys', rs256SigningKeyStore, sealingKeys),
   ];
   const keyRing = createKeyRing({
     store: signingKeyStore,
     // ID tokens of clients registered for RS256, whatever GATEHOUSE_SIGNING_ALG is.
     rs256Store: rs256SigningKeyStore,
-    encryptionKey: signingKeysKey,
-    previousEncryptionKeys: previousSigningKeysKeys,
+    encryptionKey: signingKeysKeys.current,
+    previousEncryptionKeys: signingKeysKeys.previous,
     maxTokenLifetimeMs: accessTokenTtlMs,
     clock,
     algorithm: config.signingAlgorithm as SigningAlgorithm,
@@ -323,7 +327,8 @@ export async function createGatehouse(
     bus: storage.bus,
     audit,
     clock,
-    pepper: deriveKey(secret, 'api-keys'),
+    pepper: deriveKeySet(secrets, 'api-keys').current,
+    previousPeppers: deriveKeySet(secrets, 'api-keys').previous,
     policy: {
       cacheTtlMs: config.apiKeyCacheTtlMs,
       defaultRateLimit: { limit: config.apiKeyRateLimit, windowSeconds: config.apiKeyRateWindowSeconds },
@@ -385,7 +390,7 @@ export async function createGatehouse(
     permissions,
     audit,
     hasher,
-    keys: { csrf: deriveKey(secret, 'csrf') },
+    keys: { csrf: deriveKey(secret, 'csrf'), csrfAccepted: deriveKeys(secrets, 'csrf') },
     keyRing,
     sealedStores,
     tokens: tokenService,

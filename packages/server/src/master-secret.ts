@@ -52,3 +52,14 @@ export function deriveKey(secret: string, purpose: string): Buffer {
 export function deriveKeys(secrets: MasterSecrets, purpose: string): Buffer[] {
   return [secrets.current, ...secrets.previous].map((secret) => deriveKey(secret, purpose));
 }
+
+/** The key for `purpose` under the current secret, and under each previous one (verification only). */
+export function deriveKeySet(
+  secrets: MasterSecrets,
+  purpose: string,
+): { current: Buffer; previous: Buffer[] } {
+  return {
+    current: deriveKey(secrets.current, purpose),
+    previous: secrets.previous.map((secret) => deriveKey(secret, purpose)),
+  };
+}
