@@ -1,4 +1,4 @@
-import { type OAuthClientRecord, pendingPreviousSecret } from '@gatehouse/core';
+import type { OAuthClientRecord } from '@gatehouse/core';
 import type { ConnectedApplication } from './oauth-server.ts';
 
 /**
@@ -19,7 +19,10 @@ export function clientView(client: OAuthClientRecord, now: number) {
     token_endpoint_auth_method: client.authMethod,
     ...(client.idTokenAlg === null ? {} : { id_token_signed_response_alg: client.idTokenAlg }),
     ...(client.jwks === null ? {} : { jwks: client.jwks }),
-    ...(pendingPreviousSecret(client, now) === null || client.previousSecretExpiresAt === null
+    // As core's `pendingPreviousSecret`, written out: the CLI's command tree loads this module.
+    ...(client.previousSecretHash === null ||
+    client.previousSecretExpiresAt === null ||
+    client.previousSecretExpiresAt <= now
       ? {}
       : { previous_secret_expires_at: new Date(client.previousSecretExpiresAt).toISOString() }),
     created_at: new Date(client.createdAt).toISOString(),
