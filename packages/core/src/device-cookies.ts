@@ -34,11 +34,17 @@ interface Entry {
 
 export class DeviceCookies {
   readonly #key: Buffer;
+  readonly #previousKeys: readonly Buffer[];
   readonly #policy: DeviceCookiePolicy;
   readonly #clock: Clock;
 
-  constructor(key: Buffer, policy: DeviceCookiePolicy, clock: Clock) {
+  /**
+   * Entries are issued under `key`; those issued under `previousKeys` (a previous master secret's,
+   * during a change of secret) are still trusted until they expire.
+   */
+  constructor(key: Buffer, policy: DeviceCookiePolicy, clock: Clock, previousKeys: readonly Buffer[] = []) {
     this.#key = key;
+    this.#previousKeys = previousKeys;
     this.#policy = policy;
     this.#clock = clock;
   }
@@ -56,7 +62,7 @@ export class DeviceCookies {
   trustedNonce(presented: string | undefined, userId: string): string | undefined {
     let found: string | undefined;
     for (const entry of this.#entries(presented)) {
-      const genuine = constantTimeEqual(entry.mac, this.#mac(userId, entry.nonce, entry.issuedAtSeconds));
+      const genuine = this.#genuine(entry, userId);
       if (genuine && found === undefined) found = entry.nonce;
     }
     return found;
@@ -69,9 +75,9 @@ export class DeviceCookies {
   issue(presented: string | undefined, userId: string): string {
     const issuedAtSeconds = Math.floor(this.#clock.now() / 1000);
     const nonce = randomToken(16);
-    const fresh = `${nonce}.${issuedAtSeconds.toString(36)}.${this.#mac(userId, nonce, issuedAtSeconds)}`;
+    const fresh = `${nonce}.${issuedAtSeconds.toString(36)}.${this.#mac(this.#key, userId, nonce, issuedAtSeconds)}`;
     const others = this.#entries(presented)
-      .filter((entry) => !constantTimeEqual(entry.mac, this.#mac(userId, entry.nonce, entry.issuedAtSeconds)))
+      .filter((entry) => !this.#genuine(entry, userId))
       .map((entry) => entry.raw);
     return [fresh, ...others].slice(0, MAX_DEVICE_ENTRIES).join('~');
   }
@@ -92,7 +98,19 @@ export class DeviceCookies {
     return entries;
   }
 
-  #mac(userId: string, nonce: string, issuedAtSeconds: number): string {
-    return hmacSha256(this.#key, `device:v1:${userId}:${nonce}:${issuedAtSeconds}`).toString('base64url');
+  /** Whether the entry was issued to `userId` under any key; every key costs its MAC. */
+  #genuine(entry: Entry, userId: string): boolean {
+    let genuine = constantTimeEqual(
+      entry.mac,
+      this.#mac(this.#key, userId, entry.nonce, entry.issuedAtSeconds),
+    );
+    for (const key of this.#previousKeys)
+      genuine =
+        constantTimeEqual(entry.mac, this.#mac(key, userId, entry.nonce, entry.issuedAtSeconds)) || genuine;
+    return genuine;
+  }
+
+  #mac(key: Buffer, userId: string, nonce: string, issuedAtSeconds: number): string {
+    return hmacSha256(key, `device:v1:${userId}:${nonce}:${issuedAtSeconds}`).toString('base64url');
   }
 }

@@ -51,10 +51,12 @@ export {
   OAUTH_ID_TOKEN_ALGS,
   type OAuthClientAuthMethod,
   type OAuthClientRecord,
+  type OAuthClientSecrets,
   type OAuthClientStore,
   type OAuthClientType,
   type OAuthGrantType,
   type OAuthIdTokenAlg,
+  pendingPreviousSecret,
 } from './oauth-clients.ts';
 export { checkRedirectUri, type RedirectUriVerdict } from './oauth-redirect-uris.ts';
 export {

@@ -40,6 +40,12 @@ export interface OAuthClientRecord {
    * clients and for confidential clients that authenticate with `jwks`.
    */
   readonly secretHash: string | null;
+  /**
+   * After a rotation with an overlap: the HMAC of the secret it replaced, still accepted until
+   * `previousSecretExpiresAt` (ms); both null when no previous secret is pending.
+   */
+  readonly previousSecretHash: string | null;
+  readonly previousSecretExpiresAt: number | null;
   /** Public keys of a confidential client authenticating with signed assertions (`private_key_jwt`). */
   readonly jwks: { readonly keys: readonly Record<string, unknown>[] } | null;
   /**
@@ -65,12 +71,36 @@ export interface OAuthClientRecord {
   readonly updatedAt: number;
 }
 
+/** A client's secrets as one compare-and-set replaces them (rotation, early revocation, re-hash). */
+export interface OAuthClientSecrets {
+  readonly secretHash: string;
+  readonly previousSecretHash: string | null;
+  readonly previousSecretExpiresAt: number | null;
+  readonly updatedAt: number;
+}
+
+/** The previous secret's HMAC while it is still accepted at `now`, else null. */
+export function pendingPreviousSecret(client: OAuthClientRecord, now: number): string | null {
+  const { previousSecretHash: hash, previousSecretExpiresAt: expiresAt } = client;
+  return hash !== null && expiresAt !== null && expiresAt > now ? hash : null;
+}
+
 export interface OAuthClientStore {
   /** False when the client id is taken. */
   insert(client: OAuthClientRecord): Promise<boolean>;
   get(clientId: string): Promise<OAuthClientRecord | undefined>;
   list(): Promise<OAuthClientRecord[]>;
-  /** False when no such client exists. */
+  /** False when no such client exists. Leaves the secrets as they are (see `replaceSecrets`). */
   update(client: OAuthClientRecord): Promise<boolean>;
+  /**
+   * Replaces the secrets only while the client still has exactly the `expected` current and
+   * previous secret hashes; false, changing nothing, otherwise (another write came first, or no
+   * such client).
+   */
+  replaceSecrets(
+    clientId: string,
+    expected: { readonly secretHash: string | null; readonly previousSecretHash: string | null },
+    secrets: OAuthClientSecrets,
+  ): Promise<boolean>;
   delete(clientId: string): Promise<boolean>;
 }

@@ -141,6 +141,7 @@ export type AuditEventType =
   | 'oauth.grant.revoked'
   | 'oauth.client.created'
   | 'oauth.client.secret_rotated'
+  | 'oauth.client.previous_secret_revoked'
   | 'oauth.client.deleted';
 
 export interface AuditEvent {

@@ -70,6 +70,11 @@ export interface SigningKeyStore {
   rotate(rotation: SigningKeyRotation): Promise<boolean>;
   /** Deletes retired keys whose `removeAfter` is at or before `now`; returns how many. */
   deleteRemovable(now: number): Promise<number>;
+  /**
+   * Replaces a key's sealed private key (re-encrypted under a new master secret) if it is still
+   * `expected`; false, changing nothing, when the key is gone or was changed meanwhile.
+   */
+  replaceSealedKey(kid: string, expected: string, sealed: string): Promise<boolean>;
 }
 
 /** The key as the CLI and admin tools see it: no key material. */

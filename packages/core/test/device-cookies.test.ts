@@ -51,6 +51,19 @@ describe('DeviceCookies (issue 15 #4)', () => {
     expect(devices.worthChecking(value)).toBe(true);
   });
 
+  it('issue 25 #2: a cookie issued under a previous secret is still trusted, and replaced at the next login', () => {
+    const { clock } = setup();
+    const previous = new DeviceCookies(Buffer.alloc(32, 8), { maxAgeMs: 365 * DAY }, clock);
+    const value = previous.issue(undefined, 'user-a');
+    const rotated = new DeviceCookies(key, { maxAgeMs: 365 * DAY }, clock, [Buffer.alloc(32, 8)]);
+    expect(rotated.trustedNonce(value, 'user-a')).toBe(value.split('.')[0]);
+    expect(rotated.trustedNonce(value, 'user-b')).toBeUndefined();
+    // The next login issues under the current key and drops the old entry of that user.
+    const next = rotated.issue(value, 'user-a');
+    expect(next.split('~')).toHaveLength(1);
+    expect(new DeviceCookies(key, { maxAgeMs: 365 * DAY }, clock).trustedNonce(next, 'user-a')).toBeDefined();
+  });
+
   it('expires after its maximum age', () => {
     const { devices, clock } = setup(30 * DAY);
     const value = devices.issue(undefined, 'user-a');

@@ -27,6 +27,8 @@ export const ConfigSchema = Type.Object(
     housekeepingIntervalSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
     sessionStore: Type.Union([Type.Literal('sql'), Type.Literal('redis')]),
     secret: Type.Optional(Type.String({ minLength: 32 })),
+    // Comma-separated earlier master secrets, each 32+ characters (master-secret.ts).
+    secretPrevious: Type.Optional(Type.String({ pattern: '^[^,]{32,}(,[^,]{32,})*$' })),
     trustProxy: Type.Union([Type.Boolean(), Type.Integer({ minimum: 1 }), Type.String({ minLength: 1 })]),
     sessionIdleTimeoutSeconds: Type.Integer({ minimum: 1 }),
     sessionAbsoluteTimeoutSeconds: Type.Integer({ minimum: 1 }),
@@ -96,6 +98,7 @@ export const envNames: Record<keyof Config, string> = {
   housekeepingIntervalSeconds: 'GATEHOUSE_HOUSEKEEPING_INTERVAL',
   sessionStore: 'GATEHOUSE_SESSION_STORE',
   secret: 'GATEHOUSE_SECRET',
+  secretPrevious: 'GATEHOUSE_SECRET_PREVIOUS',
   trustProxy: 'GATEHOUSE_TRUST_PROXY',
   sessionIdleTimeoutSeconds: 'GATEHOUSE_SESSION_IDLE_TIMEOUT',
   sessionAbsoluteTimeoutSeconds: 'GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT',
@@ -364,6 +367,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Raw 
   const config = candidate as Config;
   if (config.sessionAbsoluteTimeoutSeconds < config.sessionIdleTimeoutSeconds) {
     throw new ConfigError(['GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT must be at least the idle timeout.']);
+  }
+  if (config.secretPrevious?.split(',').includes(config.secret ?? '')) {
+    throw new ConfigError(['GATEHOUSE_SECRET_PREVIOUS must not hold GATEHOUSE_SECRET itself.']);
   }
   if (config.nodeEnv === 'production') {
     const unsafe = productionProblems(config);

@@ -38,7 +38,14 @@ import { PolicySet } from './authz/policy-set.ts';
 import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
-import { deriveKey, ensurePrivateDir, resolveMasterSecret } from './master-secret.ts';
+import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
+import {
+  deriveKey,
+  deriveKeySet,
+  deriveKeys,
+  ensurePrivateDir,
+  resolveMasterSecrets,
+} from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
 import { isStoreFailure } from './stores/store-failure.ts';
@@ -60,9 +67,12 @@ export interface Gatehouse {
   readonly permissions: PermissionResolver;
   readonly audit: AuditTrail;
   readonly hasher: Argon2Hasher;
-  readonly keys: { csrf: Buffer };
+  /** `csrf` issues CSRF tokens; `csrfAccepted` (it and the previous secrets' keys) verifies them. */
+  readonly keys: { csrf: Buffer; csrfAccepted: readonly Buffer[] };
   /** Every token Gatehouse signs is signed by this ring. */
   readonly keyRing: KeyRing;
+  /** Everything sealed under the master secret, for `gatehouse secrets rekey` (keys/sealed-store.ts). */
+  readonly sealedStores: readonly SealedStore[];
   readonly tokens: TokenService;
   readonly revocations: RevocationIndex;
   readonly bearer: BearerVerifier;
@@ -198,7 +208,8 @@ export async function createGatehouse(
   overrides: GatehouseOverrides = {},
 ): Promise<Gatehouse> {
   const clock = overrides.clock ?? systemClock;
-  const { secret, generated } = resolveMasterSecret(config);
+  const secrets = resolveMasterSecrets(config);
+  const { current: secret, generated } = secrets;
   if (generated)
     logger.warn({ dataDir: config.dataDir }, 'generated a development master secret in the data dir');
   // Redis reports connection trouble as events (every reconnect attempt): they only make store
@@ -271,10 +282,12 @@ export async function createGatehouse(
     },
     clock,
   );
+  const deviceKeys = deriveKeySet(secrets, 'device-cookies');
   const devices = new DeviceCookies(
-    deriveKey(secret, 'device-cookies'),
+    deviceKeys.current,
     { maxAgeMs: config.deviceCookieMaxAgeSeconds * 1000 },
     clock,
+    deviceKeys.previous,
   );
   const authenticator = new Authenticator({
     users: storage.users,
@@ -288,11 +301,25 @@ export async function createGatehouse(
   });
   const accessTokenTtlMs = config.accessTokenTtlSeconds * 1000;
   const clockSkewMs = config.clockSkewSeconds * 1000;
+  const signingKeyStore = new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect);
+  const rs256SigningKeyStore = new SqlSigningKeyStore(
+    storage.sqlDb,
+    storage.sqlDialect,
+    'rs256_signing_keys',
+  );
+  const signingKeysKeys = deriveKeySet(secrets, 'signing-keys');
+  const sealingKeys = [signingKeysKeys.current, ...signingKeysKeys.previous];
+  // What `gatehouse secrets rekey` re-encrypts; TOTP and upstream IdP secrets join here.
+  const sealedStores = [
+    signingKeySealedStore('signing-keys', signingKeyStore, sealingKeys),
+    signingKeySealedStore('rs256-signing-keys', rs256SigningKeyStore, sealingKeys),
+  ];
   const keyRing = createKeyRing({
-    store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect),
+    store: signingKeyStore,
     // ID tokens of clients registered for RS256, whatever GATEHOUSE_SIGNING_ALG is.
-    rs256Store: new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect, 'rs256_signing_keys'),
-    encryptionKey: deriveKey(secret, 'signing-keys'),
+    rs256Store: rs256SigningKeyStore,
+    encryptionKey: signingKeysKeys.current,
+    previousEncryptionKeys: signingKeysKeys.previous,
     maxTokenLifetimeMs: accessTokenTtlMs,
     clock,
     algorithm: config.signingAlgorithm as SigningAlgorithm,
@@ -396,7 +423,8 @@ export async function createGatehouse(
     bus: storage.bus,
     audit,
     clock,
-    pepper: deriveKey(secret, 'api-keys'),
+    pepper: deriveKeySet(secrets, 'api-keys').current,
+    previousPeppers: deriveKeySet(secrets, 'api-keys').previous,
     policy: {
       cacheTtlMs: config.apiKeyCacheTtlMs,
       defaultRateLimit: { limit: config.apiKeyRateLimit, windowSeconds: config.apiKeyRateWindowSeconds },
@@ -437,7 +465,7 @@ export async function createGatehouse(
   });
   oauth = createOAuthServer({
     config,
-    secret,
+    secrets,
     storage,
     sessions,
     keyRing,
@@ -458,8 +486,9 @@ export async function createGatehouse(
     permissions,
     audit,
     hasher,
-    keys: { csrf: deriveKey(secret, 'csrf') },
+    keys: { csrf: deriveKey(secret, 'csrf'), csrfAccepted: deriveKeys(secrets, 'csrf') },
     keyRing,
+    sealedStores,
     tokens: tokenService,
     revocations,
     bearer,

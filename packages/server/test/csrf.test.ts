@@ -1,4 +1,8 @@
+import { GatehouseError } from '@gatehouse/core';
+import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkSessionCsrf, sessionCsrfToken } from '../src/http/csrf.ts';
+import { deriveKey } from '../src/master-secret.ts';
 import { createHarness, createUser, type Harness, type LoggedIn, login, strongPassword } from './harness.ts';
 
 let h: Harness;
@@ -118,5 +122,26 @@ describe('CSRF', () => {
       },
     });
     expect(same.statusCode).toBe(204);
+  });
+});
+
+describe('CSRF tokens across a change of master secret', () => {
+  it('issue 25 #2: a token issued under a previous secret verifies while PREVIOUS is set, not after', () => {
+    const current = deriveKey('the-new-master-secret-from-the-vault-987654321', 'csrf');
+    const previous = deriveKey('the-old-master-secret-that-leaked-0123456789', 'csrf');
+    const request = (token: string) => ({ headers: { 'x-csrf-token': token } }) as unknown as FastifyRequest;
+    const old = sessionCsrfToken(previous, 'session-hash');
+    expect(() => checkSessionCsrf(request(old), [current, previous], 'session-hash')).not.toThrow();
+    expect(() =>
+      checkSessionCsrf(
+        request(sessionCsrfToken(current, 'session-hash')),
+        [current, previous],
+        'session-hash',
+      ),
+    ).not.toThrow();
+    expect(() => checkSessionCsrf(request(old), [current], 'session-hash')).toThrow(GatehouseError);
+    expect(() => checkSessionCsrf(request(old), [current, previous], 'other-session')).toThrow(
+      GatehouseError,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createCipheriv, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { registerKeyCommands } from '../src/cli/keys.ts';
 import type { withGatehouse } from '../src/cli/program.ts';
 import type { Gatehouse } from '../src/gatehouse.ts';
-import { KeyDecryptionError, openPrivateKey, sealPrivateKey } from '../src/keys/key-encryption.ts';
+import {
+  KeyDecryptionError,
+  openPrivateKey,
+  sealedKeyId,
+  sealingKeyId,
+  sealPrivateKey,
+} from '../src/keys/key-encryption.ts';
 import { generatePrivateKey, publicJwkOf } from '../src/keys/key-material.ts';
 import { createKeyRing, type KeyRing, type KeyRingOptions } from '../src/keys/key-ring.ts';
 import { deriveKey } from '../src/master-secret.ts';
@@ -74,15 +80,17 @@ describe('private-key encryption', () => {
     key = await generatePrivateKey('ES256');
   });
 
-  it('seals as v1.<iv>.<ciphertext>.<tag> with a fresh 96-bit IV each time, and opens back', () => {
+  it('seals as v2.<key id>.<iv>.<ciphertext>.<tag> with a fresh 96-bit IV each time, and opens back', () => {
     const sealed = sealPrivateKey(ENCRYPTION_KEY, kid, key);
-    const [version, iv, ciphertext, tag, ...rest] = sealed.split('.');
-    expect(version).toBe('v1');
+    const [version, keyId, iv, ciphertext, tag, ...rest] = sealed.split('.');
+    expect(version).toBe('v2');
+    expect(keyId).toBe(sealingKeyId(ENCRYPTION_KEY));
+    expect(sealedKeyId(sealed)).toBe(keyId);
     expect(rest).toEqual([]);
     expect(Buffer.from(iv ?? '', 'base64url')).toHaveLength(12);
     expect(Buffer.from(tag ?? '', 'base64url')).toHaveLength(16);
     expect(ciphertext).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(sealPrivateKey(ENCRYPTION_KEY, kid, key).split('.')[1]).not.toBe(iv);
+    expect(sealPrivateKey(ENCRYPTION_KEY, kid, key).split('.')[2]).not.toBe(iv);
     const opened = openPrivateKey(ENCRYPTION_KEY, kid, sealed);
     expect(opened.equals(key)).toBe(true);
   });
@@ -106,6 +114,7 @@ describe('private-key encryption', () => {
       [ENCRYPTION_KEY, kid, flip(1)],
       [ENCRYPTION_KEY, kid, flip(2)],
       [ENCRYPTION_KEY, kid, flip(3)],
+      [ENCRYPTION_KEY, kid, flip(4)],
     ];
     for (const [encryptionKey, asKid, value] of attempts) {
       expect(() => openPrivateKey(encryptionKey, asKid, value)).toThrow(KeyDecryptionError);
@@ -113,16 +122,41 @@ describe('private-key encryption', () => {
     }
     for (const malformed of [
       '',
-      'v2.a.b.c',
-      sealed.replace(/^v1/, 'v0'),
-      sealed.split('.').slice(0, 3).join('.'),
+      'v2.a.b.c.d',
+      'v1.a.b.c',
+      sealed.replace(/^v2/, 'v0'),
+      sealed.split('.').slice(0, 4).join('.'),
       `${sealed}.x`,
-      sealed.replace('.', '.*'),
+      sealed.replace(/\.([^.]+)$/, '.*$1'),
     ]) {
       expect(() => openPrivateKey(ENCRYPTION_KEY, kid, malformed)).toThrow(KeyDecryptionError);
     }
     expect(() => sealPrivateKey(randomBytes(16), kid, key)).toThrow(/32 bytes/);
     expect(() => sealPrivateKey(ENCRYPTION_KEY, kid, createPublicKey(key))).toThrow(/private/);
+  });
+
+  it('issue 25 #2: opens under the key its key id names among several, and points at the runbook otherwise', () => {
+    const previous = deriveKey('the-previous-master-secret-0123456789abcdef', 'signing-keys');
+    const sealed = sealPrivateKey(previous, kid, key);
+    expect(openPrivateKey([ENCRYPTION_KEY, previous], kid, sealed).equals(key)).toBe(true);
+    expect(() => openPrivateKey([ENCRYPTION_KEY], kid, sealed)).toThrow(
+      /GATEHOUSE_SECRET_PREVIOUS.*operations/,
+    );
+  });
+
+  it('issue 25 #2: opens a v1 key (no key id, sealed before rotation existed) by trying each key', () => {
+    const previous = deriveKey('the-previous-master-secret-0123456789abcdef', 'signing-keys');
+    const der = key.export({ format: 'der', type: 'pkcs8' });
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', previous, iv, { authTagLength: 16 });
+    cipher.setAAD(Buffer.from(kid, 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update(der), cipher.final()]);
+    const legacy = ['v1', ...[iv, ciphertext, cipher.getAuthTag()].map((b) => b.toString('base64url'))].join(
+      '.',
+    );
+    expect(sealedKeyId(legacy)).toBeNull();
+    expect(openPrivateKey([ENCRYPTION_KEY, previous], kid, legacy).equals(key)).toBe(true);
+    expect(() => openPrivateKey([ENCRYPTION_KEY], kid, legacy)).toThrow(KeyDecryptionError);
   });
 });
 
@@ -240,7 +274,9 @@ describe('key ring over SQLite', () => {
       privateKeys.push(opened);
       const text = JSON.stringify(row);
       expect(text).not.toMatch(/PRIVATE KEY|BEGIN/);
-      expect(row.sealed_private_key).toMatch(/^v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      expect(row.sealed_private_key).toMatch(
+        /^v2\.[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/,
+      );
       const publicJwk = JSON.parse(row.public_jwk) as Record<string, unknown>;
       for (const member of PRIVATE_MEMBERS) expect(publicJwk).not.toHaveProperty(member);
       const der = opened.export({ format: 'der', type: 'pkcs8' });
@@ -461,7 +497,7 @@ describe('key ring over SQLite', () => {
     expect((await b.rs256?.active())?.kid).toBe(rsActive?.kid);
     // Sealed like the others: no private member or PEM in the row.
     for (const row of await rsRows()) {
-      expect(row.sealed_private_key).toMatch(/^v1\./);
+      expect(row.sealed_private_key).toMatch(/^v2\./);
       expect(row.sealed_private_key).not.toContain('PRIVATE KEY');
       for (const member of PRIVATE_MEMBERS) expect(JSON.parse(row.public_jwk)).not.toHaveProperty(member);
     }
@@ -545,6 +581,7 @@ describe('timer', () => {
       insert: (keys) => store.insert(keys),
       rotate: (rotation) => store.rotate(rotation),
       deleteRemovable: (now) => store.deleteRemovable(now),
+      replaceSealedKey: (kid, expected, sealed) => store.replaceSealedKey(kid, expected, sealed),
     };
     const keys = createKeyRing({
       store: counting,

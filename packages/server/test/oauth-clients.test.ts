@@ -66,6 +66,7 @@ describe('admin API for OAuth clients', () => {
       url: `/admin/v1/clients/${body.client_id}/rotate-secret`,
       headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf },
     });
+    expect(rotated.statusCode, rotated.body).toBe(200);
     const fresh = rotated.json<{ client_secret: string }>().client_secret;
     expect(fresh).not.toBe(body.client_secret);
     expect((await clientCredentials(body.client_id, body.client_secret)).status).toBe(401);

@@ -9,6 +9,7 @@ import { oauthClientAuthMethodMigration } from './migrations/0008_oauth_client_a
 import { emailSkeletonMigration } from './migrations/0009_email_skeleton.ts';
 import { oauthClientIdTokenAlgMigration } from './migrations/0010_oauth_client_id_token_alg.ts';
 import { rs256SigningKeysMigration } from './migrations/0011_rs256_signing_keys.ts';
+import { oauthClientPreviousSecretMigration } from './migrations/0012_oauth_client_previous_secret.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -121,6 +122,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0009_email_skeleton': emailSkeletonMigration(),
     '0010_oauth_client_id_token_alg': oauthClientIdTokenAlgMigration(),
     '0011_rs256_signing_keys': rs256SigningKeysMigration(dialect),
+    '0012_oauth_client_previous_secret': oauthClientPreviousSecretMigration(time),
   };
 }
 

@@ -32,6 +32,7 @@ export const ALL_MIGRATIONS = [
   '0009_email_skeleton',
   '0010_oauth_client_id_token_alg',
   '0011_rs256_signing_keys',
+  '0012_oauth_client_previous_secret',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */

@@ -18,6 +18,7 @@ export {
   describeOAuthArtifactStoreConformance,
   type OAuthArtifactConformanceOptions,
 } from './conformance/oauth-artifacts.ts';
+export { describeOAuthClientStoreConformance, fakeOAuthClient } from './conformance/oauth-clients.ts';
 export { describeRateLimiterConformance } from './conformance/rate-limiter.ts';
 export { describeRefreshTokenStoreConformance } from './conformance/refresh-tokens.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
@@ -30,6 +31,7 @@ export { describeStorageConformance } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
+export { MemoryOAuthClientStore } from './memory/oauth-clients.ts';
 export { MemoryRefreshTokenStore } from './memory/refresh-tokens.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {

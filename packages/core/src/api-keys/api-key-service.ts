@@ -77,6 +77,11 @@ export interface ApiKeyServiceOptions {
   clock: Clock;
   /** Server pepper for the keyed hash (derived from GATEHOUSE_SECRET). */
   pepper: Buffer;
+  /**
+   * The peppers of GATEHOUSE_SECRET_PREVIOUS, during a change of master secret: a key hashed under
+   * one still verifies, and its hash is replaced by the current pepper's with the next usage flush.
+   */
+  previousPeppers?: readonly Buffer[];
   policy?: Partial<ApiKeyPolicy>;
   onError?: (error: unknown) => void;
 }
@@ -95,6 +100,8 @@ export class ApiKeyService {
   readonly #policy: ApiKeyPolicy;
   readonly #cache: TtlCache<VerifiedApiKey>;
   readonly #pendingUses = new Map<string, ApiKeyUse>();
+  /** Keys verified under a previous pepper: their hash under the current one, written with the usage flush. */
+  readonly #pendingRehashes = new Map<string, { expected: string; secretHash: string }>();
   /** Bumped by every eviction: a load that started before one must not cache what it read. */
   #evictions = 0;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -243,7 +250,14 @@ export class ApiKeyService {
     const presented = hmacSha256(this.#o.pepper, parsed.raw);
     const verified = this.#cache.get(parsed.id) ?? (await this.#load(parsed.id));
     const expected = verified === undefined ? DUMMY_HASH : Buffer.from(verified.key.secretHash, 'hex');
-    const matches = expected.length === presented.length && timingSafeEqual(expected, presented);
+    const current = expected.length === presented.length && timingSafeEqual(expected, presented);
+    // Every previous pepper costs its HMAC whatever the outcome.
+    let stale = false;
+    for (const pepper of this.#o.previousPeppers ?? []) {
+      const digest = hmacSha256(pepper, parsed.raw);
+      stale = (expected.length === digest.length && timingSafeEqual(expected, digest)) || stale;
+    }
+    const matches = current || stale;
     if (verified === undefined) return this.#deny({ ok: false, reason: 'unknown', keyId: parsed.id }, meta);
     const failure = { keyId: parsed.id, ownerId: verified.owner.id };
     if (!matches) return this.#deny({ ok: false, reason: 'secret', ...failure }, meta);
@@ -256,6 +270,8 @@ export class ApiKeyService {
     if (verified.cidrs !== undefined && !verified.cidrs.contains(ip))
       return this.#deny({ ok: false, reason: 'network', ...failure }, meta);
     this.#pendingUses.set(key.id, { id: key.id, at: now, ip });
+    if (!current)
+      this.#pendingRehashes.set(key.id, { expected: key.secretHash, secretHash: presented.toString('hex') });
     return { ok: true, verified };
   }
 
@@ -266,6 +282,13 @@ export class ApiKeyService {
   }
 
   async flushUsage(): Promise<void> {
+    const rehashes = [...this.#pendingRehashes];
+    this.#pendingRehashes.clear();
+    for (const [id, { expected, secretHash }] of rehashes) {
+      // False: revoked, rotated or already re-hashed by another node; nothing to do.
+      await this.#o.store.replaceSecretHash(id, expected, secretHash);
+      this.#evict(id);
+    }
     if (this.#pendingUses.size === 0) return;
     const uses = [...this.#pendingUses.values()];
     this.#pendingUses.clear();

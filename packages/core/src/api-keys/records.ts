@@ -45,6 +45,11 @@ export interface ApiKeyStore {
   supersede(id: string, replacedBy: string, expiresAt: number): Promise<boolean>;
   /** Last-use times and addresses, applied in one batch (never on the request path). */
   recordUsage(uses: readonly ApiKeyUse[]): Promise<void>;
+  /**
+   * Replaces the stored HMAC (a key verified under a previous master secret's pepper, hashed again
+   * under the current one) only while it is still `expected`; false otherwise.
+   */
+  replaceSecretHash(id: string, expected: string, secretHash: string): Promise<boolean>;
 }
 
 /** A non-human identity: a user row of kind `service` plus what only services have. */

@@ -8,6 +8,7 @@ import { registerKeyCommands } from './keys.ts';
 import { confirmed, ExitCode, fail, print, readStdin } from './output.ts';
 import { registerPoliciesCommands } from './policies.ts';
 import { registerPolicyCommands } from './policy.ts';
+import { registerSecretsCommands } from './secrets.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -278,6 +279,7 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program, withGatehouse);
   registerPoliciesCommands(program, withGatehouse);
   registerClientCommands(program, withGatehouse);
+  registerSecretsCommands(program, withGatehouse);
   return program;
 }
 

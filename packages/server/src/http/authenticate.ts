@@ -62,7 +62,7 @@ export function requireSession(
     if (isUnsafe(request)) {
       try {
         checkFetchMetadata(request, issuerOrigin);
-        checkSessionCsrf(request, gatehouse.keys.csrf, active.record.idHash);
+        checkSessionCsrf(request, gatehouse.keys.csrfAccepted, active.record.idHash);
       } catch (error) {
         await gatehouse.audit.record('csrf.refused', requestMeta(request, active.user.id), {
           subjectId: active.user.id,

@@ -48,9 +48,25 @@ function equalTokens(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function checkSessionCsrf(request: FastifyRequest, key: Buffer, sessionIdHash: string): void {
+/**
+ * Tokens are issued under the current key and accepted under any of `keys` (the current master
+ * secret's, then the previous ones'): pages and clients that fetched a token before a change of
+ * secret keep working. Every key is tried, so the time taken does not tell which one matched.
+ */
+function anyKeyMatches(keys: Buffer | readonly Buffer[], token: string, expected: (key: Buffer) => string) {
+  let matched = false;
+  for (const key of Buffer.isBuffer(keys) ? [keys] : keys)
+    matched = equalTokens(token, expected(key)) || matched;
+  return matched;
+}
+
+export function checkSessionCsrf(
+  request: FastifyRequest,
+  keys: Buffer | readonly Buffer[],
+  sessionIdHash: string,
+): void {
   const token = presentedToken(request);
-  if (token === undefined || !equalTokens(token, sessionCsrfToken(key, sessionIdHash))) {
+  if (token === undefined || !anyKeyMatches(keys, token, (key) => sessionCsrfToken(key, sessionIdHash))) {
     throw new GatehouseError('csrf_failed', { detail: 'Missing or invalid CSRF token.' });
   }
 }
@@ -65,10 +81,14 @@ export function loginFormToken(request: FastifyRequest, reply: FastifyReply, key
   return loginCsrfToken(key, nonce);
 }
 
-export function checkLoginCsrf(request: FastifyRequest, key: Buffer): void {
+export function checkLoginCsrf(request: FastifyRequest, keys: Buffer | readonly Buffer[]): void {
   const nonce = request.cookies[LOGIN_CSRF_COOKIE];
   const token = presentedToken(request);
-  if (nonce === undefined || token === undefined || !equalTokens(token, loginCsrfToken(key, nonce))) {
+  if (
+    nonce === undefined ||
+    token === undefined ||
+    !anyKeyMatches(keys, token, (key) => loginCsrfToken(key, nonce))
+  ) {
     throw new GatehouseError('csrf_failed', {
       detail: 'The login form expired. Reload the page and try again.',
     });

@@ -30,6 +30,11 @@ export interface KeyRingOptions {
   readonly store: SigningKeyStore;
   /** 32 bytes: `deriveKey(secret, 'signing-keys')`. */
   readonly encryptionKey: Buffer;
+  /**
+   * The same key under GATEHOUSE_SECRET_PREVIOUS, during a change of master secret: stored keys
+   * sealed under them still open; new keys are sealed under `encryptionKey` only.
+   */
+  readonly previousEncryptionKeys?: readonly Buffer[] | undefined;
   /** The longest lifetime of any token signed with the ring; retired keys stay published this long. */
   readonly maxTokenLifetimeMs: number;
   readonly clock?: Clock;
@@ -98,6 +103,8 @@ const ENSURE_ATTEMPTS = 5;
 export class KeyRing implements SigningKeySource {
   readonly #store: SigningKeyStore;
   readonly #encryptionKey: Buffer;
+  /** `#encryptionKey` first, then the previous secrets' keys: what opens a stored key. */
+  readonly #openingKeys: readonly Buffer[];
   readonly #clock: Clock;
   readonly #algorithm: SigningAlgorithm;
   readonly #policy: KeyRotationPolicy;
@@ -119,6 +126,10 @@ export class KeyRing implements SigningKeySource {
     if (!isSigningAlgorithm(algorithm)) throw new RangeError(`unsupported signing algorithm ${algorithm}`);
     this.#store = options.store;
     this.#encryptionKey = Buffer.from(options.encryptionKey);
+    this.#openingKeys = [
+      this.#encryptionKey,
+      ...(options.previousEncryptionKeys ?? []).map((k) => Buffer.from(k)),
+    ];
     this.#clock = options.clock ?? systemClock;
     this.#algorithm = algorithm;
     this.#reloadIntervalMs = options.reloadIntervalMs ?? DEFAULT_RELOAD_INTERVAL_MS;
@@ -363,7 +374,7 @@ export class KeyRing implements SigningKeySource {
     const cached = this.#opened.get(key.kid);
     if (cached !== undefined && cached.sealed === key.sealedPrivateKey && cached.jwk === jwk)
       return cached.privateKey;
-    const privateKey = openPrivateKey(this.#encryptionKey, key.kid, key.sealedPrivateKey);
+    const privateKey = openPrivateKey(this.#openingKeys, key.kid, key.sealedPrivateKey);
     try {
       checkKeyFitsAlgorithm(privateKey, key.alg);
     } catch (error) {

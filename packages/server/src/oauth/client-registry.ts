@@ -12,6 +12,7 @@ import {
   type OAuthClientType,
   type OAuthGrantType,
   type OAuthIdTokenAlg,
+  pendingPreviousSecret,
   randomToken,
   TtlCache,
 } from '@gatehouse/core';
@@ -45,6 +46,12 @@ export interface IssuedClient {
   readonly secret: string | null;
 }
 
+/** How long a rotated-out secret may stay valid beside the new one: as long as an API key's overlap. */
+export const MAX_SECRET_OVERLAP_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Which of a client's secrets a presented one is, if any. */
+export type SecretMatch = 'current' | 'previous' | false;
+
 const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 /** RFC 6749 §3.3 scope-token characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
@@ -56,10 +63,14 @@ const invalid = (detail: string) => new GatehouseError('invalid_request', { deta
  * once, for the admin API and the CLI alike. Secrets are 256-bit random strings kept only as an
  * HMAC under a key derived from the master secret (a stolen table holds nothing usable; a keyed
  * hash, not a slow one, because the secret has full entropy).
+ *
+ * During a change of master secret, `secretKeys` holds the previous secrets' keys after the
+ * current one: a secret hashed under one of them still verifies, and is then hashed again under the
+ * current key (compare-and-set), so the clients in use need no new secret.
  */
 export class ClientRegistry {
   readonly #store: OAuthClientStore;
-  readonly #secretKey: Buffer;
+  readonly #secretKeys: readonly Buffer[];
   readonly #clock: Clock;
 
   /**
@@ -69,9 +80,16 @@ export class ClientRegistry {
    */
   readonly #cache: TtlCache<OAuthClientRecord>;
 
-  constructor(options: { store: OAuthClientStore; secretKey: Buffer; clock: Clock; cacheTtlMs?: number }) {
+  constructor(options: {
+    store: OAuthClientStore;
+    /** The current master secret's key first, then the previous ones' (verification only). */
+    secretKeys: readonly Buffer[];
+    clock: Clock;
+    cacheTtlMs?: number;
+  }) {
+    if (options.secretKeys.length === 0) throw new RangeError('secretKeys must hold the current key');
     this.#store = options.store;
-    this.#secretKey = options.secretKey;
+    this.#secretKeys = options.secretKeys;
     this.#clock = options.clock;
     this.#cache = new TtlCache({
       ttlMs: options.cacheTtlMs ?? 1000,
@@ -88,6 +106,8 @@ export class ClientRegistry {
       ...validated(input),
       clientId: `c_${randomToken(16)}`,
       secretHash: secret === null ? null : this.#hash(secret),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -129,6 +149,8 @@ export class ClientRegistry {
       }),
       clientId: String(metadata.client_id),
       secretHash: secret === null ? null : this.#hash(secret),
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -148,18 +170,60 @@ export class ClientRegistry {
     return this.#store.list();
   }
 
-  /** A new secret replaces the old one at once (the old one stops working). */
-  async rotateSecret(clientId: string): Promise<IssuedClient> {
+  /**
+   * A new secret, returned once. The old one stops working at once (`overlapMs` 0, the default) or
+   * stays valid beside the new one until the overlap ends (at most 30 days), like an API key's
+   * rotation. A client has at most one previous secret: rotating with an overlap while one is
+   * pending is a conflict (revoke it first, or rotate with no overlap, which ends both old ones).
+   */
+  async rotateSecret(clientId: string, options: { overlapMs?: number } = {}): Promise<IssuedClient> {
+    const overlapMs = options.overlapMs ?? 0;
+    if (!Number.isSafeInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_SECRET_OVERLAP_MS)
+      throw invalid(`The overlap must be between 0 and ${MAX_SECRET_OVERLAP_MS / 1000} seconds.`);
+    const client = await this.#withSecret(clientId);
+    const now = this.#clock.now();
+    if (overlapMs > 0 && pendingPreviousSecret(client, now) !== null)
+      throw new GatehouseError('conflict', {
+        detail: `The previous secret is valid until ${new Date(client.previousSecretExpiresAt ?? now).toISOString()}: revoke it first, or rotate without an overlap.`,
+      });
+    const secret = `ghs_${randomToken(32)}`;
+    const secrets = {
+      secretHash: this.#hash(secret),
+      previousSecretHash: overlapMs > 0 ? client.secretHash : null,
+      previousSecretExpiresAt: overlapMs > 0 ? now + overlapMs : null,
+      updatedAt: now,
+    };
+    this.#cache.delete(clientId);
+    if (!(await this.#store.replaceSecrets(clientId, client, secrets)))
+      throw new GatehouseError('conflict', { detail: 'The secret changed meanwhile: try again.' });
+    return { client: { ...client, ...secrets }, secret };
+  }
+
+  /** Ends the overlap of the last rotation now: the previous secret stops working. */
+  async revokePreviousSecret(clientId: string): Promise<OAuthClientRecord> {
+    const client = await this.#withSecret(clientId);
+    const now = this.#clock.now();
+    if (pendingPreviousSecret(client, now) === null)
+      throw new GatehouseError('conflict', { detail: 'No previous secret is pending.' });
+    const secrets = {
+      secretHash: client.secretHash,
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      updatedAt: now,
+    };
+    this.#cache.delete(clientId);
+    if (!(await this.#store.replaceSecrets(clientId, client, secrets)))
+      throw new GatehouseError('conflict', { detail: 'The secret changed meanwhile: try again.' });
+    return { ...client, ...secrets };
+  }
+
+  async #withSecret(clientId: string): Promise<OAuthClientRecord & { secretHash: string }> {
     const client = await this.#store.get(clientId);
     if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
     if (client.type !== 'confidential') throw invalid('Public clients have no secret.');
-    if (client.jwks !== null)
+    if (client.jwks !== null || client.secretHash === null)
       throw invalid('This client authenticates with its keys (private_key_jwt), not a secret.');
-    const secret = `ghs_${randomToken(32)}`;
-    const updated = { ...client, secretHash: this.#hash(secret), updatedAt: this.#clock.now() };
-    this.#cache.delete(clientId);
-    if (!(await this.#store.update(updated))) throw new GatehouseError('not_found');
-    return { client: updated, secret };
+    return client as OAuthClientRecord & { secretHash: string };
   }
 
   async delete(clientId: string): Promise<void> {
@@ -168,29 +232,72 @@ export class ClientRegistry {
   }
 
   /**
-   * The engine's check of a presented secret against the stored HMAC (hex), in constant time. Both
-   * sides are 32-byte HMACs, so they are compared directly: no length or prefix can leak.
+   * The engine's check of a presented secret: its HMAC under every key (the current master
+   * secret's and the previous ones') against the current secret's and, within the overlap, the
+   * previous secret's. Every comparison is made, in constant time, whichever matches: the time
+   * taken does not tell which secret was presented. A current secret hashed under a previous
+   * master secret is hashed again under the current one.
    */
-  secretMatchesHash(presented: string, storedHex: string): boolean {
-    if (presented.length === 0 || presented.length > 512 || storedHex.length !== 64) return false;
-    const stored = Buffer.from(storedHex, 'hex');
-    const actual = this.#digest(presented);
-    return stored.length === actual.length && timingSafeEqual(stored, actual);
+  async verifySecret(clientId: string, presented: string): Promise<SecretMatch> {
+    const client = await this.get(clientId);
+    if (client?.secretHash == null || presented.length === 0 || presented.length > 512) return false;
+    const stored = hexOf(client.secretHash);
+    const previous = hexOf(pendingPreviousSecret(client, this.#clock.now()));
+    let current = false;
+    let stale = false;
+    let old = false;
+    this.#secretKeys.forEach((key, index) => {
+      const actual = this.#digest(key, presented);
+      const isCurrent = sameDigest(stored, actual);
+      const isPrevious = sameDigest(previous, actual);
+      current ||= isCurrent && index === 0;
+      stale ||= isCurrent && index > 0;
+      old ||= isPrevious;
+    });
+    // A failed write changes nothing but the work of the next check.
+    if (stale) await this.#rehash(client, presented).catch(() => undefined);
+    return current || stale ? 'current' : old ? 'previous' : false;
   }
 
-  /** What is stored for a secret: its HMAC, hex. */
+  /** Stores the HMAC of a verified current secret under the current key, if nothing changed meanwhile. */
+  async #rehash(client: OAuthClientRecord, presented: string): Promise<void> {
+    this.#cache.delete(client.clientId);
+    await this.#store.replaceSecrets(client.clientId, client, {
+      secretHash: this.#hash(presented),
+      previousSecretHash: client.previousSecretHash,
+      previousSecretExpiresAt: client.previousSecretExpiresAt,
+      updatedAt: this.#clock.now(),
+    });
+  }
+
+  /** What is stored for a secret: its HMAC under the current key, hex. */
   #hash(secret: string): string {
-    return this.#digest(secret).toString('hex');
+    return this.#digest(this.#secretKeys[0] as Buffer, secret).toString('hex');
   }
 
-  #digest(secret: string): Buffer {
-    return hmacSha256(this.#secretKey, `oauth-client-secret:${secret}`);
+  #digest(key: Buffer, secret: string): Buffer {
+    return hmacSha256(key, `oauth-client-secret:${secret}`);
   }
+}
+
+/** A stored 32-byte HMAC, or 32 zero bytes standing in for none (so the comparison is still made). */
+function hexOf(hex: string | null): Buffer | null {
+  return hex === null || hex.length !== 64 ? null : Buffer.from(hex, 'hex');
+}
+
+const NO_DIGEST = Buffer.alloc(32);
+
+function sameDigest(stored: Buffer | null, actual: Buffer): boolean {
+  const equal = timingSafeEqual(stored ?? NO_DIGEST, actual);
+  return stored !== null && equal;
 }
 
 function validated(
   input: ClientInput,
-): Omit<OAuthClientRecord, 'clientId' | 'secretHash' | 'createdAt' | 'updatedAt'> {
+): Omit<
+  OAuthClientRecord,
+  'clientId' | 'secretHash' | 'previousSecretHash' | 'previousSecretExpiresAt' | 'createdAt' | 'updatedAt'
+> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 100) throw invalid('name must be 1 to 100 characters.');
   const grantTypes = unique(input.grantTypes ?? ['authorization_code', 'refresh_token'], 'grant_types');

@@ -1,8 +1,11 @@
 import type { OAuthClientRecord } from '@gatehouse/core';
 import type { ConnectedApplication } from './oauth-server.ts';
 
-/** The public view of a client (admin API and CLI): never the secret or its hash. */
-export function clientView(client: OAuthClientRecord) {
+/**
+ * The public view of a client (admin API and CLI): never the secret or its hash. A previous secret
+ * still valid at `now` after a rotation shows as `previous_secret_expires_at`.
+ */
+export function clientView(client: OAuthClientRecord, now: number) {
   return {
     client_id: client.clientId,
     name: client.name,
@@ -16,6 +19,12 @@ export function clientView(client: OAuthClientRecord) {
     token_endpoint_auth_method: client.authMethod,
     ...(client.idTokenAlg === null ? {} : { id_token_signed_response_alg: client.idTokenAlg }),
     ...(client.jwks === null ? {} : { jwks: client.jwks }),
+    // As core's `pendingPreviousSecret`, written out: the CLI's command tree loads this module.
+    ...(client.previousSecretHash === null ||
+    client.previousSecretExpiresAt === null ||
+    client.previousSecretExpiresAt <= now
+      ? {}
+      : { previous_secret_expires_at: new Date(client.previousSecretExpiresAt).toISOString() }),
     created_at: new Date(client.createdAt).toISOString(),
     updated_at: new Date(client.updatedAt).toISOString(),
   };

@@ -7,14 +7,14 @@ import type { Config } from '../config.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
 import { signingThreadFor } from '../keys/key-material.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
-import { deriveKey } from '../master-secret.ts';
+import { deriveKey, deriveKeys, type MasterSecrets } from '../master-secret.ts';
 import { ClientRegistry } from './client-registry.ts';
 import { OAuthServer } from './oauth-server.ts';
 import { RefreshRetry } from './refresh-retry.ts';
 
 export interface OAuthWiring {
   readonly config: Config;
-  readonly secret: string;
+  readonly secrets: MasterSecrets;
   readonly storage: Storage & { sqlDb: SqlDatabase['db']; redisClient: RedisStores['redis'] | undefined };
   readonly sessions: SessionManager;
   readonly keyRing: KeyRing;
@@ -29,7 +29,8 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
   const { config } = w;
   const registry = new ClientRegistry({
     store: new SqlOAuthClientStore(w.storage.sqlDb),
-    secretKey: deriveKey(w.secret, 'oauth-client-secrets'),
+    // The current secret's key hashes; the previous ones' still verify (and re-hash on use).
+    secretKeys: deriveKeys(w.secrets, 'oauth-client-secrets'),
     clock: w.clock,
   });
   const shortLived =
@@ -58,14 +59,15 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     liveSessions: async (userId) => (await w.sessions.list(userId)).length,
     audit: w.audit,
     refreshRetry: new RefreshRetry(
-      deriveKey(w.secret, 'oauth-refresh-successors'),
+      deriveKey(w.secrets.current, 'oauth-refresh-successors'),
       config.refreshReuseGraceSeconds * 1000,
     ),
     settings: {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.
       secureCookies: config.issuer.startsWith('https://'),
-      cookieKeys: [deriveKey(w.secret, 'oauth-cookies').toString('base64url')],
+      // Signed with the first; cookies signed under a previous secret still verify for their lifetime.
+      cookieKeys: deriveKeys(w.secrets, 'oauth-cookies').map((key) => key.toString('base64url')),
       signingAlgorithm: w.keyRing.algorithm,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       refreshIdleSeconds: config.refreshTokenIdleSeconds,

@@ -2,6 +2,7 @@ import type { ActiveSigningKey } from '@gatehouse/core';
 import Provider from 'oidc-provider';
 import type { RingKeySet } from '../tokens/ring-key-set.ts';
 import type { createAdapterClass } from './adapter.ts';
+import type { ClientRegistry } from './client-registry.ts';
 import { afterEngine } from './engine-hooks.ts';
 import { shapeEngineResponses } from './engine-responses.ts';
 import { EngineSigningKey } from './engine-signing-key.ts';
@@ -28,20 +29,23 @@ export function buildEngine(
     readonly adapter: ReturnType<typeof createAdapterClass>;
     readonly keySet: RingKeySet;
     readonly verifiedSecrets: VerifiedSecrets;
+    readonly registry: ClientRegistry;
   },
 ): MountedProvider {
   const { settings, logger } = o;
-  const { verifiedSecrets } = parts;
+  const { verifiedSecrets, registry } = parts;
   const keys = parts.keys.map((key) => new EngineSigningKey(key, o.signingThread));
   const configuration = providerConfiguration(settings, { keys }, parts.adapter);
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = o.proxy;
-  // The engine holds the stored HMAC as the client's secret; it compares the HMAC of what the
-  // client presents, in constant time (the engine's documented extension point is this method),
-  // or a secret it already verified (verified-secrets.ts). A secret sent the way the client did
-  // not register (header or body) fails like a wrong one.
+  // The engine holds the stored HMAC as the client's secret; the registry compares the HMAC of
+  // what the client presents with it and, within a rotation's overlap, with the previous secret's,
+  // in constant time (the engine's documented extension point is this method), or a secret it
+  // already verified (verified-secrets.ts). A secret sent the way the client did not register
+  // (header or body) fails like a wrong one.
   const clientClass = provider.Client as unknown as {
     prototype: {
+      clientId: string;
       clientSecret?: string;
       tokenEndpointAuthMethod?: string;
       compareClientSecret(actual: string): Promise<boolean>;
@@ -51,7 +55,10 @@ export function buildEngine(
     const stored = this.clientSecret;
     const method = presentedSecretMethod();
     if (method !== undefined && method !== this.tokenEndpointAuthMethod) return false;
-    return typeof stored === 'string' && verifiedSecrets.matches(this, actual, stored);
+    return (
+      typeof stored === 'string' &&
+      verifiedSecrets.matches(this, actual, () => registry.verifySecret(this.clientId, actual))
+    );
   };
   // A rotated refresh token's successor gets the id derived from its parent (refresh-retry.ts).
   const refreshRetry = o.refreshRetry;

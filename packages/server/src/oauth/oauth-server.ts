@@ -87,9 +87,7 @@ export class OAuthServer {
     this.registry = options.registry;
     this.signingThread = options.signingThread;
     this.#keySet = new RingKeySet(options.keyRing, () => options.clock.now());
-    this.#verifiedSecrets = new VerifiedSecrets((presented, stored) =>
-      options.registry.secretMatchesHash(presented, stored),
-    );
+    this.#verifiedSecrets = new VerifiedSecrets();
   }
 
   /** Loads the engine's code ahead of the first request (the server does; the CLI never needs it). */
@@ -254,6 +252,7 @@ export class OAuthServer {
       adapter: this.#adapter,
       keySet: this.#keySet,
       verifiedSecrets: this.#verifiedSecrets,
+      registry: this.registry,
     });
   }
 }

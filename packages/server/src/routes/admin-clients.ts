@@ -1,5 +1,6 @@
 import { GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
@@ -35,6 +36,25 @@ const NewClient = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * As an API key's rotation: the old secret stops at once (default) or after the overlap (≤ 30
+ * days). The body is optional (a bare POST rotates at once, as before overlaps), so it is checked
+ * here rather than by the route's schema.
+ */
+const RotateSecretBody = Type.Object(
+  { overlap_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400 })) },
+  { additionalProperties: false },
+);
+
+function rotateSecretBody(body: unknown): typeof RotateSecretBody.static {
+  const value = body ?? {};
+  if (!Value.Check(RotateSecretBody, value))
+    throw new GatehouseError('invalid_request', {
+      detail: 'overlap_seconds must be an integer from 0 to 2592000 (30 days).',
+    });
+  return value;
+}
+
 const RegistrationTokenBody = Type.Optional(
   Type.Object(
     { expires_in: Type.Optional(Type.Integer({ minimum: 60, maximum: 30 * 24 * 3600 })) },
@@ -55,7 +75,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
 
   app.get('/admin/v1/clients', can('clients:read'), async () => ({
-    clients: (await registry.list()).map(clientView),
+    clients: (await registry.list()).map((client) => clientView(client, gatehouse.clock.now())),
   }));
 
   app.get<{ Params: typeof ClientId.static }>(
@@ -64,7 +84,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     async (request) => {
       const client = await registry.get(request.params.id);
       if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
-      return clientView(client);
+      return clientView(client, gatehouse.clock.now());
     },
   );
 
@@ -96,7 +116,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
         details: { type: client.type },
       });
       return withSecret(reply, 201, {
-        ...clientView(client),
+        ...clientView(client, gatehouse.clock.now()),
         ...(secret === null ? {} : { client_secret: secret }),
       });
     },
@@ -145,11 +165,28 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     '/admin/v1/clients/:id/rotate-secret',
     { ...can('clients:write'), schema: { params: ClientId } },
     async (request, reply) => {
-      const { client, secret } = await registry.rotateSecret(request.params.id);
+      const overlapSeconds = rotateSecretBody(request.body).overlap_seconds ?? 0;
+      const { client, secret } = await registry.rotateSecret(request.params.id, {
+        overlapMs: overlapSeconds * 1000,
+      });
       await gatehouse.audit.record('oauth.client.secret_rotated', meta(request), {
         subjectId: client.clientId,
+        details: { overlap_seconds: overlapSeconds },
       });
-      return withSecret(reply, 200, { ...clientView(client), client_secret: secret });
+      return withSecret(reply, 200, { ...clientView(client, gatehouse.clock.now()), client_secret: secret });
+    },
+  );
+
+  /** Ends a rotation's overlap early: the previous secret stops working now. */
+  app.delete<{ Params: typeof ClientId.static }>(
+    '/admin/v1/clients/:id/previous-secret',
+    { ...can('clients:write'), schema: { params: ClientId } },
+    async (request) => {
+      const client = await registry.revokePreviousSecret(request.params.id);
+      await gatehouse.audit.record('oauth.client.previous_secret_revoked', meta(request), {
+        subjectId: client.clientId,
+      });
+      return clientView(client, gatehouse.clock.now());
     },
   );
 

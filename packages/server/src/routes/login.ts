@@ -75,7 +75,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
           throw new GatehouseError('invalid_request', { detail: 'Send credentials in the request body.' });
         }
         checkFetchMetadata(request, issuerOrigin);
-        if (form) checkLoginCsrf(request, gatehouse.keys.csrf);
+        if (form) checkLoginCsrf(request, gatehouse.keys.csrfAccepted);
         return await login(gatehouse, request, reply, form);
       } catch (error) {
         if (!form || !isGatehouseError(error)) throw error;

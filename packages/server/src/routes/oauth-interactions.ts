@@ -187,7 +187,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
     { schema: { params: Params, body: CancelBody }, bodyLimit: 4 * 1024 },
     async (request, reply) => {
       checkFetchMetadata(request, issuerOrigin);
-      checkLoginCsrf(request, gatehouse.keys.csrf);
+      checkLoginCsrf(request, gatehouse.keys.csrfAccepted);
       const interaction = await details(request, reply, request.params.uid);
       if (interaction === undefined) return expired(request, reply);
       // No user is known yet: the event names the client only.

@@ -59,6 +59,16 @@ export class SqlApiKeyStore implements ApiKeyStore {
     return result.numUpdatedRows > 0n;
   }
 
+  async replaceSecretHash(id: string, expected: string, secretHash: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('api_keys')
+      .set({ secret_hash: secretHash })
+      .where('id', '=', id)
+      .where('secret_hash', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async supersede(id: string, replacedBy: string, expiresAt: number): Promise<boolean> {
     const result = await this.#db
       .updateTable('api_keys')

@@ -4,6 +4,7 @@ import {
   OAUTH_ID_TOKEN_ALGS,
   type OAuthClientAuthMethod,
   type OAuthClientRecord,
+  type OAuthClientSecrets,
   type OAuthClientStore,
   type OAuthGrantType,
   type OAuthIdTokenAlg,
@@ -45,11 +46,46 @@ export class SqlOAuthClientStore implements OAuthClientStore {
   }
 
   async update(client: OAuthClientRecord): Promise<boolean> {
-    const { client_id, created_at, ...changes } = toRow(client);
+    const {
+      client_id,
+      created_at,
+      secret_hash,
+      previous_secret_hash,
+      previous_secret_expires_at,
+      ...changes
+    } = toRow(client);
     const result = await this.#db
       .updateTable('oauth_clients')
       .set(changes)
       .where('client_id', '=', client_id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async replaceSecrets(
+    clientId: string,
+    expected: { readonly secretHash: string | null; readonly previousSecretHash: string | null },
+    secrets: OAuthClientSecrets,
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('oauth_clients')
+      .set({
+        secret_hash: secrets.secretHash,
+        previous_secret_hash: secrets.previousSecretHash,
+        previous_secret_expires_at: secrets.previousSecretExpiresAt,
+        updated_at: secrets.updatedAt,
+      })
+      .where('client_id', '=', clientId)
+      .where((eb) =>
+        eb.and([
+          expected.secretHash === null
+            ? eb('secret_hash', 'is', null)
+            : eb('secret_hash', '=', expected.secretHash),
+          expected.previousSecretHash === null
+            ? eb('previous_secret_hash', 'is', null)
+            : eb('previous_secret_hash', '=', expected.previousSecretHash),
+        ]),
+      )
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
@@ -69,6 +105,8 @@ function toRow(client: OAuthClientRecord): Selectable<OAuthClientsTable> {
     name: client.name,
     type: client.type,
     secret_hash: client.secretHash,
+    previous_secret_hash: client.previousSecretHash,
+    previous_secret_expires_at: client.previousSecretExpiresAt,
     jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
     auth_method: client.authMethod,
     id_token_alg: client.idTokenAlg,
@@ -102,6 +140,9 @@ function toRecord(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     name: row.name,
     type: row.type,
     secretHash: row.secret_hash,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt:
+      row.previous_secret_expires_at === null ? null : Number(row.previous_secret_expires_at),
     jwks,
     authMethod: authMethod as OAuthClientAuthMethod,
     idTokenAlg: idTokenAlg as OAuthIdTokenAlg | null,

@@ -90,6 +90,16 @@ export class SqlSigningKeyStore implements SigningKeyStore {
     return Number(result.numDeletedRows);
   }
 
+  async replaceSealedKey(kid: string, expected: string, sealed: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable(this.#table)
+      .set({ sealed_private_key: sealed })
+      .where('kid', '=', kid)
+      .where('sealed_private_key', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Runs `change` in one transaction; false (rolled back) when a precondition failed or a unique index refused. */
   async #compareAndSet(change: (db: Kysely<Database>) => Promise<void>): Promise<boolean> {
     try {

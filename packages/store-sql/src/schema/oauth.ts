@@ -17,6 +17,9 @@ export interface OAuthClientsTable {
   name: string;
   type: string;
   secret_hash: string | null;
+  /** The secret a rotation replaced and when it stops being accepted (migration 0012); else NULL. */
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: number | null;
   /** JSON JWK Set of a private_key_jwt client, or null. */
   jwks: string | null;
   /** NULL on rows written before migration 0008: the method the type implies. */

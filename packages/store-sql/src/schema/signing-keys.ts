@@ -20,7 +20,7 @@ export interface SigningKeysTable {
   status: string;
   /** JSON object: the public JWK, public members only. */
   public_jwk: string;
-  /** `v1.<iv>.<ciphertext>.<tag>`: the PKCS#8 private key, AES-256-GCM under a key derived from the master secret. */
+  /** `v2.<key id>.<iv>.<ciphertext>.<tag>` (or `v1.…`, no key id): the PKCS#8 private key, AES-256-GCM under a key derived from the master secret. */
   sealed_private_key: string;
   created_at: number;
   activated_at: number | null;

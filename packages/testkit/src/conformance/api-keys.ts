@@ -92,6 +92,19 @@ export function describeApiKeyStoresConformance(name: string, make: MakeFixture<
       expect(await apiKeys.supersede('nope', 'x', T0)).toBe(false);
     });
 
+    it('issue 25 #2: replaceSecretHash is a compare-and-set on the stored hash', async () => {
+      const { apiKeys, users } = fixture().store;
+      const [owner] = await givenUsers(users, 1, T0);
+      const key = fakeApiKey(owner!);
+      await apiKeys.insert(key);
+      const rehashed = randomId(32);
+      expect(await apiKeys.replaceSecretHash(key.id, randomId(32), rehashed)).toBe(false);
+      expect(await apiKeys.replaceSecretHash('nope', key.secretHash, rehashed)).toBe(false);
+      expect(await apiKeys.replaceSecretHash(key.id, key.secretHash, rehashed)).toBe(true);
+      expect(await apiKeys.replaceSecretHash(key.id, key.secretHash, randomId(32))).toBe(false);
+      expect(await apiKeys.findById(key.id)).toStrictEqual({ ...key, secretHash: rehashed });
+    });
+
     it('records usage in a batch and never moves last use backwards', async () => {
       const { apiKeys, users } = fixture().store;
       const [owner] = await givenUsers(users, 1, T0);

@@ -211,5 +211,26 @@ export function describeSigningKeyStoreConformance(name: string, make: MakeFixtu
       ).toBe([kept.kid, active.kid, next.kid].sort().join());
       expect(await store.deleteRemovable(now)).toBe(0);
     });
+
+    it('replaceSealedKey is a compare-and-set on the sealed key alone', async () => {
+      const { store } = fixture();
+      const active = fakeSigningKey('active');
+      const next = fakeSigningKey('next');
+      await store.insert([active, next]);
+      const resealed = fakeSigningKey('active').sealedPrivateKey;
+      expect(await store.replaceSealedKey(active.kid, 'v2.other', resealed)).toBe(false);
+      expect(await store.replaceSealedKey('no-such-kid', active.sealedPrivateKey, resealed)).toBe(false);
+      const attempts = await Promise.all(
+        [resealed, fakeSigningKey('active').sealedPrivateKey].map((sealed) =>
+          store.replaceSealedKey(active.kid, active.sealedPrivateKey, sealed),
+        ),
+      );
+      expect(attempts.filter(Boolean)).toHaveLength(1);
+      const listed = await store.list();
+      const stored = listed.find((key) => key.kid === active.kid);
+      expect(stored).toStrictEqual({ ...active, sealedPrivateKey: stored?.sealedPrivateKey });
+      expect(stored?.sealedPrivateKey).not.toBe(active.sealedPrivateKey);
+      expect(listed.find((key) => key.kid === next.kid)).toStrictEqual(next);
+    });
   });
 }

@@ -36,6 +36,13 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     return true;
   }
 
+  async replaceSecretHash(id: string, expected: string, secretHash: string): Promise<boolean> {
+    const record = this.#keys.get(id);
+    if (record?.secretHash !== expected) return false;
+    this.#keys.set(id, { ...record, secretHash });
+    return true;
+  }
+
   async supersede(id: string, replacedBy: string, expiresAt: number): Promise<boolean> {
     const record = this.#keys.get(id);
     if (record === undefined || record.replacedBy !== null || record.revokedAt !== null) return false;

@@ -55,6 +55,13 @@ export class MemorySigningKeyStore implements SigningKeyStore {
     return deleted;
   }
 
+  async replaceSealedKey(kid: string, expected: string, sealed: string): Promise<boolean> {
+    const key = this.#keys.get(kid);
+    if (key?.sealedPrivateKey !== expected) return false;
+    this.#keys.set(kid, { ...key, sealedPrivateKey: sealed });
+    return true;
+  }
+
   #count(status: SigningKeyRecord['status']): number {
     let count = 0;
     for (const key of this.#keys.values()) if (key.status === status) count += 1;

@@ -1,0 +1,6 @@
+import { describeOAuthClientStoreConformance, MemoryOAuthClientStore } from '../src/index.ts';
+
+describeOAuthClientStoreConformance('memory', async () => ({
+  store: new MemoryOAuthClientStore(),
+  cleanup: async () => {},
+}));
