@@ -33,7 +33,18 @@ export interface SessionManagerOptions {
    * password change), after the store forgot it: the token module revokes what hangs off it.
    */
   onEnded?: (ended: readonly SessionRecord[]) => Promise<void>;
+  /**
+   * Mass sign-out (`endAll` without an exception, `endEveryone`): writes the not-before cut-off of
+   * the user (or `*`) and resolves once it has passed; only then are sessions deleted. Every access
+   * token from before it is refused through the revocation feed, so nothing depends on a list of
+   * sessions read before the delete (a session created in between kept its tokens).
+   */
+  cutOff?: (subject: string) => Promise<unknown>;
+  /** After a cut-off, once the user's sessions are deleted: end what hangs off them (refresh families). */
+  onEndedAll?: (userId: string) => Promise<void>;
 }
+
+const USER_PAGE = 500;
 
 /** Session lifecycle: start, resolve (with rolling renewal), list and revoke. */
 export class SessionManager {
@@ -152,12 +163,49 @@ export class SessionManager {
     return target;
   }
 
-  /** Ends every session of the user, except one (the caller's own) when given. */
+  /**
+   * Ends every session of the user. With a cut-off hook: the cut-off first, then every session is
+   * deleted. Keeping one (the caller's own) cannot use a cut-off (it would refuse that session's
+   * tokens too), so then exactly the sessions listed are ended, each with its own revocation; one
+   * created after the list is left alone, whole.
+   */
   async endAll(userId: string, exceptIdHash?: string): Promise<number> {
-    const listed = this.#o.onEnded === undefined ? [] : await this.#o.store.listByUser(userId);
-    const count = await this.#o.store.deleteByUser(userId, exceptIdHash);
+    if (exceptIdHash !== undefined || this.#o.cutOff === undefined)
+      return this.#endListed(userId, exceptIdHash);
+    await this.#o.cutOff(userId);
+    return this.#deleteAll(userId);
+  }
+
+  /**
+   * Signs everyone out: the `*` cut-off, then every user's sessions. Users are walked page by
+   * page; whatever a page misses (a user created meanwhile) began after the cut-off anyway.
+   */
+  async endEveryone(): Promise<number> {
+    if (this.#o.cutOff === undefined) throw new Error('endEveryone needs the cut-off hook');
+    await this.#o.cutOff('*');
+    let ended = 0;
+    for (let offset = 0; ; offset += USER_PAGE) {
+      const users = await this.#o.users.list({ limit: USER_PAGE, offset });
+      for (const user of users) ended += await this.#deleteAll(user.id);
+      if (users.length < USER_PAGE) return ended;
+    }
+  }
+
+  async #endListed(userId: string, exceptIdHash: string | undefined): Promise<number> {
+    const ended: SessionRecord[] = [];
+    for (const session of await this.#o.store.listByUser(userId)) {
+      if (session.idHash === exceptIdHash) continue;
+      if (await this.#o.store.delete(session.idHash)) ended.push(session);
+    }
     await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
-    await this.#o.onEnded?.(listed.filter((s) => s.idHash !== exceptIdHash));
+    await this.#o.onEnded?.(ended);
+    return ended.length;
+  }
+
+  async #deleteAll(userId: string): Promise<number> {
+    const count = await this.#o.store.deleteByUser(userId);
+    await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
+    await this.#o.onEndedAll?.(userId);
     return count;
   }
 

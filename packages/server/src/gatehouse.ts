@@ -165,6 +165,12 @@ export async function createGatehouse(
       await tokens?.sessionsEnded(ended);
       await oauth?.sessionsEnded(ended);
     },
+    // Mass sign-out: the not-before entry first, then the deletes (see SessionManager.endAll).
+    cutOff: async (subject) => tokens?.cutOff(subject),
+    onEndedAll: async (userId) => {
+      await tokens?.familiesEnded(userId);
+      await oauth?.sessionsEnded([{ userId }]);
+    },
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -231,6 +237,12 @@ export async function createGatehouse(
   });
   await revocations.load();
   revocations.start();
+  // A revoked signing key (`kid` entry): re-read the ring now rather than at the next 30 s reload,
+  // so this node stops signing with it and publishing it (the OAuth engine follows within 1 s).
+  revocations.subscribe((entries) => {
+    if (entries.some((entry) => entry.type === 'kid'))
+      keyRing.reload().catch((error) => logger.warn({ err: error }, 'key ring reload failed'));
+  });
   tokens = new TokenService({
     refreshTokens: new SqlRefreshTokenStore(storage.sqlDb),
     revocations,

@@ -545,6 +545,7 @@ describe('timer', () => {
       insert: (keys) => store.insert(keys),
       rotate: (rotation) => store.rotate(rotation),
       deleteRemovable: (now) => store.deleteRemovable(now),
+      revoke: (kid, at, removeAfter) => store.revoke(kid, at, removeAfter),
     };
     const keys = createKeyRing({
       store: counting,
