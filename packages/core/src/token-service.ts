@@ -58,6 +58,8 @@ export interface TokenServiceOptions {
   successorKey: Buffer;
 }
 
+const KEY_REVOCATION_MIN_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
 const invalidGrant = () =>
   new GatehouseError('invalid_grant', { detail: 'The refresh token is invalid or expired.' });
 
@@ -213,12 +215,16 @@ export class TokenService {
     await this.#o.refreshTokens.revokeByUser(userId, this.#o.clock.now());
   }
 
-  /** A signing key was revoked (leaked): every token it signed is refused, checked before the signature. */
+  /**
+   * A signing key was revoked (leaked): every token it signed is refused, checked before the
+   * signature. Kept a day at least, not just a token lifetime: whoever holds the key can sign tokens
+   * with any `exp`, and a verifier may hold the key in a cached JWKS longer than tokens live (the
+   * guard keeps a fetched JWKS 10 minutes).
+   */
   async keyRevoked(kid: string): Promise<void> {
     const now = this.#o.clock.now();
-    await this.#o.revocations.add([
-      { type: 'kid', value: kid, at: now, expiresAt: now + this.revocationLifetimeMs },
-    ]);
+    const lifetime = Math.max(this.revocationLifetimeMs, KEY_REVOCATION_MIN_LIFETIME_MS);
+    await this.#o.revocations.add([{ type: 'kid', value: kid, at: now, expiresAt: now + lifetime }]);
   }
 
   /** Permissions of a subject (or `*`) changed: tell resource servers to drop what they cached. */
