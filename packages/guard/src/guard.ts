@@ -440,6 +440,7 @@ export class Guard {
     }
     this.#revocations.apply(entry);
     if (type === 'sid') this.#introspector?.forget((session) => session.sessionId === value);
+    if (type === 'kid') this.#verifier?.keysChanged();
     if (type === 'nbf') {
       // A mass sign-out ended the subject's (or everyone's) sessions too.
       if (value === '*') this.#introspector?.clear();

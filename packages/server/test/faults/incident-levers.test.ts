@@ -7,6 +7,7 @@
  */
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, runCli } from '../cli-runner.ts';
 import { adminSession, CLUSTER_ADMIN, type Cluster, startCluster, startNotesApi } from '../cluster.ts';
 
 const postgresUrl = await postgresUrlOrSkip();
@@ -251,5 +252,46 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('incident l
     expect((audit.body.events as { type: string }[]).map((e) => e.type)).toContain(
       'sessions.revoked_everyone',
     );
+  }, 120_000);
+
+  it('issue 25 #1 and #3 from the CLI (its own process): keys revoke and sessions revoke-all --all reach both nodes and the guard', async () => {
+    const env = { ...cluster.env, GATEHOUSE_ISSUER: ISSUER };
+    const token = await tokenLogin(b, USER);
+    const kid = kidOf(token);
+    const checks = tokenChecks('token', token);
+    for (const [name, check] of checks)
+      await expect.poll(check, { timeout: 10_000, message: name }).toBe(200);
+
+    let startedAt = performance.now();
+    const revoked = json<{ kid: string; revoked: boolean; active: string }>(
+      await runCli('/tmp', ['keys', 'revoke', kid, '--json'], undefined, { env }),
+    );
+    const cliMs = Math.round(performance.now() - startedAt);
+    expect(revoked).toMatchObject({ kid, revoked: true });
+    startedAt = performance.now();
+    const refused = await timeUntilAll(checks, 401, startedAt);
+    console.log(`issue 25 #1 by CLI (the CLI took ${cliMs} ms; then ms until refused):`, refused);
+    const fresh = await tokenLogin(a, USER);
+    expect(kidOf(fresh)).toBe(revoked.active);
+
+    const freshChecks = tokenChecks('token after the key revocation', fresh);
+    for (const [name, check] of freshChecks)
+      await expect.poll(check, { timeout: DEADLINE_MS, message: name }).toBe(200);
+    startedAt = performance.now();
+    const signedOut = await runCli(
+      '/tmp',
+      ['sessions', 'revoke-all', '--all', '--yes', '--json'],
+      undefined,
+      { env },
+    );
+    const signOutMs = Math.round(performance.now() - startedAt);
+    expect(json<{ sessions: number }>(signedOut).sessions).toBeGreaterThan(0);
+    startedAt = performance.now();
+    console.log(
+      `issue 25 #3 everyone by CLI (the CLI took ${signOutMs} ms; then ms until refused):`,
+      await timeUntilAll(freshChecks, 401, startedAt),
+    );
+    const usage = await runCli('/tmp', ['sessions', 'revoke-all', '--json'], undefined, { env });
+    expect(usage.code).toBe(2);
   }, 120_000);
 });
