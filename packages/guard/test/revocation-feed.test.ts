@@ -150,6 +150,24 @@ describe('JWT-09 revocation through the feed', () => {
     }
   });
 
+  it('issue 25 #1: after a kid entry the guard refetches the JWKS for the key that took over, without the 30 s cooldown', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    await guard.authenticate(bearer(await stub.mint())); // the JWKS is fetched now
+    const successor = await makeKey(`successor-${Date.now()}`);
+    stub.keys.push(successor);
+    try {
+      const token = await stub.mint({}, { key: successor });
+      // Unknown kid within the cooldown of the last fetch: refused.
+      expect(await refused(guard, token)).toBe(true);
+      stub.revoke('kid', `gone-${Date.now()}`);
+      const elapsed = await within(1000, async () => !(await refused(guard, token)));
+      expect(elapsed).toBeLessThan(1000);
+    } finally {
+      stub.keys.splice(stub.keys.indexOf(successor), 1);
+    }
+  });
+
   it('issue 25 #3: an nbf entry refuses the subject’s tokens with iat before the cut-off (`*`: everyone’s), not later ones', async () => {
     const guard = guardFor();
     await guard.ready();
