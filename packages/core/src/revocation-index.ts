@@ -136,6 +136,11 @@ export class RevocationIndex {
     return this.#set.isRevoked(token);
   }
 
+  /** The latest sign-out cut-off (ms) for a subject, its own or everyone's. */
+  cutOffAt(subject: string): number | undefined {
+    return this.#set.cutOffAt(subject);
+  }
+
   /** True when the signing key `kid` was revoked (`gatehouse keys revoke`). */
   isKeyRevoked(kid: string | undefined): boolean {
     return this.#set.isKeyRevoked(kid);

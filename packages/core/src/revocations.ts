@@ -97,6 +97,14 @@ export class RevocationSet {
     else if (entry.type === 'nbf') keepLatestCut(this.#cutoffs, entry);
   }
 
+  /** The latest sign-out cut-off (ms) for `subject`: its own or everyone's (`*`). */
+  cutOffAt(subject: string): number | undefined {
+    const own = this.#cutoffs.get(subject)?.at;
+    const everyone = this.#cutoffs.get('*')?.at;
+    if (own === undefined) return everyone;
+    return everyone === undefined ? own : Math.max(own, everyone);
+  }
+
   /** True when the signing key `kid` was revoked. */
   isKeyRevoked(kid: string | undefined): boolean {
     return kid !== undefined && this.#kids.has(kid);

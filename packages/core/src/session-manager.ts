@@ -42,6 +42,12 @@ export interface SessionManagerOptions {
   cutOff?: (subject: string) => Promise<unknown>;
   /** After a cut-off, once the user's sessions are deleted: end what hangs off them (refresh families). */
   onEndedAll?: (userId: string) => Promise<void>;
+  /**
+   * The latest sign-out cut-off that applies to the user (theirs or everyone's), from the
+   * revocation index: a session created before it is treated as ended at once on every node, before
+   * the mass sign-out has deleted it.
+   */
+  signedOutAt?: (userId: string) => number | undefined;
 }
 
 const USER_PAGE = 500;
@@ -88,6 +94,7 @@ export class SessionManager {
     if (!isWellFormedSessionToken(token)) return undefined;
     const active = this.#cache.get(hashSessionToken(token));
     if (active === undefined) return undefined;
+    if (this.#signedOut(active.record)) return undefined;
     const check = checkSession(active.record, this.#o.clock.now(), this.#o.policy);
     return check.status === 'valid' && check.renewal === undefined ? active : undefined;
   }
@@ -107,6 +114,7 @@ export class SessionManager {
       if (user === undefined || user.disabled) return undefined;
       active = { record, user };
     }
+    if (this.#signedOut(active.record)) return undefined;
     const check = checkSession(active.record, now, this.#o.policy);
     if (check.status === 'expired') {
       this.#cache.delete(idHash);
@@ -128,7 +136,7 @@ export class SessionManager {
   /** A live session by its storage key (the token layer's path), renewed like any use. */
   async findByIdHash(idHash: string): Promise<SessionRecord | undefined> {
     const record = await this.#o.store.get(idHash);
-    if (record === undefined) return undefined;
+    if (record === undefined || this.#signedOut(record)) return undefined;
     const check = checkSession(record, this.#o.clock.now(), this.#o.policy);
     if (check.status === 'expired') return undefined;
     if (check.renewal === undefined) return record;
@@ -140,7 +148,7 @@ export class SessionManager {
     const now = this.#o.clock.now();
     const all = await this.#o.store.listByUser(userId);
     return all
-      .filter((s) => checkSession(s, now, this.#o.policy).status === 'valid')
+      .filter((s) => checkSession(s, now, this.#o.policy).status === 'valid' && !this.#signedOut(s))
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt);
   }
 
@@ -189,6 +197,16 @@ export class SessionManager {
       for (const user of users) ended += await this.#deleteAll(user.id);
       if (users.length < USER_PAGE) return ended;
     }
+  }
+
+  /**
+   * Ended by a sign-out whose deletion may not have reached it yet. The cut-off is the whole second
+   * after the entry was written, so only sessions older than a second before it surely predate the
+   * sign-out; those of that last second (and any clock that stood still) end at the deletion.
+   */
+  #signedOut(record: SessionRecord): boolean {
+    const cutoff = this.#o.signedOutAt?.(record.userId);
+    return cutoff !== undefined && record.createdAt < cutoff - 1000;
   }
 
   async #endListed(userId: string, exceptIdHash: string | undefined): Promise<number> {

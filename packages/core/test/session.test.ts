@@ -343,6 +343,34 @@ describe('SessionManager', () => {
     expect(events).toEqual(['ended 1']);
   });
 
+  it('issue 25 #3: a session created before a sign-out cut-off is ended at once, before its deletion', async () => {
+    const storage = createMemoryStorage();
+    const clock = new ManualClock(T0);
+    let cutoff: number | undefined;
+    const manager = new SessionManager({
+      store: storage.sessions,
+      users: storage.users,
+      bus: storage.bus,
+      clock,
+      policy: { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3_600_000 },
+      cacheTtlMs: 1000,
+      signedOutAt: (userId) => (userId === 'u1' ? cutoff : undefined),
+    });
+    await storage.users.create({ id: 'u1', email: 'u1@example.test', kind: 'user', now: T0 });
+    const before = await manager.start({ userId: 'u1', ...meta });
+    expect(await manager.resolve(before.token)).toBeDefined(); // cached now
+    clock.advance(1500);
+    // Written now: the cut-off is the next whole second; a session of the last second before it
+    // ends only when deleted (it may have begun after the entry was written).
+    cutoff = Math.ceil(clock.now() / 1000) * 1000;
+    const after = await manager.start({ userId: 'u1', ...meta });
+    expect(await manager.resolve(before.token)).toBeUndefined();
+    expect(manager.peek(before.token)).toBeUndefined();
+    expect(await manager.findByIdHash(before.record.idHash)).toBeUndefined();
+    expect((await manager.list('u1')).map((s) => s.publicId)).toEqual([after.record.publicId]);
+    expect(await manager.resolve(after.token)).toBeDefined();
+  });
+
   it('endByPublicId ends only the owner’s session with that public id', async () => {
     const { manager, userId, otherId } = await setup();
     const a = await manager.start({ userId, ...meta });

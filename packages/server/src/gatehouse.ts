@@ -160,6 +160,7 @@ export async function createGatehouse(
   // service needs the session manager too).
   let tokens: TokenService | undefined;
   let oauth: OAuthServer | undefined;
+  let revocationIndex: RevocationIndex | undefined;
   const sessions = new SessionManager({
     onEnded: async (ended) => {
       await tokens?.sessionsEnded(ended);
@@ -171,6 +172,8 @@ export async function createGatehouse(
       await tokens?.familiesEnded(userId);
       await oauth?.sessionsEnded([{ userId }]);
     },
+    // Sessions from before a sign-out cut-off end on every node as soon as the entry arrives.
+    signedOutAt: (userId) => revocationIndex?.cutOffAt(userId),
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -237,6 +240,7 @@ export async function createGatehouse(
   });
   await revocations.load();
   revocations.start();
+  revocationIndex = revocations;
   // A revoked signing key (`kid` entry): re-read the ring now rather than at the next 30 s reload,
   // so this node stops signing with it and publishing it (the OAuth engine follows within 1 s).
   revocations.subscribe((entries) => {
