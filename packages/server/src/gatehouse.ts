@@ -245,7 +245,10 @@ export async function createGatehouse(
   // so this node stops signing with it and publishing it (the OAuth engine follows within 1 s).
   revocations.subscribe((entries) => {
     if (entries.some((entry) => entry.type === 'kid'))
-      keyRing.reload().catch((error) => logger.warn({ err: error }, 'key ring reload failed'));
+      keyRing
+        .reload()
+        .then(() => oauth?.keysChanged())
+        .catch((error) => logger.warn({ err: error }, 'key ring reload failed'));
   });
   tokens = new TokenService({
     refreshTokens: new SqlRefreshTokenStore(storage.sqlDb),
