@@ -256,7 +256,16 @@ export async function createGatehouse(
     sessions,
     users: storage.users,
     minter: new JwtAccessTokenMinter({
-      keys: keyRing,
+      // Never a key the feed revoked, even in the milliseconds before this node's ring reload.
+      keys: {
+        active: async () => {
+          const key = await keyRing.active();
+          if (!revocations.isKeyRevoked(key.kid)) return key;
+          await keyRing.reload();
+          return keyRing.active();
+        },
+        publicKeys: () => keyRing.publicKeys(),
+      },
       issuer: config.issuer,
       audience: config.tokenAudience,
       ttlSeconds: config.accessTokenTtlSeconds,
