@@ -91,6 +91,7 @@ export type {
 export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {
   type NewRevocation,
+  type RevocableToken,
   type RevocationEntry,
   RevocationSet,
   type RevocationStore,

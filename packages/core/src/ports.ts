@@ -110,6 +110,8 @@ export type AuditEventType =
   | 'logout'
   | 'session.revoked'
   | 'sessions.revoked_all'
+  | 'sessions.revoked_everyone'
+  | 'signing_key.revoked'
   | 'user.created'
   | 'user.disabled'
   | 'user.enabled'

@@ -2,6 +2,7 @@ import type { Clock } from './clock.ts';
 import type { InvalidationBus } from './ports.ts';
 import {
   type NewRevocation,
+  type RevocableToken,
   type RevocationEntry,
   RevocationSet,
   type RevocationStore,
@@ -131,13 +132,18 @@ export class RevocationIndex {
     return appended;
   }
 
-  isRevoked(claims: {
-    sid?: string | undefined;
-    jti?: string | undefined;
-    sub?: string | undefined;
-    iat?: number | undefined;
-  }): boolean {
-    return this.#set.isRevoked(claims);
+  isRevoked(token: RevocableToken): boolean {
+    return this.#set.isRevoked(token);
+  }
+
+  /** The latest sign-out cut-off (ms) for a subject, its own or everyone's. */
+  cutOffAt(subject: string): number | undefined {
+    return this.#set.cutOffAt(subject);
+  }
+
+  /** True when the signing key `kid` was revoked (`gatehouse keys revoke`). */
+  isKeyRevoked(kid: string | undefined): boolean {
+    return this.#set.isKeyRevoked(kid);
   }
 
   /** Entries after `seq` for the feed's catch-up, read from the store. */

@@ -9,9 +9,23 @@
  * - `perm`: not a revocation — the permissions of subject `value` (`*`: everyone) changed; guards
  *   drop what they cached;
  * - `key`: the API key with id `value` was revoked or rotated; guards drop what they cached of it
- *   and ask the server again (which then refuses a revoked key).
+ *   and ask the server again (which then refuses a revoked key);
+ * - `kid`: every token signed by the signing key `value` (a leaked key, `gatehouse keys revoke`);
+ *   checked before the signature, so a verifier's cached JWKS cannot bring the key back;
+ * - `nbf`: a sign-out cut-off: tokens of subject `value` (`*`: everyone) with `iat * 1000 < at`.
+ *   `at` is a whole second (iat has no finer grain), so a token is either before it or not.
  */
-export type RevocationType = 'sid' | 'jti' | 'sub' | 'perm' | 'key';
+export type RevocationType = 'sid' | 'jti' | 'sub' | 'perm' | 'key' | 'kid' | 'nbf';
+
+/** Claims (and the signing key) of a token, as the revocation checks read them; `iat` in seconds. */
+export interface RevocableToken {
+  readonly sid?: string | undefined;
+  readonly jti?: string | undefined;
+  readonly sub?: string | undefined;
+  readonly iat?: number | undefined;
+  /** The `kid` of the token's JOSE header. */
+  readonly kid?: string | undefined;
+}
 
 export interface RevocationEntry {
   /** Position in the feed; strictly increasing. */
@@ -66,6 +80,8 @@ export class RevocationSet {
   readonly #sids = new Map<string, number>();
   readonly #jtis = new Map<string, number>();
   readonly #subs = new Map<string, { at: number; expiresAt: number }>();
+  readonly #kids = new Map<string, number>();
+  readonly #cutoffs = new Map<string, { at: number; expiresAt: number }>();
   #cursor = 0;
 
   get cursor(): number {
@@ -76,33 +92,51 @@ export class RevocationSet {
     if (entry.seq > this.#cursor) this.#cursor = entry.seq;
     if (entry.type === 'sid') this.#sids.set(entry.value, entry.expiresAt);
     else if (entry.type === 'jti') this.#jtis.set(entry.value, entry.expiresAt);
-    else if (entry.type === 'sub') {
-      const previous = this.#subs.get(entry.value);
-      if (previous === undefined || previous.at < entry.at) {
-        this.#subs.set(entry.value, { at: entry.at, expiresAt: entry.expiresAt });
-      }
-    }
+    else if (entry.type === 'sub') keepLatestCut(this.#subs, entry);
+    else if (entry.type === 'kid') this.#kids.set(entry.value, entry.expiresAt);
+    else if (entry.type === 'nbf') keepLatestCut(this.#cutoffs, entry);
   }
 
-  /** `iat` in seconds, as in the token. */
-  isRevoked(claims: {
-    sid?: string | undefined;
-    jti?: string | undefined;
-    sub?: string | undefined;
-    iat?: number | undefined;
-  }): boolean {
-    if (claims.sid !== undefined && this.#sids.has(claims.sid)) return true;
-    if (claims.jti !== undefined && this.#jtis.has(claims.jti)) return true;
-    if (claims.sub !== undefined) {
-      const revoked = this.#subs.get(claims.sub);
-      if (revoked !== undefined && (claims.iat ?? 0) * 1000 <= revoked.at) return true;
+  /** The latest sign-out cut-off (ms) for `subject`: its own or everyone's (`*`). */
+  cutOffAt(subject: string): number | undefined {
+    const own = this.#cutoffs.get(subject)?.at;
+    const everyone = this.#cutoffs.get('*')?.at;
+    if (own === undefined) return everyone;
+    return everyone === undefined ? own : Math.max(own, everyone);
+  }
+
+  /** True when the signing key `kid` was revoked. */
+  isKeyRevoked(kid: string | undefined): boolean {
+    return kid !== undefined && this.#kids.has(kid);
+  }
+
+  isRevoked(token: RevocableToken): boolean {
+    if (this.isKeyRevoked(token.kid)) return true;
+    if (token.sid !== undefined && this.#sids.has(token.sid)) return true;
+    if (token.jti !== undefined && this.#jtis.has(token.jti)) return true;
+    const issuedAt = (token.iat ?? 0) * 1000;
+    if (token.sub !== undefined) {
+      const revoked = this.#subs.get(token.sub);
+      if (revoked !== undefined && issuedAt <= revoked.at) return true;
+      const cut = this.#cutoffs.get(token.sub);
+      if (cut !== undefined && issuedAt < cut.at) return true;
     }
-    return false;
+    const everyone = this.#cutoffs.get('*');
+    return everyone !== undefined && issuedAt < everyone.at;
   }
 
   prune(now: number): void {
     for (const [key, expiresAt] of this.#sids) if (expiresAt <= now) this.#sids.delete(key);
     for (const [key, expiresAt] of this.#jtis) if (expiresAt <= now) this.#jtis.delete(key);
     for (const [key, value] of this.#subs) if (value.expiresAt <= now) this.#subs.delete(key);
+    for (const [key, expiresAt] of this.#kids) if (expiresAt <= now) this.#kids.delete(key);
+    for (const [key, value] of this.#cutoffs) if (value.expiresAt <= now) this.#cutoffs.delete(key);
   }
+}
+
+/** Keeps the latest cut-off of a subject (and the latest expiry with it). */
+function keepLatestCut(map: Map<string, { at: number; expiresAt: number }>, entry: RevocationEntry): void {
+  const previous = map.get(entry.value);
+  if (previous === undefined || previous.at < entry.at)
+    map.set(entry.value, { at: entry.at, expiresAt: Math.max(entry.expiresAt, previous?.expiresAt ?? 0) });
 }

@@ -33,7 +33,24 @@ export interface SessionManagerOptions {
    * password change), after the store forgot it: the token module revokes what hangs off it.
    */
   onEnded?: (ended: readonly SessionRecord[]) => Promise<void>;
+  /**
+   * Mass sign-out (`endAll` without an exception, `endEveryone`): writes the not-before cut-off of
+   * the user (or `*`) and resolves once it has passed; only then are sessions deleted. Every access
+   * token from before it is refused through the revocation feed, so nothing depends on a list of
+   * sessions read before the delete (a session created in between kept its tokens).
+   */
+  cutOff?: (subject: string) => Promise<unknown>;
+  /** After a cut-off, once the user's sessions are deleted: end what hangs off them (refresh families). */
+  onEndedAll?: (userId: string) => Promise<void>;
+  /**
+   * The latest sign-out cut-off that applies to the user (theirs or everyone's), from the
+   * revocation index: a session created before it is treated as ended at once on every node, before
+   * the mass sign-out has deleted it.
+   */
+  signedOutAt?: (userId: string) => number | undefined;
 }
+
+const USER_PAGE = 500;
 
 /** Session lifecycle: start, resolve (with rolling renewal), list and revoke. */
 export class SessionManager {
@@ -77,6 +94,7 @@ export class SessionManager {
     if (!isWellFormedSessionToken(token)) return undefined;
     const active = this.#cache.get(hashSessionToken(token));
     if (active === undefined) return undefined;
+    if (this.#signedOut(active.record)) return undefined;
     const check = checkSession(active.record, this.#o.clock.now(), this.#o.policy);
     return check.status === 'valid' && check.renewal === undefined ? active : undefined;
   }
@@ -96,6 +114,7 @@ export class SessionManager {
       if (user === undefined || user.disabled) return undefined;
       active = { record, user };
     }
+    if (this.#signedOut(active.record)) return undefined;
     const check = checkSession(active.record, now, this.#o.policy);
     if (check.status === 'expired') {
       this.#cache.delete(idHash);
@@ -117,7 +136,7 @@ export class SessionManager {
   /** A live session by its storage key (the token layer's path), renewed like any use. */
   async findByIdHash(idHash: string): Promise<SessionRecord | undefined> {
     const record = await this.#o.store.get(idHash);
-    if (record === undefined) return undefined;
+    if (record === undefined || this.#signedOut(record)) return undefined;
     const check = checkSession(record, this.#o.clock.now(), this.#o.policy);
     if (check.status === 'expired') return undefined;
     if (check.renewal === undefined) return record;
@@ -129,7 +148,7 @@ export class SessionManager {
     const now = this.#o.clock.now();
     const all = await this.#o.store.listByUser(userId);
     return all
-      .filter((s) => checkSession(s, now, this.#o.policy).status === 'valid')
+      .filter((s) => checkSession(s, now, this.#o.policy).status === 'valid' && !this.#signedOut(s))
       .sort((a, b) => b.lastSeenAt - a.lastSeenAt);
   }
 
@@ -152,12 +171,59 @@ export class SessionManager {
     return target;
   }
 
-  /** Ends every session of the user, except one (the caller's own) when given. */
+  /**
+   * Ends every session of the user. With a cut-off hook: the cut-off first, then every session is
+   * deleted. Keeping one (the caller's own) cannot use a cut-off (it would refuse that session's
+   * tokens too), so then exactly the sessions listed are ended, each with its own revocation; one
+   * created after the list is left alone, whole.
+   */
   async endAll(userId: string, exceptIdHash?: string): Promise<number> {
-    const listed = this.#o.onEnded === undefined ? [] : await this.#o.store.listByUser(userId);
-    const count = await this.#o.store.deleteByUser(userId, exceptIdHash);
+    if (exceptIdHash !== undefined || this.#o.cutOff === undefined)
+      return this.#endListed(userId, exceptIdHash);
+    await this.#o.cutOff(userId);
+    return this.#deleteAll(userId);
+  }
+
+  /**
+   * Signs everyone out: the `*` cut-off, then every user's sessions. Users are walked page by
+   * page; whatever a page misses (a user created meanwhile) began after the cut-off anyway.
+   */
+  async endEveryone(): Promise<number> {
+    if (this.#o.cutOff === undefined) throw new Error('endEveryone needs the cut-off hook');
+    await this.#o.cutOff('*');
+    let ended = 0;
+    for (let offset = 0; ; offset += USER_PAGE) {
+      const users = await this.#o.users.list({ limit: USER_PAGE, offset });
+      for (const user of users) ended += await this.#deleteAll(user.id);
+      if (users.length < USER_PAGE) return ended;
+    }
+  }
+
+  /**
+   * Ended by a sign-out whose deletion may not have reached it yet. The cut-off is the whole second
+   * after the entry was written, so only sessions older than a second before it surely predate the
+   * sign-out; those of that last second (and any clock that stood still) end at the deletion.
+   */
+  #signedOut(record: SessionRecord): boolean {
+    const cutoff = this.#o.signedOutAt?.(record.userId);
+    return cutoff !== undefined && record.createdAt < cutoff - 1000;
+  }
+
+  async #endListed(userId: string, exceptIdHash: string | undefined): Promise<number> {
+    const ended: SessionRecord[] = [];
+    for (const session of await this.#o.store.listByUser(userId)) {
+      if (session.idHash === exceptIdHash) continue;
+      if (await this.#o.store.delete(session.idHash)) ended.push(session);
+    }
     await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
-    await this.#o.onEnded?.(listed.filter((s) => s.idHash !== exceptIdHash));
+    await this.#o.onEnded?.(ended);
+    return ended.length;
+  }
+
+  async #deleteAll(userId: string): Promise<number> {
+    const count = await this.#o.store.deleteByUser(userId);
+    await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
+    await this.#o.onEndedAll?.(userId);
     return count;
   }
 

@@ -7,9 +7,13 @@ import type { PublicJwk, SigningAlgorithm } from './signing-key-source.ts';
  * Lifecycle: `next` (published, not signing) → `active` (signs; exactly one) → `retired`
  * (published until every token it may have signed has expired, then deleted). A key is always
  * published for a whole rotation period before it signs.
+ *
+ * `revoked` (`gatehouse keys revoke`, a leaked key) leaves the JWKS at once, from any state; the
+ * row stays, for `keys list`, until its tokens would have expired. What it signed is refused through
+ * a `kid` revocation entry, not by the JWKS alone (verifiers cache the JWKS).
  */
 
-export type SigningKeyStatus = 'next' | 'active' | 'retired';
+export type SigningKeyStatus = 'next' | 'active' | 'retired' | 'revoked';
 
 export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS256'];
 export const DEFAULT_SIGNING_ALGORITHM: SigningAlgorithm = 'ES256';
@@ -19,7 +23,7 @@ export function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
 }
 
 export function isSigningKeyStatus(value: unknown): value is SigningKeyStatus {
-  return value === 'next' || value === 'active' || value === 'retired';
+  return value === 'next' || value === 'active' || value === 'retired' || value === 'revoked';
 }
 
 export interface SigningKeyRecord {
@@ -34,9 +38,9 @@ export interface SigningKeyRecord {
   readonly createdAt: number;
   /** When the key became active; null while `next`. */
   readonly activatedAt: number | null;
-  /** When the key was retired; null unless `retired`. */
+  /** When the key was retired (or revoked); null while `next` or `active`. */
   readonly retiredAt: number | null;
-  /** When a retired key may be deleted (its last token has expired); null unless `retired`. */
+  /** When a retired or revoked key may be deleted (its last token has expired); null otherwise. */
   readonly removeAfter: number | null;
 }
 
@@ -68,13 +72,19 @@ export interface SigningKeyStore {
   insert(keys: readonly SigningKeyRecord[]): Promise<boolean>;
   /** Applies the rotation atomically; false, changing nothing, when any precondition fails. */
   rotate(rotation: SigningKeyRotation): Promise<boolean>;
-  /** Deletes retired keys whose `removeAfter` is at or before `now`; returns how many. */
+  /** Deletes retired and revoked keys whose `removeAfter` is at or before `now`; returns how many. */
   deleteRemovable(now: number): Promise<number>;
   /**
    * Replaces a key's sealed private key (re-encrypted under a new master secret) if it is still
    * `expected`; false, changing nothing, when the key is gone or was changed meanwhile.
    */
   replaceSealedKey(kid: string, expected: string, sealed: string): Promise<boolean>;
+  /**
+   * Marks the key `revoked` whatever its state (setting `retiredAt` and `removeAfter`); false when
+   * no such key exists or it is already revoked. The ring then lacks an active or next key, which
+   * the usual repair (promote, add-next) completes.
+   */
+  revoke(kid: string, revokedAt: number, removeAfter: number): Promise<boolean>;
 }
 
 /** The key as the CLI and admin tools see it: no key material. */
@@ -147,14 +157,18 @@ export function keyRemoveAfter(retiredAt: number, policy: KeyRotationPolicy): nu
   return retiredAt + policy.maxTokenLifetimeMs + policy.clockSkewMs + policy.propagationMs;
 }
 
-/** True while the key belongs in the JWKS. */
+/** True while the key belongs in the JWKS (a revoked key never does). */
 export function isKeyPublished(key: SigningKeyRecord, now: number): boolean {
+  if (key.status === 'revoked') return false;
   return key.status !== 'retired' || (key.removeAfter ?? Number.POSITIVE_INFINITY) > now;
 }
 
-/** True when the key is retired and every token it signed has expired. */
+/** True when the key is retired or revoked and every token it signed has expired. */
 export function isKeyRemovable(key: SigningKeyRecord, now: number): boolean {
-  return key.status === 'retired' && !isKeyPublished(key, now);
+  return (
+    (key.status === 'retired' || key.status === 'revoked') &&
+    (key.removeAfter ?? Number.POSITIVE_INFINITY) <= now
+  );
 }
 
 export interface KeyRingState {

@@ -58,6 +58,8 @@ export interface TokenServiceOptions {
   successorKey: Buffer;
 }
 
+const KEY_REVOCATION_MIN_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
 const invalidGrant = () =>
   new GatehouseError('invalid_grant', { detail: 'The refresh token is invalid or expired.' });
 
@@ -188,6 +190,41 @@ export class TokenService {
     await this.#o.revocations.add([
       { type: 'sub', value: user.id, at: now, expiresAt: now + this.revocationLifetimeMs },
     ]);
+  }
+
+  /**
+   * Mass sign-out of `subject` (a user id, or `*`: everyone): one `nbf` entry refuses every access
+   * token issued before the cut-off, on every node and guard, without listing sessions or tokens.
+   * Written before anything is ended, so no session can fall between a list and a delete. The
+   * cut-off is the next whole second (`iat` has no finer grain: a token is then wholly before or
+   * after it), and this resolves once it has passed, so what the caller ends next (sessions, refresh
+   * families) existed before it. Returns the cut-off (ms).
+   */
+  async cutOff(subject: string): Promise<number> {
+    const cutoff = Math.ceil(this.#o.clock.now() / 1000) * 1000;
+    await this.#o.revocations.add([
+      { type: 'nbf', value: subject, at: cutoff, expiresAt: cutoff + this.revocationLifetimeMs },
+    ]);
+    const wait = cutoff - this.#o.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return cutoff;
+  }
+
+  /** After a cut-off ended a user's sessions: their refresh families (opaque, so no entry covers them). */
+  async familiesEnded(userId: string): Promise<void> {
+    await this.#o.refreshTokens.revokeByUser(userId, this.#o.clock.now());
+  }
+
+  /**
+   * A signing key was revoked (leaked): every token it signed is refused, checked before the
+   * signature. Kept a day at least, not just a token lifetime: whoever holds the key can sign tokens
+   * with any `exp`, and a verifier may hold the key in a cached JWKS longer than tokens live (the
+   * guard keeps a fetched JWKS 10 minutes).
+   */
+  async keyRevoked(kid: string): Promise<void> {
+    const now = this.#o.clock.now();
+    const lifetime = Math.max(this.revocationLifetimeMs, KEY_REVOCATION_MIN_LIFETIME_MS);
+    await this.#o.revocations.add([{ type: 'kid', value: kid, at: now, expiresAt: now + lifetime }]);
   }
 
   /** Permissions of a subject (or `*`) changed: tell resource servers to drop what they cached. */

@@ -3,7 +3,12 @@ import { ManualClock } from '../src/clock.ts';
 import { LocalInvalidationBus } from '../src/local-bus.ts';
 import type { Invalidation } from '../src/ports.ts';
 import { RevocationIndex } from '../src/revocation-index.ts';
-import type { NewRevocation, RevocationEntry, RevocationStore } from '../src/revocations.ts';
+import {
+  type NewRevocation,
+  type RevocationEntry,
+  RevocationSet,
+  type RevocationStore,
+} from '../src/revocations.ts';
 
 /** The SQL log's contract in memory, with a way to hold an appended entry back (not yet committed). */
 class MemoryRevocationStore implements RevocationStore {
@@ -158,5 +163,33 @@ describe('RevocationIndex catch-up', () => {
     expect(b.staleness()).toBe(700);
     await b.catchUp();
     expect(b.staleness()).toBe(0);
+  });
+});
+
+describe('RevocationSet: issue 25 entries', () => {
+  it('kid refuses every token of that key; nbf refuses iat before the cut-off, per subject and for `*`', () => {
+    const set = new RevocationSet();
+    const entry = (seq: number, type: RevocationEntry['type'], value: string, at: number) => ({
+      seq,
+      type,
+      value,
+      at,
+      expiresAt: at + 60_000,
+    });
+    set.apply(entry(1, 'kid', 'leaked', 1_000_000));
+    set.apply(entry(2, 'nbf', 'u1', 2_000_000));
+    expect(set.isKeyRevoked('leaked')).toBe(true);
+    expect(set.isRevoked({ sub: 'u9', iat: 5000, kid: 'leaked' })).toBe(true);
+    expect(set.isRevoked({ sub: 'u9', iat: 5000, kid: 'fine' })).toBe(false);
+    expect(set.isRevoked({ sub: 'u1', iat: 1999 })).toBe(true);
+    expect(set.isRevoked({ sub: 'u1', iat: 2000 })).toBe(false); // issued at the cut-off: after it
+    expect(set.isRevoked({ sub: 'u2', iat: 1999 })).toBe(false);
+    set.apply(entry(3, 'nbf', '*', 3_000_000));
+    expect(set.isRevoked({ sub: 'u2', iat: 2999 })).toBe(true);
+    expect(set.isRevoked({ sub: 'u2', iat: 3000 })).toBe(false);
+    set.prune(1_060_000);
+    expect(set.isKeyRevoked('leaked')).toBe(false);
+    set.prune(3_060_000);
+    expect(set.isRevoked({ sub: 'u2', iat: 2999 })).toBe(false);
   });
 });

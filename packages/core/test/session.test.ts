@@ -292,6 +292,85 @@ describe('SessionManager', () => {
     expect(await manager.resolve(other.token)).toBeDefined();
   });
 
+  it('issue 25 #3: endAll writes the cut-off before deleting, so a session started meanwhile cannot keep its tokens; endEveryone cuts off `*`', async () => {
+    const storage = createMemoryStorage();
+    const clock = new ManualClock(T0);
+    const events: string[] = [];
+    let racing: SessionManager | undefined;
+    const manager: SessionManager = new SessionManager({
+      store: storage.sessions,
+      users: storage.users,
+      bus: storage.bus,
+      clock,
+      policy: { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3_600_000 },
+      cacheTtlMs: 1000,
+      cutOff: async (subject) => {
+        events.push(`cut-off ${subject}`);
+        // A login lands between the cut-off and the delete: its tokens predate the cut-off…
+        if (racing !== undefined) await racing.start({ userId: subject === '*' ? 'u2' : subject, ...meta });
+      },
+      onEndedAll: async (userId) => {
+        events.push(`ended all ${userId}`);
+      },
+      onEnded: async (ended) => {
+        events.push(`ended ${ended.length}`);
+      },
+    });
+    racing = manager;
+    await storage.users.create({ id: 'u1', email: 'u1@example.test', kind: 'user', now: T0 });
+    await storage.users.create({ id: 'u2', email: 'u2@example.test', kind: 'user', now: T0 });
+    await manager.start({ userId: 'u1', ...meta });
+    const other = await manager.start({ userId: 'u2', ...meta });
+    // …and so the session is ended too: nothing is listed before the delete.
+    expect(await manager.endAll('u1')).toBe(2);
+    expect(await storage.sessions.listByUser('u1')).toEqual([]);
+    expect(await manager.resolve(other.token)).toBeDefined();
+    expect(events).toEqual(['cut-off u1', 'ended all u1']);
+
+    events.length = 0;
+    racing = undefined;
+    await manager.start({ userId: 'u1', ...meta });
+    expect(await manager.endEveryone()).toBe(2);
+    expect(await manager.resolve(other.token)).toBeUndefined();
+    expect(events).toEqual(['cut-off *', 'ended all u1', 'ended all u2']);
+
+    // Keeping the caller's session cannot use a cut-off: exactly the listed sessions end.
+    events.length = 0;
+    const keep = await manager.start({ userId: 'u1', ...meta });
+    await manager.start({ userId: 'u1', ...meta });
+    expect(await manager.endAll('u1', keep.record.idHash)).toBe(1);
+    expect(await manager.resolve(keep.token)).toBeDefined();
+    expect(events).toEqual(['ended 1']);
+  });
+
+  it('issue 25 #3: a session created before a sign-out cut-off is ended at once, before its deletion', async () => {
+    const storage = createMemoryStorage();
+    const clock = new ManualClock(T0);
+    let cutoff: number | undefined;
+    const manager = new SessionManager({
+      store: storage.sessions,
+      users: storage.users,
+      bus: storage.bus,
+      clock,
+      policy: { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3_600_000 },
+      cacheTtlMs: 1000,
+      signedOutAt: (userId) => (userId === 'u1' ? cutoff : undefined),
+    });
+    await storage.users.create({ id: 'u1', email: 'u1@example.test', kind: 'user', now: T0 });
+    const before = await manager.start({ userId: 'u1', ...meta });
+    expect(await manager.resolve(before.token)).toBeDefined(); // cached now
+    clock.advance(1500);
+    // Written now: the cut-off is the next whole second; a session of the last second before it
+    // ends only when deleted (it may have begun after the entry was written).
+    cutoff = Math.ceil(clock.now() / 1000) * 1000;
+    const after = await manager.start({ userId: 'u1', ...meta });
+    expect(await manager.resolve(before.token)).toBeUndefined();
+    expect(manager.peek(before.token)).toBeUndefined();
+    expect(await manager.findByIdHash(before.record.idHash)).toBeUndefined();
+    expect((await manager.list('u1')).map((s) => s.publicId)).toEqual([after.record.publicId]);
+    expect(await manager.resolve(after.token)).toBeDefined();
+  });
+
   it('endByPublicId ends only the owner’s session with that public id', async () => {
     const { manager, userId, otherId } = await setup();
     const a = await manager.start({ userId, ...meta });

@@ -58,6 +58,11 @@ export class AccessTokenVerifier {
     };
   }
 
+  /** A signing key was revoked: refetch the JWKS when a token next names an unknown kid. */
+  keysChanged(): void {
+    this.#keys.refresh();
+  }
+
   /** Resolves to the claims, or rejects with `TokenRejected` or `GuardError('unavailable')`. */
   verify(token: string): Promise<AccessTokenClaims> {
     if (token.length > MAX_TOKEN_LENGTH) return Promise.reject(new TokenRejected('too_long'));

@@ -14,6 +14,7 @@ import { DecisionClient, type ResourceRef } from './decision-client.ts';
 import { DpopVerifier } from './dpop.ts';
 import { type Challenge, GuardError, type GuardErrorCode } from './errors.ts';
 import { GatehouseClient } from './gatehouse-client.ts';
+import { headerKid } from './header-kid.ts';
 import { type GuardOptions, type ResolvedOptions, resolveOptions, SUPPORTED_ALGORITHMS } from './options.ts';
 import { PermissionResolver } from './permission-resolver.ts';
 import { type GuardRequest, header, isUnsafeMethod } from './request.ts';
@@ -326,6 +327,10 @@ export class Guard {
   #bearer(token: string, dpop = false): Promise<AuthContext> {
     if (this.#verifier === undefined)
       return Promise.reject(this.#refuse('invalid_token', 'bearer_not_accepted'));
+    // A revoked signing key (feed `kid` entry): refused before the cache and the signature, so
+    // neither a cached verification nor a cached JWKS lets its tokens (or forgeries) through.
+    if (this.#revocations.hasRevokedKeys && this.#revocations.isKeyRevoked(headerKid(token)))
+      return Promise.reject(this.#refuse('invalid_token', 'revoked_key'));
     // RFC 9449 §7.1: a DPoP-bound token sent as a plain Bearer token is refused.
     const bound = (auth: BearerAuthContext) =>
       !dpop && auth.token.cnf?.jkt !== undefined
@@ -435,6 +440,12 @@ export class Guard {
     }
     this.#revocations.apply(entry);
     if (type === 'sid') this.#introspector?.forget((session) => session.sessionId === value);
+    if (type === 'kid') this.#verifier?.keysChanged();
+    if (type === 'nbf') {
+      // A mass sign-out ended the subject's (or everyone's) sessions too.
+      if (value === '*') this.#introspector?.clear();
+      else this.#introspector?.forget((session) => session.subject === value);
+    }
     if (type === 'sub') {
       this.#introspector?.forget((session) => session.subject === value);
       this.#permissions?.forget(value);

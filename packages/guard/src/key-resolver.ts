@@ -34,8 +34,11 @@ export class KeyResolver {
   /** For jose: the slow path, through the key set. */
   readonly getKey: JWTVerifyGetKey;
 
+  readonly #makeKeySet: () => JWTVerifyGetKey;
+  #keySet: JWTVerifyGetKey;
+
   constructor(keys: BearerSettings['keys'], options: { fetch: typeof fetch }) {
-    const keySet =
+    this.#makeKeySet = () =>
       'jwks' in keys
         ? createLocalJWKSet(keys.jwks)
         : createRemoteJWKSet(keys.jwksUri, {
@@ -44,11 +47,12 @@ export class KeyResolver {
             timeoutDuration: 2_000,
             [customFetch]: options.fetch,
           });
+    this.#keySet = this.#makeKeySet();
     this.getKey = async (header, token) => {
       refuseKeyInHeader(header);
       let key: VerificationKey;
       try {
-        key = await keySet(header, token);
+        key = await this.#keySet(header, token);
       } catch (error) {
         if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
           throw error;
@@ -60,6 +64,17 @@ export class KeyResolver {
       }
       return key;
     };
+  }
+
+  /**
+   * Forgets the fetched JWKS and the memoised choices (a signing key was revoked: the feed's `kid`
+   * entry). The next token with an unknown kid refetches at once, without the 30 s cooldown, so
+   * the key that just took over — possibly created seconds ago — is accepted without delay.
+   */
+  refresh(): void {
+    this.#keySet = this.#makeKeySet();
+    this.#memo.clear();
+    this.#byHeader.clear();
   }
 
   /**

@@ -9,6 +9,7 @@ import { RevocationList } from '../src/revocation/revocation-list.ts';
 import {
   AUDIENCE,
   bearer,
+  makeKey,
   nowSeconds,
   refusal,
   SECRET,
@@ -124,6 +125,67 @@ describe('JWT-09 revocation through the feed', () => {
     expect(await refused(guard, atTheSecond)).toBe(true);
     await expect(guard.authenticate(bearer(after))).resolves.toBeDefined();
     await expect(guard.authenticate(bearer(someoneElse))).resolves.toBeDefined();
+  });
+
+  it('issue 25 #1: a kid entry refuses every token of that key, cached ones included, though the JWKS still serves it', async () => {
+    const leaked = await makeKey(`leaked-${Date.now()}`);
+    stub.keys.push(leaked);
+    try {
+      const guard = guardFor();
+      await guard.ready();
+      const token = await stub.mint({}, { key: leaked });
+      const other = await stub.mint();
+      await guard.authenticate(bearer(token));
+      await guard.authenticate(bearer(token)); // a cache hit now
+      stub.revoke('kid', leaked.kid);
+      const elapsed = await within(1000, () => refused(guard, token));
+      expect(elapsed).toBeLessThan(1000);
+      expect((await refusal(guard.authenticate(bearer(token)))).reason).toBe('revoked_key');
+      // A token minted with the key after the revocation (a forgery) is refused the same way.
+      const forged = await stub.mint({ jti: 'forged' }, { key: leaked });
+      expect((await refusal(guard.authenticate(bearer(forged)))).reason).toBe('revoked_key');
+      await expect(guard.authenticate(bearer(other))).resolves.toBeDefined();
+    } finally {
+      stub.keys.splice(stub.keys.indexOf(leaked), 1);
+    }
+  });
+
+  it('issue 25 #1: after a kid entry the guard refetches the JWKS for the key that took over, without the 30 s cooldown', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    await guard.authenticate(bearer(await stub.mint())); // the JWKS is fetched now
+    const successor = await makeKey(`successor-${Date.now()}`);
+    stub.keys.push(successor);
+    try {
+      const token = await stub.mint({}, { key: successor });
+      // Unknown kid within the cooldown of the last fetch: refused.
+      expect(await refused(guard, token)).toBe(true);
+      stub.revoke('kid', `gone-${Date.now()}`);
+      const elapsed = await within(1000, async () => !(await refused(guard, token)));
+      expect(elapsed).toBeLessThan(1000);
+    } finally {
+      stub.keys.splice(stub.keys.indexOf(successor), 1);
+    }
+  });
+
+  it('issue 25 #3: an nbf entry refuses the subject’s tokens with iat before the cut-off (`*`: everyone’s), not later ones', async () => {
+    const guard = guardFor();
+    await guard.ready();
+    const now = nowSeconds();
+    const subject = `signed-out-${now}`;
+    const before = await stub.mint({ sub: subject, iat: now - 10 });
+    const atCutoff = await stub.mint({ sub: subject, iat: now - 5 });
+    const someoneElse = await stub.mint({ sub: `${subject}-other`, iat: now - 10 });
+    for (const token of [before, atCutoff, someoneElse]) await guard.authenticate(bearer(token));
+    stub.revoke('nbf', subject, { at: now - 5 });
+    await within(1000, () => refused(guard, before));
+    expect((await refusal(guard.authenticate(bearer(before)))).reason).toBe('revoked');
+    // iat equal to the cut-off is not before it (unlike `sub`, which is "at or before").
+    await expect(guard.authenticate(bearer(atCutoff))).resolves.toBeDefined();
+    await expect(guard.authenticate(bearer(someoneElse))).resolves.toBeDefined();
+    stub.revoke('nbf', '*', { at: now - 8 });
+    await within(1000, () => refused(guard, someoneElse));
+    await expect(guard.authenticate(bearer(atCutoff))).resolves.toBeDefined();
   });
 
   it('after the stream drops, the guard catches up from its cursor first, then reconnects', async () => {
@@ -292,6 +354,21 @@ describe('RevocationList', () => {
     expect(list.isRevoked({ ...claims, sub: 'x' })).toBe(false);
     expect(list.isRevoked(claims)).toBe(true);
     list.prune(400);
+    expect(list.size).toBe(0);
+  });
+
+  it('kid and nbf entries: checked, counted and forgotten like the others', () => {
+    const list = new RevocationList({ graceSeconds: 30 });
+    list.apply({ seq: 1, type: 'kid', value: 'k1', at: 100, expires_at: 200 });
+    list.apply({ seq: 2, type: 'nbf', value: '*', at: 150, expires_at: 300 });
+    expect(list.isKeyRevoked('k1')).toBe(true);
+    expect(list.isKeyRevoked('k2')).toBe(false);
+    expect(list.isRevoked({ jti: 'j', sub: 'u', iat: 149 })).toBe(true);
+    expect(list.isRevoked({ jti: 'j', sub: 'u', iat: 150 })).toBe(false);
+    expect(list.size).toBe(2);
+    list.prune(231);
+    expect(list.isKeyRevoked('k1')).toBe(false);
+    list.prune(331);
     expect(list.size).toBe(0);
   });
 });

@@ -22,6 +22,7 @@ import { accountApplicationRoutes } from './routes/account-applications.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
 import { adminClientRoutes } from './routes/admin-clients.ts';
+import { adminIncidentRoutes } from './routes/admin-incident.ts';
 import { adminPolicyRoutes } from './routes/admin-policies.ts';
 import { apiKeyIntrospectionRoutes } from './routes/api-key-introspection.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -140,6 +141,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   oauthRoutes(app, gatehouse);
   oauthInteractionRoutes(app, gatehouse);
   adminClientRoutes(app, gatehouse);
+  adminIncidentRoutes(app, gatehouse);
   accountApplicationRoutes(app, gatehouse);
   return app;
 }

@@ -256,11 +256,20 @@ export async function createGatehouse(
   // service needs the session manager too).
   let tokens: TokenService | undefined;
   let oauth: OAuthServer | undefined;
+  let revocationIndex: RevocationIndex | undefined;
   const sessions = new SessionManager({
     onEnded: async (ended) => {
       await tokens?.sessionsEnded(ended);
       await oauth?.sessionsEnded(ended);
     },
+    // Mass sign-out: the not-before entry first, then the deletes (see SessionManager.endAll).
+    cutOff: async (subject) => tokens?.cutOff(subject),
+    onEndedAll: async (userId) => {
+      await tokens?.familiesEnded(userId);
+      await oauth?.sessionsEnded([{ userId }]);
+    },
+    // Sessions from before a sign-out cut-off end on every node as soon as the entry arrives.
+    signedOutAt: (userId) => revocationIndex?.cutOffAt(userId),
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -343,13 +352,32 @@ export async function createGatehouse(
   });
   await revocations.load();
   revocations.start();
+  revocationIndex = revocations;
+  // A revoked signing key (`kid` entry): re-read the ring now rather than at the next 30 s reload,
+  // so this node stops signing with it and publishing it (the OAuth engine follows within 1 s).
+  revocations.subscribe((entries) => {
+    if (entries.some((entry) => entry.type === 'kid'))
+      keyRing
+        .reload()
+        .then(() => oauth?.keysChanged())
+        .catch((error) => logger.warn({ err: error }, 'key ring reload failed'));
+  });
   tokens = new TokenService({
     refreshTokens: new SqlRefreshTokenStore(storage.sqlDb),
     revocations,
     sessions,
     users: storage.users,
     minter: new JwtAccessTokenMinter({
-      keys: keyRing,
+      // Never a key the feed revoked, even in the milliseconds before this node's ring reload.
+      keys: {
+        active: async () => {
+          const key = await keyRing.active();
+          if (!revocations.isKeyRevoked(key.kid)) return key;
+          await keyRing.reload();
+          return keyRing.active();
+        },
+        publicKeys: () => keyRing.publicKeys(),
+      },
       issuer: config.issuer,
       audience: config.tokenAudience,
       ttlSeconds: config.accessTokenTtlSeconds,

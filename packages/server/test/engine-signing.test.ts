@@ -124,4 +124,34 @@ describe.each(THREADS)('the OAuth engine signing with the key ring (%s)', (signi
     });
     expect(payload.client_id).toBe(client.clientId);
   });
+
+  it('issue 25 #1: after a key revocation the engine signs with the key that took over at once, not after its 1 s key check', async () => {
+    const { client, secret } = await createClient(h);
+    const token = async () => {
+      const response = await fetch(`${h.issuer}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: basic(client.clientId, secret ?? ''),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: 'notes:read',
+          resource: NOTES_API,
+        }),
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    const leaked = decodeProtectedHeader(await token()).kid!;
+    const { revokeSigningKey } = await import('../src/keys/revoke-signing-key.ts');
+    const startedAt = performance.now();
+    const result = await revokeSigningKey(h.gatehouse, leaked, { ip: 'test', requestId: 'test' });
+    await expect
+      .poll(async () => decodeProtectedHeader(await token()).kid, { timeout: 10_000, interval: 20 })
+      .toBe(result.active);
+    console.log(
+      `engine signs with the new key ${Math.round(performance.now() - startedAt)} ms after the revocation`,
+    );
+  });
 });

@@ -69,7 +69,7 @@ describe('GET /.well-known/jwks.json', () => {
       headers: { origin: 'https://rp.example' },
     });
     expect(response.headers['content-type']).toBe('application/json');
-    expect(response.headers['cache-control']).toBe('public, max-age=300');
+    expect(response.headers['cache-control']).toBe('public, max-age=60');
     expect(response.headers['access-control-allow-origin']).toBe('*');
     expect(response.headers['access-control-allow-credentials']).toBeUndefined();
     expect(response.headers['cross-origin-resource-policy']).toBe('cross-origin');

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  keyRingState,
   ManualClock,
   randomId,
   type SigningAlgorithm,
@@ -555,6 +556,30 @@ describe('key ring over SQLite', () => {
     expect((await keys.maybeRotate()).action).toBe('rotate');
   });
 
+  it('issue 25 #1: revoke takes a key out of the JWKS at once; a revoked active key is replaced by the next key, which signs now', async () => {
+    const keys = make();
+    const other = make(); // another node, its cache loaded before the revocation
+    await keys.ensure();
+    await other.ensure();
+    const before = keyRingState(await store.list());
+    const result = await keys.revoke(before.active!.kid);
+    expect(result).toMatchObject({ revoked: true, previousStatus: 'active', active: before.next!.kid });
+    expect((await keys.active()).kid).toBe(before.next!.kid);
+    expect((await keys.publicKeys()).map((key) => key.kid)).not.toContain(before.active!.kid);
+    expect((await keys.signingKeys()).keys.map((key) => key.kid)).not.toContain(before.active!.kid);
+    expect(statuses(await store.list())).toEqual(['active', 'next', 'revoked']);
+    // The other node signs with the revoked key until it reloads (the server does so on the `kid` entry).
+    expect((await other.active()).kid).toBe(before.active!.kid);
+    await other.reload();
+    expect((await other.active()).kid).toBe(before.next!.kid);
+
+    const next = keyRingState(await store.list()).next!;
+    expect(await keys.revoke(next.kid)).toMatchObject({ revoked: true, previousStatus: 'next' });
+    expect(keyRingState(await store.list()).next?.kid).not.toBe(next.kid);
+    expect(await keys.revoke(next.kid)).toMatchObject({ revoked: false });
+    expect(await keys.revoke('no-such-kid')).toBeUndefined();
+  });
+
   it('active() reloads a stale cache itself and completes an emptied ring', async () => {
     const keys = make();
     await keys.ensure();
@@ -582,6 +607,7 @@ describe('timer', () => {
       rotate: (rotation) => store.rotate(rotation),
       deleteRemovable: (now) => store.deleteRemovable(now),
       replaceSealedKey: (kid, expected, sealed) => store.replaceSealedKey(kid, expected, sealed),
+      revoke: (kid, at, removeAfter) => store.revoke(kid, at, removeAfter),
     };
     const keys = createKeyRing({
       store: counting,

@@ -140,7 +140,7 @@ function parseInvalidation(value: unknown): Invalidation | undefined {
   }
 }
 
-const REVOCATION_TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key']);
+const REVOCATION_TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key', 'kid', 'nbf']);
 
 function parseRevocation(value: unknown): RevocationEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

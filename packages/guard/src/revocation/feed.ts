@@ -5,7 +5,7 @@ import { createSseParser } from './sse.ts';
 
 /** The server's page size: a full page means there may be more. */
 export const FEED_PAGE_SIZE = 1000;
-const TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key']);
+const TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key', 'kid', 'nbf']);
 const RETRY_INITIAL_MS = 250;
 const RETRY_MAX_MS = 10_000;
 /** A stream that lived this long resets the backoff. */

@@ -19,7 +19,7 @@ function row(key: SigningKeyInfo) {
   };
 }
 
-const STATUS_ORDER = { active: 0, next: 1, retired: 2 } as const;
+const STATUS_ORDER = { active: 0, next: 1, retired: 2, revoked: 3 } as const;
 
 /**
  * `gatehouse keys list` and `gatehouse keys rotate`. `keyRingOf` reaches the node's key ring
@@ -81,6 +81,28 @@ export function registerKeyCommands(
           (result.rs256 === undefined
             ? ''
             : `\nRS256 ring (ID tokens): ${result.rs256.active} signs now; next key ${result.rs256.next}`),
+      );
+    });
+
+  keys
+    .command('revoke <kid>')
+    .description(
+      'a leaked key: out of the JWKS now, every token it signed refused on every node and guard (revocation feed); if it was active, the next key signs now',
+    )
+    .addOption(new Option('--json', 'machine-readable output'))
+    .action(async (kid: string, opts: { json?: boolean }) => {
+      const { revokeSigningKey } = await import('../keys/revoke-signing-key.ts');
+      const result = await open((g) =>
+        revokeSigningKey({ ...g, keyRing: keyRingOf(g) }, kid, { ip: 'cli', requestId: 'cli' }),
+      );
+      print(
+        opts.json === true,
+        result,
+        () =>
+          (result.revoked
+            ? `revoked ${result.kid} (was ${result.previousStatus})`
+            : `${result.kid} was already revoked; announced again`) +
+          `; ${result.active} signs now, next key ${result.next}. Tokens it signed are refused within the revocation bound; sign everyone out too if refresh tokens may have leaked with it.`,
       );
     });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { RoleRecord } from '@gatehouse/core';
 import { Command, Option } from 'commander';
 import type { Gatehouse } from '../gatehouse.ts';
+import { signOut } from '../sign-out.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
 import { registerKeyCommands } from './keys.ts';
@@ -254,9 +255,8 @@ export function buildProgram(): Command {
       });
   }
 
-  program
-    .command('sessions')
-    .description('manage sessions')
+  const sessionsCommand = program.command('sessions').description('manage sessions');
+  sessionsCommand
     .command('revoke')
     .description('end every session of a user, on every node')
     .requiredOption('--user <user>', 'end every session of this user (email or id)')
@@ -272,6 +272,47 @@ export function buildProgram(): Command {
         return count;
       });
       print(opts.json === true, { revoked }, () => `revoked ${revoked} session(s)`);
+    });
+
+  sessionsCommand
+    .command('revoke-all')
+    .description(
+      'mass sign-out: access tokens issued before now refused everywhere (revocation feed), then every session, refresh family and OAuth grant ends',
+    )
+    .option('--user <user>', 'sign this user out (email or id)')
+    .option('--all', 'sign everyone out')
+    .option(
+      '--yes',
+      'with --all: do not ask for confirmation (required when standard input is not a terminal)',
+    )
+    .addOption(json)
+    .action(async (opts: { user?: string; all?: boolean; yes?: boolean; json?: boolean }) => {
+      const refuse = (message: string) => {
+        process.stderr.write(`error: ${message}\n`);
+        process.exitCode = ExitCode.usage;
+      };
+      if ((opts.user === undefined) === (opts.all !== true))
+        return refuse('give exactly one of --user and --all');
+      if (
+        opts.all === true &&
+        opts.yes !== true &&
+        !(await confirmed('Sign every user out of every session?'))
+      )
+        return refuse('nobody signed out (confirm with --yes)');
+      const result = await withGatehouse(async (g) =>
+        signOut(
+          g,
+          opts.all === true ? 'everyone' : { userId: (await g.accounts.requireUser(opts.user!)).id },
+          cliMeta,
+        ),
+      );
+      const cutoff = new Date(result.cutoff).toISOString();
+      print(
+        opts.json === true,
+        { ...result, cutoff },
+        () =>
+          `tokens issued before ${cutoff} are refused; ended ${result.sessions} session(s) and ${result.grants} OAuth grant(s)`,
+      );
     });
 
   registerKeyCommands(program, withGatehouse, (g) => g.keyRing);

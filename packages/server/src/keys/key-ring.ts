@@ -7,6 +7,7 @@ import {
   isSigningAlgorithm,
   type KeyRingPlan,
   type KeyRotationPolicy,
+  keyRemoveAfter,
   keyRingState,
   keyRotationOf,
   keyRotationPolicy,
@@ -77,6 +78,18 @@ export interface RotationResult {
   readonly next: string;
   /** The RS256 ring's rotation, when the ring has one. */
   readonly rs256?: RotationResult;
+}
+
+export interface KeyRevocationResult {
+  /** False when the key was already revoked (nothing changed). */
+  readonly revoked: boolean;
+  readonly kid: string;
+  readonly alg: SigningAlgorithm;
+  /** Its state before: `active` means the next key took over at once. */
+  readonly previousStatus: SigningKeyStatus;
+  /** The active and next key of the ring that held it, afterwards. */
+  readonly active: string;
+  readonly next: string;
 }
 
 interface Snapshot {
@@ -293,6 +306,33 @@ export class KeyRing implements SigningKeySource {
     return {
       rotated,
       retired: rotated && active !== undefined ? active.kid : null,
+      active: state.active.kid,
+      next: state.next.kid,
+    };
+  }
+
+  /**
+   * Emergency removal (a leaked key): marks `kid` revoked in whichever ring holds it — it leaves the
+   * JWKS now — and completes that ring: a revoked active key is replaced by the next key, already
+   * published, which signs at once, and a new next key is made. The tokens it signed are refused
+   * through the `kid` revocation entry the caller writes after this (other nodes reload their ring
+   * on that entry, so they must find the change stored). Undefined when no ring holds `kid`.
+   */
+  async revoke(kid: string): Promise<KeyRevocationResult | undefined> {
+    const key = (await this.#store.list()).find((candidate) => candidate.kid === kid);
+    if (key === undefined) return this.#rs256?.revoke(kid);
+    const now = this.#clock.now();
+    const revoked =
+      key.status !== 'revoked' && (await this.#store.revoke(kid, now, keyRemoveAfter(now, this.#policy)));
+    await this.ensure();
+    const state = keyRingState((await this.#load()).keys);
+    if (state.active === undefined || state.next === undefined)
+      throw new Error('The key ring is incomplete after revoking a key.');
+    return {
+      revoked,
+      kid,
+      alg: key.alg,
+      previousStatus: key.status,
       active: state.active.kid,
       next: state.next.kid,
     };

@@ -121,6 +121,14 @@ export class OAuthServer {
     return built.mounted;
   }
 
+  /**
+   * The ring changed out of turn (a signing key was revoked): check its keys on the next request
+   * instead of up to a second later, so the engine stops signing with the revoked key at once.
+   */
+  keysChanged(): void {
+    if (this.#mounted !== undefined) this.#mounted.checkedAt = Number.NEGATIVE_INFINITY;
+  }
+
   /** The engine, without waiting, while its keys were checked within the last second. */
   currentIfChecked(): MountedProvider | undefined {
     const mounted = this.#mounted;

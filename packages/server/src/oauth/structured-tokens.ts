@@ -1,7 +1,7 @@
 import type { RevocationIndex } from '@gatehouse/core';
 import { type JWTPayload, jwtVerify } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { RingKeySet } from '../tokens/ring-key-set.ts';
+import { headerKid, type RingKeySet } from '../tokens/ring-key-set.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
 import type { EngineHook } from './engine-hooks.ts';
 
@@ -88,6 +88,8 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<AccessTokenPayload | undefined> {
   try {
+    const kid = headerKid(token);
+    if (deps.revocations.isKeyRevoked(kid)) return undefined;
     const keys = await deps.keySet.forToken(token);
     const { payload } = await jwtVerify<AccessTokenPayload>(token, keys, {
       issuer: deps.issuer,
@@ -99,6 +101,7 @@ export async function verifyAccessToken(
       jti: payload.jti,
       sub: payload.sub,
       iat: payload.iat,
+      kid,
     });
     return revoked ? undefined : payload;
   } catch {

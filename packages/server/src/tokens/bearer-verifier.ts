@@ -7,7 +7,7 @@ import {
   type UserRepository,
 } from '@gatehouse/core';
 import { type JWTPayload, jwtVerify } from 'jose';
-import { RingKeySet } from './ring-key-set.ts';
+import { headerKid, RingKeySet } from './ring-key-set.ts';
 
 export interface VerifiedBearer {
   readonly user: UserRecord;
@@ -46,6 +46,9 @@ export class BearerVerifier {
     const invalid = () =>
       new GatehouseError('invalid_token', { detail: 'The access token is invalid or expired.' });
     if (token.length > 8192 || token.split('.').length !== 3) throw invalid();
+    // A revoked (leaked) key is refused before its signature is checked: a forgery verifies.
+    const kid = headerKid(token);
+    if (this.#o.revocations.isKeyRevoked(kid)) throw invalid();
     let claims: VerifiedBearer['claims'];
     try {
       const jwks = await this.#keySet.forToken(token);
@@ -68,7 +71,15 @@ export class BearerVerifier {
     const nowSeconds = this.#o.now() / 1000;
     if (claims.iat! > nowSeconds + this.#o.clockToleranceSeconds) throw invalid();
     if (claims.exp! - claims.iat! > this.#o.maxLifetimeSeconds) throw invalid();
-    if (this.#o.revocations.isRevoked({ sid: claims.sid, jti: claims.jti, sub: claims.sub, iat: claims.iat }))
+    if (
+      this.#o.revocations.isRevoked({
+        sid: claims.sid,
+        jti: claims.jti,
+        sub: claims.sub,
+        iat: claims.iat,
+        kid,
+      })
+    )
       throw invalid();
     const user = await this.#o.users.findById(claims.sub!);
     if (user === undefined || user.disabled) throw invalid();

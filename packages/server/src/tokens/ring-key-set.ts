@@ -38,7 +38,8 @@ export class RingKeySet {
   }
 }
 
-function headerKid(token: string): string | undefined {
+/** The `kid` of a compact JWS's protected header, unverified. */
+export function headerKid(token: string): string | undefined {
   try {
     const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
       kid?: unknown;

@@ -84,7 +84,7 @@ export class SqlSigningKeyStore implements SigningKeyStore {
   async deleteRemovable(now: number): Promise<number> {
     const result = await this.#db
       .deleteFrom(this.#table)
-      .where('status', '=', 'retired')
+      .where('status', 'in', ['retired', 'revoked'])
       .where('remove_after', '<=', now)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
@@ -98,6 +98,16 @@ export class SqlSigningKeyStore implements SigningKeyStore {
       .where('sealed_private_key', '=', expected)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async revoke(kid: string, revokedAt: number, removeAfter: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable(this.#table)
+      .set({ status: 'revoked', retired_at: revokedAt, remove_after: removeAfter })
+      .where('kid', '=', kid)
+      .where('status', '!=', 'revoked')
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }
 
   /** Runs `change` in one transaction; false (rolled back) when a precondition failed or a unique index refused. */

@@ -232,5 +232,22 @@ export function describeSigningKeyStoreConformance(name: string, make: MakeFixtu
       expect(stored?.sealedPrivateKey).not.toBe(active.sealedPrivateKey);
       expect(listed.find((key) => key.kid === next.kid)).toStrictEqual(next);
     });
+
+    it('revoke marks a key of any state revoked once; deleteRemovable deletes it in its time', async () => {
+      const { store } = fixture();
+      const active = fakeSigningKey('active');
+      const next = fakeSigningKey('next');
+      await store.insert([active, next]);
+      expect(await store.revoke(active.kid, T0 + 1, T0 + DAY)).toBe(true);
+      expect(await store.revoke(active.kid, T0 + 2, T0 + DAY)).toBe(false);
+      expect(await store.revoke('no-such-kid', T0, T0)).toBe(false);
+      const revoked = (await store.list()).find((key) => key.kid === active.kid);
+      expect(revoked).toMatchObject({ status: 'revoked', retiredAt: T0 + 1, removeAfter: T0 + DAY });
+      // No active key any more: the next one can be promoted.
+      expect(await store.insert([fakeSigningKey('active')])).toBe(true);
+      expect(await store.deleteRemovable(T0 + DAY - 1)).toBe(0);
+      expect(await store.deleteRemovable(T0 + DAY)).toBe(1);
+      expect((await store.list()).some((key) => key.kid === active.kid)).toBe(false);
+    });
   });
 }

@@ -47,7 +47,11 @@ export class MemorySigningKeyStore implements SigningKeyStore {
   async deleteRemovable(now: number): Promise<number> {
     let deleted = 0;
     for (const [kid, key] of this.#keys) {
-      if (key.status === 'retired' && key.removeAfter !== null && key.removeAfter <= now) {
+      if (
+        (key.status === 'retired' || key.status === 'revoked') &&
+        key.removeAfter !== null &&
+        key.removeAfter <= now
+      ) {
         this.#keys.delete(kid);
         deleted += 1;
       }
@@ -59,6 +63,13 @@ export class MemorySigningKeyStore implements SigningKeyStore {
     const key = this.#keys.get(kid);
     if (key?.sealedPrivateKey !== expected) return false;
     this.#keys.set(kid, { ...key, sealedPrivateKey: sealed });
+    return true;
+  }
+
+  async revoke(kid: string, revokedAt: number, removeAfter: number): Promise<boolean> {
+    const key = this.#keys.get(kid);
+    if (key === undefined || key.status === 'revoked') return false;
+    this.#keys.set(kid, { ...key, status: 'revoked', retiredAt: revokedAt, removeAfter });
     return true;
   }
 

@@ -1,0 +1,72 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Gatehouse } from '../gatehouse.ts';
+import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
+import { requestMeta } from '../http/request-meta.ts';
+import { revokeSigningKey } from '../keys/revoke-signing-key.ts';
+import { signOut } from '../sign-out.ts';
+
+const Kid = Type.Object({ kid: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) });
+const RevokeAllBody = Type.Union([
+  Type.Object({ user: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false }),
+  Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
+]);
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The incident levers (docs/operations.md, runbooks): list and revoke signing keys, sign a user or
+ * everyone out. Audited like every admin write.
+ */
+export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const session = requireCaller(gatehouse, undefined, { apiKeys: true });
+  const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
+  const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
+
+  app.get('/admin/v1/signing-keys', can('keys:read'), async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const keys = await gatehouse.keyRing.list();
+    return {
+      keys: keys.map((key) => ({
+        kid: key.kid,
+        alg: key.alg,
+        status: key.status,
+        created_at: iso(key.createdAt),
+        activated_at: iso(key.activatedAt),
+        retired_at: iso(key.retiredAt),
+        remove_after: iso(key.removeAfter),
+      })),
+    };
+  });
+
+  app.post<{ Params: typeof Kid.static }>(
+    '/admin/v1/signing-keys/:kid/revoke',
+    { ...can('keys:revoke'), schema: { params: Kid } },
+    async (request) => {
+      const result = await revokeSigningKey(gatehouse, request.params.kid, meta(request));
+      return {
+        kid: result.kid,
+        revoked: result.revoked,
+        previous_status: result.previousStatus,
+        active: result.active,
+        next: result.next,
+      };
+    },
+  );
+
+  app.post<{ Body: typeof RevokeAllBody.static }>(
+    '/admin/v1/sessions/revoke-all',
+    { ...can('sessions:revoke'), schema: { body: RevokeAllBody } },
+    async (request) => {
+      const body = request.body;
+      const target =
+        'all' in body ? 'everyone' : { userId: (await gatehouse.accounts.requireUser(body.user)).id };
+      const result = await signOut(gatehouse, target, meta(request));
+      return {
+        cutoff: new Date(result.cutoff).toISOString(),
+        sessions: result.sessions,
+        grants: result.grants,
+      };
+    },
+  );
+}
