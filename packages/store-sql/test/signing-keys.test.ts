@@ -52,7 +52,7 @@ function describeSqlSigningKeys(name: string, storage: () => SqlStorage): void {
         await store.insert([key]);
         await db.updateTable('signing_keys').set({ alg: 'HS256' }).execute();
         await expect(store.list()).rejects.toThrow(/signing_keys.alg/);
-        await db.updateTable('signing_keys').set({ alg: 'ES256', status: 'revoked' }).execute();
+        await db.updateTable('signing_keys').set({ alg: 'ES256', status: 'compromised' }).execute();
         await expect(store.list()).rejects.toThrow(/signing_keys.status/);
         await db
           .updateTable('signing_keys')
