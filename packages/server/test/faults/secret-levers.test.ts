@@ -312,6 +312,57 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('secret lev
     );
   }, 90_000);
 
+  it("issue 25 #2: a one-pass roll (node A on S3 with PREVIOUS S2 while B knows only S2) breaks what the first pass prevents: A's CSRF tokens and a client secret A re-hashed are refused at B; a refresh retried across the two forks the family", async () => {
+    // Both nodes run S2 alone here (the test above ended so). A client and a browser under S2.
+    const client = await newClient();
+    for (const node of [a, b]) expect(await tokenAt(node, client.id, client.secret)).toBe('ok');
+    const S3 = `third-master-secret-${randomBytes(24).toString('base64url')}`;
+    const startedAt = performance.now();
+    await cluster.restart(0, { GATEHOUSE_SECRET: S3, GATEHOUSE_SECRET_PREVIOUS: S2 });
+    const restartMs = Math.round(performance.now() - startedAt);
+
+    // What the restarted node makes under S3 the other node cannot read.
+    const browserOfA = await adminSession(a);
+    expect(
+      (await call(b, 'POST', '/admin/v1/service-accounts', { name: 'one-pass' }, browserOfA)).status,
+    ).toBe(403);
+    expect(await tokenAt(a, client.id, client.secret)).toBe('ok'); // verified under S2, re-hashed under S3
+    await expect
+      .poll(() => tokenAt(b, client.id, client.secret), { timeout: DEADLINE_MS })
+      .toBe('invalid_client');
+    // Access tokens and logins are unaffected (the signing keys did not change).
+    const signed = await tokenLogin(a);
+    expect(await bearerStatus(`${b}/account`, signed)).toBe(200);
+
+    // A refresh answered by A, retried at B within the grace window: B derives another successor.
+    const login = await fetch(`${a}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...CLUSTER_ADMIN, mode: 'token' }),
+    });
+    const { refresh_token: refreshToken } = (await login.json()) as { refresh_token: string };
+    const refreshAt = async (node: string, token: string) => {
+      const response = await fetch(`${node}/token/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refresh_token: token }),
+      });
+      expect(response.status, `refresh at ${name(node)}`).toBe(200);
+      return ((await response.json()) as { refresh_token: string }).refresh_token;
+    };
+    const first = await refreshAt(a, refreshToken);
+    const retried = await refreshAt(b, refreshToken);
+    const retriedSameNode = await refreshAt(a, refreshToken);
+    expect(retriedSameNode).toBe(first);
+    expect(retried).not.toBe(first);
+    // Both successors are live: the family has forked (each is still single-use).
+    expect(await refreshAt(a, first)).toBeTypeOf('string');
+    expect(await refreshAt(b, retried)).toBeTypeOf('string');
+    console.log(
+      `fault figures: issue 25 #2 one-pass roll: restart of A took ${restartMs} ms; its CSRF token and a client secret it re-hashed were refused at B; a refresh retried at B forked the family`,
+    );
+  }, 90_000);
+
   const bearerStatus = async (url: string, token: string) =>
     (
       await fetch(url, {
