@@ -30,6 +30,8 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('secret lev
   let notes: Awaited<ReturnType<typeof startNotesApi>>;
   let a: string;
   let b: string;
+  /** The secret both nodes run alone between tests (the rolling change moves them to S2). */
+  let secretNow = S1;
 
   beforeAll(async () => {
     cluster = await startCluster(postgresUrl!, redisUrl!, 2, {
@@ -301,6 +303,7 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('secret lev
     await timed('restart A (S2 only)', () => cluster.restart(0, { GATEHOUSE_SECRET: S2 }));
     await everythingWorks('A without PREVIOUS');
     await timed('restart B (S2 only)', () => cluster.restart(1, { GATEHOUSE_SECRET: S2 }));
+    secretNow = S2;
     await everythingWorks('end');
     // What S1 made and no longer verifies: the early browser's CSRF token (sign in again).
     expect(
@@ -312,13 +315,13 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('secret lev
     );
   }, 90_000);
 
-  it("issue 25 #2: a one-pass roll (node A on S3 with PREVIOUS S2 while B knows only S2) breaks what the first pass prevents: A's CSRF tokens and a client secret A re-hashed are refused at B; a refresh retried across the two forks the family", async () => {
-    // Both nodes run S2 alone here (the test above ended so). A client and a browser under S2.
+  it("issue 25 #2: a one-pass roll (node A on a new secret with the old one as PREVIOUS while B knows only the old one) breaks what the first pass prevents: A's CSRF tokens and a client secret A re-hashed are refused at B; a refresh retried across the two forks the family; a key sealed under the new secret stays out of B's ring", async () => {
+    // Both nodes run one secret alone here (S2 after the test above). A client made under it.
     const client = await newClient();
     for (const node of [a, b]) expect(await tokenAt(node, client.id, client.secret)).toBe('ok');
     const S3 = `third-master-secret-${randomBytes(24).toString('base64url')}`;
     const startedAt = performance.now();
-    await cluster.restart(0, { GATEHOUSE_SECRET: S3, GATEHOUSE_SECRET_PREVIOUS: S2 });
+    await cluster.restart(0, { GATEHOUSE_SECRET: S3, GATEHOUSE_SECRET_PREVIOUS: secretNow });
     const restartMs = Math.round(performance.now() - startedAt);
 
     // What the restarted node makes under S3 the other node cannot read.
@@ -358,8 +361,29 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('secret lev
     // Both successors are live: the family has forked (each is still single-use).
     expect(await refreshAt(a, first)).toBeTypeOf('string');
     expect(await refreshAt(b, retried)).toBeTypeOf('string');
+    // A signing key made under S3 (the CLI configured as A): B cannot open it.
+    const cliEnv = { ...cluster.env, GATEHOUSE_SECRET: S3, GATEHOUSE_SECRET_PREVIOUS: secretNow };
+    const rotated = json<{ next: string }>(
+      await runCli('/tmp', ['keys', 'rotate', '--json'], undefined, { env: cliEnv }),
+    );
+    const [header, payload, signature] = signed.split('.') as [string, string, string];
+    const unknownKid = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(header, 'base64url').toString('utf8')), kid: 'unknown' }),
+    ).toString('base64url');
+    const probe = `${unknownKid}.${payload}.${signature}`;
+    // A token naming an unknown kid makes a node reload its ring at once: A's reload opens the new
+    // key and publishes it; B's reload fails (it keeps the ring it had: no 500, the key unpublished).
+    const jwks = async (node: string) =>
+      ((await (await fetch(`${node}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map(
+        (key) => key.kid,
+      );
+    for (const node of [a, b]) expect(await bearerStatus(`${node}/account`, probe), name(node)).toBe(401);
+    await expect.poll(() => jwks(a), { timeout: DEADLINE_MS }).toContain(rotated.next);
+    expect(await bearerStatus(`${b}/account`, probe)).toBe(401);
+    expect(await jwks(b)).not.toContain(rotated.next);
+    expect(await bearerStatus(`${b}/account`, signed)).toBe(200);
     console.log(
-      `fault figures: issue 25 #2 one-pass roll: restart of A took ${restartMs} ms; its CSRF token and a client secret it re-hashed were refused at B; a refresh retried at B forked the family`,
+      `fault figures: issue 25 #2 one-pass roll: restart of A took ${restartMs} ms; its CSRF token and a client secret it re-hashed were refused at B; a refresh retried at B forked the family; a key sealed under the new secret was published by A, not by B`,
     );
   }, 90_000);
 
