@@ -4,7 +4,8 @@
  * revoked on node A must be refused by both nodes' token endpoints within the registry's cache bound;
  * a rolling change of GATEHOUSE_SECRET (the runbook in docs/operations.md, node by node, then
  * `gatehouse secrets rekey`, then PREVIOUS removed) must keep logins, tokens, API keys, client
- * secrets and CSRF tokens working across the nodes at every step. Times are printed
+ * secrets and CSRF tokens working across the nodes at every step; a one-pass roll shows what the
+ * runbook's first pass (every node accepts the new secret first) prevents. Times are printed
  * (`fault figures:`); assertions poll with generous deadlines, never on this machine's speed.
  */
 import { randomBytes } from 'node:crypto';
@@ -125,7 +126,7 @@ describe.skipIf(postgresUrl === undefined || redisUrl === undefined)('secret lev
     return times;
   };
 
-  it('issue 25 #4: a client secret rotated on node A works at once on A and B, the old one during the overlap; revoking the previous early, or rotating without overlap, refuses the old one on both within the bound', async () => {
+  it('issue 25 #4: a client secret rotated on node A works on A and B within the bound, the old one during the overlap; revoking the previous early, or rotating without overlap, refuses the old one on both within the bound', async () => {
     const client = await newClient();
     // Both nodes have the client cached after these.
     for (const node of [a, b]) expect(await tokenAt(node, client.id, client.secret)).toBe('ok');
