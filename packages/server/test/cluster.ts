@@ -14,6 +14,11 @@ export interface Cluster {
   readonly urls: readonly string[];
   /** The shared settings every node got (secret included). */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Stops node `index` (SIGTERM, drained) and starts it again on the same port and database with
+   * `env` on top of the shared settings (e.g. another `GATEHOUSE_SECRET`); resolves once it is ready.
+   */
+  restart(index: number, env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,29 +64,42 @@ export async function startCluster(
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.end();
   };
+  const spawnNode = (i: number, port: number, overrides: Record<string, string> = {}) =>
+    spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        GATEHOUSE_ISSUER: env.GATEHOUSE_ISSUER ?? `http://localhost:${port}`,
+        GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}`,
+        ...nodeEnv(i),
+        ...overrides,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   try {
     for (let i = 0; i < count; i++) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      const child = spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
-        env: {
-          ...process.env,
-          ...env,
-          PORT: String(port),
-          GATEHOUSE_ISSUER: env.GATEHOUSE_ISSUER ?? `http://localhost:${port}`,
-          GATEHOUSE_DATA_DIR: `/tmp/${database}-${i}`,
-          ...nodeEnv(i),
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      nodes.push({ url, process: child });
+      nodes.push({ url, process: spawnNode(i, port) });
       await waitReady(`${url}/readyz`);
     }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { nodes, urls: nodes.map((n) => n.url), env, stop };
+  const restart = async (index: number, overrides: Record<string, string> = {}) => {
+    const node = nodes[index];
+    if (node === undefined) throw new RangeError(`no node ${index}`);
+    if (node.process.exitCode === null && node.process.signalCode === null) {
+      const exited = new Promise((resolve) => node.process.once('exit', resolve));
+      node.process.kill('SIGTERM');
+      await exited;
+    }
+    node.process = spawnNode(index, Number(new URL(node.url).port), overrides);
+    await waitReady(`${node.url}/readyz`);
+  };
+  return { nodes, urls: nodes.map((n) => n.url), env, restart, stop };
 }
 
 /** The notes-api example in its own process, guarded by `gatehouseUrl` (the cluster's secret). */
