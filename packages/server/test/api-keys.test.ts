@@ -577,7 +577,9 @@ describe('API keys', () => {
       exp: null,
     });
     expect(ok.headers['cache-control']).toBe('no-store');
-    expect((await introspect({ key: `${key.slice(0, -1)}x`, ip: '192.0.2.1' })).json()).toEqual({
+    // Another last character (an `x` stays an `x` one time in 32: change it to something else).
+    const altered = `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+    expect((await introspect({ key: altered, ip: '192.0.2.1' })).json()).toEqual({
       active: false,
     });
     expect((await introspect({ key, ip: '192.0.2.1' }, 'wrong')).statusCode).toBe(401);
