@@ -19,6 +19,19 @@ export interface ExprNode {
   exprKind: { case: string | undefined; value?: unknown };
 }
 
+/** A `comprehensionExpr` node's value (the macros `all`, `exists`, `map`, `filter` expand to one). */
+// A type alias, not an interface: it must accept the parser's `Record<string, unknown>` values.
+export type ComprehensionNode = {
+  iterVar: string;
+  iterVar2?: string;
+  accuVar: string;
+  iterRange: ExprNode;
+  accuInit: ExprNode;
+  loopCondition: ExprNode;
+  loopStep: ExprNode;
+  result: ExprNode;
+};
+
 /** The root expression of a parse result (a ParsedExpr wraps it in `expr`). */
 export function rootExpr(parsed: unknown): ExprNode {
   return ((parsed as { expr?: unknown }).expr ?? parsed) as ExprNode;
@@ -87,16 +100,7 @@ export function checkCondition(env: CelEnv, root: unknown, source: string): Cond
         }
         return;
       case 'comprehensionExpr': {
-        const c = value as {
-          iterVar: string;
-          iterVar2?: string;
-          accuVar: string;
-          iterRange: unknown;
-          accuInit: unknown;
-          loopCondition: unknown;
-          loopStep: unknown;
-          result: unknown;
-        };
+        const c = value as ComprehensionNode;
         const inner = depth + 1;
         deepest = Math.max(deepest, inner);
         walk(c.iterRange, locals, depth);

@@ -1,4 +1,4 @@
-import type { ExprNode } from './cel-check.ts';
+import type { ComprehensionNode, ExprNode } from './cel-check.ts';
 import type { CelT } from './cel-types.ts';
 
 /**
@@ -186,16 +186,7 @@ export function estimateCost(root: ExprNode, types?: ReadonlyMap<ExprNode, CelT>
         return { cost, size };
       }
       case 'comprehensionExpr': {
-        const c = value as {
-          iterVar: string;
-          iterVar2?: string;
-          accuVar: string;
-          iterRange: ExprNode;
-          accuInit: ExprNode;
-          loopCondition: ExprNode;
-          loopStep: ExprNode;
-          result: ExprNode;
-        };
+        const c = value as ComprehensionNode;
         const range = walk(c.iterRange, scope);
         const init = walk(c.accuInit, scope);
         // At most one iteration per item (an element is a part of the range: no larger than it).

@@ -1,4 +1,4 @@
-import type { ExprNode } from './cel-check.ts';
+import type { ComprehensionNode, ExprNode } from './cel-check.ts';
 
 /**
  * CEL types as the policy checker sees them. `dyn` is anything (an undeclared attribute); `record`
@@ -375,16 +375,7 @@ export function typeCheck(
         };
       }
       case 'comprehensionExpr': {
-        const c = value as {
-          iterVar: string;
-          iterVar2?: string;
-          accuVar: string;
-          iterRange: ExprNode;
-          accuInit: ExprNode;
-          loopCondition: ExprNode;
-          loopStep: ExprNode;
-          result: ExprNode;
-        };
+        const c = value as ComprehensionNode;
         const range = typeOf(c.iterRange, scope);
         let item: CelT;
         let item2: CelT = T.dyn;

@@ -1,23 +1,9 @@
-import type { SigningKeyInfo } from '@gatehouse/core';
 import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../gatehouse.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
+import { signingKeyView } from '../keys/signing-key-view.ts';
 import { print } from './output.ts';
 import type { withGatehouse } from './program.ts';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-function row(key: SigningKeyInfo) {
-  return {
-    kid: key.kid,
-    alg: key.alg,
-    status: key.status,
-    created_at: iso(key.createdAt),
-    activated_at: iso(key.activatedAt),
-    retired_at: iso(key.retiredAt),
-    remove_after: iso(key.removeAfter),
-  };
-}
 
 const STATUS_ORDER = { active: 0, next: 1, retired: 2, revoked: 3 } as const;
 
@@ -40,7 +26,7 @@ export function registerKeyCommands(
       const list = await open((g) => keyRingOf(g).list());
       const rows = [...list]
         .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.createdAt - a.createdAt)
-        .map(row);
+        .map(signingKeyView);
       print(
         opts.json === true,
         rows,

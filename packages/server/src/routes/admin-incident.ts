@@ -4,6 +4,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { revokeSigningKey } from '../keys/revoke-signing-key.ts';
+import { signingKeyView } from '../keys/signing-key-view.ts';
 import { signOut } from '../sign-out.ts';
 
 const Kid = Type.Object({ kid: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) });
@@ -11,8 +12,6 @@ const RevokeAllBody = Type.Union([
   Type.Object({ user: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false }),
   Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
 ]);
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * The incident levers (docs/operations.md, runbooks): list and revoke signing keys, sign a user or
@@ -27,15 +26,7 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     reply.header('cache-control', 'no-store');
     const keys = await gatehouse.keyRing.list();
     return {
-      keys: keys.map((key) => ({
-        kid: key.kid,
-        alg: key.alg,
-        status: key.status,
-        created_at: iso(key.createdAt),
-        activated_at: iso(key.activatedAt),
-        retired_at: iso(key.retiredAt),
-        remove_after: iso(key.removeAfter),
-      })),
+      keys: keys.map(signingKeyView),
     };
   });
 
