@@ -4,7 +4,7 @@
  *   A. Verification with the node's cache off (every key read from the database: parse, checksum,
  *      HMAC, lookup, owner), in process, 1 000 keys picked at random: p50/p99 on SQLite and on
  *      PostgreSQL, beside better-auth's API-key plugin (`auth.api.verifyApiKey`) on SQLite, with
- *      the rows each writes per verification (SQLite `total_changes()`).
+ *      the rows each writes per verification (SQLite: `total_changes()`, counted by triggers for Gatehouse).
  *   B. Over HTTP, both on the same SQLite file: Gatehouse's key introspection (verify + owner's
  *      permissions, node cache on) beside better-auth answering `GET /get-session` for a key in
  *      `x-api-key` (its key row's use counter shows its writes per request).
@@ -22,6 +22,7 @@ import { sql } from 'kysely';
 import { loadConfig } from '../packages/server/src/config.ts';
 import { createGatehouse } from '../packages/server/src/gatehouse.ts';
 import { createLogger } from '../packages/server/src/logger.ts';
+import { openDatabase } from '../packages/store-sql/src/index.ts';
 import { openBetterAuth } from './better-auth-setup.ts';
 import {
   ADMIN_EMAIL,
@@ -122,30 +123,56 @@ async function gatehouseCold(databaseUrl: string, schema?: string): Promise<Figu
       if (!(await gatehouse.apiKeys.verify(key, '10.0.0.1')).ok) throw new Error('verification failed');
     };
     await timed(keys.slice(0, 100), verify);
-    const changes = async () =>
-      config.databaseUrl.startsWith('sqlite:')
-        ? Number(
-            (await sql<{ n: number }>`select total_changes() as n`.execute(gatehouse.storage.sqlDb)).rows[0]
-              ?.n,
-          )
-        : undefined;
+    const counter = config.databaseUrl.startsWith('sqlite:')
+      ? rowsWritten(config.databaseUrl.slice('sqlite:'.length))
+      : undefined;
+    const changes = () => counter?.read();
     // Stop the periodic last-use flush, so the loop shows what the request path itself writes.
     await gatehouse.apiKeys.stop();
-    const before = await changes();
+    const before = changes();
     const latencies = await timed(keys, verify);
-    const during = await changes();
+    const during = changes();
     await gatehouse.apiKeys.flushUsage();
-    const after = await changes();
+    const after = changes();
+    counter?.close();
     return figures(
       latencies,
       before === undefined || during === undefined ? undefined : during - before,
       during === undefined || after === undefined ? undefined : after - during,
     );
   } finally {
-    if (schema !== undefined)
-      await sql.raw(`drop schema if exists "${schema}" cascade`).execute(gatehouse.storage.sqlDb);
     await gatehouse.close();
+    if (schema !== undefined) {
+      const database = await openDatabase({ url: databaseUrl, maxConnections: 1 });
+      await sql.raw(`drop schema if exists "${schema}" cascade`).execute(database.db);
+      await database.close();
+    }
   }
+}
+
+/**
+ * Rows inserted, updated or deleted in the Gatehouse database by any connection, as SQLite's
+ * `total_changes()` counts them on one: the server keeps its connection to itself, so a second
+ * one installs a counting trigger per table and write kind, and reads the count.
+ */
+function rowsWritten(path: string): { read(): number; close(): void } {
+  const db = new Database(path);
+  db.exec(
+    'create table if not exists bench_rows_written (n integer not null); delete from bench_rows_written;',
+  );
+  db.exec('insert into bench_rows_written (n) values (0)');
+  const tables = db
+    .prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name != 'bench_rows_written'",
+    )
+    .all() as { name: string }[];
+  for (const { name } of tables)
+    for (const kind of ['insert', 'update', 'delete'])
+      db.exec(
+        `create trigger if not exists "bench_${kind}_${name}" after ${kind} on "${name}" begin update bench_rows_written set n = n + 1; end`,
+      );
+  const count = db.prepare('select n from bench_rows_written');
+  return { read: () => Number((count.get() as { n: number }).n), close: () => db.close() };
 }
 
 async function betterAuthInProcess(): Promise<Figures> {

@@ -1,5 +1,12 @@
-import type { RevocationEntry } from './revocations.ts';
+import type { ApiKeyStore, ServiceAccountStore } from './api-keys/records.ts';
+import type { OAuthArtifactStore } from './oauth-artifacts.ts';
+import type { OAuthClientStore } from './oauth-clients.ts';
+import type { PolicyDocumentRepository } from './policy/store.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { RefreshTokenStore } from './refresh-tokens.ts';
+import type { RevocationEntry, RevocationStore } from './revocations.ts';
 import type { SessionRecord } from './session.ts';
+import type { SigningKeyStore } from './signing-keys.ts';
 import type { UserProfile } from './user-profile.ts';
 
 /**
@@ -200,7 +207,12 @@ export interface InvalidationBus {
   subscribe(handler: (message: Invalidation) => void): () => void;
 }
 
-/** Everything the domain needs from persistence, as one bundle the server wires. */
+/**
+ * Everything the domain needs from persistence, as one bundle: every port, and nothing of the
+ * adapters behind it (no connection, no dialect). Only the server's composition root
+ * (`packages/server/src/stores/open-storage.ts`) names adapters; `memoryStorage()` in
+ * `@gatehouse/testkit` is the reference, and every port has a conformance suite there.
+ */
 export interface Storage {
   readonly users: UserRepository;
   readonly profiles: UserProfileRepository;
@@ -210,6 +222,24 @@ export interface Storage {
   readonly audit: AuditLog;
   readonly counters: CounterStore;
   readonly bus: InvalidationBus;
+  readonly refreshTokens: RefreshTokenStore;
+  /** The sequenced revocation log behind `RevocationIndex` and the feed. */
+  readonly revocations: RevocationStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly serviceAccounts: ServiceAccountStore;
+  /** The ring of the configured algorithm (`GATEHOUSE_SIGNING_ALG`). */
+  readonly signingKeys: SigningKeyStore;
+  /** The RS256 ring beside it, for ID tokens of clients registered for RS256. */
+  readonly rs256SigningKeys: SigningKeyStore;
+  readonly oauthClients: OAuthClientStore;
+  /** Every OAuth artifact, unless `shortLivedOAuthArtifacts` takes the short-lived ones. */
+  readonly oauthArtifacts: OAuthArtifactStore;
+  /** Codes, interactions, sessions… in a store with native TTLs, when one is configured. */
+  readonly shortLivedOAuthArtifacts?: OAuthArtifactStore | undefined;
+  /** Policy documents managed through the admin API. */
+  readonly policies: PolicyDocumentRepository;
+  /** Per-key request limits (API keys); shared across nodes when the backend is. */
+  readonly rateLimiter: RateLimiter;
   /** Throws when a backing service is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

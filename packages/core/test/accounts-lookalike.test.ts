@@ -2,7 +2,7 @@
  * Issue 15 #6: an address that looks like an existing account's (same TR39 confusable skeleton)
  * is refused exactly like the same address again, through `Accounts` on the memory store.
  */
-import { createMemoryStorage } from '@gatehouse/testkit';
+import { memoryStorage } from '@gatehouse/testkit';
 import { describe, expect, it } from 'vitest';
 import { Accounts } from '../src/accounts.ts';
 import { AuditTrail } from '../src/audit-trail.ts';
@@ -18,7 +18,7 @@ const hasher: PasswordHasher = {
 };
 
 function setup() {
-  const storage = createMemoryStorage();
+  const storage = memoryStorage();
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const sessions = new SessionManager({
     store: storage.sessions,

@@ -2,7 +2,7 @@
  * `invalidations.missed`: the bus lost messages (its subscription dropped), so every cache it
  * feeds forgets everything — nothing evicted elsewhere meanwhile can be served from memory.
  */
-import { createMemoryStorage } from '@gatehouse/testkit';
+import { memoryStorage } from '@gatehouse/testkit';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import type { LocalInvalidationBus } from '../src/local-bus.ts';
@@ -11,7 +11,7 @@ import { SessionManager } from '../src/session-manager.ts';
 
 describe('invalidations.missed', () => {
   it('drops cached permissions and sessions', async () => {
-    const storage = createMemoryStorage();
+    const storage = memoryStorage();
     const bus = storage.bus as LocalInvalidationBus;
     const clock = new ManualClock();
     const now = clock.now();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createMemoryStorage } from '@gatehouse/testkit';
+import { memoryStorage } from '@gatehouse/testkit';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import type { SessionStore, Storage } from '../src/ports.ts';
@@ -167,7 +167,7 @@ interface Setup {
 async function setup(
   options: { idle?: number; absolute?: number; cacheTtlMs?: number; store?: SessionStore } = {},
 ) {
-  const storage = createMemoryStorage();
+  const storage = memoryStorage();
   const clock = new ManualClock(T0);
   const manager = new SessionManager({
     store: options.store ?? storage.sessions,
@@ -293,7 +293,7 @@ describe('SessionManager', () => {
   });
 
   it('issue 25 #3: endAll writes the cut-off before deleting, so a session started meanwhile cannot keep its tokens; endEveryone cuts off `*`', async () => {
-    const storage = createMemoryStorage();
+    const storage = memoryStorage();
     const clock = new ManualClock(T0);
     const events: string[] = [];
     let racing: SessionManager | undefined;
@@ -344,7 +344,7 @@ describe('SessionManager', () => {
   });
 
   it('issue 25 #3: a session created before a sign-out cut-off is ended at once, before its deletion', async () => {
-    const storage = createMemoryStorage();
+    const storage = memoryStorage();
     const clock = new ManualClock(T0);
     let cutoff: number | undefined;
     const manager = new SessionManager({
@@ -484,7 +484,7 @@ describe('SessionManager', () => {
     });
 
     it('does not cache a lookup that raced a revocation', async () => {
-      const storage = createMemoryStorage();
+      const storage = memoryStorage();
       let release: (() => void) | undefined;
       let reached: (() => void) | undefined;
       const inner = storage.sessions;

@@ -5,7 +5,6 @@ import {
   Authenticator,
   type Clock,
   DeviceCookies,
-  InProcessRateLimiter,
   isLiveApiKey,
   LoginThrottle,
   PermissionResolver,
@@ -15,20 +14,9 @@ import {
   ServiceAccounts,
   SessionManager,
   type SigningAlgorithm,
-  type Storage,
   systemClock,
   TokenService,
 } from '@gatehouse/core';
-import { createRedisStores, type RedisStores } from '@gatehouse/store-redis';
-import {
-  createSqlStorage,
-  SqlApiKeyStore,
-  SqlPolicyDocumentRepository,
-  SqlRefreshTokenStore,
-  SqlRevocationStore,
-  SqlServiceAccountStore,
-  SqlSigningKeyStore,
-} from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import { Argon2Hasher } from './argon2-hasher.ts';
 import { DecisionLog } from './authz/decision-log.ts';
@@ -39,18 +27,12 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
-import {
-  deriveKey,
-  deriveKeySet,
-  deriveKeys,
-  ensurePrivateDir,
-  resolveMasterSecrets,
-} from './master-secret.ts';
+import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
+import { type NodeStorage, openStorage, READINESS_TIMEOUT_MS } from './stores/open-storage.ts';
 import { isStoreFailure } from './stores/store-failure.ts';
 import { StoreHealth } from './stores/store-health.ts';
-import { StoreUnreachableError, storeAddress } from './stores/store-unreachable.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
 
@@ -94,113 +76,13 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
-/** The domain's storage plus what only the server wires: the SQL handle and the rate limiter. */
-export type NodeStorage = Awaited<ReturnType<typeof openStorage>>;
+export type { NodeStorage } from './stores/open-storage.ts';
 
 export interface GatehouseOverrides {
   clock?: Clock;
   /** PostgreSQL schema (tests run each in its own). */
   databaseSchema?: string;
 }
-
-/** Connection-level failures at start (unreachable, refused, bad credentials, no such database). */
-const START_FAILURE_STATES = /^(28...|3D000)$/;
-
-async function openStorage(
-  config: Config,
-  overrides: GatehouseOverrides,
-  clock: Clock,
-  onRedisError: (error: unknown) => void,
-  failFast?: () => Error | undefined,
-) {
-  if (config.databaseUrl.startsWith('sqlite:')) ensurePrivateDir(config.dataDir);
-  if (config.oauthArtifactStore === 'redis' && config.redisUrl === undefined)
-    throw new Error('GATEHOUSE_OAUTH_SHORT_LIVED_STORE=redis needs REDIS_URL.');
-  const redisUrl = config.redisUrl;
-  const redis =
-    redisUrl === undefined
-      ? undefined
-      : await createRedisStores(redisUrl, {
-          prefix: config.redisPrefix,
-          commandTimeoutMs: config.redisCommandTimeoutMs,
-          onError: onRedisError,
-        }).catch((error: unknown) => {
-          throw new StoreUnreachableError('redis', storeAddress(redisUrl), error);
-        });
-  const sql = await createSqlStorage({
-    url: config.databaseUrl,
-    maxConnections: config.pgPoolMax,
-    statementTimeoutMs: config.pgStatementTimeoutMs,
-    connectTimeoutMs: config.pgConnectTimeoutMs,
-    failFast: () => failFast?.(),
-    ...(overrides.databaseSchema === undefined ? {} : { schema: overrides.databaseSchema }),
-    ...(redis === undefined ? {} : { bus: redis.bus }),
-  }).catch(async (error: unknown) => {
-    await redis?.close().catch(() => {});
-    throw unreachableAtStart(config.databaseUrl, error);
-  });
-  try {
-    await sql.migrate();
-  } catch (error) {
-    await Promise.all([sql.close(), redis?.close()]).catch(() => {});
-    throw unreachableAtStart(config.databaseUrl, error);
-  }
-  const useRedisSessions = config.sessionStore === 'redis';
-  if (useRedisSessions && redis === undefined)
-    throw new Error('GATEHOUSE_SESSION_STORE=redis needs REDIS_URL.');
-  const storage: Storage & {
-    sqlDb: typeof sql.db;
-    sqlDialect: typeof sql.dialect;
-    rateLimiter: RateLimiter;
-    redisClient: RedisStores['redis'] | undefined;
-    probes: { database: () => Promise<void>; redis?: () => Promise<void> };
-  } = {
-    sqlDb: sql.db,
-    sqlDialect: sql.dialect,
-    rateLimiter: redis ? redis.rateLimiter : new InProcessRateLimiter({ now: () => clock.now() }),
-    redisClient: redis?.redis,
-    users: sql.users,
-    profiles: sql.profiles,
-    credentials: sql.credentials,
-    roles: sql.roles,
-    audit: sql.audit,
-    sessions: useRedisSessions && redis ? redis.sessions : sql.sessions,
-    counters: redis ? redis.counters : sql.counters,
-    bus: redis ? redis.bus : sql.bus,
-    async ping() {
-      await sql.ping();
-      await redis?.ping();
-    },
-    /** One round trip per store, for readiness and store health. */
-    probes: {
-      database: () => sql.probe(READINESS_TIMEOUT_MS),
-      ...(redis === undefined ? {} : { redis: () => redis.ping() }),
-    },
-    async close() {
-      await redis?.close();
-      await sql.close();
-    },
-  };
-  return storage;
-}
-
-function unreachableAtStart(databaseUrl: string, error: unknown): unknown {
-  // The migrator wraps the driver's error: look through the causes for its SQLSTATE.
-  const codes: unknown[] = [];
-  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
-    codes.push((e as { code?: unknown }).code);
-    e = (e as { cause?: unknown }).cause;
-  }
-  const atStart =
-    isStoreFailure(error) ||
-    codes.some((code) => typeof code === 'string' && START_FAILURE_STATES.test(code));
-  return atStart && !databaseUrl.startsWith('sqlite:')
-    ? new StoreUnreachableError('database', storeAddress(databaseUrl), error)
-    : error;
-}
-
-/** A store that has not answered a readiness round trip by then counts as down. */
-const READINESS_TIMEOUT_MS = 1000;
 
 export async function createGatehouse(
   config: Config,
@@ -215,20 +97,19 @@ export async function createGatehouse(
   // Redis reports connection trouble as events (every reconnect attempt): they only make store
   // health probe, which logs the outage once; anything else is worth a warning.
   let storeHealth: StoreHealth | undefined;
-  const storage = await openStorage(
-    config,
-    overrides,
+  const storage = await openStorage(config, {
     clock,
-    (error) => {
+    databaseSchema: overrides.databaseSchema,
+    onRedisError: (error) => {
       if (isStoreFailure(error)) storeHealth?.suspect();
       else logger.warn({ err: error }, 'redis error');
     },
     // A database that failed its last probe is refused at once, not waited on per request.
-    () =>
+    failFast: () =>
       storeHealth?.isDown('database')
         ? new Error('store timed out: the database is not answering')
         : undefined,
-  );
+  });
   const health = new StoreHealth({
     probes: storage.probes,
     logger,
@@ -310,12 +191,8 @@ export async function createGatehouse(
   });
   const accessTokenTtlMs = config.accessTokenTtlSeconds * 1000;
   const clockSkewMs = config.clockSkewSeconds * 1000;
-  const signingKeyStore = new SqlSigningKeyStore(storage.sqlDb, storage.sqlDialect);
-  const rs256SigningKeyStore = new SqlSigningKeyStore(
-    storage.sqlDb,
-    storage.sqlDialect,
-    'rs256_signing_keys',
-  );
+  const signingKeyStore = storage.signingKeys;
+  const rs256SigningKeyStore = storage.rs256SigningKeys;
   const signingKeysKeys = deriveKeySet(secrets, 'signing-keys');
   const sealingKeys = [signingKeysKeys.current, ...signingKeysKeys.previous];
   // What `gatehouse secrets rekey` re-encrypts; TOTP and upstream IdP secrets join here.
@@ -338,7 +215,7 @@ export async function createGatehouse(
   });
   await keyRing.ensure();
   const revocations = new RevocationIndex({
-    store: new SqlRevocationStore(storage.sqlDb),
+    store: storage.revocations,
     bus: storage.bus,
     clock,
     catchUpIntervalMs: config.revocationCatchUpMs,
@@ -363,7 +240,7 @@ export async function createGatehouse(
         .catch((error) => logger.warn({ err: error }, 'key ring reload failed'));
   });
   tokens = new TokenService({
-    refreshTokens: new SqlRefreshTokenStore(storage.sqlDb),
+    refreshTokens: storage.refreshTokens,
     revocations,
     sessions,
     users: storage.users,
@@ -443,8 +320,8 @@ export async function createGatehouse(
     cacheTtlMs: config.sessionCacheTtlMs,
   });
   const apiKeys = new ApiKeyService({
-    store: new SqlApiKeyStore(storage.sqlDb),
-    serviceAccounts: new SqlServiceAccountStore(storage.sqlDb),
+    store: storage.apiKeys,
+    serviceAccounts: storage.serviceAccounts,
     users: storage.users,
     permissions,
     revocations,
@@ -461,7 +338,7 @@ export async function createGatehouse(
   });
   apiKeys.start();
   const serviceAccounts = new ServiceAccounts({
-    store: new SqlServiceAccountStore(storage.sqlDb),
+    store: storage.serviceAccounts,
     accounts,
     apiKeys,
     audit,
@@ -470,7 +347,7 @@ export async function createGatehouse(
   const decisionLog = new DecisionLog(logger, config.decisionLogSampleRate);
   const policies = await PolicySet.open({
     dir: config.policyDir,
-    repo: new SqlPolicyDocumentRepository(storage.sqlDb),
+    repo: storage.policies,
     bus: storage.bus,
     logger,
   });

@@ -1,41 +1,13 @@
-import { RedisLease } from '@gatehouse/store-redis';
-import { runWithAdvisoryLock } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
-import type { NodeStorage } from './gatehouse.ts';
 import { isStoreFailure } from './stores/store-failure.ts';
 
-/** Decides whether this node runs a period's housekeeping. */
+/**
+ * Decides whether this node runs a period's housekeeping (built with the stores, in
+ * `stores/open-storage.ts`: a Redis lease, a PostgreSQL advisory lock, or SQLite's single node).
+ */
 export interface HousekeepingLease {
   /** Runs `task` and resolves true when this node holds the lease `name`, else false. */
   run(name: string, periodMs: number, task: () => Promise<void>): Promise<boolean>;
-}
-
-/**
- * One leader per period: with Redis, a lease that expires just before the next period (so one
- * node in the cluster sweeps per period, whichever asks first); with PostgreSQL alone, a
- * transaction-scoped advisory lock (never two sweeps at once); SQLite is one node, always leader.
- */
-export function housekeepingLease(storage: NodeStorage, owner: string, prefix: string): HousekeepingLease {
-  const redis = storage.redisClient;
-  if (redis !== undefined) {
-    const lease = new RedisLease(redis, { prefix, owner });
-    return {
-      async run(name, periodMs, task) {
-        // 90 %: the holder's own next tick (timers drift) finds the lease free again.
-        if (!(await lease.acquire(name, Math.max(1, Math.floor(periodMs * 0.9))))) return false;
-        await task();
-        return true;
-      },
-    };
-  }
-  if (storage.sqlDialect === 'postgres')
-    return { run: (name, _periodMs, task) => runWithAdvisoryLock(storage.sqlDb, name, task) };
-  return {
-    async run(_name, _periodMs, task) {
-      await task();
-      return true;
-    },
-  };
 }
 
 export interface HousekeepingTask {

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import type { Config } from './config.ts';
 import { createGatehouse, type Gatehouse, type GatehouseOverrides } from './gatehouse.ts';
-import { Housekeeping, housekeepingLease } from './housekeeping.ts';
+import { Housekeeping } from './housekeeping.ts';
 import { createLogger } from './logger.ts';
 import { StoreUnreachableError } from './stores/store-unreachable.ts';
 
@@ -30,7 +29,7 @@ export async function startServer(
   gatehouse.keyRing.start();
   const app = await buildApp(gatehouse);
   const housekeeping = new Housekeeping({
-    lease: housekeepingLease(gatehouse.storage, randomUUID(), config.redisPrefix),
+    lease: gatehouse.storage.housekeepingLease,
     intervalMs: config.housekeepingIntervalSeconds * 1000,
     tasks: [
       { name: 'sessions', run: () => gatehouse.sessions.sweepExpired() },

@@ -16,6 +16,7 @@ import {
   login,
   strongPassword,
 } from './harness.ts';
+import { withRawDatabase } from './raw-database.ts';
 
 let h: Harness;
 afterEach(async () => {
@@ -167,7 +168,7 @@ describe('API keys', () => {
       for (const key of keys) expect(read.body).not.toContain(key.slice(27, 70));
     }
     expect(reads[0]!.json().api_keys).toHaveLength(51);
-    const rows = await h.gatehouse.storage.sqlDb.selectFrom('api_keys').selectAll().execute();
+    const rows = await withRawDatabase(h, (db) => db.selectFrom('api_keys').selectAll().execute());
     const dump = JSON.stringify(rows);
     for (const key of keys) expect(dump).not.toContain(key.slice(27, 70));
     for (const row of rows) expect(row.secret_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -521,18 +522,18 @@ describe('API keys', () => {
     const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
     const { key, keyId } = await serviceKey(admin, ['users:read']);
     for (let i = 0; i < 5; i++) expect((await withKey('GET', '/admin/v1/users', key)).statusCode).toBe(200);
-    const before = await h.gatehouse.storage.sqlDb
-      .selectFrom('api_keys')
-      .select('last_used_at')
-      .where('id', '=', keyId)
-      .executeTakeFirst();
+    const before = await withRawDatabase(h, (db) =>
+      db.selectFrom('api_keys').select('last_used_at').where('id', '=', keyId).executeTakeFirst(),
+    );
     expect(before?.last_used_at).toBeNull();
     await h.gatehouse.apiKeys.flushUsage();
-    const after = await h.gatehouse.storage.sqlDb
-      .selectFrom('api_keys')
-      .select(['last_used_at', 'last_used_ip'])
-      .where('id', '=', keyId)
-      .executeTakeFirst();
+    const after = await withRawDatabase(h, (db) =>
+      db
+        .selectFrom('api_keys')
+        .select(['last_used_at', 'last_used_ip'])
+        .where('id', '=', keyId)
+        .executeTakeFirst(),
+    );
     expect(after?.last_used_at).toBeGreaterThan(0);
     expect(after?.last_used_ip).toBe('127.0.0.1');
   });

@@ -1,10 +1,10 @@
 import { ManualClock } from '@gatehouse/core';
-import type { SqlDatabase } from '@gatehouse/store-sql';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { json, runCli } from './cli-runner.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login } from './harness.ts';
 import { createClient, NOTES_API, relyingParty, startOAuthServer } from './oauth-helpers.ts';
+import { withRawDatabase } from './raw-database.ts';
 
 const HOUR_MS = 3_600_000;
 let h: Awaited<ReturnType<typeof startOAuthServer>>;
@@ -65,12 +65,9 @@ describe('issue 25 #4: OAuth client secret rotation with an overlap', () => {
     // The listing says a previous secret is pending, and until when; never a secret or a hash.
     const listed = await adminCall('GET', `/admin/v1/clients/${id}`);
     expect(listed.json()).toMatchObject({ previous_secret_expires_at: body.previous_secret_expires_at });
-    const { sqlDb } = h.gatehouse.storage as unknown as { sqlDb: SqlDatabase['db'] };
-    const row = await sqlDb
-      .selectFrom('oauth_clients')
-      .selectAll()
-      .where('client_id', '=', id)
-      .executeTakeFirstOrThrow();
+    const row = await withRawDatabase(h, (db) =>
+      db.selectFrom('oauth_clients').selectAll().where('client_id', '=', id).executeTakeFirstOrThrow(),
+    );
     expect(listed.body).not.toContain(String(row.previous_secret_hash));
     expect(listed.body).not.toContain(old);
 

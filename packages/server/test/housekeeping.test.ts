@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { RedisLease } from '@gatehouse/store-redis';
 import { openDatabase, runWithAdvisoryLock } from '@gatehouse/store-sql';
 import { postgresUrlOrSkip, redisUrlOrSkip } from '@gatehouse/testkit';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { NodeStorage } from '../src/gatehouse.ts';
-import { Housekeeping, housekeepingLease } from '../src/housekeeping.ts';
+import { Housekeeping, type HousekeepingLease } from '../src/housekeeping.ts';
+import { redisHousekeepingLease, SINGLE_NODE_LEASE } from '../src/stores/open-storage.ts';
 
 /** Issue 16 #6: cleanup runs on one node per period, not on every node every minute. */
 const redisUrl = await redisUrlOrSkip();
@@ -13,9 +14,9 @@ const postgresUrl = await postgresUrlOrSkip();
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function node(storage: Partial<NodeStorage>, prefix: string, intervalMs: number, counter: { runs: number }) {
+function node(lease: HousekeepingLease, intervalMs: number, counter: { runs: number }) {
   return new Housekeeping({
-    lease: housekeepingLease(storage as NodeStorage, randomBytes(8).toString('hex'), prefix),
+    lease,
     intervalMs,
     tasks: [{ name: 'count', run: async () => void counter.runs++ }],
     logger: silent,
@@ -29,8 +30,10 @@ describe.skipIf(redisUrl === undefined)('housekeeping with Redis: a lease per pe
   it('two nodes ticking in the same periods: exactly one of them sweeps in each', async () => {
     const prefix = `gh_hk_${randomBytes(4).toString('hex')}:`;
     const counter = { runs: 0 };
-    const storage = { redisClient: redis!, sqlDialect: 'postgres' } as Partial<NodeStorage>;
-    const [a, b] = [node(storage, prefix, 300, counter), node(storage, prefix, 300, counter)];
+    // Each node its own owner, as `openStorage` gives every node; PostgreSQL too, as in production.
+    const lease = () =>
+      redisHousekeepingLease(new RedisLease(redis!, { prefix, owner: randomBytes(8).toString('hex') }));
+    const [a, b] = [node(lease(), 300, counter), node(lease(), 300, counter)];
     for (let period = 0; period < 5; period++) {
       const led = await Promise.all([a!.tick(), b!.tick()]);
       expect(led.filter(Boolean)).toHaveLength(1);
@@ -75,7 +78,7 @@ describe.skipIf(postgresUrl === undefined)('housekeeping with PostgreSQL alone: 
 describe('housekeeping with SQLite', () => {
   it('one node, always the leader', async () => {
     const counter = { runs: 0 };
-    const keeper = node({ sqlDialect: 'sqlite' } as Partial<NodeStorage>, 'x:', 1000, counter);
+    const keeper = node(SINGLE_NODE_LEASE, 1000, counter);
     expect(await keeper.tick()).toBe(true);
     expect(await keeper.tick()).toBe(true);
     expect(counter.runs).toBe(2);

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SqlDatabase } from '@gatehouse/store-sql';
 import * as oidc from 'openid-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sealedKeyId, sealingKeyId } from '../src/keys/key-encryption.ts';
@@ -10,6 +9,7 @@ import { deriveKey } from '../src/master-secret.ts';
 import { json, runCli } from './cli-runner.ts';
 import { ADMIN_EMAIL } from './harness.ts';
 import { createClient, NOTES_API, relyingParty, startOAuthServer } from './oauth-helpers.ts';
+import { withRawDatabase } from './raw-database.ts';
 
 const OLD_SECRET = 'the-old-master-secret-that-leaked-0123456789';
 const NEW_SECRET = 'the-new-master-secret-from-the-vault-987654321';
@@ -23,11 +23,10 @@ const node = (secret: string, previous?: string) =>
 type Node = Awaited<ReturnType<typeof node>>;
 
 const sealedRows = async (h: Node) => {
-  const { sqlDb } = h.gatehouse.storage as unknown as { sqlDb: SqlDatabase['db'] };
-  const rows = [
-    ...(await sqlDb.selectFrom('signing_keys').select(['kid', 'sealed_private_key']).execute()),
-    ...(await sqlDb.selectFrom('rs256_signing_keys').select(['kid', 'sealed_private_key']).execute()),
-  ];
+  const rows = await withRawDatabase(h, async (db) => [
+    ...(await db.selectFrom('signing_keys').select(['kid', 'sealed_private_key']).execute()),
+    ...(await db.selectFrom('rs256_signing_keys').select(['kid', 'sealed_private_key']).execute()),
+  ]);
   return rows.map((row) => ({ kid: row.kid, keyId: sealedKeyId(row.sealed_private_key) }));
 };
 

@@ -1,8 +1,8 @@
-import type { SqlDatabase } from '@gatehouse/store-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli-runner.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, login } from './harness.ts';
 import { basic, startOAuthServer } from './oauth-helpers.ts';
+import { withRawDatabase } from './raw-database.ts';
 
 let h: Awaited<ReturnType<typeof startOAuthServer>>;
 let admin: Awaited<ReturnType<typeof login>>;
@@ -51,12 +51,13 @@ describe('admin API for OAuth clients', () => {
     });
     expect(listed.body).toContain(body.client_id);
     expect(listed.body).not.toContain(body.client_secret);
-    const { sqlDb } = h.gatehouse.storage as unknown as { sqlDb: SqlDatabase['db'] };
-    const row = await sqlDb
-      .selectFrom('oauth_clients')
-      .selectAll()
-      .where('client_id', '=', body.client_id)
-      .executeTakeFirstOrThrow();
+    const row = await withRawDatabase(h, (db) =>
+      db
+        .selectFrom('oauth_clients')
+        .selectAll()
+        .where('client_id', '=', body.client_id)
+        .executeTakeFirstOrThrow(),
+    );
     expect(JSON.stringify(row)).not.toContain(body.client_secret);
     expect(row.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect((await clientCredentials(body.client_id, body.client_secret)).status).toBe(200);

@@ -1,5 +1,4 @@
 import { randomId } from '@gatehouse/core';
-import type { SqlDatabase } from '@gatehouse/store-sql';
 import { redisUrlOrSkip } from '@gatehouse/testkit';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import {
   relyingParty,
   startOAuthServer,
 } from './oauth-helpers.ts';
+import { withRawDatabase } from './raw-database.ts';
 
 let h: Awaited<ReturnType<typeof startOAuthServer>>;
 
@@ -98,10 +98,9 @@ describe.skipIf(redisUrl === undefined)('short-lived artifacts in Redis', () => 
         const keys = await redis.keys(`${prefix}oa:*`);
         expect(keys.some((key) => key.includes(':AuthorizationCode:'))).toBe(true);
         expect(keys.some((key) => key.includes(':Grant:'))).toBe(false);
-        const { sqlDb } = r.gatehouse.storage as unknown as { sqlDb: SqlDatabase['db'] };
-        const models = (await sqlDb.selectFrom('oauth_artifacts').select('model').execute()).map(
-          (row) => row.model,
-        );
+        const models = (
+          await withRawDatabase(r, (db) => db.selectFrom('oauth_artifacts').select('model').execute())
+        ).map((row) => row.model);
         expect(models).toContain('Grant');
         expect(models).not.toContain('AuthorizationCode');
         await redis.del(...(await redis.keys(`${prefix}*`)));

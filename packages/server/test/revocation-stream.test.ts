@@ -1,4 +1,3 @@
-import { SqlRevocationStore } from '@gatehouse/store-sql';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, createUser, type Harness, strongPassword } from './harness.ts';
@@ -90,7 +89,7 @@ describe('revocation feed stream', () => {
     });
     const now = Date.now();
     // As if another node appended it and its pub/sub message was lost.
-    const [entry] = await new SqlRevocationStore(h.gatehouse.storage.sqlDb).append([
+    const [entry] = await h.gatehouse.storage.revocations.append([
       { type: 'jti', value: 'lost-in-transit', at: now, expiresAt: now + 60_000 },
     ]);
     expect(h.gatehouse.revocations.isRevoked({ jti: 'lost-in-transit' })).toBe(false);
@@ -130,7 +129,7 @@ describe('revocation feed stream', () => {
       const now = Date.now();
       const entry = (value: string) => ({ type: 'jti' as const, value, at: now, expiresAt: now + 60_000 });
       // `first` is in the log, but its message never came; `second` comes through the bus: a gap.
-      const [first] = await new SqlRevocationStore(h.gatehouse.storage.sqlDb).append([entry('first')]);
+      const [first] = await h.gatehouse.storage.revocations.append([entry('first')]);
       const [second] = await h.gatehouse.revocations.add([entry('second')]);
       await expect.poll(() => events.map((e) => e.value), { timeout: 5000 }).toEqual(['second', 'first']);
       // `second` went out while `first` was missing: its id stays below `first`; `first`'s covers both.

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { RedisInvalidationBus } from './bus.ts';
 import { RedisCounterStore } from './counters.ts';
+import { RedisLease } from './lease.ts';
+import { RedisOAuthArtifactStore } from './oauth-artifacts.ts';
 import { RedisRateLimiter } from './rate-limiter.ts';
 import { RedisSessionStore } from './sessions.ts';
 
@@ -24,6 +26,10 @@ export interface RedisStores {
   readonly counters: RedisCounterStore;
   readonly rateLimiter: RedisRateLimiter;
   readonly bus: RedisInvalidationBus;
+  /** Short-lived OAuth artifacts (codes, interactions, sessions), expired by Redis itself. */
+  readonly oauthArtifacts: RedisOAuthArtifactStore;
+  /** A lease held in this Redis under `owner`'s name (one node per housekeeping period). */
+  lease(owner: string): RedisLease;
   /** Throws unless Redis is connected and answers; a timeout also reconnects (see there). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -73,6 +79,8 @@ export async function createRedisStores(url: string, options: RedisStoresOptions
     counters: new RedisCounterStore(redis, { prefix }),
     rateLimiter: new RedisRateLimiter(redis, { prefix }),
     bus,
+    oauthArtifacts: new RedisOAuthArtifactStore(redis, { prefix }),
+    lease: (owner) => new RedisLease(redis, { prefix, owner }),
     async ping() {
       // Fail at once instead of queueing the command until a reconnect: this feeds readiness checks.
       if (redis.status !== 'ready') throw new Error(`Redis connection is ${redis.status}`);

@@ -1,12 +1,25 @@
-import { type InvalidationBus, LocalInvalidationBus, type Storage } from '@gatehouse/core';
+import {
+  InProcessRateLimiter,
+  type InvalidationBus,
+  LocalInvalidationBus,
+  type Storage,
+} from '@gatehouse/core';
 import type { Kysely } from 'kysely';
 import { openDatabase, pingDatabase, probePostgres, type SqlDatabase } from './database.ts';
 import { migrateToLatest } from './migrations.ts';
+import { SqlApiKeyStore } from './repositories/api-keys.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
 import { SqlCredentialRepository } from './repositories/credentials.ts';
+import { SqlOAuthArtifactStore } from './repositories/oauth-artifacts.ts';
+import { SqlOAuthClientStore } from './repositories/oauth-clients.ts';
+import { SqlPolicyDocumentRepository } from './repositories/policies.ts';
+import { SqlRefreshTokenStore } from './repositories/refresh-tokens.ts';
+import { SqlRevocationStore } from './repositories/revocations.ts';
 import { SqlRoleRepository } from './repositories/roles.ts';
+import { SqlServiceAccountStore } from './repositories/service-accounts.ts';
 import { SqlSessionStore } from './repositories/sessions.ts';
+import { SqlSigningKeyStore } from './repositories/signing-keys.ts';
 import { SqlUserProfileRepository } from './repositories/user-profiles.ts';
 import { SqlUserRepository } from './repositories/users.ts';
 import type { Database, SqlDialect } from './schema.ts';
@@ -26,6 +39,8 @@ export interface SqlStorageOptions {
   failFast?: () => Error | undefined;
   /** Defaults to an in-process bus; pass a Redis bus when running several nodes. */
   bus?: InvalidationBus;
+  /** The in-process rate limiter's clock (SQL keeps no rate-limit buckets); defaults to `Date.now`. */
+  now?: () => number;
 }
 
 export interface SqlStorage extends Storage {
@@ -58,6 +73,16 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     audit: new SqlAuditLog(db),
     counters: new SqlCounterStore(db),
     bus: options.bus ?? new LocalInvalidationBus(),
+    refreshTokens: new SqlRefreshTokenStore(db),
+    revocations: new SqlRevocationStore(db),
+    apiKeys: new SqlApiKeyStore(db),
+    serviceAccounts: new SqlServiceAccountStore(db),
+    signingKeys: new SqlSigningKeyStore(db, database.dialect),
+    rs256SigningKeys: new SqlSigningKeyStore(db, database.dialect, 'rs256_signing_keys'),
+    oauthClients: new SqlOAuthClientStore(db),
+    oauthArtifacts: new SqlOAuthArtifactStore(db),
+    policies: new SqlPolicyDocumentRepository(db),
+    rateLimiter: new InProcessRateLimiter(options.now === undefined ? {} : { now: options.now }),
     migrate: () => migrate(database, options),
     ping: () => pingDatabase(db),
     probe: (timeoutMs) =>

@@ -2,22 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomId } from '@gatehouse/core';
-import {
-  describeApiKeyStoresConformance,
-  describeRefreshTokenStoreConformance,
-  describeStorageConformance,
-  postgresUrlOrSkip,
-} from '@gatehouse/testkit';
+import { describeStorageConformance, postgresUrlOrSkip } from '@gatehouse/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import {
-  createSqlStorage,
-  SqlApiKeyStore,
-  SqlRefreshTokenStore,
-  SqlServiceAccountStore,
-  type SqlStorage,
-} from '../src/index.ts';
+import { createSqlStorage, type SqlStorage } from '../src/index.ts';
 
 /** Every migration, in the order a fresh database applies them. */
 export const ALL_MIGRATIONS = [
@@ -43,30 +32,17 @@ export async function dropSchema(url: string | undefined, schema: string): Promi
   await client.end();
 }
 
-/** Runs every conformance suite against one migrated storage, emptied after each test. */
+/** Runs every port's conformance suite against one migrated storage, emptied after each test. */
 export function describeSqlConformance(name: string, storage: () => SqlStorage): void {
   describeStorageConformance(name, async () => ({
     storage: storage(),
-    cleanup: () => emptyTables(storage()),
-  }));
-  describeApiKeyStoresConformance(name, async () => ({
-    store: {
-      users: storage().users,
-      apiKeys: new SqlApiKeyStore(storage().db),
-      serviceAccounts: new SqlServiceAccountStore(storage().db),
-    },
-    cleanup: () => emptyTables(storage()),
-  }));
-  describeRefreshTokenStoreConformance(name, async () => ({
-    store: new SqlRefreshTokenStore(storage().db),
-    users: storage().users,
     cleanup: () => emptyTables(storage()),
   }));
 }
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients`.execute(
+    await sql`truncate users, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys`.execute(
       storage.db,
     );
     return;
@@ -80,6 +56,8 @@ export async function emptyTables(storage: SqlStorage): Promise<void> {
     'api_keys',
     'service_accounts',
     'policy_documents',
+    'signing_keys',
+    'rs256_signing_keys',
     'user_roles',
     'sessions',
     'credentials',

@@ -1,18 +1,14 @@
-import { describeSigningKeyStoreConformance, fakeSigningKey } from '@gatehouse/testkit';
+import { fakeSigningKey } from '@gatehouse/testkit';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { SqlSigningKeyStore, type SqlStorage } from '../src/index.ts';
 import { describeOnBothDialects } from './helpers.ts';
 
-/** The key-ring store on both dialects: the shared conformance suite, then the schema's own guarantees. */
+/**
+ * The key-ring table's own guarantees on both dialects (the port's conformance suite runs with
+ * the whole storage, in sqlite.test.ts and postgres.test.ts).
+ */
 function describeSqlSigningKeys(name: string, storage: () => SqlStorage): void {
-  describeSigningKeyStoreConformance(name, async () => ({
-    store: new SqlSigningKeyStore(storage().db, storage().dialect),
-    cleanup: async () => {
-      await storage().db.deleteFrom('signing_keys').execute();
-    },
-  }));
-
   describe(`${name}: signing_keys table`, () => {
     it('allows one active and one next key even to writes that bypass the store', async () => {
       const { db } = storage();

@@ -19,8 +19,10 @@ export {
   type OAuthArtifactConformanceOptions,
 } from './conformance/oauth-artifacts.ts';
 export { describeOAuthClientStoreConformance, fakeOAuthClient } from './conformance/oauth-clients.ts';
+export { describePolicyDocumentRepositoryConformance } from './conformance/policies.ts';
 export { describeRateLimiterConformance } from './conformance/rate-limiter.ts';
 export { describeRefreshTokenStoreConformance } from './conformance/refresh-tokens.ts';
+export { describeRevocationStoreConformance } from './conformance/revocations.ts';
 export { describeRoleRepositoryConformance } from './conformance/roles.ts';
 export {
   describeSessionStoreConformance,
@@ -35,14 +37,16 @@ export { MemoryOAuthClientStore } from './memory/oauth-clients.ts';
 export { MemoryRefreshTokenStore } from './memory/refresh-tokens.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
-  createMemoryStorage,
   MemoryAuditLog,
   MemoryCounterStore,
   MemoryCredentialRepository,
+  MemoryPolicyDocumentRepository,
+  MemoryRevocationStore,
   MemoryRoleRepository,
   MemorySessionStore,
   MemoryUserProfileRepository,
   MemoryUserRepository,
+  memoryStorage,
 } from './memory.ts';
 export {
   defaultPostgresUrl,

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStorage,
-  describeRefreshTokenStoreConformance,
-  describeStorageConformance,
-  MemoryRefreshTokenStore,
-} from '../src/index.ts';
+import { describeStorageConformance, memoryStorage } from '../src/index.ts';
 
 describeStorageConformance('memory', async () => ({
-  storage: createMemoryStorage(),
-  cleanup: async () => {},
-}));
-describeRefreshTokenStoreConformance('memory', async () => ({
-  store: new MemoryRefreshTokenStore(),
+  storage: memoryStorage(),
   cleanup: async () => {},
 }));
 
 describe('memory storage', () => {
   it('delivers bus messages to local subscribers and pings', async () => {
-    const storage = createMemoryStorage();
+    const storage = memoryStorage();
     const seen: unknown[] = [];
     const unsubscribe = storage.bus.subscribe((message) => seen.push(message));
     await storage.bus.publish({ type: 'roles.changed' });
@@ -28,7 +19,7 @@ describe('memory storage', () => {
   });
 
   it('refuses to grant a role that does not exist', async () => {
-    const { roles } = createMemoryStorage();
+    const { roles } = memoryStorage();
     await expect(roles.grant('u1', 'ghost', 0)).rejects.toThrow(/unknown role/);
   });
 });

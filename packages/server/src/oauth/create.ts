@@ -1,7 +1,5 @@
 import { fastifyCookie } from '@fastify/cookie';
 import type { AuditTrail, Clock, RevocationIndex, SessionManager, Storage } from '@gatehouse/core';
-import { RedisOAuthArtifactStore, type RedisStores } from '@gatehouse/store-redis';
-import { type SqlDatabase, SqlOAuthArtifactStore, SqlOAuthClientStore } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
@@ -15,7 +13,7 @@ import { RefreshRetry } from './refresh-retry.ts';
 export interface OAuthWiring {
   readonly config: Config;
   readonly secrets: MasterSecrets;
-  readonly storage: Storage & { sqlDb: SqlDatabase['db']; redisClient: RedisStores['redis'] | undefined };
+  readonly storage: Storage;
   readonly sessions: SessionManager;
   readonly keyRing: KeyRing;
   readonly revocations: RevocationIndex;
@@ -28,15 +26,11 @@ export interface OAuthWiring {
 export function createOAuthServer(w: OAuthWiring): OAuthServer {
   const { config } = w;
   const registry = new ClientRegistry({
-    store: new SqlOAuthClientStore(w.storage.sqlDb),
+    store: w.storage.oauthClients,
     // The current secret's key hashes; the previous ones' still verify (and re-hash on use).
     secretKeys: deriveKeys(w.secrets, 'oauth-client-secrets'),
     clock: w.clock,
   });
-  const shortLived =
-    config.oauthArtifactStore === 'redis' && w.storage.redisClient !== undefined
-      ? new RedisOAuthArtifactStore(w.storage.redisClient, { prefix: config.redisPrefix })
-      : undefined;
   const signingThread = signingThreadFor(config.signingThread);
   w.logger.info(
     { signingThread, setting: config.signingThread },
@@ -44,8 +38,8 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
   );
   return new OAuthServer({
     registry,
-    artifacts: new SqlOAuthArtifactStore(w.storage.sqlDb),
-    shortLivedArtifacts: shortLived,
+    artifacts: w.storage.oauthArtifacts,
+    shortLivedArtifacts: w.storage.shortLivedOAuthArtifacts,
     keyRing: w.keyRing,
     signingThread,
     revocations: w.revocations,

@@ -142,6 +142,32 @@ export function describeRefreshTokenStoreConformance(
       expect(statuses).toEqual(['consumed', ...Array.from({ length: 9 }, () => 'retried')]);
     });
 
+    it('of 10 concurrent uses without a grace exactly one consumes; the other nine are reuse', async () => {
+      const { store } = fixture();
+      const { token } = await family();
+      const parent = token();
+      await store.insert(parent);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.consume(parent.idHash, T0 + 1)),
+      );
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).toEqual(['consumed', ...Array.from({ length: 9 }, () => 'reused')]);
+    });
+
+    it('revokeFamily ends every live token of the family at once, and only that family', async () => {
+      const { store } = fixture();
+      const a = await family();
+      const b = await family();
+      const [consumed, live, other] = [a.token(), a.token(), b.token()];
+      for (const t of [consumed, live, other]) await store.insert(t);
+      await store.consume(consumed.idHash, T0 + 1);
+      expect(await store.revokeFamily(a.familyId, T0 + 2)).toBe(2);
+      expect(await store.consume(live.idHash, T0 + 3)).toEqual({ status: 'invalid' });
+      const retry = { successorIdHash: live.idHash, graceMs: GRACE };
+      expect((await store.consume(consumed.idHash, T0 + 3, retry)).status).toBe('reused');
+      expect((await store.consume(other.idHash, T0 + 3)).status).toBe('consumed');
+    });
+
     it('revokes by family, session and user (counting rows newly revoked) and deletes the expired', async () => {
       const { store } = fixture();
       const a = await family();

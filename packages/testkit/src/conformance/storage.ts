@@ -1,15 +1,27 @@
 import type { Storage } from '@gatehouse/core';
 import { describe, expect, it } from 'vitest';
+import { describeApiKeyStoresConformance } from './api-keys.ts';
 import { describeAuditLogConformance } from './audit.ts';
 import { describeCounterStoreConformance } from './counters.ts';
 import { describeCredentialRepositoryConformance } from './credentials.ts';
+import { describeOAuthArtifactStoreConformance } from './oauth-artifacts.ts';
+import { describeOAuthClientStoreConformance } from './oauth-clients.ts';
+import { describePolicyDocumentRepositoryConformance } from './policies.ts';
+import { describeRateLimiterConformance } from './rate-limiter.ts';
+import { describeRefreshTokenStoreConformance } from './refresh-tokens.ts';
+import { describeRevocationStoreConformance } from './revocations.ts';
 import { describeRoleRepositoryConformance } from './roles.ts';
 import type { SessionStoreConformanceOptions } from './sessions.ts';
 import { describeSessionStoreConformance } from './sessions.ts';
+import { describeSigningKeyStoreConformance } from './signing-keys.ts';
 import { describeUserProfileRepositoryConformance } from './user-profiles.ts';
 import { describeUserRepositoryConformance } from './users.ts';
 
-/** Runs every port suite against a whole `Storage`; `make` must return an empty storage. */
+/**
+ * Runs every port suite against a whole `Storage`; `make` must return an empty storage. Ports a
+ * backend does not serve itself (a SQL storage's in-process rate limiter) run too: the suite
+ * proves what the bundle hands the server, whatever sits behind each port.
+ */
 export function describeStorageConformance(
   name: string,
   make: () => Promise<{ storage: Storage; cleanup(): Promise<void> }>,
@@ -21,6 +33,13 @@ export function describeStorageConformance(
       const { storage, cleanup } = await make();
       return { store: storage[key], users: storage.users, cleanup };
     };
+  // Suites that make no users get the port alone (a store without users ignores them anyway).
+  const alone =
+    <K extends keyof Storage>(key: K) =>
+    async () => {
+      const { storage, cleanup } = await make();
+      return { store: storage[key], cleanup };
+    };
   describeUserRepositoryConformance(name, port('users'));
   describeUserProfileRepositoryConformance(name, port('profiles'));
   describeCredentialRepositoryConformance(name, port('credentials'));
@@ -28,6 +47,19 @@ export function describeStorageConformance(
   describeRoleRepositoryConformance(name, port('roles'));
   describeAuditLogConformance(name, port('audit'));
   describeCounterStoreConformance(name, port('counters'));
+  describeRefreshTokenStoreConformance(name, port('refreshTokens'));
+  describeRevocationStoreConformance(name, alone('revocations'));
+  describeApiKeyStoresConformance(name, async () => {
+    const { storage, cleanup } = await make();
+    const { users, apiKeys, serviceAccounts } = storage;
+    return { store: { users, apiKeys, serviceAccounts }, cleanup };
+  });
+  describeSigningKeyStoreConformance(name, alone('signingKeys'));
+  describeSigningKeyStoreConformance(`${name} (RS256 ring)`, alone('rs256SigningKeys'));
+  describeOAuthClientStoreConformance(name, alone('oauthClients'));
+  describeOAuthArtifactStoreConformance(name, alone('oauthArtifacts'));
+  describePolicyDocumentRepositoryConformance(name, alone('policies'));
+  describeRateLimiterConformance(name, alone('rateLimiter'));
   describe(`${name}: deleting a user`, () => {
     it('takes its credentials, role bindings and profile with it', async () => {
       const { storage, cleanup } = await make();
