@@ -29,7 +29,7 @@ export {
   type SessionStoreConformanceOptions,
 } from './conformance/sessions.ts';
 export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformance/signing-keys.ts';
-export { describeStorageConformance } from './conformance/storage.ts';
+export { describeStorageConformance, type StorageConformanceOptions } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';

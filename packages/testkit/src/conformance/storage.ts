@@ -17,6 +17,11 @@ import { describeSigningKeyStoreConformance } from './signing-keys.ts';
 import { describeUserProfileRepositoryConformance } from './user-profiles.ts';
 import { describeUserRepositoryConformance } from './users.ts';
 
+export interface StorageConformanceOptions extends SessionStoreConformanceOptions {
+  /** The storage keeps short-lived OAuth artifacts apart (in Redis, with native TTLs): run them too. */
+  readonly shortLivedOAuthArtifacts?: boolean;
+}
+
 /**
  * Runs every port suite against a whole `Storage`; `make` must return an empty storage. Ports a
  * backend does not serve itself (a SQL storage's in-process rate limiter) run too: the suite
@@ -25,7 +30,7 @@ import { describeUserRepositoryConformance } from './users.ts';
 export function describeStorageConformance(
   name: string,
   make: () => Promise<{ storage: Storage; cleanup(): Promise<void> }>,
-  options: SessionStoreConformanceOptions = {},
+  options: StorageConformanceOptions = {},
 ): void {
   const port =
     <K extends keyof Storage>(key: K) =>
@@ -58,6 +63,16 @@ export function describeStorageConformance(
   describeSigningKeyStoreConformance(`${name} (RS256 ring)`, alone('rs256SigningKeys'));
   describeOAuthClientStoreConformance(name, alone('oauthClients'));
   describeOAuthArtifactStoreConformance(name, alone('oauthArtifacts'));
+  if (options.shortLivedOAuthArtifacts === true)
+    describeOAuthArtifactStoreConformance(
+      `${name} (short-lived)`,
+      async () => {
+        const { storage, cleanup } = await make();
+        if (storage.shortLivedOAuthArtifacts === undefined) throw new Error('no short-lived artifact store');
+        return { store: storage.shortLivedOAuthArtifacts, cleanup };
+      },
+      { nativeTtl: true },
+    );
   describePolicyDocumentRepositoryConformance(name, alone('policies'));
   describeRateLimiterConformance(name, alone('rateLimiter'));
   describe(`${name}: deleting a user`, () => {
