@@ -39,10 +39,12 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
   const sessions = new MemorySessionStore();
   const roles = new MemoryRoleRepository();
   const apiKeys = new MemoryApiKeyStore();
+  const refreshTokens = new MemoryRefreshTokenStore();
   users.onDelete((id) => profiles.forget(id));
   users.onDelete((id) => credentials.forget(id));
   users.onDelete((id) => sessions.deleteByUser(id));
   users.onDelete((id) => roles.forget(id));
+  users.onDelete((id) => refreshTokens.forget(id));
   return {
     users,
     profiles,
@@ -52,7 +54,7 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
     audit: new MemoryAuditLog(),
     counters: new MemoryCounterStore(),
     bus: new LocalInvalidationBus(),
-    refreshTokens: new MemoryRefreshTokenStore(),
+    refreshTokens,
     revocations: new MemoryRevocationStore(),
     apiKeys,
     // Registers the cascade that deletes a person's keys with them.

@@ -1,9 +1,10 @@
-import type { Storage } from '@gatehouse/core';
+import type { RefreshTokenRecord, Storage } from '@gatehouse/core';
 import { describe, expect, it } from 'vitest';
-import { describeApiKeyStoresConformance } from './api-keys.ts';
+import { describeApiKeyStoresConformance, fakeApiKey } from './api-keys.ts';
 import { describeAuditLogConformance } from './audit.ts';
 import { describeCounterStoreConformance } from './counters.ts';
 import { describeCredentialRepositoryConformance } from './credentials.ts';
+import { HOUR } from './fixtures.ts';
 import { describeOAuthArtifactStoreConformance } from './oauth-artifacts.ts';
 import { describeOAuthClientStoreConformance } from './oauth-clients.ts';
 import { describePolicyDocumentRepositoryConformance } from './policies.ts';
@@ -76,7 +77,7 @@ export function describeStorageConformance(
   describePolicyDocumentRepositoryConformance(name, alone('policies'));
   describeRateLimiterConformance(name, alone('rateLimiter'));
   describe(`${name}: deleting a user`, () => {
-    it('takes its credentials, role bindings and profile with it', async () => {
+    it('takes its credentials, role bindings, profile, refresh tokens and API keys with it', async () => {
       const { storage, cleanup } = await make();
       try {
         const now = Date.UTC(2026, 0, 1);
@@ -87,8 +88,14 @@ export function describeStorageConformance(
           await storage.credentials.setPasswordHash(id, `$argon2id$${id}`, now);
           await storage.roles.grant(id, 'reader', now);
           await storage.profiles.set(id, { name: id }, now);
+          await storage.refreshTokens.insert(refreshToken(id, now));
+          await storage.apiKeys.insert(fakeApiKey(id, { id: `key-${id}` }));
         }
         expect(await storage.users.delete('gone')).toBe(true);
+        expect(await storage.refreshTokens.consume('rt-gone', now)).toEqual({ status: 'invalid' });
+        expect(await storage.apiKeys.findById('key-gone')).toBeUndefined();
+        expect((await storage.refreshTokens.consume('rt-kept', now)).status).toBe('consumed');
+        expect((await storage.apiKeys.findById('key-kept'))?.ownerId).toBe('kept');
         expect(await storage.credentials.getPasswordHash('gone')).toBeUndefined();
         expect(await storage.roles.rolesOf('gone')).toEqual([]);
         expect(await storage.profiles.get('gone')).toEqual({});
@@ -100,4 +107,20 @@ export function describeStorageConformance(
       }
     });
   });
+}
+
+function refreshToken(userId: string, now: number): RefreshTokenRecord {
+  return {
+    idHash: `rt-${userId}`,
+    familyId: `family-${userId}`,
+    userId,
+    clientId: 'gatehouse',
+    sessionIdHash: `session-${userId}`,
+    scope: '',
+    createdAt: now,
+    expiresAt: now + HOUR,
+    familyExpiresAt: now + 24 * HOUR,
+    consumedAt: null,
+    revokedAt: null,
+  };
 }

@@ -58,6 +58,11 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return deleted;
   }
 
+  /** The SQL store deletes a user's tokens with the user (foreign key); the memory one is told. */
+  forget(userId: string): void {
+    for (const [idHash, token] of this.#tokens) if (token.userId === userId) this.#tokens.delete(idHash);
+  }
+
   #revokeWhere(match: (token: RefreshTokenRecord) => boolean, now: number): number {
     let revoked = 0;
     for (const [idHash, token] of this.#tokens) {
