@@ -40,6 +40,7 @@ import { BearerVerifier } from './tokens/bearer-verifier.ts';
 export interface Gatehouse {
   readonly config: Config;
   readonly clock: Clock;
+  /** Every storage port, composed in `stores/open-storage.ts`; ports only, never a connection. */
   readonly storage: NodeStorage;
   readonly sessions: SessionManager;
   readonly authenticator: Authenticator;
@@ -75,8 +76,6 @@ export interface Gatehouse {
   readonly storeHealth: StoreHealth;
   close(): Promise<void>;
 }
-
-export type { NodeStorage } from './stores/open-storage.ts';
 
 export interface GatehouseOverrides {
   clock?: Clock;
