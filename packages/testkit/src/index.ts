@@ -4,6 +4,7 @@ export {
   fakeApiKey,
 } from './conformance/api-keys.ts';
 export { describeAuditLogConformance } from './conformance/audit.ts';
+export { describeInvalidationBusConformance } from './conformance/bus.ts';
 export { describeCounterStoreConformance } from './conformance/counters.ts';
 export { describeCredentialRepositoryConformance } from './conformance/credentials.ts';
 export {

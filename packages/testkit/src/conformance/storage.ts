@@ -2,6 +2,7 @@ import type { RefreshTokenRecord, Storage } from '@gatehouse/core';
 import { describe, expect, it } from 'vitest';
 import { describeApiKeyStoresConformance, fakeApiKey } from './api-keys.ts';
 import { describeAuditLogConformance } from './audit.ts';
+import { describeInvalidationBusConformance } from './bus.ts';
 import { describeCounterStoreConformance } from './counters.ts';
 import { describeCredentialRepositoryConformance } from './credentials.ts';
 import { HOUR } from './fixtures.ts';
@@ -53,6 +54,7 @@ export function describeStorageConformance(
   describeRoleRepositoryConformance(name, port('roles'));
   describeAuditLogConformance(name, port('audit'));
   describeCounterStoreConformance(name, port('counters'));
+  describeInvalidationBusConformance(name, alone('bus'));
   describeRefreshTokenStoreConformance(name, port('refreshTokens'));
   describeRevocationStoreConformance(name, alone('revocations'));
   describeApiKeyStoresConformance(name, async () => {
