@@ -16,10 +16,10 @@ export const API_KEY_PREFIX = 'gatehouse_';
 export const API_KEY_ID_LENGTH = 16;
 export const API_KEY_SECRET_LENGTH = 43;
 const CHECKSUM_LENGTH = 6;
-export const API_KEY_LENGTH =
+export const API_KEY_LENGTH: number =
   API_KEY_PREFIX.length + API_KEY_ID_LENGTH + 1 + API_KEY_SECRET_LENGTH + CHECKSUM_LENGTH;
 /** The pattern scanners should use; anchored for exact matching. */
-export const API_KEY_PATTERN = /^gatehouse_([0-9A-Za-z]{16})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+export const API_KEY_PATTERN: RegExp = /^gatehouse_([0-9A-Za-z]{16})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
