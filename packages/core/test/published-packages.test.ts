@@ -1,0 +1,124 @@
+/**
+ * What npm users get. Each published package is copied (sources, tests and all) to a temporary
+ * directory and built there as `npm run build` builds it (scripts/build-packages.mjs), then:
+ * - `npm pack --dry-run --json` lists dist JavaScript + `.d.ts`, README, LICENSE and package.json,
+ *   never sources, tests or secrets, and every `exports` target is in it;
+ * - the packed core and guard, installed beside jose alone, load on plain node (no tsx, no
+ *   condition): `import('@gatehouse/guard')` and every adapter, and the fetch adapter answers.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const PUBLISHED = ['core', 'guard', 'store-sql', 'store-redis', 'testkit'];
+let dir: string;
+const copy = (name: string) => join(dir, 'packages', name);
+
+/** The environment of a plain `node`: none of the monorepo's `--conditions`. */
+function plainEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  return env;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gatehouse-published-'));
+  for (const name of PUBLISHED) {
+    cpSync(join(root, 'packages', name), copy(name), {
+      recursive: true,
+      filter: (path) => !/[/\\](node_modules|dist)$/.test(path),
+    });
+  }
+  const build = pathToFileURL(join(root, 'scripts/build-packages.mjs')).href;
+  await run(
+    process.execPath,
+    ['--input-type=module', '-e', `await (await import('${build}')).buildPackages(${JSON.stringify(dir)})`],
+    { env: plainEnv() },
+  );
+}, 120_000);
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Manifest {
+  private?: boolean;
+  exports: Record<string, string | Record<string, string>>;
+  files?: string[];
+}
+
+async function packedFiles(name: string): Promise<string[]> {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: copy(name),
+  });
+  const [report] = JSON.parse(stdout) as [{ files: { path: string }[] }];
+  return report.files.map((file) => file.path).sort();
+}
+
+describe('the published packages', () => {
+  it.each(PUBLISHED)(
+    '%s packs its build, types, README and LICENSE, and nothing else',
+    async (name) => {
+      const manifest = JSON.parse(readFileSync(join(copy(name), 'package.json'), 'utf8')) as Manifest;
+      expect(manifest.private).toBeUndefined();
+      const files = await packedFiles(name);
+      expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+      for (const file of files) {
+        expect(file).toMatch(/^(dist\/.+\.(js|d\.ts)|LICENSE|README\.md|package\.json)$/);
+        expect(file).not.toMatch(/(^|\/)(src|test)\/|(^|\/)\.env|\.npmrc|\.pem$|\.key$|tsbuildinfo/i);
+        expect(readFileSync(join(copy(name), file), 'utf8')).not.toMatch(
+          /PRIVATE KEY-----|GATEHOUSE_SECRET=\S/,
+        );
+      }
+      // Every JavaScript file has its declarations, and every `exports` target was packed.
+      for (const js of files.filter((file) => file.endsWith('.js')))
+        expect(files).toContain(js.replace(/\.js$/, '.d.ts'));
+      for (const target of Object.values(manifest.exports)) {
+        if (typeof target === 'string') continue;
+        expect(files).toContain(target.types?.slice(2));
+        expect(files).toContain(target.import?.slice(2));
+      }
+    },
+    60_000,
+  );
+
+  it('the packed guard loads on plain node, with only jose beside it, and answers through fetch', async () => {
+    const app = join(dir, 'app');
+    const modules = join(app, 'node_modules');
+    mkdirSync(join(modules, '@gatehouse'), { recursive: true });
+    for (const name of ['core', 'guard']) {
+      const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+        cwd: copy(name),
+      });
+      const [report] = JSON.parse(stdout) as [{ filename: string }];
+      mkdirSync(join(modules, '@gatehouse', name));
+      await run('tar', [
+        '-xzf',
+        join(dir, report.filename),
+        '--strip-components=1',
+        '-C',
+        join(modules, '@gatehouse', name),
+      ]);
+    }
+    symlinkSync(join(root, 'node_modules/jose'), join(modules, 'jose'));
+    const script = `
+      for (const entry of ['', '/fetch', '/express', '/fastify', '/hono']) await import('@gatehouse/guard' + entry);
+      const { createGuard } = await import('@gatehouse/guard');
+      const { withAuth } = await import('@gatehouse/guard/fetch');
+      const { exportJWK, generateKeyPair } = await import('jose');
+      const jwk = await exportJWK((await generateKeyPair('ES256')).publicKey);
+      const jwks = { keys: [{ ...jwk, kid: 'k1', alg: 'ES256', use: 'sig' }] };
+      const guard = createGuard({ issuer: 'https://auth.example', audience: 'https://api.example', jwks });
+      const response = await withAuth(() => new Response('ok'), { guard })(new Request('https://api.example/notes'));
+      console.log(response.status, response.headers.get('www-authenticate'));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+      env: plainEnv(),
+    });
+    expect(stdout.trim()).toMatch(/^401 Bearer/);
+  }, 60_000);
+});
