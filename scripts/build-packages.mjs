@@ -84,5 +84,9 @@ async function buildPackage(packageDir) {
 export async function buildPackages(root) {
   const problems = [];
   for (const name of PUBLISHED_PACKAGES) problems.push(...(await buildPackage(join(root, 'packages', name))));
-  if (problems.length > 0) throw new Error(`package build failed:\n${problems.join('\n')}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `package build failed (write each export's type out: the .d.ts is made from its file alone):\n${problems.join('\n')}`,
+    );
+  }
 }
