@@ -4,10 +4,11 @@
  * - `npm pack --dry-run --json` lists dist JavaScript + `.d.ts`, README, LICENSE and package.json,
  *   never sources, tests or secrets, and every `exports` target is in it;
  * - the packed core and guard, installed beside jose alone, load on plain node (no tsx, no
- *   condition): `import('@gatehouse/guard')` and every adapter, and the fetch adapter answers.
+ *   condition): `import('@gatehouse/guard')` and every adapter, and the fetch adapter answers;
+ *   a TypeScript user's code compiles against their `.d.ts` (strict, without @types/node).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -120,5 +121,43 @@ describe('the published packages', () => {
       env: plainEnv(),
     });
     expect(stdout.trim()).toMatch(/^401 Bearer/);
-  }, 60_000);
+
+    // Its types, as a TypeScript user compiles against them: no source condition, no @types/node.
+    writeFileSync(
+      join(app, 'consumer.ts'),
+      `import { createGuard, type AuthContext, type GuardOptions } from '@gatehouse/guard';
+      import { withAuth } from '@gatehouse/guard/fetch';
+      const options: GuardOptions = { issuer: 'https://auth.example', audience: 'https://api.example' };
+      const subject = (auth: AuthContext): string => auth.principal.subject;
+      export const handler: (request: Request) => Promise<Response> = withAuth(
+        (_request, auth) => Response.json({ sub: subject(auth) }),
+        { guard: createGuard(options), scopes: ['notes:read'] },
+      );
+      // @ts-expect-error: scopes are strings
+      withAuth(() => new Response(), { guard: createGuard(options), scopes: [1] });`,
+    );
+    const compilerOptions = {
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      lib: ['ES2023', 'DOM'],
+      types: [],
+      // As `tsc --init` writes it: the root entry re-exports fastifyGuard, whose declarations name
+      // fastify (an optional peer), which this app does not install.
+      skipLibCheck: true,
+      noEmit: true,
+    };
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['consumer.ts'] }));
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const checked = await run(process.execPath, [tsc, '-p', join(app, 'tsconfig.json')], {
+      env: plainEnv(),
+    }).then(
+      () => '',
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(checked).toBe('');
+  }, 120_000);
 });
