@@ -8,7 +8,17 @@
  *   a TypeScript user's code compiles against their `.d.ts` (strict, without @types/node).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,6 +37,13 @@ function plainEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** `npm run build`'s package step, on the copies. */
+async function buildCopies(): Promise<void> {
+  const build = pathToFileURL(join(root, 'scripts/build-packages.mjs')).href;
+  const script = `await (await import('${build}')).buildPackages(${JSON.stringify(dir)})`;
+  await run(process.execPath, ['--input-type=module', '-e', script], { env: plainEnv() });
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-published-'));
   for (const name of PUBLISHED) {
@@ -35,12 +52,7 @@ beforeAll(async () => {
       filter: (path) => !/[/\\](node_modules|dist)$/.test(path),
     });
   }
-  const build = pathToFileURL(join(root, 'scripts/build-packages.mjs')).href;
-  await run(
-    process.execPath,
-    ['--input-type=module', '-e', `await (await import('${build}')).buildPackages(${JSON.stringify(dir)})`],
-    { env: plainEnv() },
-  );
+  await buildCopies();
 }, 120_000);
 afterAll(() => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
@@ -159,5 +171,17 @@ describe('the published packages', () => {
       (error: { stdout: string }) => error.stdout,
     );
     expect(checked).toBe('');
+  }, 120_000);
+
+  it('a rebuild skips packages whose sources did not change, and rebuilds one that did', async () => {
+    const built = (name: string) => statSync(join(copy(name), 'dist/index.js')).mtimeMs;
+    const before = { core: built('core'), testkit: built('testkit') };
+    await buildCopies();
+    expect({ core: built('core'), testkit: built('testkit') }).toEqual(before);
+    appendFileSync(join(copy('testkit'), 'src/index.ts'), "export const rebuilt: string = 'yes';\n");
+    await buildCopies();
+    expect(built('core')).toBe(before.core);
+    expect(readFileSync(join(copy('testkit'), 'dist/index.js'), 'utf8')).toContain('rebuilt');
+    expect(readFileSync(join(copy('testkit'), 'dist/index.d.ts'), 'utf8')).toContain('rebuilt: string');
   }, 120_000);
 });
