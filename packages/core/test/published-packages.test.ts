@@ -37,6 +37,9 @@ function plainEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** npm offline and quiet: packing needs no registry. */
+const npmEnv = { ...process.env, npm_config_update_notifier: 'false', npm_config_offline: 'true' };
+
 /** `npm run build`'s package step, on the copies. */
 async function buildCopies(): Promise<void> {
   const build = pathToFileURL(join(root, 'scripts/build-packages.mjs')).href;
@@ -67,6 +70,7 @@ interface Manifest {
 async function packedFiles(name: string): Promise<string[]> {
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
     cwd: copy(name),
+    env: npmEnv,
   });
   const [report] = JSON.parse(stdout) as [{ files: { path: string }[] }];
   return report.files.map((file) => file.path).sort();
@@ -106,6 +110,7 @@ describe('the published packages', () => {
     for (const name of ['core', 'guard']) {
       const { stdout } = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
         cwd: copy(name),
+        env: npmEnv,
       });
       const [report] = JSON.parse(stdout) as [{ filename: string }];
       mkdirSync(join(modules, '@gatehouse', name));
