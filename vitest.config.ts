@@ -1,9 +1,23 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The workspace packages' `exports` point at `dist/` (what npm users get) and, under this
+ * condition, at their TypeScript sources: tests run the sources, no build needed.
+ */
+const SOURCE_CONDITION = '@gatehouse/source';
+// Processes the tests start (`node --import tsx …`: the CLI, cluster nodes, examples) inherit it.
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`]
+  .filter(Boolean)
+  .join(' ');
+
 export default defineConfig({
+  // Tests run in Vite's server-side environment: its resolver is the one that needs the condition.
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'default',
           include: [
@@ -19,6 +33,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'timing',
           include: ['packages/*/test/**/*.timing.test.ts'],
@@ -28,6 +43,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'browser',
           include: ['packages/*/test/**/*.browser.test.ts'],

@@ -4,7 +4,7 @@
  * Fastify with an in-memory Map session lookup. Goals: ≥ 0.7× bare Fastify on SQLite, ≥ 0.5× on
  * Redis. Each server runs in its own child process; autocannon runs here.
  *
- *   node --import tsx bench/account.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
+ *   node --conditions=@gatehouse/source --import tsx bench/account.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
 import { randomBytes } from 'node:crypto';
 import {

@@ -4,7 +4,7 @@
  * revocation feed mirrored). Beside it, the same guard's cached Bearer path (a repeated ES256
  * access token) and a bare `Map.get` of the key, the floor of any cache. Goal: ≥ 1 000 000/s.
  *
- *   node --import tsx bench/api-keys-guard.ts        (BENCH_CASE_SECONDS=0.5 for a smoke run)
+ *   node --conditions=@gatehouse/source --import tsx bench/api-keys-guard.ts        (BENCH_CASE_SECONDS=0.5 for a smoke run)
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { newApiKey } from '@gatehouse/core';

@@ -9,7 +9,7 @@
  *      permissions, node cache on) beside better-auth answering `GET /get-session` for a key in
  *      `x-api-key` (its key row's use counter shows its writes per request).
  *
- *   node --import tsx bench/api-keys-server.ts        (BENCH_DURATION=10; needs PostgreSQL for A)
+ *   node --conditions=@gatehouse/source --import tsx bench/api-keys-server.ts        (BENCH_DURATION=10; needs PostgreSQL for A)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -256,7 +256,12 @@ try {
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const peerChild = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./server-better-auth.ts', import.meta.url))],
+    [
+      '--conditions=@gatehouse/source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./server-better-auth.ts', import.meta.url)),
+    ],
     {
       env: { ...process.env, PORT: String(peerPort), SQLITE_FILE: file },
       stdio: ['ignore', 'pipe', 'inherit'],

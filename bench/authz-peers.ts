@@ -7,7 +7,7 @@
  * 20. Each role holds ~2× its share of permissions, every fifth role inherits the previous one,
  * each user holds 1–3 roles. The ownership workload asks `manage` on a resource whose ownerID is
  * the caller half of the time (casbin is measured for RBAC only).
- * Run: node --import tsx bench/authz-peers.ts (BENCH_DURATION = seconds per round, default 2; the
+ * Run: node --conditions=@gatehouse/source --import tsx bench/authz-peers.ts (BENCH_DURATION = seconds per round, default 2; the
  * throughput is the median of three rounds).
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';

@@ -4,7 +4,7 @@
  * and answers a fixed decision: requests/s and the ratio (goal ≥ 0.6). Then one batch of 100
  * evaluations (`/access/v1/evaluations`) sent one at a time: p50 latency (goal < 2 ms).
  *
- *   node --import tsx bench/authzen-http.ts        (BENCH_DURATION=10, BENCH_CONNECTIONS=32)
+ *   node --conditions=@gatehouse/source --import tsx bench/authzen-http.ts        (BENCH_DURATION=10, BENCH_CONNECTIONS=32)
  */
 import { fileURLToPath } from 'node:url';
 import { budget, DURATION_S, fmt, header, percentile, startChild, table, warmThenRun } from './support.ts';

@@ -10,7 +10,7 @@
  * The guard runs as deployed: local JWKS, revocation feed on (fed by an in-process fake Gatehouse
  * holding 1 000 revocations), full request path (`authenticate` on a Node-style request).
  *
- *   node --import tsx bench/guard-verify.ts        (BENCH_CASE_SECONDS=0.5 for a smoke run)
+ *   node --conditions=@gatehouse/source --import tsx bench/guard-verify.ts        (BENCH_CASE_SECONDS=0.5 for a smoke run)
  */
 import { KeyObject, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';

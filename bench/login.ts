@@ -5,7 +5,7 @@
  * (throttle limits raised so they are not 429'd), a separate low-rate autocannon instance measures
  * `GET /account`; goal: p99 < 25 ms.
  *
- *   node --import tsx bench/login.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
+ *   node --conditions=@gatehouse/source --import tsx bench/login.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
 import { hash, verify } from '@node-rs/argon2';
 import {

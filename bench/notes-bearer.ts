@@ -4,7 +4,7 @@
  * key introspection, per-key rate limit), each beside the same handler with no authentication, in
  * the same process. Goal: ratio ≥ 0.8 for each, with a repeated credential.
  *
- *   node --import tsx bench/notes-bearer.ts        (BENCH_DURATION=10)
+ *   node --conditions=@gatehouse/source --import tsx bench/notes-bearer.ts        (BENCH_DURATION=10)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +40,12 @@ try {
   children.push(
     spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./server-notes.ts', import.meta.url))],
+      [
+        '--conditions=@gatehouse/source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./server-notes.ts', import.meta.url)),
+      ],
       {
         env: {
           ...process.env,

@@ -7,7 +7,7 @@
  * token on both, in alternating rounds, and for a JWT access token on Gatehouse (the engine itself
  * does not introspect JWT access tokens, so the bare provider has no figure there).
  *
- *   node --import tsx bench/oauth-flows.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
+ *   node --conditions=@gatehouse/source --import tsx bench/oauth-flows.ts        (BENCH_DURATION=2 BENCH_WARMUP=1 for a smoke run)
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {

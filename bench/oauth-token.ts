@@ -14,7 +14,7 @@
  * it is biased against the process with fewer runnable threads or the larger footprint (see
  * docs/benchmarks.md §10). BENCH_PIN=1 (servers on CPU 0, load generator on CPU 1) steadies both.
  *
- *   BENCH_PIN=1 node --import tsx bench/oauth-token.ts     (8 pairs × 5 rounds of 3 s, ~10 min)
+ *   BENCH_PIN=1 node --conditions=@gatehouse/source --import tsx bench/oauth-token.ts     (8 pairs × 5 rounds of 3 s, ~10 min)
  *   BENCH_PAIRS=2 BENCH_ROUNDS=2 BENCH_DURATION=1 BENCH_WARMUP=1 … for a smoke run
  *   BENCH_SIGNING_THREAD=thread-pool|event-loop overrides where Gatehouse signs (default: auto)
  */

@@ -2,7 +2,7 @@
  * Policy engine throughput and latency, in process (no HTTP): decisions/s and p50/p99 for
  * RBAC-only and for RBAC + one CEL ownership condition, on a large policy (1 000 users, 100 roles,
  * 1 000 permissions) and a small one (100 / 10 / 20). In the CEL workload every request misses
- * RBAC and evaluates the condition (the worst case). Run: node --import tsx bench/policy.ts
+ * RBAC and evaluates the condition (the worst case). Run: node --conditions=@gatehouse/source --import tsx bench/policy.ts
  * (BENCH_DURATION=seconds per measurement, default 2).
  */
 import { availableParallelism } from 'node:os';

@@ -11,7 +11,7 @@
  * catch-up from the SQL log can), then heals and checks that nothing still accepts it once the
  * bound (catch-up interval + 1 s) has passed. Goal: refused within the bound, 0 accepted after it.
  *
- *   node --import tsx bench/revocation-propagation.ts      (BENCH_TRIALS=100, BENCH_PARTITION_TRIALS=10)
+ *   node --conditions=@gatehouse/source --import tsx bench/revocation-propagation.ts      (BENCH_TRIALS=100, BENCH_PARTITION_TRIALS=10)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -81,7 +81,7 @@ try {
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
     children.push(
-      spawn(process.execPath, ['--import', 'tsx', bin, 'start'], {
+      spawn(process.execPath, ['--conditions=@gatehouse/source', '--import', 'tsx', bin, 'start'], {
         env: {
           ...env,
           PORT: String(port),
@@ -97,7 +97,7 @@ try {
   const notesPort = await freePort();
   const notes = `http://127.0.0.1:${notesPort}`;
   children.push(
-    spawn(process.execPath, ['--import', 'tsx', notesMain], {
+    spawn(process.execPath, ['--conditions=@gatehouse/source', '--import', 'tsx', notesMain], {
       env: {
         ...process.env,
         PORT: String(notesPort),

@@ -24,7 +24,9 @@ let failed = 0;
 for (const name of BENCHMARKS) {
   const path = fileURLToPath(new URL(name, import.meta.url));
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path], { stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--conditions=@gatehouse/source', '--import', 'tsx', path], {
+      stdio: 'inherit',
+    });
     child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 128)));
   });
   if (code !== 0) {

@@ -5,7 +5,7 @@
  * /proc, after a GC) and `GET /account` latency p50/p99 at a fixed rate, each request with a random
  * one of the sessions — so the 1 s session cache is cold for nearly all of them. SQLite and Redis.
  *
- *   node --import tsx bench/sessions-scale.ts   (BENCH_SESSIONS=1000,10000 BENCH_DURATION=2 to smoke)
+ *   node --conditions=@gatehouse/source --import tsx bench/sessions-scale.ts   (BENCH_SESSIONS=1000,10000 BENCH_DURATION=2 to smoke)
  */
 import {
   ADMIN_OVERRIDES,

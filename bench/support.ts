@@ -84,6 +84,7 @@ export async function startChild(
   const path = fileURLToPath(new URL(script, import.meta.url));
   // BENCH_NODE_ARGS adds flags to the server children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = [
+    '--conditions=@gatehouse/source',
     '--import',
     'tsx',
     '--expose-gc',
@@ -383,7 +384,13 @@ export async function startGatehouseProcess(
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('../packages/server/src/bin.ts', import.meta.url)), 'start'],
+    [
+      '--conditions=@gatehouse/source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('../packages/server/src/bin.ts', import.meta.url)),
+      'start',
+    ],
     {
       env: {
         ...process.env,

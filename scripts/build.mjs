@@ -1,5 +1,6 @@
-// Builds what `npm start` and `npx gatehouse` run: the server and CLI as plain JavaScript
-// (packages/server/dist/cli/), so a process starts without compiling TypeScript. The workspace
+// Builds the published packages (packages/<name>/dist: JavaScript and .d.ts, see
+// build-packages.mjs) and what `npm start` and `npx gatehouse` run: the server and CLI as plain
+// JavaScript (packages/server/dist/cli/), so a process starts without compiling TypeScript. The workspace
 // packages (@gatehouse/*, TypeScript sources) are bundled in; every other dependency stays an
 // import of node_modules, as installed by `npm ci`. Lazy imports (the OAuth engine, each command's
 // modules) stay lazy: they become chunks loaded on first use.
@@ -7,6 +8,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildPackages } from './build-packages.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = join(root, 'packages/server/dist/cli');
@@ -26,6 +28,7 @@ function externalDependencies() {
   return [...names];
 }
 
+await buildPackages(root);
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { gatehouse: join(root, 'packages/server/src/bin.ts') },
@@ -35,6 +38,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.18',
+  // Bundle the workspace packages from their sources (see their `exports`), not from dist/.
+  conditions: ['@gatehouse/source'],
   sourcemap: 'linked',
   external: externalDependencies(),
   logLevel: 'warning',

@@ -21,6 +21,7 @@ import type {
   UserRepository,
 } from './ports.ts';
 import { randomId } from './secrets.ts';
+import type { SessionRecord } from './session.ts';
 import type { SessionManager } from './session-manager.ts';
 import { parseUserProfile, type UserProfile } from './user-profile.ts';
 
@@ -237,7 +238,7 @@ export class Accounts {
   async changeOwnPassword(
     input: { user: UserRecord; currentPassword: string; newPassword: string },
     meta: RequestMeta & { userAgent: string },
-  ) {
+  ): Promise<{ token: string; record: SessionRecord }> {
     const stored = await this.#o.credentials.getPasswordHash(input.user.id);
     const ok =
       stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(input.currentPassword)));
@@ -250,7 +251,7 @@ export class Accounts {
   async upsertRole(
     input: { name: string; description?: string; permissions: readonly string[] },
     meta?: RequestMeta,
-  ) {
+  ): Promise<RoleRecord> {
     if (!ROLE_NAME.test(input.name)) {
       throw new GatehouseError('invalid_request', {
         detail: 'Role names are lower-case letters, digits, . _ -',

@@ -8,7 +8,7 @@ export const systemClock: Clock = { now: () => Date.now() };
 /** A clock tests can set and advance. */
 export class ManualClock implements Clock {
   #now: number;
-  constructor(start = Date.UTC(2026, 0, 1)) {
+  constructor(start: number = Date.UTC(2026, 0, 1)) {
     this.#now = start;
   }
   now(): number {

@@ -22,7 +22,7 @@ export const errorCatalogue = {
   invalid_api_key: { status: 401, title: 'Invalid API key' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 

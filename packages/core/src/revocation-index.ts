@@ -71,7 +71,7 @@ export class RevocationIndex {
   }
 
   /** How long ago (ms) the last successful read of the store started; `Infinity` before `load()`. */
-  staleness(now = this.#o.clock.now()): number {
+  staleness(now: number = this.#o.clock.now()): number {
     return this.#lastSyncAt === undefined ? Number.POSITIVE_INFINITY : now - this.#lastSyncAt;
   }
 

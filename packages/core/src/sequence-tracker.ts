@@ -60,7 +60,7 @@ export class SequenceTracker {
    * Gives up on every gap older than `settleMs` (a bulk load passes 0: nothing it could not read is
    * still in flight that pub/sub would not deliver) and moves the watermark up as far as it can.
    */
-  advance(now: number, settleMs = this.#settleMs): void {
+  advance(now: number, settleMs: number = this.#settleMs): void {
     for (;;) {
       const next = this.#watermark + 1;
       if (this.#seen.delete(next)) {

@@ -80,7 +80,12 @@ export class SessionManager {
     return this.#o.policy;
   }
 
-  async start(input: { userId: string; ip: string; userAgent: string; authTime?: number }) {
+  async start(input: {
+    userId: string;
+    ip: string;
+    userAgent: string;
+    authTime?: number;
+  }): Promise<{ token: string; record: SessionRecord }> {
     const created = newSession({ ...input, now: this.#o.clock.now() }, this.#o.policy);
     await this.#o.store.create(created.record);
     return created;
@@ -228,7 +233,11 @@ export class SessionManager {
   }
 
   /** Replaces a session with a fresh id (after a privilege change), keeping its auth time. */
-  async rotate(current: SessionRecord, ip: string, userAgent: string) {
+  async rotate(
+    current: SessionRecord,
+    ip: string,
+    userAgent: string,
+  ): Promise<{ token: string; record: SessionRecord }> {
     const next = await this.start({ userId: current.userId, ip, userAgent, authTime: current.authTime });
     await this.end(current.idHash, current);
     return next;

@@ -126,12 +126,12 @@ export interface KeyRotationPolicy {
   readonly minPublishMs: number;
 }
 
-export const defaultKeyRotationPolicy = {
+export const defaultKeyRotationPolicy: Readonly<Omit<KeyRotationPolicy, 'maxTokenLifetimeMs'>> = {
   rotationPeriodMs: 30 * DAY,
   clockSkewMs: MINUTE,
   propagationMs: 30 * SECOND,
   minPublishMs: 10 * MINUTE,
-} as const satisfies Omit<KeyRotationPolicy, 'maxTokenLifetimeMs'>;
+};
 
 /** Fills in the defaults and rejects nonsense (negative or non-finite durations, a zero period). */
 export function keyRotationPolicy(

@@ -28,7 +28,7 @@ export class TtlCache<V> {
   }
 
   /** Stores `value` until `min(now + ttl, notAfter)`. */
-  set(key: string, value: V, notAfter = Number.POSITIVE_INFINITY): void {
+  set(key: string, value: V, notAfter: number = Number.POSITIVE_INFINITY): void {
     if (this.#ttlMs <= 0) return;
     if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
       const oldest = this.#entries.keys().next();

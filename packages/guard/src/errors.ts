@@ -46,7 +46,7 @@ export const guardErrors = {
   too_many_requests: { status: 429, title: 'Too many requests' },
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   unavailable: { status: 503, title: 'Authentication service unavailable' },
-} as const satisfies Record<string, ErrorSpec>;
+} as const;
 
 export type GuardErrorCode = keyof typeof guardErrors;
 

@@ -1,6 +1,8 @@
 /**
- * Packaging: every entry of the `exports` map exists, and importing the core or any adapter never
- * loads a framework at run time (adapters import their framework's types only).
+ * Packaging: every entry of the `exports` map has the same shape (sources for the monorepo, dist/
+ * for everyone else) and exists, and importing the core or any adapter never loads a framework at
+ * run time (adapters import their framework's types only). The packed package is tested in
+ * packages/core/test/published-packages.test.ts, the edge bundle in edge-runtime.test.ts.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  exports: Record<string, string>;
+  exports: Record<string, string | Record<string, string>>;
 };
 
 describe('@gatehouse/guard packaging', () => {
@@ -24,7 +26,18 @@ describe('@gatehouse/guard packaging', () => {
       './fetch',
       './package.json',
     ]);
-    for (const target of Object.values(manifest.exports)) expect(existsSync(join(root, target))).toBe(true);
+    for (const [entry, target] of Object.entries(manifest.exports)) {
+      if (typeof target === 'string') {
+        expect(entry).toBe('./package.json');
+        continue;
+      }
+      // The sources under the monorepo's condition; the build (dist/, see scripts/build-packages.mjs) else.
+      const source = target['@gatehouse/source'] ?? '';
+      expect(existsSync(join(root, source))).toBe(true);
+      const built = source.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, '');
+      expect(target).toEqual({ '@gatehouse/source': source, types: `${built}.d.ts`, import: `${built}.js` });
+      expect(Object.keys(target)).toEqual(['@gatehouse/source', 'types', 'import']);
+    }
   });
 
   it('importing the core and every adapter loads no framework', async () => {
@@ -47,7 +60,16 @@ describe('@gatehouse/guard packaging', () => {
     const output = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,
-        ['--import', 'tsx', '--import', join(dir, 'register.mjs'), '--input-type=module', '-e', script],
+        [
+          '--conditions=@gatehouse/source',
+          '--import',
+          'tsx',
+          '--import',
+          join(dir, 'register.mjs'),
+          '--input-type=module',
+          '-e',
+          script,
+        ],
         { cwd: root, timeout: 30_000 },
         (error, stdout, stderr) =>
           error === null ? resolve(stdout) : reject(new Error(`${error.message}\n${stderr}`)),

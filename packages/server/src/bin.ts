@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env -S node --conditions=@gatehouse/source --import tsx
 import { runCli } from './cli/program.ts';
 
 await runCli(process.argv);

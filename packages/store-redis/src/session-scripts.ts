@@ -7,7 +7,7 @@ import { LuaScript } from './lua.ts';
  */
 
 /** KEYS: session, user set. ARGV: expireAt, absoluteExpiresAt, idHash, field, value, … */
-export const CREATE = new LuaScript(`
+export const CREATE: LuaScript = new LuaScript(`
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
@@ -25,7 +25,7 @@ return 1
  * KEYS: session. ARGV: lastSeenAt, idleExpiresAt. Does nothing when the session is gone, so a touch
  * racing a logout cannot bring the session back; never extends past the absolute expiry.
  */
-export const TOUCH = new LuaScript(`
+export const TOUCH: LuaScript = new LuaScript(`
 local absolute = redis.call('HGET', KEYS[1], 'absoluteExpiresAt')
 if not absolute then return 0 end
 redis.call('HSET', KEYS[1], 'lastSeenAt', ARGV[1], 'idleExpiresAt', ARGV[2])
@@ -38,7 +38,7 @@ return 1
 `);
 
 /** KEYS: session. ARGV: user set key prefix, idHash. */
-export const DELETE = new LuaScript(`
+export const DELETE: LuaScript = new LuaScript(`
 local userId = redis.call('HGET', KEYS[1], 'userId')
 local deleted = redis.call('DEL', KEYS[1])
 if userId then redis.call('SREM', ARGV[1] .. userId, ARGV[2]) end
@@ -49,7 +49,7 @@ return deleted
  * KEYS: user set. ARGV: session key prefix, idHash to keep ('' for none). One script, so no session
  * of the user created before it ran can survive it.
  */
-export const DELETE_BY_USER = new LuaScript(`
+export const DELETE_BY_USER: LuaScript = new LuaScript(`
 local deleted = 0
 for _, idHash in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   if idHash ~= ARGV[2] then

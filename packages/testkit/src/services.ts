@@ -5,7 +5,7 @@ import { connect, type Socket } from 'node:net';
  * in CI, or with GATEHOUSE_REQUIRE_SERVICES=1, a missing service fails the run instead, so a broken
  * service container can never turn the store suites into silent no-ops.
  */
-export const servicesRequired =
+export const servicesRequired: boolean =
   process.env.CI === 'true' || process.env.CI === '1' || process.env.GATEHOUSE_REQUIRE_SERVICES === '1';
 
 export const defaultPostgresUrl = 'postgres://postgres@127.0.0.1:5432/test';

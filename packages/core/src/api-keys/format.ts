@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.ts';
 
 /**
  * The API key format: `gatehouse_<id>_<secret><checksum>`.
@@ -10,15 +9,17 @@ import { crc32 } from 'node:zlib';
  * - `<secret>` (43 base62 characters, 256 bits) is never stored, only its keyed hash;
  * - `<checksum>` (6 base62 characters) is CRC-32 of everything before it, so a typo or a truncated
  *   key is refused without a database lookup, as GitHub's tokens do.
+ *
+ * Portable (Web Crypto, no `node:` module): the guard parses keys on any runtime.
  */
 export const API_KEY_PREFIX = 'gatehouse_';
 export const API_KEY_ID_LENGTH = 16;
 export const API_KEY_SECRET_LENGTH = 43;
 const CHECKSUM_LENGTH = 6;
-export const API_KEY_LENGTH =
+export const API_KEY_LENGTH: number =
   API_KEY_PREFIX.length + API_KEY_ID_LENGTH + 1 + API_KEY_SECRET_LENGTH + CHECKSUM_LENGTH;
 /** The pattern scanners should use; anchored for exact matching. */
-export const API_KEY_PATTERN = /^gatehouse_([0-9A-Za-z]{16})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+export const API_KEY_PATTERN: RegExp = /^gatehouse_([0-9A-Za-z]{16})_([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -26,7 +27,9 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 export function randomBase62(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    // getRandomValues fills at most 65,536 bytes per call.
+    const bytes = crypto.getRandomValues(new Uint8Array(Math.min((length - out.length) * 2, 65_536)));
+    for (const byte of bytes) {
       if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
     }
   }

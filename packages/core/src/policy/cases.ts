@@ -76,7 +76,11 @@ export function parsePolicyCases(source: string, file = '<string>'): PolicyCase[
   return cases;
 }
 
-export function runPolicyCases(engine: PolicyEngine, cases: readonly PolicyCase[], file = '<string>') {
+export function runPolicyCases(
+  engine: PolicyEngine,
+  cases: readonly PolicyCase[],
+  file = '<string>',
+): PolicyCaseResult[] {
   return cases.map((c): PolicyCaseResult => {
     const actual = engine.evaluate(c.request);
     const passed = actual.decision === c.decision && (c.reason === undefined || actual.reason === c.reason);

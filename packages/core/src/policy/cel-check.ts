@@ -124,7 +124,11 @@ export function checkCondition(env: CelEnv, root: unknown, source: string): Cond
 }
 
 /** Limits on the attributes one evaluation may carry into CEL (checked once per request). */
-export const ATTRIBUTE_LIMITS = {
+export const ATTRIBUTE_LIMITS: {
+  readonly maxValues: number;
+  readonly maxDepth: number;
+  readonly maxStringLength: number;
+} = {
   maxValues: CEL_COST.maxListLength,
   maxDepth: 16,
   /** Characters of one string (or key): the cost bound of string scans and regexes assumes it. */

@@ -1,4 +1,12 @@
-import { type CelEnv, CelScalar, type CelValue, celFunc, isCelList, isCelMap } from '@bufbuild/cel';
+import {
+  type CelEnv,
+  type CelFunc,
+  CelScalar,
+  type CelValue,
+  celFunc,
+  isCelList,
+  isCelMap,
+} from '@bufbuild/cel';
 import type { ExprNode } from './cel-check.ts';
 import { type CallSizes, CEL_COST, COMPARES, callCost, SCANS_STRINGS, WALKS_LISTS } from './cel-cost.ts';
 
@@ -42,7 +50,7 @@ export function activateMeter(meter: CostMeter | undefined): CostMeter | undefin
 
 /** A call counted once per comprehension iteration (wrapped around each loop condition). */
 const STEP = 'gatehouse.step';
-export const stepFunction = celFunc(STEP, [CelScalar.DYN], CelScalar.DYN, (x) => x);
+export const stepFunction: CelFunc = celFunc(STEP, [CelScalar.DYN], CelScalar.DYN, (x) => x);
 
 /** Items of a list or map, nested ones included (counted up to `cap`); 0 for anything else. */
 function deepItems(v: CelValue | undefined, cap: number): number {

@@ -18,7 +18,22 @@ export type CelT =
     };
 
 const scalar = (k: 'string' | 'int' | 'uint' | 'double' | 'bool' | 'bytes' | 'null' | 'dyn'): CelT => ({ k });
-export const T = {
+export const T: Readonly<
+  Record<
+    | 'string'
+    | 'int'
+    | 'uint'
+    | 'double'
+    | 'bool'
+    | 'bytes'
+    | 'null'
+    | 'dyn'
+    | 'timestamp'
+    | 'duration'
+    | 'type',
+    CelT
+  >
+> = {
   string: scalar('string'),
   int: scalar('int'),
   uint: scalar('uint'),
@@ -89,7 +104,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Marks a request value that does not have its declared type. */
-export const MISMATCH = Symbol('mismatch');
+export const MISMATCH: unique symbol = Symbol('mismatch');
 
 /**
  * A request attribute as its declared type makes it: `int` becomes a CEL int (a JSON number is a

@@ -9,7 +9,7 @@
  */
 import { type ExprNode, rootExpr } from './cel-check.ts';
 
-export const FALL_BACK = Symbol('fall back to CEL');
+export const FALL_BACK: unique symbol = Symbol('fall back to CEL');
 
 type Bindings = Record<string, unknown>;
 type Fast = (bindings: Bindings) => boolean | typeof FALL_BACK;

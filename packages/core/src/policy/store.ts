@@ -11,7 +11,7 @@ export interface StoredPolicyDocument {
 }
 
 /** Outcome of a conditional write: the `expectedVersion` did not match the stored one. */
-export const VERSION_CONFLICT = Symbol('version conflict');
+export const VERSION_CONFLICT: unique symbol = Symbol('version conflict');
 
 /**
  * Storage of API-managed policy documents. `expectedVersion` makes writes conditional (HTTP

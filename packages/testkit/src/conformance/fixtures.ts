@@ -50,7 +50,7 @@ export async function givenUsers(
 /** A live session for `userId`, expiring well in the future relative to `now` (real time by default). */
 export function sessionFor(
   userId: string,
-  now = Date.now(),
+  now: number = Date.now(),
   overrides: Partial<SessionRecord> = {},
 ): SessionRecord {
   return {
