@@ -1,5 +1,14 @@
 import { fastifyCookie } from '@fastify/cookie';
-import type { AuditTrail, Clock, RevocationIndex, SessionManager, Storage } from '@gatehouse/core';
+import {
+  type AuditTrail,
+  type Clock,
+  type LifecycleEvents,
+  RefreshRotation,
+  type RefreshRotationPolicy,
+  type RevocationIndex,
+  type SessionManager,
+  type Storage,
+} from '@gatehouse/core';
 import { RedisOAuthArtifactStore, type RedisStores } from '@gatehouse/store-redis';
 import { type SqlDatabase, SqlOAuthArtifactStore, SqlOAuthClientStore } from '@gatehouse/store-sql';
 import type { Logger } from 'pino';
@@ -22,6 +31,10 @@ export interface OAuthWiring {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly audit: AuditTrail;
+  /** The lifecycle events the OAuth side subscribes to (oauth-server.ts). */
+  readonly events: LifecycleEvents;
+  /** The refresh rotation policy first-party tokens follow too. */
+  readonly refreshRotation: RefreshRotationPolicy;
 }
 
 /** Wires the OAuth server from the configuration (called by `createGatehouse`). */
@@ -37,6 +50,11 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     config.oauthArtifactStore === 'redis' && w.storage.redisClient !== undefined
       ? new RedisOAuthArtifactStore(w.storage.redisClient, { prefix: config.redisPrefix })
       : undefined;
+  // The same rule as first-party refresh tokens, under a key of its own.
+  const refreshRotation = new RefreshRotation(
+    w.refreshRotation,
+    deriveKey(w.secrets.current, 'oauth-refresh-successors'),
+  );
   const signingThread = signingThreadFor(config.signingThread);
   w.logger.info(
     { signingThread, setting: config.signingThread },
@@ -58,10 +76,8 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     logger: w.logger,
     liveSessions: async (userId) => (await w.sessions.list(userId)).length,
     audit: w.audit,
-    refreshRetry: new RefreshRetry(
-      deriveKey(w.secrets.current, 'oauth-refresh-successors'),
-      config.refreshReuseGraceSeconds * 1000,
-    ),
+    refreshRetry: new RefreshRetry(refreshRotation),
+    events: w.events,
     settings: {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.
@@ -70,8 +86,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       cookieKeys: deriveKeys(w.secrets, 'oauth-cookies').map((key) => key.toString('base64url')),
       signingAlgorithm: w.keyRing.algorithm,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-      refreshIdleSeconds: config.refreshTokenIdleSeconds,
-      refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
+      refreshRotation,
       sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
       findUser: (id) => w.storage.users.findById(id),
       findProfile: (id) => w.storage.profiles.get(id),
