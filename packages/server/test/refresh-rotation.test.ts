@@ -162,7 +162,7 @@ async function run(kind: TokenKind, row: Row): Promise<string[]> {
 }
 
 describe.each([firstParty, oauth])('the rotation rule: $name', (kind) => {
-  it.each(table)('$name (grace $graceSeconds s)', async (row) => {
+  it.each(table)('$name', async (row) => {
     const expected = row.steps.flatMap((step) => ('expect' in step ? [step.expect] : []));
     expect(await run(kind, row)).toEqual(expected);
   });
