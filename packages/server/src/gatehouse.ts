@@ -257,7 +257,7 @@ export async function createGatehouse(
   // the order they are built below. Only a publication nobody awaits reports failures here.
   const events = new LifecycleEvents({
     onUnawaitedError: (error, event) =>
-      logger.warn({ err: error, event: event.type }, `${event.type} failed`),
+      logger.warn({ err: error, event: event.type }, `a ${event.type} subscriber failed`),
   });
   const windowMs = config.loginLimitWindowSeconds * 1000;
   const throttle = new LoginThrottle(
@@ -335,6 +335,7 @@ export async function createGatehouse(
   // A revoked signing key: re-read the ring now rather than at the next 30 s reload, so this node
   // stops signing with it and publishing it (the OAuth engine, subscribed after, follows at once).
   events.on('SigningKeyRevoked', () => keyRing.reload());
+  // How long a revocation entry must live: until every token it could match has expired.
   const revocationLifetimeMs = accessTokenTtlMs + clockSkewMs;
   const sessions = new SessionManager({
     events,
@@ -397,6 +398,7 @@ export async function createGatehouse(
     audit,
     events,
     refreshRotation,
+    revocationLifetimeMs,
   });
   const bearer = new BearerVerifier({
     keys: keyRing,

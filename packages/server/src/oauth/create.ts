@@ -35,6 +35,8 @@ export interface OAuthWiring {
   readonly events: LifecycleEvents;
   /** The refresh rotation policy first-party tokens follow too. */
   readonly refreshRotation: RefreshRotationPolicy;
+  /** How long a revocation entry must live: the access-token lifetime plus skew, as for first-party tokens. */
+  readonly revocationLifetimeMs: number;
 }
 
 /** Wires the OAuth server from the configuration (called by `createGatehouse`). */
@@ -68,7 +70,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     signingThread,
     revocations: w.revocations,
     clock: w.clock,
-    revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,
+    revocationLifetimeMs: w.revocationLifetimeMs,
     // Always: the mount (routes/oauth.ts) sets the forwarded headers itself, from the issuer and
     // the client address Fastify resolved; nothing a client sends reaches the engine's URL logic.
     proxy: true,
