@@ -2,7 +2,9 @@
  * One rotation rule for both token kinds (core refresh-rotation.ts): the same table of refresh
  * sequences runs against first-party `/token/refresh` and the OAuth engine's refresh grant, and
  * must give the same outcome step by step — rotation, the retry grace
- * (GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS), reuse detection revoking the family or grant.
+ * (GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS), reuse detection revoking the family or grant, the idle
+ * lifetime. (The absolute lifetime needs refreshes made within a bound, so it is proven per kind:
+ * tokens.test.ts RT-07 and oauth-refresh-lifetime.test.ts, with the same RefreshRotation.)
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +77,8 @@ type Step = { present: string; expect: string } | { wait: number };
 interface Row {
   readonly name: string;
   readonly graceSeconds: number;
+  /** An idle lifetime below the production floor (applied after validation), to wait past it. */
+  readonly idleSeconds?: number;
   readonly steps: readonly Step[];
 }
 
@@ -119,6 +123,12 @@ const table: readonly Row[] = [
     ],
   },
   {
+    name: 'a token left unused past the idle lifetime is refused',
+    graceSeconds: 30,
+    idleSeconds: 2,
+    steps: [{ wait: 3500 }, { present: 't0', expect: 'invalid_grant' }],
+  },
+  {
     name: 'with no grace, any second use is reuse and revokes the family',
     graceSeconds: 0,
     steps: [
@@ -129,10 +139,18 @@ const table: readonly Row[] = [
   },
 ];
 
-const servers = new Map<number, Server>();
+/** One server per distinct setting of the table, shared by both token kinds. */
+const servers = new Map<string, Server>();
+const settingsOf = (row: Row) => `${row.graceSeconds}/${row.idleSeconds ?? ''}`;
 beforeAll(async () => {
-  for (const grace of new Set(table.map((row) => row.graceSeconds)))
-    servers.set(grace, await startOAuthServer({ refreshReuseGraceSeconds: grace }));
+  for (const row of table) {
+    if (servers.has(settingsOf(row))) continue;
+    const unchecked = row.idleSeconds === undefined ? {} : { refreshTokenIdleSeconds: row.idleSeconds };
+    servers.set(
+      settingsOf(row),
+      await startOAuthServer({ refreshReuseGraceSeconds: row.graceSeconds }, { unchecked }),
+    );
+  }
 });
 afterAll(async () => {
   for (const h of servers.values()) await h.close();
@@ -140,7 +158,7 @@ afterAll(async () => {
 
 /** The outcome of each presenting step, in the table's own terms. */
 async function run(kind: TokenKind, row: Row): Promise<string[]> {
-  const family = await kind.issue(servers.get(row.graceSeconds)!);
+  const family = await kind.issue(servers.get(settingsOf(row))!);
   const named = new Map<string, string>([['t0', family.refreshToken]]);
   const outcomes: string[] = [];
   for (const step of row.steps) {
