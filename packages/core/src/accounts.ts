@@ -2,6 +2,7 @@ import type { AuditTrail, RequestMeta } from './audit-trail.ts';
 import type { Clock } from './clock.ts';
 import { canonicalEmail } from './email.ts';
 import { GatehouseError } from './errors.ts';
+import type { LifecycleEvents } from './lifecycle-events.ts';
 import {
   checkPassword,
   normalizePassword,
@@ -36,16 +37,12 @@ export interface AccountsOptions {
   audit: AuditTrail;
   clock: Clock;
   passwordPolicy: PasswordPolicyOptions;
-  /** Hooks for what hangs off identities elsewhere (the token layer revokes and tells guards). */
-  hooks?: {
-    userDisabled?(userId: string): Promise<void>;
-    /** The user is about to be deleted: revoke what was issued to them (tokens, grants, API keys). */
-    userDeleted?(userId: string, meta: RequestMeta | undefined): Promise<void>;
-    /** The user's password was set or changed: what was delegated on the old one ends too. */
-    passwordChanged?(userId: string): Promise<void>;
-    /** The permissions of a subject (`*`: everyone) may have changed. */
-    accessChanged?(subject: string): Promise<void>;
-  };
+  /**
+   * Where `UserDisabled`, `UserDeleted`, `PasswordChanged` and `AccessChanged` are published for
+   * what hangs off identities elsewhere (tokens, grants, API keys, guards' caches). Awaited at
+   * each step it names: a subscriber's failure fails the operation there.
+   */
+  events?: LifecycleEvents;
 }
 
 const ROLE_NAME = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -84,7 +81,7 @@ export class Accounts {
     const hash = await this.#acceptPassword(password, user);
     await this.#o.credentials.setPasswordHash(user.id, hash, this.#o.clock.now());
     await this.#o.sessions.endAll(user.id);
-    await this.#o.hooks?.passwordChanged?.(user.id);
+    await this.#o.events?.publish({ type: 'PasswordChanged', userId: user.id });
     await this.#o.audit.record('password.changed', meta, { subjectId: user.id, details: { by } });
   }
 
@@ -187,17 +184,17 @@ export class Accounts {
     if (!found) throw new GatehouseError('not_found', { detail: 'No such user.' });
     if (disabled) {
       await this.#o.sessions.endAll(userId);
-      await this.#o.hooks?.userDisabled?.(userId);
+      await this.#o.events?.publish({ type: 'UserDisabled', userId });
     }
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    await this.#o.hooks?.accessChanged?.(userId);
+    await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
     await this.#o.audit.record(disabled ? 'user.disabled' : 'user.enabled', meta, { subjectId: userId });
   }
 
   /**
    * Deletes a user. First nothing new can start (disabled), then everything issued to them ends
    * where others may hold it — sessions on every node, refresh tokens and access tokens through
-   * the revocation feed, OAuth grants, API keys (the hook) — and only then the identity goes, with
+   * the revocation feed, OAuth grants, API keys (`UserDeleted`) — and only then the identity goes, with
    * what the store keeps under it. A service account is deleted as one, not here.
    */
   async deleteUser(userId: string, meta?: RequestMeta): Promise<void> {
@@ -207,11 +204,11 @@ export class Accounts {
     const roles = await this.#o.roles.rolesOf(userId);
     await this.#o.users.setDisabled(userId, true, this.#o.clock.now());
     await this.#o.sessions.endAll(userId);
-    await this.#o.hooks?.userDeleted?.(userId, meta);
+    await this.#o.events?.publish({ type: 'UserDeleted', userId, meta });
     if (!(await this.#o.users.delete(userId)))
       throw new GatehouseError('not_found', { detail: 'No such user.' });
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    await this.#o.hooks?.accessChanged?.(userId);
+    await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
     await this.#o.audit.record('user.deleted', meta, {
       subjectId: userId,
       details: { roles: roles.join(' ') },
@@ -221,7 +218,7 @@ export class Accounts {
   /** Tells every node and guard to drop what they cached of the identity (its access changed). */
   async notifyChanged(userId: string): Promise<void> {
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    await this.#o.hooks?.accessChanged?.(userId);
+    await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
   }
 
   /** Sets a password without knowing the old one (admin API, CLI); ends the user's sessions and grants. */
@@ -271,7 +268,7 @@ export class Accounts {
       now: this.#o.clock.now(),
     });
     await this.#o.bus.publish({ type: 'roles.changed' });
-    await this.#o.hooks?.accessChanged?.('*');
+    await this.#o.events?.publish({ type: 'AccessChanged', subject: '*' });
     await this.#o.audit.record('role.upserted', meta, {
       subjectId: role.name,
       details: {
@@ -293,7 +290,7 @@ export class Accounts {
     if (!(await this.#o.roles.delete(name)))
       throw new GatehouseError('not_found', { detail: 'No such role.' });
     await this.#o.bus.publish({ type: 'roles.changed' });
-    await this.#o.hooks?.accessChanged?.('*');
+    await this.#o.events?.publish({ type: 'AccessChanged', subject: '*' });
     await this.#o.audit.record('role.deleted', meta, {
       subjectId: name,
       details: { before: before ? before.permissions.join(' ') : null, after: null },
@@ -310,7 +307,7 @@ export class Accounts {
     const before = await this.#o.roles.rolesOf(userId);
     const granted = await this.#o.roles.grant(userId, roleName, this.#o.clock.now());
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    if (granted) await this.#o.hooks?.accessChanged?.(userId);
+    if (granted) await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
     if (granted)
       await this.#o.audit.record('role.granted', meta, {
         subjectId: userId,
@@ -323,7 +320,7 @@ export class Accounts {
     const before = await this.#o.roles.rolesOf(userId);
     const revoked = await this.#o.roles.revoke(userId, roleName);
     await this.#o.bus.publish({ type: 'user.changed', userId });
-    if (revoked) await this.#o.hooks?.accessChanged?.(userId);
+    if (revoked) await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
     if (revoked)
       await this.#o.audit.record('role.revoked', meta, {
         subjectId: userId,

@@ -31,6 +31,14 @@ export { type DeviceCookiePolicy, DeviceCookies, MAX_DEVICE_ENTRIES } from './de
 export { canonicalEmail } from './email.ts';
 export { emailSkeleton } from './email-skeleton.ts';
 export { type ErrorCode, errorCatalogue, GatehouseError, isGatehouseError } from './errors.ts';
+export {
+  type LifecycleEvent,
+  type LifecycleEventOf,
+  LifecycleEvents,
+  type LifecycleEventsOptions,
+  type LifecycleEventType,
+  type LifecycleSubscriber,
+} from './lifecycle-events.ts';
 export { LocalInvalidationBus } from './local-bus.ts';
 export {
   defaultLoginThrottlePolicy,
@@ -82,6 +90,12 @@ export {
   type RateLimiter,
   type RateLimitResult,
 } from './rate-limit.ts';
+export {
+  isRefreshRetry,
+  RefreshRotation,
+  type RefreshRotationPolicy,
+  type RotatedToken,
+} from './refresh-rotation.ts';
 export type {
   ConsumeResult,
   RefreshTokenRecord,

@@ -3,7 +3,7 @@
  * login) bound to a client and a session. Every use consumes the token atomically and issues the
  * next one of the family; presenting a consumed token again is reuse — the family and its session
  * are revoked (RFC 9700 §4.14.2) — except a retry: within a short grace window after the use, while
- * its successor is unused, the same successor is handed out again (token-service.ts).
+ * its successor is unused, the same successor is handed out again (the rule: refresh-rotation.ts).
  */
 export interface RefreshTokenRecord {
   readonly idHash: string;

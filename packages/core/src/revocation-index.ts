@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import type { LifecycleEvents } from './lifecycle-events.ts';
 import type { InvalidationBus } from './ports.ts';
 import {
   type NewRevocation,
@@ -26,6 +27,12 @@ export interface RevocationIndexOptions {
   onError?: (error: unknown) => void;
   /** A catch-up applied entries pub/sub had not delivered: say so (a log line). */
   onRecovered?: (info: { applied: number; reason: CatchUpReason }) => void;
+  /**
+   * Where `SigningKeyRevoked` is published when a `kid` entry is first applied on this node (from
+   * whichever node wrote it): the key ring reloads, the OAuth engine re-reads its keys. Not awaited
+   * (entries arrive on a pub/sub callback): a subscriber's failure goes to the hub's error handler.
+   */
+  events?: LifecycleEvents;
 }
 
 export type CatchUpReason = 'gap' | 'resubscribed' | 'periodic' | 'requested';
@@ -132,6 +139,23 @@ export class RevocationIndex {
     return appended;
   }
 
+  /**
+   * Mass sign-out of `subject` (a user id, or `*`: everyone): one `nbf` entry refuses every access
+   * token issued before the cut-off, on every node and guard, without listing sessions or tokens.
+   * Written before anything is ended, so no session can fall between a list and a delete. The
+   * cut-off is the next whole second (`iat` has no finer grain: a token is then wholly before or
+   * after it), and this resolves once it has passed, so what the caller ends next (sessions, refresh
+   * families) existed before it. `lifetimeMs`: how long the entry must outlive the cut-off (the
+   * longest access-token lifetime plus skew). Returns the cut-off (ms).
+   */
+  async cutOff(subject: string, lifetimeMs: number): Promise<number> {
+    const cutoff = Math.ceil(this.#o.clock.now() / 1000) * 1000;
+    await this.add([{ type: 'nbf', value: subject, at: cutoff, expiresAt: cutoff + lifetimeMs }]);
+    const wait = cutoff - this.#o.clock.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return cutoff;
+  }
+
   isRevoked(token: RevocableToken): boolean {
     return this.#set.isRevoked(token);
   }
@@ -206,6 +230,8 @@ export class RevocationIndex {
     // Before listeners hear of them: a stream's resume point may then cover them.
     this.#seqs.advance(now);
     if (fresh.length > 0) for (const listener of this.#listeners) listener(fresh);
+    const kids = fresh.filter((entry) => entry.type === 'kid').map((entry) => entry.value);
+    if (kids.length > 0) this.#o.events?.notify({ type: 'SigningKeyRevoked', kids });
     return fresh.length;
   }
 

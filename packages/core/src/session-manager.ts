@@ -1,4 +1,5 @@
 import type { Clock } from './clock.ts';
+import type { LifecycleEvents } from './lifecycle-events.ts';
 import type { InvalidationBus, SessionStore, UserRecord, UserRepository } from './ports.ts';
 import {
   checkSession,
@@ -29,19 +30,20 @@ export interface SessionManagerOptions {
   cacheTtlMs: number;
   cacheMaxEntries?: number;
   /**
-   * Told about every session that ends through this manager (logout, revocation, user disable,
-   * password change), after the store forgot it: the token module revokes what hangs off it.
+   * Where `SessionsEnded` (every session that ends through this manager: logout, revocation, user
+   * disable, password change — after the store forgot it) and `UserSignedOut` (after a cut-off, once
+   * the user's sessions are deleted) are published: the token side and the OAuth side revoke what
+   * hangs off them. Awaited, so a subscriber's failure is the caller's.
    */
-  onEnded?: (ended: readonly SessionRecord[]) => Promise<void>;
+  events?: LifecycleEvents;
   /**
    * Mass sign-out (`endAll` without an exception, `endEveryone`): writes the not-before cut-off of
    * the user (or `*`) and resolves once it has passed; only then are sessions deleted. Every access
    * token from before it is refused through the revocation feed, so nothing depends on a list of
-   * sessions read before the delete (a session created in between kept its tokens).
+   * sessions read before the delete (a session created in between kept its tokens). A step of the
+   * sign-out, not an event: it must be done before anything else, by one callee (the revocation index).
    */
   cutOff?: (subject: string) => Promise<unknown>;
-  /** After a cut-off, once the user's sessions are deleted: end what hangs off them (refresh families). */
-  onEndedAll?: (userId: string) => Promise<void>;
   /**
    * The latest sign-out cut-off that applies to the user (theirs or everyone's), from the
    * revocation index: a session created before it is treated as ended at once on every node, before
@@ -159,11 +161,11 @@ export class SessionManager {
 
   /** Ends one session. */
   async end(idHash: string, known?: SessionRecord): Promise<boolean> {
-    const record = known ?? (this.#o.onEnded === undefined ? undefined : await this.#o.store.get(idHash));
+    const record = known ?? (this.#o.events === undefined ? undefined : await this.#o.store.get(idHash));
     const deleted = await this.#o.store.delete(idHash);
     this.#cache.delete(idHash);
     await this.#o.bus.publish({ type: 'session.revoked', idHash });
-    if (record !== undefined) await this.#o.onEnded?.([record]);
+    if (record !== undefined) await this.#o.events?.publish({ type: 'SessionsEnded', sessions: [record] });
     return deleted;
   }
 
@@ -221,14 +223,14 @@ export class SessionManager {
       if (await this.#o.store.delete(session.idHash)) ended.push(session);
     }
     await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
-    await this.#o.onEnded?.(ended);
+    await this.#o.events?.publish({ type: 'SessionsEnded', sessions: ended });
     return ended.length;
   }
 
   async #deleteAll(userId: string): Promise<number> {
     const count = await this.#o.store.deleteByUser(userId);
     await this.#o.bus.publish({ type: 'user.sessions_revoked', userId });
-    await this.#o.onEndedAll?.(userId);
+    await this.#o.events?.publish({ type: 'UserSignedOut', userId });
     return count;
   }
 

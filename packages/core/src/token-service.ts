@@ -1,10 +1,12 @@
 import type { AuditTrail, RequestMeta } from './audit-trail.ts';
 import type { Clock } from './clock.ts';
 import { GatehouseError } from './errors.ts';
+import type { LifecycleEvents } from './lifecycle-events.ts';
 import type { UserRecord, UserRepository } from './ports.ts';
+import type { RefreshRotation } from './refresh-rotation.ts';
 import type { RefreshTokenStore } from './refresh-tokens.ts';
 import type { RevocationIndex } from './revocation-index.ts';
-import { hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
+import { randomId, randomToken, sha256Hex } from './secrets.ts';
 import type { SessionRecord } from './session.ts';
 import type { SessionManager } from './session-manager.ts';
 
@@ -24,17 +26,8 @@ export interface AccessTokenMinter {
 export interface TokenPolicy {
   /** Access-token lifetime; at most 15 minutes. */
   accessTokenTtlMs: number;
-  /** A refresh token must be used within this long. */
-  refreshIdleMs: number;
-  /** A refresh family (one login) lasts at most this long. */
-  refreshAbsoluteMs: number;
   /** Clock skew resource servers allow; revocations outlive the tokens by this much. */
   clockSkewMs: number;
-  /**
-   * How long after a refresh token's use it may be presented again and get the same successor
-   * (a client that lost the response retries); 0 disables. Reuse after that still revokes.
-   */
-  refreshReuseGraceMs: number;
 }
 
 export interface TokenResponse {
@@ -54,8 +47,14 @@ export interface TokenServiceOptions {
   clock: Clock;
   policy: TokenPolicy;
   audit: AuditTrail;
-  /** HMAC key deriving each refresh token's successor from it (see `refresh`). */
-  successorKey: Buffer;
+  /** Lifetimes, successors and the retry grace of refresh tokens: the rule the OAuth engine follows too. */
+  rotation: RefreshRotation;
+  /**
+   * The lifecycle events this service reacts to (subscribed at construction): ended sessions and
+   * signed-out, disabled or deleted users lose their refresh families and access tokens; an access
+   * change is announced to resource servers.
+   */
+  events?: LifecycleEvents;
 }
 
 const KEY_REVOCATION_MIN_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -72,6 +71,15 @@ export class TokenService {
 
   constructor(options: TokenServiceOptions) {
     this.#o = options;
+    const events = options.events;
+    if (events === undefined) return;
+    events.on('SessionsEnded', (event) => this.sessionsEnded(event.sessions));
+    events.on('UserSignedOut', (event) => this.familiesEnded(event.userId));
+    events.on('UserDisabled', (event) => this.userDisabled({ id: event.userId }));
+    // Revoked before the row goes, so that guards and other nodes hear of it (the foreign keys then
+    // delete the refresh tokens with the user).
+    events.on('UserDeleted', (event) => this.userDisabled({ id: event.userId }));
+    events.on('AccessChanged', (event) => this.accessChanged(event.subject));
   }
 
   /** How long a revocation must be remembered: until every token it could match has expired. */
@@ -87,10 +95,7 @@ export class TokenService {
     meta: RequestMeta,
   ): Promise<TokenResponse> {
     const familyId = randomId(16);
-    const familyExpiresAt = Math.min(
-      this.#o.clock.now() + this.#o.policy.refreshAbsoluteMs,
-      session.absoluteExpiresAt,
-    );
+    const familyExpiresAt = this.#o.rotation.familyExpiresAt(this.#o.clock.now(), session.absoluteExpiresAt);
     const response = await this.#pair(session, clientId, scope, familyId, familyExpiresAt);
     await this.#o.audit.record('token.issued', meta, {
       subjectId: session.userId,
@@ -100,19 +105,21 @@ export class TokenService {
   }
 
   /**
-   * Rotates a refresh token. Reuse of a consumed token revokes its family and its session — unless
-   * it is a retry: the successor is HMAC(successorKey, token), so presenting the token again within
-   * the grace window, while the successor is unused, recomputes and returns that same successor
-   * (never a second live token; concurrent presentations all get it). Nothing secret is stored.
+   * Rotates a refresh token under the rotation rule (refresh-rotation.ts). Reuse of a consumed
+   * token revokes its family and its session — unless it is a retry: the successor is derived from
+   * the token, so presenting it again within the grace window, while the successor is unused,
+   * recomputes and returns that same successor (never a second live token; concurrent
+   * presentations all get it). Nothing secret is stored.
    */
   async refresh(refreshToken: string, clientId: string, meta: RequestMeta): Promise<TokenResponse> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw invalidGrant();
     const now = this.#o.clock.now();
-    const successor = hmacSha256(this.#o.successorKey, refreshToken).toString('base64url');
-    const result = await this.#o.refreshTokens.consume(sha256Hex(refreshToken), now, {
-      successorIdHash: sha256Hex(successor),
-      graceMs: this.#o.policy.refreshReuseGraceMs,
-    });
+    const successor = this.#o.rotation.successorOf(refreshToken);
+    const result = await this.#o.refreshTokens.consume(
+      sha256Hex(refreshToken),
+      now,
+      this.#o.rotation.retryGrace(refreshToken),
+    );
     if (result.status === 'invalid') throw invalidGrant();
     const { record } = result;
     if (result.status === 'reused') {
@@ -192,24 +199,6 @@ export class TokenService {
     ]);
   }
 
-  /**
-   * Mass sign-out of `subject` (a user id, or `*`: everyone): one `nbf` entry refuses every access
-   * token issued before the cut-off, on every node and guard, without listing sessions or tokens.
-   * Written before anything is ended, so no session can fall between a list and a delete. The
-   * cut-off is the next whole second (`iat` has no finer grain: a token is then wholly before or
-   * after it), and this resolves once it has passed, so what the caller ends next (sessions, refresh
-   * families) existed before it. Returns the cut-off (ms).
-   */
-  async cutOff(subject: string): Promise<number> {
-    const cutoff = Math.ceil(this.#o.clock.now() / 1000) * 1000;
-    await this.#o.revocations.add([
-      { type: 'nbf', value: subject, at: cutoff, expiresAt: cutoff + this.revocationLifetimeMs },
-    ]);
-    const wait = cutoff - this.#o.clock.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return cutoff;
-  }
-
   /** After a cut-off ended a user's sessions: their refresh families (opaque, so no entry covers them). */
   async familiesEnded(userId: string): Promise<void> {
     await this.#o.refreshTokens.revokeByUser(userId, this.#o.clock.now());
@@ -268,7 +257,7 @@ export class TokenService {
       sessionIdHash: session.idHash,
       scope,
       createdAt: now,
-      expiresAt: Math.min(now + this.#o.policy.refreshIdleMs, familyExpiresAt),
+      expiresAt: this.#o.rotation.tokenExpiresAt(now, familyExpiresAt),
       familyExpiresAt,
       consumedAt: null,
       revokedAt: null,

@@ -10,7 +10,9 @@ import { Accounts } from '../src/accounts.ts';
 import { AuditTrail } from '../src/audit-trail.ts';
 import { ManualClock } from '../src/clock.ts';
 import { GatehouseError } from '../src/errors.ts';
+import { LifecycleEvents } from '../src/lifecycle-events.ts';
 import type { PasswordHasher } from '../src/ports.ts';
+import { RefreshRotation } from '../src/refresh-rotation.ts';
 import { RevocationIndex } from '../src/revocation-index.ts';
 import { SessionManager } from '../src/session-manager.ts';
 import { type AccessTokenMinter, TokenService } from '../src/token-service.ts';
@@ -35,9 +37,9 @@ async function services() {
   const storage = memoryStorage();
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const audit = new AuditTrail(storage.audit, clock);
-  let tokens: TokenService | undefined;
+  const events = new LifecycleEvents();
   const sessions = new SessionManager({
-    onEnded: async (ended) => tokens?.sessionsEnded(ended),
+    events,
     store: storage.sessions,
     users: storage.users,
     bus: storage.bus,
@@ -47,25 +49,23 @@ async function services() {
   });
   const revocations = new RevocationIndex({ store: storage.revocations, bus: storage.bus, clock });
   await revocations.load();
-  tokens = new TokenService({
+  const tokens = new TokenService({
+    events,
     refreshTokens: storage.refreshTokens,
     revocations,
     sessions,
     users: storage.users,
     minter: opaqueMinter,
     clock,
-    policy: {
-      accessTokenTtlMs: 600_000,
-      refreshIdleMs: 86_400_000,
-      refreshAbsoluteMs: 30 * 86_400_000,
-      clockSkewMs: 30_000,
-      refreshReuseGraceMs: 0,
-    },
+    policy: { accessTokenTtlMs: 600_000, clockSkewMs: 30_000 },
     audit,
-    successorKey: Buffer.alloc(32, 7),
+    rotation: new RefreshRotation(
+      { idleMs: 86_400_000, absoluteMs: 30 * 86_400_000, reuseGraceMs: 0 },
+      Buffer.alloc(32, 7),
+    ),
   });
   const accounts = new Accounts({
-    hooks: { userDeleted: async (userId) => tokens?.userDisabled({ id: userId }) },
+    events,
     users: storage.users,
     profiles: storage.profiles,
     credentials: storage.credentials,

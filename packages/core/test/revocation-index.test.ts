@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
+import { LifecycleEvents } from '../src/lifecycle-events.ts';
 import { LocalInvalidationBus } from '../src/local-bus.ts';
 import type { Invalidation } from '../src/ports.ts';
 import { RevocationIndex } from '../src/revocation-index.ts';
@@ -191,5 +192,34 @@ describe('RevocationSet: issue 25 entries', () => {
     expect(set.isKeyRevoked('leaked')).toBe(false);
     set.prune(3_060_000);
     expect(set.isRevoked({ sub: 'u2', iat: 2999 })).toBe(false);
+  });
+});
+
+describe('RevocationIndex publishes SigningKeyRevoked', () => {
+  it('on the node that applies a kid entry, once, whether pub/sub or a catch-up brought it', async () => {
+    const { clock, store, busB, net, a } = setup();
+    const events = new LifecycleEvents();
+    const heard: string[][] = [];
+    events.on('SigningKeyRevoked', ({ kids }) => {
+      heard.push([...kids]);
+    });
+    const b = new RevocationIndex({ store, clock, catchUpIntervalMs: 0, gapDelayMs: 0, bus: busB, events });
+    const kid = (value: string): NewRevocation => ({
+      type: 'kid',
+      value,
+      at: clock.now(),
+      expiresAt: clock.now() + 60_000,
+    });
+    await a.add([kid('k1'), { ...kid('u1'), type: 'sub' }]);
+    await expect.poll(() => heard).toEqual([['k1']]);
+    net.cut = true;
+    await a.add([kid('k2')]);
+    await b.catchUp();
+    await expect.poll(() => heard).toEqual([['k1'], ['k2']]);
+    // Read again, applied again: nothing new, so nothing published.
+    net.cut = false;
+    await b.catchUp();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(heard).toEqual([['k1'], ['k2']]);
   });
 });

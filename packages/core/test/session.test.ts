@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { memoryStorage } from '@gatehouse/testkit';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
+import { LifecycleEvents } from '../src/lifecycle-events.ts';
 import type { SessionStore, Storage } from '../src/ports.ts';
 import {
   checkSession,
@@ -297,6 +298,13 @@ describe('SessionManager', () => {
     const clock = new ManualClock(T0);
     const events: string[] = [];
     let racing: SessionManager | undefined;
+    const lifecycle = new LifecycleEvents();
+    lifecycle.on('UserSignedOut', ({ userId }) => {
+      events.push(`ended all ${userId}`);
+    });
+    lifecycle.on('SessionsEnded', ({ sessions }) => {
+      events.push(`ended ${sessions.length}`);
+    });
     const manager: SessionManager = new SessionManager({
       store: storage.sessions,
       users: storage.users,
@@ -309,12 +317,7 @@ describe('SessionManager', () => {
         // A login lands between the cut-off and the delete: its tokens predate the cut-off…
         if (racing !== undefined) await racing.start({ userId: subject === '*' ? 'u2' : subject, ...meta });
       },
-      onEndedAll: async (userId) => {
-        events.push(`ended all ${userId}`);
-      },
-      onEnded: async (ended) => {
-        events.push(`ended ${ended.length}`);
-      },
+      events: lifecycle,
     });
     racing = manager;
     await storage.users.create({ id: 'u1', email: 'u1@example.test', kind: 'user', now: T0 });

@@ -5,10 +5,11 @@ import {
   Authenticator,
   type Clock,
   DeviceCookies,
-  isLiveApiKey,
+  LifecycleEvents,
   LoginThrottle,
   PermissionResolver,
   type RateLimiter,
+  RefreshRotation,
   RevocationIndex,
   randomToken,
   ServiceAccounts,
@@ -132,33 +133,11 @@ export async function createGatehouse(
     },
     config.hashConcurrency,
   );
-  // Sessions end → their refresh families and access tokens are revoked (bound late: the token
-  // service needs the session manager too).
-  let tokens: TokenService | undefined;
-  let oauth: OAuthServer | undefined;
-  let revocationIndex: RevocationIndex | undefined;
-  const sessions = new SessionManager({
-    onEnded: async (ended) => {
-      await tokens?.sessionsEnded(ended);
-      await oauth?.sessionsEnded(ended);
-    },
-    // Mass sign-out: the not-before entry first, then the deletes (see SessionManager.endAll).
-    cutOff: async (subject) => tokens?.cutOff(subject),
-    onEndedAll: async (userId) => {
-      await tokens?.familiesEnded(userId);
-      await oauth?.sessionsEnded([{ userId }]);
-    },
-    // Sessions from before a sign-out cut-off end on every node as soon as the entry arrives.
-    signedOutAt: (userId) => revocationIndex?.cutOffAt(userId),
-    store: storage.sessions,
-    users: storage.users,
-    bus: storage.bus,
-    clock,
-    policy: {
-      idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
-      absoluteTimeoutMs: config.sessionAbsoluteTimeoutSeconds * 1000,
-    },
-    cacheTtlMs: config.sessionCacheTtlMs,
+  // Lifecycle events (lifecycle-events.ts): core publishes, the token and OAuth sides subscribe, in
+  // the order they are built below. Only a publication nobody awaits reports failures here.
+  const events = new LifecycleEvents({
+    onUnawaitedError: (error, event) =>
+      logger.warn({ err: error, event: event.type }, `a ${event.type} subscriber failed`),
   });
   const windowMs = config.loginLimitWindowSeconds * 1000;
   const throttle = new LoginThrottle(
@@ -217,6 +196,7 @@ export async function createGatehouse(
     store: storage.revocations,
     bus: storage.bus,
     clock,
+    events,
     catchUpIntervalMs: config.revocationCatchUpMs,
     onError: (error) => warnUnlessStoreDown(error, 'revocation catch-up failed'),
     // A periodic read may just beat pub/sub to an entry; after a gap or a resubscription it was lost.
@@ -228,17 +208,35 @@ export async function createGatehouse(
   });
   await revocations.load();
   revocations.start();
-  revocationIndex = revocations;
-  // A revoked signing key (`kid` entry): re-read the ring now rather than at the next 30 s reload,
-  // so this node stops signing with it and publishing it (the OAuth engine follows within 1 s).
-  revocations.subscribe((entries) => {
-    if (entries.some((entry) => entry.type === 'kid'))
-      keyRing
-        .reload()
-        .then(() => oauth?.keysChanged())
-        .catch((error) => logger.warn({ err: error }, 'key ring reload failed'));
+  // A revoked signing key: re-read the ring now rather than at the next 30 s reload, so this node
+  // stops signing with it and publishing it (the OAuth engine, subscribed after, follows at once).
+  events.on('SigningKeyRevoked', () => keyRing.reload());
+  // How long a revocation entry must live: until every token it could match has expired.
+  const revocationLifetimeMs = accessTokenTtlMs + clockSkewMs;
+  const sessions = new SessionManager({
+    events,
+    // Mass sign-out: the not-before entry first, then the deletes (see SessionManager.endAll).
+    cutOff: (subject) => revocations.cutOff(subject, revocationLifetimeMs),
+    // Sessions from before a sign-out cut-off end on every node as soon as the entry arrives.
+    signedOutAt: (userId) => revocations.cutOffAt(userId),
+    store: storage.sessions,
+    users: storage.users,
+    bus: storage.bus,
+    clock,
+    policy: {
+      idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
+      absoluteTimeoutMs: config.sessionAbsoluteTimeoutSeconds * 1000,
+    },
+    cacheTtlMs: config.sessionCacheTtlMs,
   });
-  tokens = new TokenService({
+  // One rotation rule for both token kinds; each derives its successors under its own key.
+  const refreshRotation = {
+    idleMs: config.refreshTokenIdleSeconds * 1000,
+    absoluteMs: config.refreshTokenAbsoluteSeconds * 1000,
+    reuseGraceMs: config.refreshReuseGraceSeconds * 1000,
+  };
+  const tokens = new TokenService({
+    events,
     refreshTokens: storage.refreshTokens,
     revocations,
     sessions,
@@ -260,17 +258,24 @@ export async function createGatehouse(
       now: () => clock.now(),
     }),
     clock,
-    policy: {
-      accessTokenTtlMs,
-      refreshIdleMs: config.refreshTokenIdleSeconds * 1000,
-      refreshAbsoluteMs: config.refreshTokenAbsoluteSeconds * 1000,
-      clockSkewMs,
-      refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000,
-    },
+    policy: { accessTokenTtlMs, clockSkewMs },
     audit,
-    successorKey: deriveKey(secret, 'refresh-successors'),
+    rotation: new RefreshRotation(refreshRotation, deriveKey(secret, 'refresh-successors')),
   });
-  const tokenService = tokens;
+  const oauth = createOAuthServer({
+    config,
+    secrets,
+    storage,
+    sessions,
+    keyRing,
+    revocations,
+    clock,
+    logger,
+    audit,
+    events,
+    refreshRotation,
+    revocationLifetimeMs,
+  });
   const bearer = new BearerVerifier({
     keys: keyRing,
     revocations,
@@ -282,25 +287,7 @@ export async function createGatehouse(
     now: () => clock.now(),
   });
   const accounts = new Accounts({
-    hooks: {
-      userDisabled: async (userId) => {
-        await tokenService.userDisabled({ id: userId });
-        await oauth?.revokeUser(userId);
-      },
-      passwordChanged: async (userId) => {
-        await oauth?.revokeUser(userId);
-      },
-      // Revoked before the row goes, so that guards and other nodes hear of each (the foreign
-      // keys then delete refresh tokens and API keys with the user).
-      userDeleted: async (userId, meta) => {
-        await tokenService.userDisabled({ id: userId });
-        await oauth?.revokeUser(userId);
-        const now = clock.now();
-        for (const key of await apiKeys.list(userId))
-          if (isLiveApiKey(key, now)) await apiKeys.revoke(key.id, meta);
-      },
-      accessChanged: (subject) => tokenService.accessChanged(subject),
-    },
+    events,
     users: storage.users,
     profiles: storage.profiles,
     credentials: storage.credentials,
@@ -334,6 +321,7 @@ export async function createGatehouse(
       defaultRateLimit: { limit: config.apiKeyRateLimit, windowSeconds: config.apiKeyRateWindowSeconds },
     },
     onError: (error) => warnUnlessStoreDown(error, 'recording API key use failed'),
+    events,
   });
   apiKeys.start();
   const serviceAccounts = new ServiceAccounts({
@@ -359,24 +347,12 @@ export async function createGatehouse(
   const decisionSubjects = new DecisionSubjects({
     identities: subjects,
     permissions,
-    // The OAuth server is made below; a decision only runs once the node serves requests.
-    clients: async (clientId) => oauth?.registry.get(clientId),
+    clients: (clientId) => oauth.registry.get(clientId),
   });
   const rbacPdp = new RbacDecisionPoint({ subjects: decisionSubjects, log: decisionLog });
   const policyPdp = new PolicyDecisionPoint(() => policies.engine!, {
     subjects: decisionSubjects,
     log: decisionLog,
-  });
-  oauth = createOAuthServer({
-    config,
-    secrets,
-    storage,
-    sessions,
-    keyRing,
-    revocations,
-    clock,
-    logger,
-    audit,
   });
   return {
     oauth,
@@ -393,7 +369,7 @@ export async function createGatehouse(
     keys: { csrf: deriveKey(secret, 'csrf'), csrfAccepted: deriveKeys(secrets, 'csrf') },
     keyRing,
     sealedStores,
-    tokens: tokenService,
+    tokens,
     revocations,
     bearer,
     policies,

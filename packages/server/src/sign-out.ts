@@ -40,7 +40,7 @@ export async function signOut(
     sessions = await gatehouse.sessions.endAll(target.userId);
     grants = await gatehouse.oauth.revokeUser(target.userId);
   }
-  // The cut-off is the first whole second after the call began (see TokenService.cutOff).
+  // The cut-off is the first whole second after the call began (see RevocationIndex.cutOff).
   const cutoff = Math.ceil(before / 1000) * 1000;
   await gatehouse.audit.record(
     target === 'everyone' ? 'sessions.revoked_everyone' : 'sessions.revoked_all',

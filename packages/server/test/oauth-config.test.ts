@@ -1,3 +1,4 @@
+import { RefreshRotation } from '@gatehouse/core';
 import { describe, expect, it } from 'vitest';
 import { type ProviderSettings, providerConfiguration } from '../src/oauth/provider-config.ts';
 
@@ -7,8 +8,10 @@ const settings: ProviderSettings = {
   cookieKeys: ['k'.repeat(43)],
   signingAlgorithm: 'ES256',
   accessTokenTtlSeconds: 600,
-  refreshIdleSeconds: 5,
-  refreshAbsoluteSeconds: 20,
+  refreshRotation: new RefreshRotation(
+    { idleMs: 5000, absoluteMs: 20_000, reuseGraceMs: 0 },
+    Buffer.alloc(32),
+  ),
   sessionAbsoluteSeconds: 3600,
   dynamicRegistration: false,
   findUser: async () => undefined,

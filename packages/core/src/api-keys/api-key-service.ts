@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AuditTrail, RequestMeta } from '../audit-trail.ts';
 import type { Clock } from '../clock.ts';
 import { GatehouseError } from '../errors.ts';
+import type { LifecycleEvents } from '../lifecycle-events.ts';
 import type { PermissionResolver } from '../permission-resolver.ts';
 import { isValidPermission, PermissionSet } from '../permissions.ts';
 import type { InvalidationBus, UserRecord, UserRepository } from '../ports.ts';
@@ -84,6 +85,8 @@ export interface ApiKeyServiceOptions {
   previousPeppers?: readonly Buffer[];
   policy?: Partial<ApiKeyPolicy>;
   onError?: (error: unknown) => void;
+  /** `UserDeleted`: the user's live keys are revoked (announced on the feed) before the row goes. */
+  events?: LifecycleEvents;
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,99}$/u;
@@ -110,6 +113,10 @@ export class ApiKeyService {
     this.#o = options;
     this.#policy = { ...defaultApiKeyPolicy, ...options.policy };
     this.#cache = new TtlCache({ ttlMs: this.#policy.cacheTtlMs, maxEntries: 50_000, clock: options.clock });
+    options.events?.on('UserDeleted', async ({ userId, meta }) => {
+      const now = this.#o.clock.now();
+      for (const key of await this.list(userId)) if (isLive(key, now)) await this.revoke(key.id, meta);
+    });
     // Through the index, not the bus: it also passes on entries a catch-up found that pub/sub lost.
     options.revocations.subscribe((entries) => {
       for (const entry of entries) {

@@ -1,5 +1,14 @@
 import { fastifyCookie } from '@fastify/cookie';
-import type { AuditTrail, Clock, RevocationIndex, SessionManager, Storage } from '@gatehouse/core';
+import {
+  type AuditTrail,
+  type Clock,
+  type LifecycleEvents,
+  RefreshRotation,
+  type RefreshRotationPolicy,
+  type RevocationIndex,
+  type SessionManager,
+  type Storage,
+} from '@gatehouse/core';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { SESSION_COOKIE } from '../http/session-cookie.ts';
@@ -20,6 +29,12 @@ export interface OAuthWiring {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly audit: AuditTrail;
+  /** The lifecycle events the OAuth side subscribes to (oauth-server.ts). */
+  readonly events: LifecycleEvents;
+  /** The refresh rotation policy first-party tokens follow too. */
+  readonly refreshRotation: RefreshRotationPolicy;
+  /** How long a revocation entry must live: the access-token lifetime plus skew, as for first-party tokens. */
+  readonly revocationLifetimeMs: number;
 }
 
 /** Wires the OAuth server from the configuration (called by `createGatehouse`). */
@@ -31,6 +46,11 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     secretKeys: deriveKeys(w.secrets, 'oauth-client-secrets'),
     clock: w.clock,
   });
+  // The same rule as first-party refresh tokens, under a key of its own.
+  const refreshRotation = new RefreshRotation(
+    w.refreshRotation,
+    deriveKey(w.secrets.current, 'oauth-refresh-successors'),
+  );
   const signingThread = signingThreadFor(config.signingThread);
   w.logger.info(
     { signingThread, setting: config.signingThread },
@@ -44,7 +64,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     signingThread,
     revocations: w.revocations,
     clock: w.clock,
-    revocationLifetimeMs: (config.accessTokenTtlSeconds + config.clockSkewSeconds) * 1000,
+    revocationLifetimeMs: w.revocationLifetimeMs,
     // Always: the mount (routes/oauth.ts) sets the forwarded headers itself, from the issuer and
     // the client address Fastify resolved; nothing a client sends reaches the engine's URL logic.
     proxy: true,
@@ -52,10 +72,8 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     logger: w.logger,
     liveSessions: async (userId) => (await w.sessions.list(userId)).length,
     audit: w.audit,
-    refreshRetry: new RefreshRetry(
-      deriveKey(w.secrets.current, 'oauth-refresh-successors'),
-      config.refreshReuseGraceSeconds * 1000,
-    ),
+    refreshRetry: new RefreshRetry(refreshRotation),
+    events: w.events,
     settings: {
       issuer: config.issuer,
       // Koa refuses Secure cookies over plain http; localhost development runs without TLS.
@@ -64,8 +82,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
       cookieKeys: deriveKeys(w.secrets, 'oauth-cookies').map((key) => key.toString('base64url')),
       signingAlgorithm: w.keyRing.algorithm,
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
-      refreshIdleSeconds: config.refreshTokenIdleSeconds,
-      refreshAbsoluteSeconds: config.refreshTokenAbsoluteSeconds,
+      refreshRotation,
       sessionAbsoluteSeconds: config.sessionAbsoluteTimeoutSeconds,
       findUser: (id) => w.storage.users.findById(id),
       findProfile: (id) => w.storage.profiles.get(id),

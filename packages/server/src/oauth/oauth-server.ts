@@ -4,6 +4,7 @@ import {
   type AuditTrail,
   type Clock,
   GatehouseError,
+  type LifecycleEvents,
   type OAuthArtifactStore,
   type RevocationIndex,
 } from '@gatehouse/core';
@@ -44,6 +45,12 @@ export interface OAuthServerOptions {
   readonly audit: AuditTrail;
   /** The refresh retry grace (refresh-retry.ts). */
   readonly refreshRetry: RefreshRetry;
+  /**
+   * The lifecycle events the OAuth side reacts to (subscribed at construction): ended sessions end
+   * engine sessions; a disabled or deleted user, or a changed password, ends every grant; a revoked
+   * signing key makes the engine re-read its keys.
+   */
+  readonly events?: LifecycleEvents | undefined;
 }
 
 export interface MountedProvider {
@@ -88,6 +95,14 @@ export class OAuthServer {
     this.signingThread = options.signingThread;
     this.#keySet = new RingKeySet(options.keyRing, () => options.clock.now());
     this.#verifiedSecrets = new VerifiedSecrets();
+    const events = options.events;
+    if (events === undefined) return;
+    events.on('SessionsEnded', (event) => this.sessionsEnded(event.sessions));
+    events.on('UserSignedOut', (event) => this.sessionsEnded([{ userId: event.userId }]));
+    events.on('UserDisabled', (event) => this.revokeUser(event.userId));
+    events.on('UserDeleted', (event) => this.revokeUser(event.userId));
+    events.on('PasswordChanged', (event) => this.revokeUser(event.userId));
+    events.on('SigningKeyRevoked', () => this.keysChanged());
   }
 
   /** Loads the engine's code ahead of the first request (the server does; the CLI never needs it). */

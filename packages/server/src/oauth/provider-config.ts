@@ -3,6 +3,7 @@ import {
   type ActiveSession,
   CLAIMS_BY_SCOPE,
   claimsWithinScopes,
+  type RefreshRotation,
   type UserProfile,
   type UserRecord,
 } from '@gatehouse/core';
@@ -25,8 +26,8 @@ export interface ProviderSettings {
   readonly cookieKeys: readonly string[];
   readonly signingAlgorithm: string;
   readonly accessTokenTtlSeconds: number;
-  readonly refreshIdleSeconds: number;
-  readonly refreshAbsoluteSeconds: number;
+  /** The refresh rotation rule shared with first-party tokens: lifetimes here, the retry grace in refresh-retry.ts. */
+  readonly refreshRotation: RefreshRotation;
   readonly sessionAbsoluteSeconds: number;
   readonly findUser: (id: string) => Promise<UserRecord | undefined>;
   /** The user's OpenID Connect profile (standard claims). */
@@ -183,14 +184,16 @@ export function providerConfiguration(
       DeviceCode: 600,
       IdToken: 3600,
       Interaction: 3600,
-      Grant: settings.refreshAbsoluteSeconds,
+      Grant: settings.refreshRotation.policy.absoluteMs / 1000,
       Session: sessionTtlSeconds,
       // Idle limit per token, absolute limit per grant (family): a rotated token never outlives it.
+      // The engine counts in whole seconds: at least one, so a token is never minted expired.
       RefreshToken: (_ctx, token) => {
-        const now = Math.floor(Date.now() / 1000);
-        const familyStart = (token as { iiat?: number }).iiat ?? now;
-        const remaining = familyStart + settings.refreshAbsoluteSeconds - now;
-        return Math.max(1, Math.min(settings.refreshIdleSeconds, remaining));
+        const now = Math.floor(Date.now() / 1000) * 1000;
+        const familyStart = ((token as { iiat?: number }).iiat ?? now / 1000) * 1000;
+        const rotation = settings.refreshRotation;
+        const expiresAt = rotation.tokenExpiresAt(now, rotation.familyExpiresAt(familyStart));
+        return Math.max(1, Math.floor((expiresAt - now) / 1000));
       },
     },
     clientBasedCORS: (_ctx, origin, client) =>

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { hmacSha256, type OAuthArtifact } from '@gatehouse/core';
+import type { OAuthArtifact, RefreshRotation } from '@gatehouse/core';
 
 /** What one engine request did with refresh tokens so far. */
 interface RequestState {
@@ -10,21 +10,19 @@ interface RequestState {
 }
 
 /**
- * The refresh retry grace for the OAuth engine, as for first-party tokens (token-service.ts). The
- * engine mints each successor with a random id and revokes the grant whenever a rotated refresh
- * token comes back — a retry after a lost response included. Here a successor's id is
- * HMAC(key, its parent's id), and a parent presented again within the grace, while its successor
- * is absent or unused, is shown to the engine as unconsumed: it rotates it again, into the same
- * successor. Anything else is reuse, and the engine revokes the grant as before.
+ * The refresh rotation rule (core refresh-rotation.ts, the one first-party tokens follow) fitted
+ * to the OAuth engine. The engine mints each successor with a random id and revokes the grant
+ * whenever a rotated refresh token comes back — a retry after a lost response included. Here a
+ * successor's id is the rule's successor of its parent's id, and a parent presented again while
+ * the rule calls it a retry is shown to the engine as unconsumed: it rotates it again, into the
+ * same successor. Anything else is reuse, and the engine revokes the grant as before.
  */
 export class RefreshRetry {
   readonly #als = new AsyncLocalStorage<RequestState>();
-  readonly #key: Buffer;
-  readonly #graceMs: number;
+  readonly #rotation: RefreshRotation;
 
-  constructor(key: Buffer, graceMs: number) {
-    this.#key = key;
-    this.#graceMs = graceMs;
+  constructor(rotation: RefreshRotation) {
+    this.#rotation = rotation;
   }
 
   /** Runs one engine request (a Koa middleware wraps every request in it). */
@@ -34,15 +32,18 @@ export class RefreshRetry {
 
   /** The id, and value, of the refresh token that follows `id` (43 characters, as the engine's own). */
   successorOf(id: string): string {
-    return hmacSha256(this.#key, id).toString('base64url');
+    return this.#rotation.successorOf(id);
   }
 
-  /** Whether a consumed refresh token may be rotated again: within the grace, its successor unused. */
+  /**
+   * Whether a consumed refresh token may be rotated again. Artifacts the store returns are live:
+   * a revoked grant's are gone, an expired grant's are not returned.
+   */
   allows(token: OAuthArtifact, successor: OAuthArtifact | undefined, now: number): boolean {
-    return (
-      token.consumedAt !== null &&
-      now - token.consumedAt < this.#graceMs &&
-      (successor === undefined || successor.consumedAt === null)
+    return this.#rotation.isRetry(
+      { consumedAt: token.consumedAt, revokedAt: null, familyExpiresAt: Number.POSITIVE_INFINITY },
+      successor === undefined ? undefined : { consumedAt: successor.consumedAt, revokedAt: null },
+      now,
     );
   }
 

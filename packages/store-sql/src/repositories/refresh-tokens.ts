@@ -1,4 +1,10 @@
-import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore, RetryGrace } from '@gatehouse/core';
+import {
+  type ConsumeResult,
+  isRefreshRetry,
+  type RefreshTokenRecord,
+  type RefreshTokenStore,
+  type RetryGrace,
+} from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { RefreshTokensTable } from '../schema/tokens.ts';
 import type { Database } from '../schema.ts';
@@ -65,10 +71,14 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     const record = toRecord(token);
     const retried =
       retry !== undefined &&
-      record.revokedAt === null &&
-      record.familyExpiresAt > now &&
-      now - (record.consumedAt ?? now) < retry.graceMs &&
-      (successor === null || (successor_consumed_at === null && successor_revoked_at === null));
+      isRefreshRetry(
+        record,
+        successor === null
+          ? undefined
+          : { consumedAt: successor_consumed_at, revokedAt: successor_revoked_at },
+        now,
+        retry.graceMs,
+      );
     return { status: retried ? 'retried' : 'reused', record };
   }
 

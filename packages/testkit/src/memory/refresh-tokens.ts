@@ -1,4 +1,10 @@
-import type { ConsumeResult, RefreshTokenRecord, RefreshTokenStore, RetryGrace } from '@gatehouse/core';
+import {
+  type ConsumeResult,
+  isRefreshRetry,
+  type RefreshTokenRecord,
+  type RefreshTokenStore,
+  type RetryGrace,
+} from '@gatehouse/core';
 
 /**
  * Refresh tokens in process memory: the reference for the port's semantics. Each method checks
@@ -22,16 +28,14 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
       return { status: 'consumed', record: { ...consumed } };
     }
     const successor = retry === undefined ? undefined : this.#tokens.get(retry.successorIdHash);
-    const successorUnused =
-      successor === undefined ||
-      successor.familyId !== token.familyId ||
-      (successor.consumedAt === null && successor.revokedAt === null);
     const retried =
       retry !== undefined &&
-      token.revokedAt === null &&
-      token.familyExpiresAt > now &&
-      now - token.consumedAt < retry.graceMs &&
-      successorUnused;
+      isRefreshRetry(
+        token,
+        successor?.familyId === token.familyId ? successor : undefined,
+        now,
+        retry.graceMs,
+      );
     return { status: retried ? 'retried' : 'reused', record: { ...token } };
   }
 
