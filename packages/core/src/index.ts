@@ -30,7 +30,13 @@ export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type DeviceCookiePolicy, DeviceCookies, MAX_DEVICE_ENTRIES } from './device-cookies.ts';
 export { canonicalEmail } from './email.ts';
 export { emailSkeleton } from './email-skeleton.ts';
-export { type ErrorCode, errorCatalogue, GatehouseError, isGatehouseError } from './errors.ts';
+export {
+  type ErrorCode,
+  type ErrorSpec,
+  errorCatalogue,
+  GatehouseError,
+  isGatehouseError,
+} from './errors.ts';
 export { LocalInvalidationBus } from './local-bus.ts';
 export {
   defaultLoginThrottlePolicy,

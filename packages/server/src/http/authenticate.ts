@@ -191,22 +191,22 @@ export async function assertPermission(
       subjectId: user.id,
       details: { permission, ...(key === null ? {} : { key_id: key.key.id }) },
     });
-    if (key !== null) {
-      reply.header(
-        'www-authenticate',
-        `Bearer realm="gatehouse", error="insufficient_scope", scope="${permission}"`,
-      );
-      throw new GatehouseError('forbidden', { detail: 'The API key does not allow this.' });
-    }
+    if (key !== null)
+      throw new GatehouseError('forbidden', {
+        detail: 'The API key does not allow this.',
+        insufficientScope: { scope: permission },
+      });
     throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });
   }
 }
 
 /** For endpoints that manage credentials: an API key may never create, rotate or revoke keys. */
 export function refuseApiKeys(): preHandlerAsyncHookHandler {
-  return async function noKeys(request, reply) {
+  return async function noKeys(request) {
     if (request.apiKey === null) return;
-    reply.header('www-authenticate', 'Bearer realm="gatehouse", error="insufficient_scope"');
-    throw new GatehouseError('forbidden', { detail: 'API keys cannot manage API keys.' });
+    throw new GatehouseError('forbidden', {
+      detail: 'API keys cannot manage API keys.',
+      insufficientScope: {},
+    });
   };
 }
