@@ -166,8 +166,8 @@ export function requireCaller(
 
 /** Authorization enforced before the handler: the caller's current permissions must include one. */
 export function requirePermission(gatehouse: Gatehouse, permission: string): preHandlerAsyncHookHandler {
-  return async function permissionGate(request, reply) {
-    await assertPermission(gatehouse, request, reply, permission);
+  return async function permissionGate(request) {
+    await assertPermission(gatehouse, request, permission);
   };
 }
 
@@ -175,7 +175,6 @@ export function requirePermission(gatehouse: Gatehouse, permission: string): pre
 export async function assertPermission(
   gatehouse: Gatehouse,
   request: FastifyRequest,
-  reply: FastifyReply,
   permission: string,
 ): Promise<void> {
   const user = callerUser(request);

@@ -1,4 +1,3 @@
-import { errorCatalogue } from '@gatehouse/core';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { clientChallenge, problemResponse } from '../http/problem.ts';
 import { RESPONSE_MODES } from './client-metadata.ts';
