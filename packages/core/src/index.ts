@@ -96,7 +96,10 @@ export type {
 } from './refresh-tokens.ts';
 export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {
+  fromWire,
+  isRevocationType,
   type NewRevocation,
+  REVOCATION_TYPES,
   type RevocableToken,
   type RevocationEntry,
   RevocationSet,
