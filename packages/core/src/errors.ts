@@ -1,6 +1,22 @@
+import type { BearerError } from './problem-details.ts';
+
+/** What a code answers: status, public title and, for a refused credential, its RFC 6750 challenge. */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+  /**
+   * The `error` of the `WWW-Authenticate` challenge (RFC 6750 §3.1). `invalid_request` is sent only
+   * when the request carried an Authorization header; any other 401 gets a bare challenge.
+   */
+  readonly bearerError?: BearerError;
+  /** The challenge's generic `error_description`. */
+  readonly challengeDescription?: string;
+}
+
 /**
  * The closed list of errors Gatehouse can return. Each code is stable and never reused; it carries
- * its HTTP status and the public text. Internal detail goes to logs through `cause`, never to clients.
+ * its HTTP status, the public text and its challenge. Internal detail goes to logs through `cause`,
+ * never to clients.
  */
 export const errorCatalogue = {
   invalid_credentials: { status: 401, title: 'Invalid email or password' },
@@ -9,7 +25,7 @@ export const errorCatalogue = {
   csrf_failed: { status: 403, title: 'Cross-site request refused' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
-  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_request: { status: 400, title: 'Invalid request', bearerError: 'invalid_request' },
   https_required: { status: 400, title: 'HTTPS required' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   payload_too_large: { status: 413, title: 'Payload too large' },
@@ -18,11 +34,25 @@ export const errorCatalogue = {
   too_many_requests: { status: 429, title: 'Too many requests' },
   reauthentication_required: { status: 401, title: 'Re-authentication required' },
   invalid_grant: { status: 400, title: 'Invalid grant' },
-  invalid_token: { status: 401, title: 'Invalid token' },
-  invalid_api_key: { status: 401, title: 'Invalid API key' },
+  invalid_token: {
+    status: 401,
+    title: 'Invalid token',
+    bearerError: 'invalid_token',
+    challengeDescription: 'The access token is invalid or expired',
+  },
+  // One answer for every way a key can fail (unknown, wrong secret, revoked, expired, disabled owner).
+  invalid_api_key: {
+    status: 401,
+    title: 'Invalid API key',
+    bearerError: 'invalid_token',
+    challengeDescription: 'The API key is invalid, expired or revoked',
+  },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
+
+// Every entry has the shape of an `ErrorSpec` (a plain `as const` keeps the .d.ts buildable alone).
+errorCatalogue satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
 
@@ -33,6 +63,11 @@ export interface GatehouseErrorOptions {
   retryAfterSeconds?: number;
   /** Internal cause for logs only. */
   cause?: unknown;
+  /**
+   * A 403 for want of a scope (an API key's): the challenge says `insufficient_scope`, naming the
+   * scope when there is one to ask for.
+   */
+  insufficientScope?: { scope?: string };
 }
 
 export class GatehouseError extends Error {
@@ -41,6 +76,7 @@ export class GatehouseError extends Error {
   readonly title: string;
   readonly detail: string | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly insufficientScope: { readonly scope?: string } | undefined;
 
   constructor(code: ErrorCode, options: GatehouseErrorOptions = {}) {
     const entry = errorCatalogue[code];
@@ -51,6 +87,7 @@ export class GatehouseError extends Error {
     this.title = entry.title;
     this.detail = options.detail;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.insufficientScope = options.insufficientScope;
   }
 }
 

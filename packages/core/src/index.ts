@@ -30,7 +30,13 @@ export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type DeviceCookiePolicy, DeviceCookies, MAX_DEVICE_ENTRIES } from './device-cookies.ts';
 export { canonicalEmail } from './email.ts';
 export { emailSkeleton } from './email-skeleton.ts';
-export { type ErrorCode, errorCatalogue, GatehouseError, isGatehouseError } from './errors.ts';
+export {
+  type ErrorCode,
+  type ErrorSpec,
+  errorCatalogue,
+  GatehouseError,
+  isGatehouseError,
+} from './errors.ts';
 export {
   type LifecycleEvent,
   type LifecycleEventOf,
@@ -104,7 +110,10 @@ export type {
 } from './refresh-tokens.ts';
 export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {
+  fromWire,
+  isRevocationType,
   type NewRevocation,
+  REVOCATION_TYPES,
   type RevocableToken,
   type RevocationEntry,
   RevocationSet,

@@ -48,7 +48,7 @@ export class RefreshRotation {
   }
 
   /** When a family started at `startedAt` ends: its absolute lifetime, never past `cap` (its session's end). */
-  familyExpiresAt(startedAt: number, cap = Number.POSITIVE_INFINITY): number {
+  familyExpiresAt(startedAt: number, cap: number = Number.POSITIVE_INFINITY): number {
     return Math.min(startedAt + this.policy.absoluteMs, cap);
   }
 

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 
-/** Algorithms the key ring can sign with. ES256 is the default; RS256 exists for OIDC ID tokens. */
-export type SigningAlgorithm = 'ES256' | 'EdDSA' | 'PS256' | 'RS256';
+import type { SigningAlgorithm } from './jws-algorithms.ts';
+
+export type { SigningAlgorithm };
 
 /** The key that signs right now. */
 export interface ActiveSigningKey {

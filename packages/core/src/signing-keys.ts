@@ -15,12 +15,7 @@ import type { PublicJwk, SigningAlgorithm } from './signing-key-source.ts';
 
 export type SigningKeyStatus = 'next' | 'active' | 'retired' | 'revoked';
 
-export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['ES256', 'EdDSA', 'PS256', 'RS256'];
-export const DEFAULT_SIGNING_ALGORITHM: SigningAlgorithm = 'ES256';
-
-export function isSigningAlgorithm(value: unknown): value is SigningAlgorithm {
-  return typeof value === 'string' && (SIGNING_ALGORITHMS as readonly string[]).includes(value);
-}
+export { DEFAULT_SIGNING_ALGORITHM, isSigningAlgorithm, SIGNING_ALGORITHMS } from './jws-algorithms.ts';
 
 export function isSigningKeyStatus(value: unknown): value is SigningKeyStatus {
   return value === 'next' || value === 'active' || value === 'retired' || value === 'revoked';

@@ -1,9 +1,17 @@
+import {
+  type BearerError,
+  type ChallengeParams,
+  challengeHeader,
+  PROBLEM_CONTENT_TYPE,
+  problemDetails,
+} from '@gatehouse/core/problem-details';
+
 /** How one refusal is answered: its status, a generic public title and, for RFC 6750 codes, its error. */
 interface ErrorSpec {
   readonly status: number;
   readonly title: string;
   /** The RFC 6750 `error` code sent in `WWW-Authenticate`, when the refusal is about a Bearer token. */
-  readonly bearerError?: 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
+  readonly bearerError?: BearerError;
   /** Generic text for `error_description` and the problem's `detail`; never says which check failed. */
   readonly description?: string;
 }
@@ -110,22 +118,17 @@ export class GuardError extends Error {
   /** RFC 9457 problem details; says nothing about internals. */
   toProblem(): { type: string; title: string; status: number; detail?: string } {
     const spec: ErrorSpec = guardErrors[this.code];
-    return {
-      type: `urn:gatehouse:error:${this.code}`,
-      title: spec.title,
-      status: this.status,
-      ...(spec.description === undefined ? {} : { detail: spec.description }),
-    };
+    return problemDetails(this.code, spec, { detail: spec.description });
   }
 
   /** Headers that go with the refusal. */
   headers(): Record<string, string> {
     const headers: Record<string, string> = {
-      'content-type': 'application/problem+json; charset=utf-8',
+      'content-type': PROBLEM_CONTENT_TYPE,
       'cache-control': 'no-store',
     };
     const challenge = this.#challenge();
-    if (challenge !== undefined) headers['www-authenticate'] = challenge;
+    if (challenge !== undefined) Object.assign(headers, challengeHeader(challenge));
     if (this.status === 503) headers['retry-after'] = '1';
     if (this.retryAfterSeconds !== undefined) headers['retry-after'] = String(this.retryAfterSeconds);
     return this.extraHeaders === undefined ? headers : { ...this.extraHeaders, ...headers };
@@ -135,24 +138,22 @@ export class GuardError extends Error {
     return new Response(JSON.stringify(this.toProblem()), { status: this.status, headers: this.headers() });
   }
 
-  #challenge(): string | undefined {
+  #challenge(): ChallengeParams | undefined {
     const spec: ErrorSpec = guardErrors[this.code];
-    const realm = quoted(this.challenge?.realm ?? DEFAULT_REALM);
-    if (spec.bearerError !== undefined) {
-      let value = `${this.challenge?.scheme === 'DPoP' ? 'DPoP' : 'Bearer'} realm=${realm}, error="${spec.bearerError}", error_description=${quoted(spec.description ?? '')}`;
-      if (this.challenge?.scope !== undefined) value += `, scope=${quoted(this.challenge.scope)}`;
-      if (this.challenge?.scheme === 'DPoP' && this.challenge.dpopAlgs !== undefined)
-        value += `, algs=${quoted(this.challenge.dpopAlgs.join(' '))}`;
-      return value;
-    }
-    if (this.code === 'unauthenticated') return `${this.challenge?.scheme ?? 'Bearer'} realm=${realm}`;
+    const realm = this.challenge?.realm ?? DEFAULT_REALM;
+    const scheme = this.challenge?.scheme ?? 'Bearer';
+    if (spec.bearerError !== undefined)
+      return {
+        scheme,
+        realm,
+        error: spec.bearerError,
+        description: spec.description ?? '',
+        scope: this.challenge?.scope,
+        algs: scheme === 'DPoP' ? this.challenge?.dpopAlgs : undefined,
+      };
+    if (this.code === 'unauthenticated') return { scheme, realm };
     return undefined;
   }
-}
-
-/** A quoted-string (RFC 9110 §5.6.4); values reaching here are validated, this is belt and braces. */
-function quoted(value: string): string {
-  return `"${value.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '')}"`;
 }
 
 /** Any failure as a refusal: an unexpected error becomes 503 `unavailable` (fail closed, no detail). */

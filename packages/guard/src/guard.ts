@@ -1,4 +1,5 @@
 import { isConcretePermission, PermissionSet } from '@gatehouse/core/permissions';
+import { fromWire, RevocationSet, type RevocationWire } from '@gatehouse/core/revocation-set';
 import { AccessTokenVerifier, TokenRejected } from './access-token.ts';
 import { ApiKeyVerifier } from './api-key-verifier.ts';
 import {
@@ -19,7 +20,6 @@ import { type GuardOptions, type ResolvedOptions, resolveOptions, SUPPORTED_ALGO
 import { PermissionResolver } from './permission-resolver.ts';
 import { type GuardRequest, header, isUnsafeMethod } from './request.ts';
 import { RevocationFeed } from './revocation/feed.ts';
-import { type RevocationEntry, RevocationList } from './revocation/revocation-list.ts';
 import { SessionIntrospector } from './session-introspector.ts';
 import { VerifiedTokenCache } from './token-cache.ts';
 
@@ -68,7 +68,7 @@ export class Guard {
   readonly #introspector: SessionIntrospector | undefined;
   readonly #permissions: PermissionResolver | undefined;
   readonly #decisions: DecisionClient | undefined;
-  readonly #revocations: RevocationList;
+  readonly #revocations: RevocationSet;
   readonly #feed: RevocationFeed | undefined;
   readonly #apiKeys: ApiKeyVerifier | undefined;
   #prunedAt = 0;
@@ -88,7 +88,8 @@ export class Guard {
       now: o.now,
     });
     this.#tokens = new VerifiedTokenCache(o.bearer?.tokenCacheMaxEntries ?? 0);
-    this.#revocations = new RevocationList({ graceSeconds: o.bearer?.clockTolerance ?? 0 });
+    // Kept through the tolerance and the whole second after it: the feed's times are whole seconds.
+    this.#revocations = new RevocationSet({ graceMs: ((o.bearer?.clockTolerance ?? 0) + 1) * 1000 });
     const client =
       o.gatehouse && new GatehouseClient({ ...o.gatehouse, timeoutMs: o.timeoutMs, fetch: o.fetch });
     const caches = { ttlMs: o.cacheTtlMs, maxEntries: o.cacheMaxEntries, now: o.now };
@@ -425,7 +426,7 @@ export class Guard {
     this.#o.onEvent({ type: 'revocation_feed.recovered' });
   }
 
-  #onEntry(entry: RevocationEntry): void {
+  #onEntry(entry: RevocationWire): void {
     const { type, value } = entry;
     if (type === 'key') {
       this.#apiKeys?.forgetKey(value);
@@ -438,7 +439,7 @@ export class Guard {
       else this.#introspector?.forget((session) => session.subject === value);
       return;
     }
-    this.#revocations.apply(entry);
+    this.#revocations.apply(fromWire(entry));
     if (type === 'sid') this.#introspector?.forget((session) => session.sessionId === value);
     if (type === 'kid') this.#verifier?.keysChanged();
     if (type === 'nbf') {
@@ -454,7 +455,7 @@ export class Guard {
     const now = this.#o.now();
     if (now - this.#prunedAt > PRUNE_EVERY_MS) {
       this.#prunedAt = now;
-      this.#revocations.prune(Math.floor(now / 1000));
+      this.#revocations.prune(now);
     }
   }
 

@@ -1,3 +1,5 @@
+/** One entry of Gatehouse's revocation feed, as on the wire (times in epoch seconds). */
+export type { RevocationWire as RevocationEntry } from '@gatehouse/core/revocation-set';
 export type { AccessTokenClaims } from './access-token.ts';
 // Kept for code written against the first guard; new code imports '@gatehouse/guard/fastify'.
 // (Type-only imports of fastify: importing the core never loads a framework.)
@@ -20,5 +22,4 @@ export {
   SUPPORTED_ALGORITHMS,
 } from './options.ts';
 export type { GuardRequest } from './request.ts';
-export type { RevocationEntry } from './revocation/revocation-list.ts';
 export type { IntrospectedSession, IntrospectorOptions } from './session-introspector.ts';

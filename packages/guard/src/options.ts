@@ -1,22 +1,11 @@
+import { VERIFICATION_ALGORITHMS } from '@gatehouse/core/jws-algorithms';
 import type { JSONWebKeySet } from 'jose';
 import type { GuardEvent } from './events.ts';
 
 export const DEFAULT_SESSION_COOKIE = '__Host-gatehouse_session';
 
-/** Asymmetric JWS algorithms the guard can be told to accept. `none` and HS* never are. */
-export const SUPPORTED_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'PS256',
-  'PS384',
-  'PS512',
-  'RS256',
-  'RS384',
-  'RS512',
-] as const;
+/** Asymmetric JWS algorithms the guard can be told to accept (core's one list). `none` and HS* never are. */
+export const SUPPORTED_ALGORITHMS: typeof VERIFICATION_ALGORITHMS = VERIFICATION_ALGORITHMS;
 
 /**
  * Options of `createGuard`. Bearer tokens are accepted when `issuer` is set; session cookies when

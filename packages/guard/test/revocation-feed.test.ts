@@ -1,3 +1,4 @@
+import { fromWire, RevocationSet } from '@gatehouse/core/revocation-set';
 /**
  * The revocation feed client against the contract: catch-up pages, the SSE stream, reconnection
  * with catch-up first, staleness, and JWT-09 — revocations (sid, jti, sub-before) applied within
@@ -5,7 +6,6 @@
  */
 import { createGuard, type Guard, type GuardEvent } from '@gatehouse/guard';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RevocationList } from '../src/revocation/revocation-list.ts';
 import {
   AUDIENCE,
   bearer,
@@ -340,35 +340,37 @@ describe('close()', () => {
   });
 });
 
-describe('RevocationList', () => {
+describe("core's RevocationSet fed from the wire (the guard's revocation mirror)", () => {
   it('forgets entries after expires_at (plus the clock tolerance)', () => {
-    const list = new RevocationList({ graceSeconds: 30 });
-    list.apply({ seq: 1, type: 'jti', value: 'a', at: 100, expires_at: 200 });
-    list.apply({ seq: 2, type: 'sub', value: 'u', at: 100, expires_at: 300 });
+    // As the guard builds it for a 30 s tolerance: that, and the whole second the wire rounds to.
+    const list = new RevocationSet({ graceMs: 31_000 });
+    list.apply(fromWire({ seq: 1, type: 'jti', value: 'a', at: 100, expires_at: 200 }));
+    list.apply(fromWire({ seq: 2, type: 'sub', value: 'u', at: 100, expires_at: 300 }));
     const claims = { jti: 'a', sub: 'u', iat: 50 };
     expect(list.isRevoked(claims)).toBe(true);
-    list.prune(230);
+    list.prune(230_000);
     expect(list.size).toBe(2);
-    list.prune(231);
+    list.prune(231_000);
     expect(list.size).toBe(1);
     expect(list.isRevoked({ ...claims, sub: 'x' })).toBe(false);
     expect(list.isRevoked(claims)).toBe(true);
-    list.prune(400);
+    list.prune(400_000);
     expect(list.size).toBe(0);
   });
 
   it('kid and nbf entries: checked, counted and forgotten like the others', () => {
-    const list = new RevocationList({ graceSeconds: 30 });
-    list.apply({ seq: 1, type: 'kid', value: 'k1', at: 100, expires_at: 200 });
-    list.apply({ seq: 2, type: 'nbf', value: '*', at: 150, expires_at: 300 });
+    // As the guard builds it for a 30 s tolerance: that, and the whole second the wire rounds to.
+    const list = new RevocationSet({ graceMs: 31_000 });
+    list.apply(fromWire({ seq: 1, type: 'kid', value: 'k1', at: 100, expires_at: 200 }));
+    list.apply(fromWire({ seq: 2, type: 'nbf', value: '*', at: 150, expires_at: 300 }));
     expect(list.isKeyRevoked('k1')).toBe(true);
     expect(list.isKeyRevoked('k2')).toBe(false);
     expect(list.isRevoked({ jti: 'j', sub: 'u', iat: 149 })).toBe(true);
     expect(list.isRevoked({ jti: 'j', sub: 'u', iat: 150 })).toBe(false);
     expect(list.size).toBe(2);
-    list.prune(231);
+    list.prune(231_000);
     expect(list.isKeyRevoked('k1')).toBe(false);
-    list.prune(331);
+    list.prune(331_000);
     expect(list.size).toBe(0);
   });
 });

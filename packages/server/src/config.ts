@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SIGNING_ALGORITHMS } from '@gatehouse/core/jws-algorithms';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { closestName } from './did-you-mean.ts';
@@ -53,7 +54,7 @@ export const ConfigSchema = Type.Object(
     refreshTokenIdleSeconds: Type.Integer({ minimum: 60 }),
     refreshTokenAbsoluteSeconds: Type.Integer({ minimum: 60 }),
     tokenAudience: Type.String({ minLength: 1 }),
-    signingAlgorithm: Type.Union(['ES256', 'EdDSA', 'PS256', 'RS256'].map((a) => Type.Literal(a))),
+    signingAlgorithm: Type.Union(SIGNING_ALGORITHMS.map((a) => Type.Literal(a))),
     keyRotationDays: Type.Integer({ minimum: 1, maximum: 365 }),
     signingThread: Type.Union([
       Type.Literal('auto'),

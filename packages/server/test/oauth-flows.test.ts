@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL } from './harness.ts';
@@ -342,6 +342,24 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
     const refreshToken = userTokens?.refresh_token ?? '';
     await oidc.tokenRevocation(other.config, refreshToken, { token_type_hint: 'refresh_token' });
     expect((await oidc.tokenIntrospection(rp.config, refreshToken)).active).toBe(true);
+  });
+});
+
+describe('issue 17 #2: introspection verifies JWT access tokens with the one RFC 9068 verifier', () => {
+  it('a ring-signed token without jti, or living longer than the engine issues, is not active', async () => {
+    const rp = await relyingParty(h, await createClient(h));
+    const issued = await oidc.clientCredentialsGrant(rp.config, { scope: 'notes:read', resource: NOTES_API });
+    const genuine = decodeJwt(issued.access_token).payload;
+    const { privateKey, alg, kid } = await h.gatehouse.keyRing.active();
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ ...genuine, ...claims }).setProtectedHeader({ alg, kid, typ: 'at+jwt' }).sign(privateKey);
+    const introspect = async (token: string) => (await oidc.tokenIntrospection(rp.config, token)).active;
+    const now = Math.floor(Date.now() / 1000);
+    // The same claims, signed again by the test: active (the forgeries below differ in one claim).
+    expect(await introspect(await sign({ jti: 'resigned' }))).toBe(true);
+    expect(await introspect(await sign({ jti: undefined }))).toBe(false);
+    expect(await introspect(await sign({ sub: undefined }))).toBe(false);
+    expect(await introspect(await sign({ iat: now, exp: now + 10 * 86_400 }))).toBe(false);
   });
 });
 

@@ -1,4 +1,10 @@
-import { type Invalidation, type InvalidationBus, type RevocationEntry, randomId } from '@gatehouse/core';
+import {
+  type Invalidation,
+  type InvalidationBus,
+  isRevocationType,
+  type RevocationEntry,
+  randomId,
+} from '@gatehouse/core';
 import type { Redis } from 'ioredis';
 
 export interface RedisInvalidationBusOptions {
@@ -140,13 +146,11 @@ function parseInvalidation(value: unknown): Invalidation | undefined {
   }
 }
 
-const REVOCATION_TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key', 'kid', 'nbf']);
-
 function parseRevocation(value: unknown): RevocationEntry | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { seq, type, value: subject, at, expiresAt } = value as Record<string, unknown>;
-  if (typeof seq !== 'number' || typeof type !== 'string' || !REVOCATION_TYPES.has(type)) return undefined;
+  if (typeof seq !== 'number' || !isRevocationType(type)) return undefined;
   if (typeof subject !== 'string' || typeof at !== 'number' || typeof expiresAt !== 'number')
     return undefined;
-  return { seq, type: type as RevocationEntry['type'], value: subject, at, expiresAt };
+  return { seq, type, value: subject, at, expiresAt };
 }

@@ -1,4 +1,7 @@
 import { crc32 } from './crc32.ts';
+import { API_KEY_PREFIX } from './prefix.ts';
+
+export { API_KEY_PREFIX, looksLikeApiKey } from './prefix.ts';
 
 /**
  * The API key format: `gatehouse_<id>_<secret><checksum>`.
@@ -12,7 +15,6 @@ import { crc32 } from './crc32.ts';
  *
  * Portable (Web Crypto, no `node:` module): the guard parses keys on any runtime.
  */
-export const API_KEY_PREFIX = 'gatehouse_';
 export const API_KEY_ID_LENGTH = 16;
 export const API_KEY_SECRET_LENGTH = 43;
 const CHECKSUM_LENGTH = 6;
@@ -60,11 +62,6 @@ export function newApiKey(): ParsedApiKey {
 export function assembleApiKey(id: string, secret: string): ParsedApiKey {
   const body = `${API_KEY_PREFIX}${id}_${secret}`;
   return { id, raw: body + checksum(body) };
-}
-
-/** True when the string claims to be a Gatehouse API key (prefix only; used to route credentials). */
-export function looksLikeApiKey(value: string): boolean {
-  return value.startsWith(API_KEY_PREFIX);
 }
 
 /** The key's id when its shape and checksum are right, else undefined. No I/O. */

@@ -1,11 +1,10 @@
+import { isRevocationType, type RevocationWire as RevocationEntry } from '@gatehouse/core/revocation-set';
 import type { GuardEvent } from '../events.ts';
 import type { GatehouseClient } from '../gatehouse-client.ts';
-import type { RevocationEntry } from './revocation-list.ts';
 import { createSseParser } from './sse.ts';
 
 /** The server's page size: a full page means there may be more. */
 export const FEED_PAGE_SIZE = 1000;
-const TYPES = new Set(['sid', 'jti', 'sub', 'perm', 'key', 'kid', 'nbf']);
 const RETRY_INITIAL_MS = 250;
 const RETRY_MAX_MS = 10_000;
 /** A stream that lived this long resets the backoff. */
@@ -206,7 +205,7 @@ export class RevocationFeed {
   #apply(entry: RevocationEntry): number {
     if (entry.seq <= this.#cursor || this.#seen.has(entry.seq)) return 0;
     this.#seen.add(entry.seq);
-    if (TYPES.has(entry.type)) this.#o.onEntry(entry);
+    if (isRevocationType(entry.type)) this.#o.onEntry(entry);
     return 1;
   }
 

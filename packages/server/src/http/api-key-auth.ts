@@ -1,9 +1,7 @@
-import { API_KEY_PREFIX, GatehouseError, type RateLimitResult, type VerifiedApiKey } from '@gatehouse/core';
-import { parseAuthorization } from '@gatehouse/core/authorization-header';
+import { GatehouseError, type RateLimitResult, type VerifiedApiKey } from '@gatehouse/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requestMeta } from './request-meta.ts';
-import { readSessionToken } from './session-cookie.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,27 +22,6 @@ function blockedAddressesOf(gatehouse: Gatehouse): Map<string, number> {
     blockedAddresses.set(gatehouse, blocked);
   }
   return blocked;
-}
-
-/**
- * The API key a request presents: `X-API-Key: <key>` or `Authorization: Bearer <key>` (told from an
- * access token by its prefix). Never from the query string. `null` means ambiguous: a key beside
- * another credential is refused, never guessed between.
- */
-export function apiKeyCredential(request: FastifyRequest): string | null | undefined {
-  const header = request.headers['x-api-key'];
-  const authorization = request.headers.authorization;
-  if (header !== undefined) {
-    if (authorization !== undefined || readSessionToken(request) !== undefined) return null;
-    // Node folds repeated headers into one, comma-joined: two keys are ambiguous, not one bad key.
-    return Array.isArray(header) || header.includes(',') ? null : header;
-  }
-  if (authorization === undefined) return undefined;
-  // Claimed by the prefix alone, so a mangled key gets the keys' one 401, not a token's 400.
-  const credential = parseAuthorization(authorization);
-  const token = credential.kind === 'bearer' || credential.kind === 'invalid' ? credential.token : undefined;
-  if (token === undefined || !token.startsWith(API_KEY_PREFIX)) return undefined;
-  return readSessionToken(request) === undefined ? token : null;
 }
 
 /** `RateLimit-Policy` and `RateLimit` (IETF httpapi-ratelimit-headers), plus `Retry-After` on refusal. */

@@ -1,5 +1,5 @@
 import { type ActiveSession, GatehouseError, type UserRecord } from '@gatehouse/core';
-import { parseAuthorization } from '@gatehouse/core/authorization-header';
+import { type Credential, readCredential } from '@gatehouse/core/credential-reader';
 import type {
   FastifyReply,
   FastifyRequest,
@@ -8,7 +8,7 @@ import type {
 } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import type { VerifiedBearer } from '../tokens/bearer-verifier.ts';
-import { apiKeyCredential, createApiKeyAuthenticator } from './api-key-auth.ts';
+import { createApiKeyAuthenticator } from './api-key-auth.ts';
 import { checkFetchMetadata, checkSessionCsrf } from './csrf.ts';
 import { requestMeta } from './request-meta.ts';
 import { readSessionToken } from './session-cookie.ts';
@@ -127,31 +127,23 @@ export function requireCaller(
   const sessionGate = requireSession(gatehouse, onMissing);
   const authenticateApiKey = options.apiKeys === true ? createApiKeyAuthenticator(gatehouse) : undefined;
   return function callerGate(request, reply, done) {
-    if (authenticateApiKey !== undefined) {
-      const key = apiKeyCredential(request);
-      if (key === null) {
-        done(new GatehouseError('invalid_request', { detail: ONE_CREDENTIAL }));
-        return;
-      }
-      if (key !== undefined) {
-        authenticateApiKey(request, reply, key).then(
-          () => done(),
-          (error: Error) => done(error),
-        );
-        return;
-      }
-    }
-    const header = request.headers.authorization;
-    if (header === undefined) return sessionGate.call(this, request, reply, done);
-    // Read exactly as the guard reads it (core's parseAuthorization; one table tests both).
-    const credential = parseAuthorization(header);
+    const credential = credentialOf(request, authenticateApiKey !== undefined);
+    if (credential.kind === 'none' || credential.kind === 'session')
+      return sessionGate.call(this, request, reply, done);
     // RFC 6750 §3.1: another scheme (Basic, or DPoP, which these APIs do not take) is no credential.
     if (credential.kind === 'unsupported_scheme' || credential.kind === 'dpop') {
       done(new GatehouseError('unauthenticated'));
       return;
     }
-    if (credential.kind === 'invalid' || readSessionToken(request) !== undefined) {
+    if (credential.kind === 'invalid') {
       done(new GatehouseError('invalid_request', { detail: ONE_CREDENTIAL }));
+      return;
+    }
+    if (credential.kind === 'api_key') {
+      authenticateApiKey!(request, reply, credential.token).then(
+        () => done(),
+        (error: Error) => done(error),
+      );
       return;
     }
     gatehouse.bearer.verify(credential.token).then(
@@ -164,10 +156,30 @@ export function requireCaller(
   };
 }
 
+/**
+ * The request's one credential, read by core's reader exactly as the guard reads it (one table
+ * tests both). Node keeps one Authorization line; the query string is never looked at here.
+ */
+function credentialOf(request: FastifyRequest, apiKeys: boolean): Credential {
+  const { headers } = request;
+  return readCredential(
+    {
+      headers: {
+        get(name) {
+          const value = headers[name];
+          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+        },
+      },
+      sessionCookie: readSessionToken(request),
+    },
+    { sessions: true, apiKeys, dpop: false },
+  );
+}
+
 /** Authorization enforced before the handler: the caller's current permissions must include one. */
 export function requirePermission(gatehouse: Gatehouse, permission: string): preHandlerAsyncHookHandler {
-  return async function permissionGate(request, reply) {
-    await assertPermission(gatehouse, request, reply, permission);
+  return async function permissionGate(request) {
+    await assertPermission(gatehouse, request, permission);
   };
 }
 
@@ -175,7 +187,6 @@ export function requirePermission(gatehouse: Gatehouse, permission: string): pre
 export async function assertPermission(
   gatehouse: Gatehouse,
   request: FastifyRequest,
-  reply: FastifyReply,
   permission: string,
 ): Promise<void> {
   const user = callerUser(request);
@@ -191,22 +202,22 @@ export async function assertPermission(
       subjectId: user.id,
       details: { permission, ...(key === null ? {} : { key_id: key.key.id }) },
     });
-    if (key !== null) {
-      reply.header(
-        'www-authenticate',
-        `Bearer realm="gatehouse", error="insufficient_scope", scope="${permission}"`,
-      );
-      throw new GatehouseError('forbidden', { detail: 'The API key does not allow this.' });
-    }
+    if (key !== null)
+      throw new GatehouseError('forbidden', {
+        detail: 'The API key does not allow this.',
+        insufficientScope: { scope: permission },
+      });
     throw new GatehouseError('forbidden', { detail: 'You do not have permission to do this.' });
   }
 }
 
 /** For endpoints that manage credentials: an API key may never create, rotate or revoke keys. */
 export function refuseApiKeys(): preHandlerAsyncHookHandler {
-  return async function noKeys(request, reply) {
+  return async function noKeys(request) {
     if (request.apiKey === null) return;
-    reply.header('www-authenticate', 'Bearer realm="gatehouse", error="insufficient_scope"');
-    throw new GatehouseError('forbidden', { detail: 'API keys cannot manage API keys.' });
+    throw new GatehouseError('forbidden', {
+      detail: 'API keys cannot manage API keys.',
+      insufficientScope: {},
+    });
   };
 }

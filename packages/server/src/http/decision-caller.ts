@@ -50,13 +50,13 @@ export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandl
         (allowed) => {
           // A key that is no enforcement point may not ask at all: otherwise a narrow key could
           // map everything its owner may do, beyond its own scopes.
-          if (!allowed) {
-            reply.header(
-              'www-authenticate',
-              `Bearer realm="gatehouse", error="insufficient_scope", scope="${EVALUATE_PERMISSION}"`,
+          if (!allowed)
+            return done(
+              new GatehouseError('forbidden', {
+                detail: 'The API key does not allow this.',
+                insufficientScope: { scope: EVALUATE_PERMISSION },
+              }),
             );
-            return done(new GatehouseError('forbidden', { detail: 'The API key does not allow this.' }));
-          }
           callers.set(request, { kind: 'enforcement_point' });
           done();
         },

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorCatalogue } from '@gatehouse/core';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { ENGINE_POST_ROUTES } from '../oauth/routes.ts';
 import { isStoreFailure } from '../stores/store-failure.ts';
+import { problemResponse } from './problem.ts';
 import { clientAddress, type ProxyTrust, requestProtocol } from './proxy-trust.ts';
 import { requestIdFrom } from './request-meta.ts';
 
@@ -46,20 +46,13 @@ export function engineLane(
       res.destroy();
       return;
     }
-    const code = unavailable ? 'unavailable' : 'internal';
-    const { status, title } = errorCatalogue[code];
-    if (unavailable) res.setHeader('retry-after', '2');
-    res.statusCode = status;
-    res.setHeader('cache-control', 'no-store');
-    res.setHeader('content-type', 'application/problem+json; charset=utf-8');
-    res.end(
-      JSON.stringify({
-        type: `urn:gatehouse:error:${code}`,
-        title,
-        status,
-        instance: `urn:gatehouse:request:${requestId}`,
-      }),
-    );
+    const problem = problemResponse(unavailable ? 'unavailable' : 'internal', {
+      requestId,
+      ...(unavailable ? { retryAfterSeconds: 2 } : {}),
+    });
+    res.statusCode = problem.status;
+    for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+    res.end(problem.body);
   };
   return (req, res) => {
     if (req.method !== 'POST') return false;

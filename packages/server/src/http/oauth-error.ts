@@ -28,13 +28,3 @@ export function sendOAuthError(reply: FastifyReply, error: GatehouseError): Fast
       error_description: error.detail ?? error.title,
     });
 }
-
-/** RFC 6750 §3: the challenge for a failed Bearer token. */
-export function bearerChallenge(
-  realm: string,
-  error?: 'invalid_token' | 'invalid_request' | 'insufficient_scope',
-): string {
-  return error === undefined
-    ? `Bearer realm="${realm}"`
-    : `Bearer realm="${realm}", error="${error}", error_description="The access token is invalid or expired"`;
-}

@@ -1,4 +1,16 @@
-import { GatehouseError, isGatehouseError } from '@gatehouse/core';
+import {
+  type ErrorCode,
+  type ErrorSpec,
+  errorCatalogue,
+  GatehouseError,
+  isGatehouseError,
+} from '@gatehouse/core';
+import {
+  type ChallengeParams,
+  challengeHeader,
+  PROBLEM_CONTENT_TYPE,
+  problemDetails,
+} from '@gatehouse/core/problem-details';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isStoreFailure } from '../stores/store-failure.ts';
 
@@ -14,39 +26,92 @@ export function storeUnavailable(cause: unknown): GatehouseError {
   });
 }
 
+const REALM = 'gatehouse';
+
+export interface ProblemOptions {
+  /** RFC 9457 extension members (a policy document's located issues). */
+  readonly extensions?: Readonly<Record<string, unknown>>;
+  /** False when the refusal is about the body, not the credential: no challenge even with one. */
+  readonly challenge?: boolean;
+}
+
 /**
- * The one place that turns errors into responses: RFC 9457 problem details with a stable `type`,
- * a generic title and a public detail. Internal causes go to the log, never to the client.
+ * The one place that writes refusals: RFC 9457 problem details with a stable `type`, a generic
+ * title and a public detail, and the RFC 6750 challenge the error code carries (core's catalogue),
+ * so no route spells a challenge or a problem itself. Internal causes go to the log, never here.
  */
-export function sendProblem(reply: FastifyReply, error: GatehouseError): FastifyReply {
+export function sendProblem(
+  reply: FastifyReply,
+  error: GatehouseError,
+  options: ProblemOptions = {},
+): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
-  // RFC 6750: a failed Bearer token says so; otherwise the challenge names the Bearer scheme.
-  if (error.code === 'invalid_token') {
-    reply.header(
-      'www-authenticate',
-      'Bearer realm="gatehouse", error="invalid_token", error_description="The access token is invalid or expired"',
-    );
-  } else if (error.code === 'invalid_api_key') {
-    // One answer for every way a key can fail (unknown, wrong secret, revoked, expired, disabled owner).
-    reply.header(
-      'www-authenticate',
-      'Bearer realm="gatehouse", error="invalid_token", error_description="The API key is invalid, expired or revoked"',
-    );
-  } else if (error.status === 401) reply.header('www-authenticate', 'Bearer realm="gatehouse"');
-  else if (error.code === 'invalid_request' && reply.request.headers.authorization !== undefined) {
-    reply.header('www-authenticate', 'Bearer realm="gatehouse", error="invalid_request"');
-  }
+  const hasAuthorization = reply.request.headers.authorization !== undefined;
+  const params = options.challenge === false ? undefined : challengeFor(error, hasAuthorization);
+  if (params !== undefined) reply.headers(challengeHeader(params));
   return reply
     .code(error.status)
     .header('cache-control', 'no-store')
-    .type('application/problem+json; charset=utf-8')
-    .send({
-      type: `urn:gatehouse:error:${error.code}`,
-      title: error.title,
-      status: error.status,
-      ...(error.detail === undefined ? {} : { detail: error.detail }),
-      instance: `urn:gatehouse:request:${reply.request.id}`,
-    });
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(
+      problemDetails(error.code, error, {
+        detail: error.detail,
+        requestId: reply.request.id,
+        extensions: options.extensions,
+      }),
+    );
+}
+
+/** The challenge of an error: its catalogue entry's, `insufficient_scope`, or bare for any 401. */
+function challengeFor(error: GatehouseError, hasAuthorization: boolean): ChallengeParams | undefined {
+  if (error.insufficientScope !== undefined)
+    return {
+      scheme: 'Bearer',
+      realm: REALM,
+      error: 'insufficient_scope',
+      scope: error.insufficientScope.scope,
+    };
+  const spec: ErrorSpec = errorCatalogue[error.code];
+  // RFC 6750 §3.1: invalid_request is about the credential only when one was sent.
+  if (spec.bearerError === 'invalid_request' && !hasAuthorization) return undefined;
+  if (spec.bearerError !== undefined)
+    return {
+      scheme: 'Bearer',
+      realm: REALM,
+      error: spec.bearerError,
+      description: spec.challengeDescription,
+    };
+  return error.status === 401 ? { scheme: 'Bearer', realm: REALM } : undefined;
+}
+
+/**
+ * The same refusal for a transport that is not Fastify (the OAuth engine's Koa context, the
+ * engine lane's raw response): status, headers and serialized body. `noStore: false` keeps the
+ * engine's own caching headers.
+ */
+export function problemResponse(
+  code: ErrorCode,
+  options: {
+    readonly requestId?: string;
+    readonly retryAfterSeconds?: number;
+    readonly noStore?: boolean;
+  } = {},
+): { status: number; headers: Record<string, string>; body: string } {
+  const spec = errorCatalogue[code];
+  const headers: Record<string, string> = {};
+  if (options.retryAfterSeconds !== undefined) headers['retry-after'] = String(options.retryAfterSeconds);
+  if (options.noStore !== false) headers['cache-control'] = 'no-store';
+  headers['content-type'] = PROBLEM_CONTENT_TYPE;
+  return {
+    status: spec.status,
+    headers,
+    body: JSON.stringify(problemDetails(code, spec, { requestId: options.requestId })),
+  };
+}
+
+/** RFC 6749 §2.3.1: a client that did not authenticate is challenged with the Basic scheme. */
+export function clientChallenge(): ReturnType<typeof challengeHeader> {
+  return challengeHeader({ scheme: 'Basic', realm: REALM });
 }
 
 /** Maps Fastify's own errors (body limits, parsers, validation) to our closed list. */

@@ -1,5 +1,5 @@
-import { errorCatalogue } from '@gatehouse/core';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { clientChallenge, problemResponse } from '../http/problem.ts';
 import { RESPONSE_MODES } from './client-metadata.ts';
 import { ENGINE_POST_ROUTES, OAUTH_ROUTES } from './routes.ts';
 
@@ -48,7 +48,7 @@ export function shapeEngineResponses(ctx: KoaContextWithOIDC): undefined {
   if (ctx.status === 400 && body?.error === 'invalid_request') {
     if (/no client authentication mechanism provided/.test(body.error_description ?? '')) {
       ctx.status = 401;
-      ctx.set('www-authenticate', 'Basic realm="gatehouse"');
+      ctx.set(clientChallenge());
       ctx.body = { error: 'invalid_client', error_description: 'client authentication failed' };
     } else if (body.error_description === 'requested grant type is not allowed for this client') {
       ctx.body = { error: 'unauthorized_client', error_description: body.error_description };
@@ -67,13 +67,10 @@ export function shapeEngineResponses(ctx: KoaContextWithOIDC): undefined {
   const allow = ALLOWED.get(path) ?? (ENGINE_POST_ROUTES.has(path) ? 'POST, OPTIONS' : undefined);
   const code = allow === undefined ? 'not_found' : 'method_not_allowed';
   if (allow !== undefined) ctx.set('allow', allow);
-  ctx.status = errorCatalogue[code].status;
-  ctx.type = 'application/problem+json; charset=utf-8';
-  ctx.body = JSON.stringify({
-    type: `urn:gatehouse:error:${code}`,
-    title: errorCatalogue[code].title,
-    status: errorCatalogue[code].status,
-  });
+  const problem = problemResponse(code, { noStore: false });
+  ctx.status = problem.status;
+  ctx.set(problem.headers);
+  ctx.body = problem.body;
 }
 
 /** The engine refused `token=` as missing, after it had authenticated the client. */

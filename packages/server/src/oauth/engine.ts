@@ -73,6 +73,7 @@ export function buildEngine(
     keySet: parts.keySet,
     revocations: o.revocations,
     clockSkewSeconds: o.clockSkewSeconds,
+    accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
   };
   const findAccount = configuration.findAccount;
   provider.use(

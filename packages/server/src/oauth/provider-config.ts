@@ -4,6 +4,7 @@ import {
   CLAIMS_BY_SCOPE,
   claimsWithinScopes,
   type RefreshRotation,
+  type SigningAlgorithm,
   type UserProfile,
   type UserRecord,
 } from '@gatehouse/core';
@@ -40,7 +41,8 @@ export interface ProviderSettings {
   readonly dynamicRegistration: boolean;
 }
 
-const CLIENT_AUTH_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
+/** Core's `SIGNING_ALGORITHMS`, in the order discovery has always published them. */
+const CLIENT_AUTH_ALGS: SigningAlgorithm[] = ['ES256', 'PS256', 'RS256', 'EdDSA'];
 /** RFC 7636 §4.2: BASE64URL(SHA256(verifier)), unpadded — 43 characters. */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 

@@ -1,5 +1,6 @@
 import type { RevocationIndex } from '@gatehouse/core';
-import { type JWTPayload, jwtVerify } from 'jose';
+import { type AccessTokenClaims, AccessTokenVerifier } from '@gatehouse/core/access-token';
+import { SIGNING_ALGORITHMS } from '@gatehouse/core/jws-algorithms';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { headerKid, type RingKeySet } from '../tokens/ring-key-set.ts';
 import { gatehouseClientProperties } from './client-metadata.ts';
@@ -10,6 +11,8 @@ export interface StructuredTokenDeps {
   readonly keySet: RingKeySet;
   readonly revocations: RevocationIndex;
   readonly clockSkewSeconds: number;
+  /** The engine's access-token lifetime: a longer-lived token was never issued. */
+  readonly accessTokenTtlSeconds: number;
 }
 
 /**
@@ -75,12 +78,24 @@ async function answerStructuredToken(
   ]);
 }
 
-export type AccessTokenPayload = JWTPayload & {
-  client_id?: string;
-  scope?: string;
-  cnf?: unknown;
-  sid?: string;
-};
+export type AccessTokenPayload = AccessTokenClaims;
+
+/** One verifier per engine (its deps object): core's, the one the guard and the Bearer path use. */
+const verifiers = new WeakMap<StructuredTokenDeps, AccessTokenVerifier>();
+function verifierOf(deps: StructuredTokenDeps): AccessTokenVerifier {
+  let verifier = verifiers.get(deps);
+  if (verifier === undefined) {
+    // No audience here: who may see the token is decided after (`visibleTo`, userinfo's own rule).
+    verifier = new AccessTokenVerifier({
+      issuer: deps.issuer,
+      algorithms: SIGNING_ALGORITHMS,
+      clockToleranceSeconds: deps.clockSkewSeconds,
+      maxLifetimeSeconds: deps.accessTokenTtlSeconds,
+    });
+    verifiers.set(deps, verifier);
+  }
+  return verifier;
+}
 
 /** A JWT access token the key ring signed, unexpired and not revoked; undefined otherwise. */
 export async function verifyAccessToken(
@@ -90,12 +105,7 @@ export async function verifyAccessToken(
   try {
     const kid = headerKid(token);
     if (deps.revocations.isKeyRevoked(kid)) return undefined;
-    const keys = await deps.keySet.forToken(token);
-    const { payload } = await jwtVerify<AccessTokenPayload>(token, keys, {
-      issuer: deps.issuer,
-      typ: 'at+jwt',
-      clockTolerance: deps.clockSkewSeconds,
-    });
+    const payload = await verifierOf(deps).verify(token, (checked) => deps.keySet.forToken(checked));
     const revoked = deps.revocations.isRevoked({
       sid: payload.sid,
       jti: payload.jti,

@@ -1,3 +1,4 @@
+import { parseAuthorization } from '@gatehouse/core/authorization-header';
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { EngineHook } from './engine-hooks.ts';
 import { OAUTH_ROUTES } from './routes.ts';
@@ -35,9 +36,10 @@ export function structuredUserinfo(deps: StructuredUserinfoDeps): EngineHook {
   const audience = userinfoAudience(deps.issuer);
   return (ctx) => {
     if (ctx.oidc?.route !== 'userinfo' || ctx.status !== 401) return undefined;
-    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(ctx.get('authorization'))?.[1];
-    if (token === undefined) return undefined;
-    return answerUserinfo(deps, audience, ctx, token);
+    // Read as every Gatehouse API reads it; the verifier then takes compact JWS only.
+    const credential = parseAuthorization(ctx.get('authorization'));
+    if (credential.kind !== 'bearer') return undefined;
+    return answerUserinfo(deps, audience, ctx, credential.token);
   };
 }
 

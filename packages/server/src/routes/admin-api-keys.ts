@@ -78,8 +78,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     async (request, reply) => {
       const { name, description, rate_limit, roles } = request.body;
       // Granting roles is its own right, as on the users endpoints.
-      if (roles !== undefined && roles.length > 0)
-        await assertPermission(gatehouse, request, reply, 'roles:write');
+      if (roles !== undefined && roles.length > 0) await assertPermission(gatehouse, request, 'roles:write');
       const created = await gatehouse.serviceAccounts.create(
         {
           name,

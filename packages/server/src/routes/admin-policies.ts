@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
+import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 
 const Name = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }) });
@@ -163,16 +164,12 @@ async function validated<T>(reply: FastifyReply, run: () => Promise<T>): Promise
     return await run();
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
-    reply
-      .code(400)
-      .header('cache-control', 'no-store')
-      .type('application/problem+json; charset=utf-8')
-      .send({
-        type: 'urn:gatehouse:error:invalid_request',
-        title: 'Invalid request',
-        status: 400,
-        detail: 'The policy document does not validate.',
-        instance: `urn:gatehouse:request:${reply.request.id}`,
+    const invalid = new GatehouseError('invalid_request', {
+      detail: 'The policy document does not validate.',
+    });
+    sendProblem(reply, invalid, {
+      challenge: false,
+      extensions: {
         errors: error.issues.map((issue) => ({
           document: basename(issue.file),
           line: issue.line,
@@ -180,7 +177,8 @@ async function validated<T>(reply: FastifyReply, run: () => Promise<T>): Promise
           ...(issue.ruleId === undefined ? {} : { rule: issue.ruleId }),
           message: issue.message,
         })),
-      });
+      },
+    });
     return undefined;
   }
 }
