@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify';
+import { createCommands } from './commands/index.ts';
 import type { Gatehouse } from './gatehouse.ts';
 import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
@@ -124,15 +125,16 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     done();
   });
 
+  const commands = createCommands(gatehouse);
   healthRoutes(app, gatehouse);
-  loginRoutes(app, gatehouse);
+  loginRoutes(app, gatehouse, commands);
   logoutRoutes(app, gatehouse);
   accountRoutes(app, gatehouse);
   adminRoutes(app, gatehouse);
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
-  authzenRoutes(app, gatehouse);
+  authzenRoutes(app, gatehouse, commands);
   apiKeyRoutes(app, gatehouse);
   adminApiKeyRoutes(app, gatehouse);
   apiKeyIntrospectionRoutes(app, gatehouse);

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
+import { assertCallerMayAskAbout, type DecisionCaller } from '../authz/decision-caller.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller } from './authenticate.ts';
 import { bearerSecret } from './bearer.ts';
@@ -11,7 +12,7 @@ import { bearerSecret } from './bearer.ts';
  * scopes ∩ its owner's permissions) — may ask about any subject; a signed-in user only about
  * itself. Other API keys may not ask.
  */
-export type DecisionCaller = { kind: 'enforcement_point' } | { kind: 'user'; userId: string };
+export type { DecisionCaller };
 
 const callers = new WeakMap<FastifyRequest, DecisionCaller>();
 
@@ -84,9 +85,5 @@ export function assertMayAskAbout(
   request: FastifyRequest,
   subjects: readonly { type: string; id: string }[],
 ) {
-  const caller = decisionCaller(request);
-  if (caller.kind === 'enforcement_point') return;
-  if (subjects.some((s) => s.type !== 'user' || s.id !== caller.userId)) {
-    throw new GatehouseError('forbidden', { detail: 'Users may only ask about themselves.' });
-  }
+  assertCallerMayAskAbout(decisionCaller(request), subjects);
 }

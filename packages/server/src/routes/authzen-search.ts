@@ -1,40 +1,9 @@
 import { GatehouseError } from '@gatehouse/core';
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ActionSearch, ResourceSearch, SubjectSearch } from '../authz/authzen-schema.ts';
 import { AccessSearch, type SearchPage } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { assertMayAskAbout, decisionCaller, requireDecisionCaller } from '../http/decision-caller.ts';
-
-// As for evaluations: unknown members are ignored (no additionalProperties: false).
-const Properties = Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown()));
-const TypeName = Type.String({ minLength: 1, maxLength: 128 });
-const Id = Type.String({ minLength: 1, maxLength: 256 });
-const Entity = Type.Object({ type: TypeName, id: Id, properties: Properties });
-/** The searched entity: its type is required, an id is ignored (§8). */
-const Searched = Type.Object({ type: TypeName, id: Type.Optional(Type.String({ maxLength: 256 })) });
-const Action = Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), properties: Properties });
-const Context = Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown()));
-const Page = Type.Optional(
-  Type.Object({
-    token: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{0,700}$' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  }),
-);
-const SubjectSearch = Type.Object({
-  subject: Searched,
-  resource: Entity,
-  action: Action,
-  context: Context,
-  page: Page,
-});
-const ResourceSearch = Type.Object({
-  subject: Entity,
-  resource: Searched,
-  action: Action,
-  context: Context,
-  page: Page,
-});
-const ActionSearch = Type.Object({ subject: Entity, resource: Entity, context: Context, page: Page });
 
 const DEFAULT_LIMIT = 100;
 

@@ -1,0 +1,32 @@
+import type { Gatehouse } from '../gatehouse.ts';
+import { evaluateCommand } from './evaluate.ts';
+import { evaluateBatchCommand } from './evaluate-batch.ts';
+import { loginCommand } from './login.ts';
+
+/**
+ * The application layer: one function per use case, taking and returning values (no Fastify
+ * types), built once from the wiring. Routes, pages and the CLI call these rather than reaching
+ * into the `Gatehouse` services for what a command covers.
+ */
+export interface Commands {
+  readonly login: ReturnType<typeof loginCommand>;
+  readonly evaluate: ReturnType<typeof evaluateCommand>;
+  readonly evaluateBatch: ReturnType<typeof evaluateBatchCommand>;
+}
+
+export function createCommands(gatehouse: Gatehouse): Commands {
+  return {
+    login: loginCommand({
+      authenticator: gatehouse.authenticator,
+      sessions: gatehouse.sessions,
+      tokens: gatehouse.tokens,
+      devices: gatehouse.devices,
+      audit: gatehouse.audit,
+      clock: gatehouse.clock,
+      // Second factors arrive with issue 18 (TOTP, WebAuthn): until then the password completes a login.
+      secondFactorsFor: () => [],
+    }),
+    evaluate: evaluateCommand({ pdp: gatehouse.pdp }),
+    evaluateBatch: evaluateBatchCommand({ pdp: gatehouse.pdp }),
+  };
+}
