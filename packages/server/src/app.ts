@@ -135,8 +135,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
   authzenRoutes(app, gatehouse, commands);
-  apiKeyRoutes(app, gatehouse);
-  adminApiKeyRoutes(app, gatehouse);
+  apiKeyRoutes(app, gatehouse, commands);
+  adminApiKeyRoutes(app, gatehouse, commands);
   apiKeyIntrospectionRoutes(app, gatehouse);
   adminPolicyRoutes(app, gatehouse);
   authzenSearchRoutes(app, gatehouse);

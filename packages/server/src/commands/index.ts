@@ -1,7 +1,12 @@
 import type { Gatehouse } from '../gatehouse.ts';
+import { createApiKeyCommand } from './create-api-key.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { evaluateBatchCommand } from './evaluate-batch.ts';
+import { getApiKeyCommand } from './get-api-key.ts';
+import { listApiKeysCommand } from './list-api-keys.ts';
 import { loginCommand } from './login.ts';
+import { revokeApiKeyCommand } from './revoke-api-key.ts';
+import { rotateApiKeyCommand } from './rotate-api-key.ts';
 
 /**
  * The application layer: one function per use case, taking and returning values (no Fastify
@@ -12,6 +17,11 @@ export interface Commands {
   readonly login: ReturnType<typeof loginCommand>;
   readonly evaluate: ReturnType<typeof evaluateCommand>;
   readonly evaluateBatch: ReturnType<typeof evaluateBatchCommand>;
+  readonly createApiKey: ReturnType<typeof createApiKeyCommand>;
+  readonly listApiKeys: ReturnType<typeof listApiKeysCommand>;
+  readonly getApiKey: ReturnType<typeof getApiKeyCommand>;
+  readonly rotateApiKey: ReturnType<typeof rotateApiKeyCommand>;
+  readonly revokeApiKey: ReturnType<typeof revokeApiKeyCommand>;
 }
 
 export function createCommands(gatehouse: Gatehouse): Commands {
@@ -28,5 +38,10 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     }),
     evaluate: evaluateCommand({ pdp: gatehouse.pdp }),
     evaluateBatch: evaluateBatchCommand({ pdp: gatehouse.pdp }),
+    createApiKey: createApiKeyCommand(gatehouse),
+    listApiKeys: listApiKeysCommand(gatehouse),
+    getApiKey: getApiKeyCommand(gatehouse),
+    rotateApiKey: rotateApiKeyCommand(gatehouse),
+    revokeApiKey: revokeApiKeyCommand(gatehouse),
   };
 }
