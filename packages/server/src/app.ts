@@ -128,7 +128,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   const commands = createCommands(gatehouse);
   healthRoutes(app, gatehouse);
   loginRoutes(app, gatehouse, commands);
-  logoutRoutes(app, gatehouse);
+  logoutRoutes(app, gatehouse, commands);
   accountRoutes(app, gatehouse);
   adminRoutes(app, gatehouse);
   introspectionRoutes(app, gatehouse);

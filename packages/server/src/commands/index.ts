@@ -5,6 +5,7 @@ import { evaluateBatchCommand } from './evaluate-batch.ts';
 import { getApiKeyCommand } from './get-api-key.ts';
 import { listApiKeysCommand } from './list-api-keys.ts';
 import { loginCommand } from './login.ts';
+import { logoutCommand } from './logout.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
 import { rotateApiKeyCommand } from './rotate-api-key.ts';
 
@@ -15,6 +16,7 @@ import { rotateApiKeyCommand } from './rotate-api-key.ts';
  */
 export interface Commands {
   readonly login: ReturnType<typeof loginCommand>;
+  readonly logout: ReturnType<typeof logoutCommand>;
   readonly evaluate: ReturnType<typeof evaluateCommand>;
   readonly evaluateBatch: ReturnType<typeof evaluateBatchCommand>;
   readonly createApiKey: ReturnType<typeof createApiKeyCommand>;
@@ -36,6 +38,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
       // Second factors arrive with issue 18 (TOTP, WebAuthn): until then the password completes a login.
       secondFactorsFor: () => [],
     }),
+    logout: logoutCommand(gatehouse),
     evaluate: evaluateCommand({ pdp: gatehouse.pdp }),
     evaluateBatch: evaluateBatchCommand({ pdp: gatehouse.pdp }),
     createApiKey: createApiKeyCommand(gatehouse),
