@@ -139,7 +139,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   adminApiKeyRoutes(app, gatehouse, commands);
   apiKeyIntrospectionRoutes(app, gatehouse);
   adminPolicyRoutes(app, gatehouse);
-  authzenSearchRoutes(app, gatehouse);
+  authzenSearchRoutes(app, gatehouse, commands);
   oauthRoutes(app, gatehouse);
   oauthInteractionRoutes(app, gatehouse);
   adminClientRoutes(app, gatehouse);

@@ -82,6 +82,9 @@ export type ActionBody = typeof Action.static;
 export type EvaluationBody = typeof Evaluation.static;
 export type EvaluationItemBody = typeof EvaluationItem.static;
 export type EvaluationsBody = typeof Evaluations.static;
+export type SubjectSearchBody = typeof SubjectSearch.static;
+export type ResourceSearchBody = typeof ResourceSearch.static;
+export type ActionSearchBody = typeof ActionSearch.static;
 
 /** An AuthZEN access evaluation request (Authorization API 1.0 §6), known members only. */
 export interface AccessRequest {

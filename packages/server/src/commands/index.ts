@@ -1,3 +1,4 @@
+import { AccessSearch } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { createApiKeyCommand } from './create-api-key.ts';
 import { evaluateCommand } from './evaluate.ts';
@@ -8,6 +9,9 @@ import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
 import { rotateApiKeyCommand } from './rotate-api-key.ts';
+import { searchActionsCommand } from './search-actions.ts';
+import { searchResourcesCommand } from './search-resources.ts';
+import { searchSubjectsCommand } from './search-subjects.ts';
 
 /**
  * The application layer: one function per use case, taking and returning values (no Fastify
@@ -19,6 +23,9 @@ export interface Commands {
   readonly logout: ReturnType<typeof logoutCommand>;
   readonly evaluate: ReturnType<typeof evaluateCommand>;
   readonly evaluateBatch: ReturnType<typeof evaluateBatchCommand>;
+  readonly searchSubjects: ReturnType<typeof searchSubjectsCommand>;
+  readonly searchResources: ReturnType<typeof searchResourcesCommand>;
+  readonly searchActions: ReturnType<typeof searchActionsCommand>;
   readonly createApiKey: ReturnType<typeof createApiKeyCommand>;
   readonly listApiKeys: ReturnType<typeof listApiKeysCommand>;
   readonly getApiKey: ReturnType<typeof getApiKeyCommand>;
@@ -27,6 +34,12 @@ export interface Commands {
 }
 
 export function createCommands(gatehouse: Gatehouse): Commands {
+  const search = new AccessSearch({
+    pdp: gatehouse.pdp,
+    policies: gatehouse.policies,
+    users: gatehouse.storage.users,
+    permissions: gatehouse.permissions,
+  });
   return {
     login: loginCommand({
       authenticator: gatehouse.authenticator,
@@ -41,6 +54,9 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     logout: logoutCommand(gatehouse),
     evaluate: evaluateCommand({ pdp: gatehouse.pdp }),
     evaluateBatch: evaluateBatchCommand({ pdp: gatehouse.pdp }),
+    searchSubjects: searchSubjectsCommand({ search }),
+    searchResources: searchResourcesCommand({ search }),
+    searchActions: searchActionsCommand({ search }),
     createApiKey: createApiKeyCommand(gatehouse),
     listApiKeys: listApiKeysCommand(gatehouse),
     getApiKey: getApiKeyCommand(gatehouse),
