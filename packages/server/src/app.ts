@@ -129,7 +129,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   healthRoutes(app, gatehouse);
   loginRoutes(app, gatehouse, commands);
   logoutRoutes(app, gatehouse, commands);
-  accountRoutes(app, gatehouse);
+  accountRoutes(app, gatehouse, commands);
   adminRoutes(app, gatehouse);
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse);

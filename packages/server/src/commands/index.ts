@@ -5,9 +5,11 @@ import { evaluateCommand } from './evaluate.ts';
 import { evaluateBatchCommand } from './evaluate-batch.ts';
 import { getApiKeyCommand } from './get-api-key.ts';
 import { listApiKeysCommand } from './list-api-keys.ts';
+import { listSessionsCommand } from './list-sessions.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
+import { revokeSessionCommand } from './revoke-session.ts';
 import { rotateApiKeyCommand } from './rotate-api-key.ts';
 import { searchActionsCommand } from './search-actions.ts';
 import { searchResourcesCommand } from './search-resources.ts';
@@ -21,6 +23,8 @@ import { searchSubjectsCommand } from './search-subjects.ts';
 export interface Commands {
   readonly login: ReturnType<typeof loginCommand>;
   readonly logout: ReturnType<typeof logoutCommand>;
+  readonly listSessions: ReturnType<typeof listSessionsCommand>;
+  readonly revokeSession: ReturnType<typeof revokeSessionCommand>;
   readonly evaluate: ReturnType<typeof evaluateCommand>;
   readonly evaluateBatch: ReturnType<typeof evaluateBatchCommand>;
   readonly searchSubjects: ReturnType<typeof searchSubjectsCommand>;
@@ -52,6 +56,8 @@ export function createCommands(gatehouse: Gatehouse): Commands {
       secondFactorsFor: () => [],
     }),
     logout: logoutCommand(gatehouse),
+    listSessions: listSessionsCommand(gatehouse),
+    revokeSession: revokeSessionCommand(gatehouse),
     evaluate: evaluateCommand({ pdp: gatehouse.pdp }),
     evaluateBatch: evaluateBatchCommand({ pdp: gatehouse.pdp }),
     searchSubjects: searchSubjectsCommand({ search }),
