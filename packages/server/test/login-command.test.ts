@@ -1,4 +1,4 @@
-import { ManualClock } from '@gatehouse/core';
+import { Authenticator, LoginThrottle, ManualClock, type PasswordHasher } from '@gatehouse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_TRANSACTION_TTL_MS, loginCommand } from '../src/commands/login.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createHarness, type Harness } from './harness.ts';
@@ -52,5 +52,46 @@ describe('the login command', () => {
     await expect(login({ ...input, password: 'not the password at all' })).rejects.toMatchObject({
       code: 'invalid_credentials',
     });
+  });
+
+  it('unknown user, wrong and right password: one argon2 verification each, before any transaction', async () => {
+    const g = h.gatehouse;
+    // The node's own argon2 hasher, counted: the login must never skip (or double) the hash.
+    const verified: string[] = [];
+    const hasher: PasswordHasher = {
+      hash: (password) => g.hasher.hash(password),
+      needsRehash: (hash) => g.hasher.needsRehash(hash),
+      verify: async (hash, password) => {
+        verified.push(hash);
+        return g.hasher.verify(hash, password);
+      },
+    };
+    const dummyHash = await g.hasher.hash('a password no one has');
+    const window = { limit: 100, windowMs: 60_000 };
+    const authenticator = new Authenticator({
+      users: g.storage.users,
+      credentials: g.storage.credentials,
+      hasher,
+      throttle: new LoginThrottle(
+        g.storage.counters,
+        { perAccountAndIp: window, perAccount: window, perIp: window, perDevice: window },
+        clock,
+      ),
+      devices: g.devices,
+      audit: g.audit,
+      clock,
+      dummyHash,
+    });
+    const login = loginCommand({ ...g, authenticator, secondFactorsFor: () => [] });
+    await expect(login({ ...input, email: 'nobody@example.test' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+    expect(verified).toEqual([dummyHash]);
+    await expect(login({ ...input, password: 'not the password at all' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+    expect(await login(input)).toMatchObject({ kind: 'session' });
+    expect(verified).toHaveLength(3);
+    expect(verified.slice(1).every((hash) => hash !== dummyHash)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { assertCallerMayAskAbout, type DecisionCaller } from '../authz/decision-
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller } from './authenticate.ts';
 import { bearerSecret } from './bearer.ts';
+import { callerPrincipal } from './principal.ts';
 
 /**
  * Who asks the decision point: a trusted enforcement point — a resource server with the shared
@@ -29,9 +30,10 @@ export function decisionCaller(request: FastifyRequest): DecisionCaller {
   const scope = request.bearer?.claims.scope;
   if (typeof scope === 'string' && scope.split(' ').includes(AUTHZ_SCOPE))
     return { kind: 'enforcement_point' };
-  const user = request.session?.user ?? request.bearer?.user;
-  if (user === undefined) throw new GatehouseError('unauthenticated');
-  return { kind: 'user', userId: user.id };
+  // Otherwise a user asking about itself, by session or Bearer token (API keys are settled above).
+  const principal = callerPrincipal(request);
+  if (principal === undefined || principal.method === 'api_key') throw new GatehouseError('unauthenticated');
+  return { kind: 'user', userId: principal.subject };
 }
 
 /**
