@@ -1,5 +1,6 @@
 import { AccessSearch } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
+import { accountOverviewCommand } from './account-overview.ts';
 import { createApiKeyCommand } from './create-api-key.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { evaluateBatchCommand } from './evaluate-batch.ts';
@@ -23,6 +24,7 @@ import { searchSubjectsCommand } from './search-subjects.ts';
 export interface Commands {
   readonly login: ReturnType<typeof loginCommand>;
   readonly logout: ReturnType<typeof logoutCommand>;
+  readonly accountOverview: ReturnType<typeof accountOverviewCommand>;
   readonly listSessions: ReturnType<typeof listSessionsCommand>;
   readonly revokeSession: ReturnType<typeof revokeSessionCommand>;
   readonly evaluate: ReturnType<typeof evaluateCommand>;
@@ -56,6 +58,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
       secondFactorsFor: () => [],
     }),
     logout: logoutCommand(gatehouse),
+    accountOverview: accountOverviewCommand(gatehouse),
     listSessions: listSessionsCommand(gatehouse),
     revokeSession: revokeSessionCommand(gatehouse),
     evaluate: evaluateCommand({ pdp: gatehouse.pdp }),

@@ -106,13 +106,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   });
 
   const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
-    const { user, record } = active;
-    const [{ roles, permissions }, sessions, apiKeys, profile] = await Promise.all([
-      gatehouse.permissions.accessOf(user.id),
-      gatehouse.sessions.list(user.id),
-      gatehouse.apiKeys.list(user.id),
-      gatehouse.accounts.profileOf(user.id),
-    ]);
+    const overview = await commands.accountOverview({ principal: requireCallerPrincipal(request) });
     const query = request.query as Record<string, unknown>;
     const notice = notices.find(([flag]) => query[flag] !== undefined)?.[1];
     return sendPage(
@@ -120,15 +114,10 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
       reply,
       accountPage({
         nonce: request.cspNonce,
-        csrf: sessionCsrfToken(gatehouse.keys.csrf, record.idHash),
-        user,
-        roles,
-        permissions: permissions.toArray(),
-        sessions,
-        currentSessionId: record.publicId,
-        apiKeys,
-        profile,
-        now: gatehouse.clock.now(),
+        csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
+        user: active.user,
+        currentSessionId: active.record.publicId,
+        ...overview,
         ...(notice === undefined ? {} : { notice }),
       }),
     );
