@@ -130,7 +130,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   loginRoutes(app, gatehouse, commands);
   logoutRoutes(app, gatehouse, commands);
   accountRoutes(app, gatehouse, commands);
-  adminRoutes(app, gatehouse);
+  adminRoutes(app, gatehouse, commands);
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);

@@ -11,6 +11,7 @@ import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
 import { revokeSessionCommand } from './revoke-session.ts';
+import { revokeUserSessionsCommand } from './revoke-user-sessions.ts';
 import { rotateApiKeyCommand } from './rotate-api-key.ts';
 import { searchActionsCommand } from './search-actions.ts';
 import { searchResourcesCommand } from './search-resources.ts';
@@ -27,6 +28,7 @@ export interface Commands {
   readonly accountOverview: ReturnType<typeof accountOverviewCommand>;
   readonly listSessions: ReturnType<typeof listSessionsCommand>;
   readonly revokeSession: ReturnType<typeof revokeSessionCommand>;
+  readonly revokeUserSessions: ReturnType<typeof revokeUserSessionsCommand>;
   readonly evaluate: ReturnType<typeof evaluateCommand>;
   readonly evaluateBatch: ReturnType<typeof evaluateBatchCommand>;
   readonly searchSubjects: ReturnType<typeof searchSubjectsCommand>;
@@ -61,6 +63,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     accountOverview: accountOverviewCommand(gatehouse),
     listSessions: listSessionsCommand(gatehouse),
     revokeSession: revokeSessionCommand(gatehouse),
+    revokeUserSessions: revokeUserSessionsCommand(gatehouse),
     evaluate: evaluateCommand({ pdp: gatehouse.pdp }),
     evaluateBatch: evaluateBatchCommand({ pdp: gatehouse.pdp }),
     searchSubjects: searchSubjectsCommand({ search }),
