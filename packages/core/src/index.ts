@@ -52,6 +52,18 @@ export {
   type LoginThrottlePolicy,
   type ThrottleRule,
 } from './login-throttle.ts';
+export {
+  beginLogin,
+  finishLogin,
+  isLoginExpired,
+  type LoginFactor,
+  type LoginOutcome,
+  type LoginTransaction,
+  type LoginTransactionOptions,
+  type LoginTransactionState,
+  type SecondFactor,
+  satisfyFactor,
+} from './login-transaction.ts';
 export type {
   ConsumeOutcome,
   OAuthArtifact,

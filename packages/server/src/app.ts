@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify';
+import { createCommands } from './commands/index.ts';
 import type { Gatehouse } from './gatehouse.ts';
 import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
@@ -124,20 +125,21 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     done();
   });
 
+  const commands = createCommands(gatehouse);
   healthRoutes(app, gatehouse);
-  loginRoutes(app, gatehouse);
-  logoutRoutes(app, gatehouse);
-  accountRoutes(app, gatehouse);
-  adminRoutes(app, gatehouse);
+  loginRoutes(app, gatehouse, commands);
+  logoutRoutes(app, gatehouse, commands);
+  accountRoutes(app, gatehouse, commands);
+  adminRoutes(app, gatehouse, commands);
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse);
   jwksRoutes(app, gatehouse.keyRing);
-  authzenRoutes(app, gatehouse);
-  apiKeyRoutes(app, gatehouse);
-  adminApiKeyRoutes(app, gatehouse);
+  authzenRoutes(app, gatehouse, commands);
+  apiKeyRoutes(app, gatehouse, commands);
+  adminApiKeyRoutes(app, gatehouse, commands);
   apiKeyIntrospectionRoutes(app, gatehouse);
   adminPolicyRoutes(app, gatehouse);
-  authzenSearchRoutes(app, gatehouse);
+  authzenSearchRoutes(app, gatehouse, commands);
   oauthRoutes(app, gatehouse);
   oauthInteractionRoutes(app, gatehouse);
   adminClientRoutes(app, gatehouse);

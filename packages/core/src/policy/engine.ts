@@ -98,8 +98,6 @@ interface FlatRole {
   closure: string[];
 }
 
-export type BatchSemantic = 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit';
-
 /**
  * Roles and permissions a subject holds outside the policy documents (Gatehouse's stored role
  * assignments), resolved per request so that role changes apply at once. Role names that the
@@ -255,21 +253,6 @@ export class PolicyEngine {
       policyVersion: this.policyVersion,
       cost: meter.used,
     };
-  }
-
-  /**
-   * Several evaluations (AuthZEN `evaluations`): `execute_all` (default) answers every item in
-   * order; `deny_on_first_deny` and `permit_on_first_permit` stop after the first such decision.
-   */
-  evaluateMany(requests: readonly EvaluationRequest[], semantic: BatchSemantic = 'execute_all'): Decision[] {
-    const out: Decision[] = [];
-    for (const request of requests) {
-      const decision = this.evaluate(request);
-      out.push(decision);
-      if (semantic === 'deny_on_first_deny' && !decision.decision) break;
-      if (semantic === 'permit_on_first_permit' && decision.decision) break;
-    }
-    return out;
   }
 
   /** Just the boolean. */

@@ -1,3 +1,4 @@
+export { type BatchSemantic, evaluateInOrder } from './batch.ts';
 export {
   type PolicyCase,
   type PolicyCaseResult,
@@ -18,7 +19,6 @@ export {
   type RuleDef,
 } from './document.ts';
 export {
-  type BatchSemantic,
   PolicyEngine,
   type PolicyEngineCounters,
   type PolicyEngineStats,

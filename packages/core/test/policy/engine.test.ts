@@ -5,7 +5,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  type BatchSemantic,
   type EvaluationRequest,
+  evaluateInOrder,
   loadPolicyDir,
   PolicyEngine,
   PolicyError,
@@ -249,21 +251,23 @@ describe('AZ-04 unknown fields are ignored; repeats are identical', () => {
   });
 });
 
-describe('AZ-06 batch semantics at engine level', () => {
+describe('AZ-06 batch semantics over the engine', () => {
   const engine = PolicyEngine.fromString(base);
   const allow = req('user:carol', 'write', 'records:1');
   const deny = req('user:alice', 'write', 'records:1');
-  it('execute_all answers every item in order; the short-circuit semantics truncate', () => {
+  const batch = (items: EvaluationRequest[], semantic: BatchSemantic = 'execute_all') =>
+    evaluateInOrder(items, semantic, (item) => engine.evaluate(item));
+  it('execute_all answers every item in order; the short-circuit semantics truncate', async () => {
     const items = [allow, deny, allow, deny];
-    expect(engine.evaluateMany(items).map((d) => d.decision)).toEqual([true, false, true, false]);
-    expect(engine.evaluateMany(items, 'deny_on_first_deny').map((d) => d.decision)).toEqual([true, false]);
-    expect(engine.evaluateMany([deny, allow, deny], 'permit_on_first_permit').map((d) => d.decision)).toEqual(
-      [false, true],
-    );
+    const decisions = async (semantic: BatchSemantic, list = items) =>
+      (await batch(list, semantic)).map((d) => d.decision);
+    expect(await decisions('execute_all')).toEqual([true, false, true, false]);
+    expect(await decisions('deny_on_first_deny')).toEqual([true, false]);
+    expect(await decisions('permit_on_first_permit', [deny, allow, deny])).toEqual([false, true]);
   });
-  it('a batch item without a subject is denied, the rest still answered', () => {
+  it('a batch item without a subject is denied, the rest still answered', async () => {
     const { subject: _s, ...noSubject } = allow;
-    const out = engine.evaluateMany([noSubject as EvaluationRequest, allow]);
+    const out = await batch([noSubject as EvaluationRequest, allow]);
     expect(out.map((d) => [d.decision, d.reason])).toEqual([
       [false, 'error'],
       [true, 'allowed'],

@@ -1,14 +1,9 @@
 import type { Decision, PolicyEngine } from '@gatehouse/core';
+import type { AccessRequest } from './authzen-schema.ts';
 import type { DecisionLog } from './decision-log.ts';
 import type { DecisionSubjects } from './decision-subjects.ts';
 
-/** An AuthZEN access evaluation request (Authorization API 1.0 §6). */
-export interface AccessRequest {
-  subject: { type: string; id: string; properties?: Record<string, unknown> };
-  resource: { type: string; id: string; properties?: Record<string, unknown> };
-  action: { name: string; properties?: Record<string, unknown> };
-  context?: Record<string, unknown>;
-}
+export type { AccessRequest };
 
 export interface PdpDecision {
   readonly decision: boolean;

@@ -1,6 +1,6 @@
-import type { ApiKeyRecord, ServiceAccountRecord } from '@gatehouse/core';
+import type { ServiceAccountRecord } from '@gatehouse/core';
 import { type Command, Option } from 'commander';
-import type { keyView } from '../routes/api-key-views.ts';
+import type { ApiKeyView } from '../api-keys/api-key-view.ts';
 import { print } from './output.ts';
 import type { withGatehouse } from './program.ts';
 
@@ -29,7 +29,7 @@ function accountRow(a: ServiceAccountRecord) {
   };
 }
 
-const keyLine = (k: ReturnType<typeof keyView>) =>
+const keyLine = (k: ApiKeyView) =>
   `${k.id}  ${k.prefix}_…${k.last_four}  ${k.status}  ${k.name}  [${k.scopes.join(', ')}]  expires ${k.expires_at ?? 'never'}  last used ${k.last_used_at ?? 'never'}`;
 
 /**
@@ -144,25 +144,23 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
         },
       ) => {
         const rule = rateLimitOf(opts.rateLimit);
-        const { keyView, toNewKeyInput } = await import('../routes/api-key-views.ts');
-        const { created, now } = await open(async (g) => {
-          const now = g.clock.now();
-          const input = toNewKeyInput(
-            {
+        const { createCommands } = await import('../commands/index.ts');
+        const created = await open(async (g) =>
+          createCommands(g).createApiKey({
+            ownerId: await owner(g, who),
+            request: {
               name: opts.name,
               scopes: list(opts.scopes),
               ...(opts.expiresIn === undefined ? {} : { expires_in: Number(opts.expiresIn) }),
               ...(rule === undefined ? {} : { rate_limit: rule }),
               ...(opts.allowCidr === undefined ? {} : { allowed_cidrs: opts.allowCidr }),
             },
-            now,
-          );
-          return { created: await g.apiKeys.create(await owner(g, who), input, cliMeta), now };
-        });
-        print(opts.json === true, { ...keyView(created.record, now), key: created.key }, () =>
-          [`created API key ${created.record.id} for ${who}. It is shown only this once:`, created.key].join(
-            '\n',
-          ),
+            by: 'admin',
+            meta: cliMeta,
+          }),
+        );
+        print(opts.json === true, created, () =>
+          [`created API key ${created.id} for ${who}. It is shown only this once:`, created.key].join('\n'),
         );
       },
     );
@@ -171,12 +169,8 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .description('list the keys of a service account (by name) or a user (by email or id)')
     .addOption(json)
     .action(async (who: string, opts: { json?: boolean }) => {
-      const { keyView } = await import('../routes/api-key-views.ts');
-      const { rows } = await open(async (g) => {
-        const now = g.clock.now();
-        const records: ApiKeyRecord[] = await g.apiKeys.list(await owner(g, who));
-        return { rows: records.map((k) => keyView(k, now)) };
-      });
+      const { createCommands } = await import('../commands/index.ts');
+      const rows = await open(async (g) => createCommands(g).listApiKeys({ ownerId: await owner(g, who) }));
       print(opts.json === true, rows, () =>
         rows.length === 0 ? '(no API keys)' : rows.map(keyLine).join('\n'),
       );
@@ -187,15 +181,12 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .option('--overlap <seconds>', 'keep the old key valid this long (default 0)', '0')
     .addOption(json)
     .action(async (keyId: string, opts: { overlap: string; json?: boolean }) => {
-      const { keyView } = await import('../routes/api-key-views.ts');
-      const { created, now } = await open(async (g) => ({
-        created: await g.apiKeys.rotate(keyId, { overlapMs: Number(opts.overlap) * 1000 }, cliMeta),
-        now: g.clock.now(),
-      }));
-      print(opts.json === true, { ...keyView(created.record, now), key: created.key }, () =>
-        [`rotated ${keyId} → ${created.record.id}. The new key is shown only this once:`, created.key].join(
-          '\n',
-        ),
+      const { createCommands } = await import('../commands/index.ts');
+      const created = await open((g) =>
+        createCommands(g).rotateApiKey({ keyId, overlapSeconds: Number(opts.overlap), meta: cliMeta }),
+      );
+      print(opts.json === true, created, () =>
+        [`rotated ${keyId} → ${created.id}. The new key is shown only this once:`, created.key].join('\n'),
       );
     });
   keys

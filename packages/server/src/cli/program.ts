@@ -262,15 +262,10 @@ export function buildProgram(): Command {
     .requiredOption('--user <user>', 'end every session of this user (email or id)')
     .addOption(json)
     .action(async (opts: { user: string; json?: boolean }) => {
-      const revoked = await withGatehouse(async (g) => {
-        const u = await g.accounts.requireUser(opts.user);
-        const count = await g.sessions.endAll(u.id);
-        await g.audit.record('sessions.revoked_all', cliMeta, {
-          subjectId: u.id,
-          details: { revoked: count },
-        });
-        return count;
-      });
+      const { createCommands } = await import('../commands/index.ts');
+      const { revoked } = await withGatehouse((g) =>
+        createCommands(g).revokeUserSessions({ user: opts.user, meta: cliMeta }),
+      );
       print(opts.json === true, { revoked }, () => `revoked ${revoked} session(s)`);
     });
 

@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
+import { assertCallerMayAskAbout, type DecisionCaller } from '../authz/decision-caller.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller } from './authenticate.ts';
 import { bearerSecret } from './bearer.ts';
+import { callerPrincipal } from './principal.ts';
 
 /**
  * Who asks the decision point: a trusted enforcement point — a resource server with the shared
@@ -11,7 +13,7 @@ import { bearerSecret } from './bearer.ts';
  * scopes ∩ its owner's permissions) — may ask about any subject; a signed-in user only about
  * itself. Other API keys may not ask.
  */
-export type DecisionCaller = { kind: 'enforcement_point' } | { kind: 'user'; userId: string };
+export type { DecisionCaller };
 
 const callers = new WeakMap<FastifyRequest, DecisionCaller>();
 
@@ -28,9 +30,10 @@ export function decisionCaller(request: FastifyRequest): DecisionCaller {
   const scope = request.bearer?.claims.scope;
   if (typeof scope === 'string' && scope.split(' ').includes(AUTHZ_SCOPE))
     return { kind: 'enforcement_point' };
-  const user = request.session?.user ?? request.bearer?.user;
-  if (user === undefined) throw new GatehouseError('unauthenticated');
-  return { kind: 'user', userId: user.id };
+  // Otherwise a user asking about itself, by session or Bearer token (API keys are settled above).
+  const principal = callerPrincipal(request);
+  if (principal === undefined || principal.method === 'api_key') throw new GatehouseError('unauthenticated');
+  return { kind: 'user', userId: principal.subject };
 }
 
 /**
@@ -84,9 +87,5 @@ export function assertMayAskAbout(
   request: FastifyRequest,
   subjects: readonly { type: string; id: string }[],
 ) {
-  const caller = decisionCaller(request);
-  if (caller.kind === 'enforcement_point') return;
-  if (subjects.some((s) => s.type !== 'user' || s.id !== caller.userId)) {
-    throw new GatehouseError('forbidden', { detail: 'Users may only ask about themselves.' });
-  }
+  assertCallerMayAskAbout(decisionCaller(request), subjects);
 }

@@ -1,9 +1,11 @@
-import { type ActiveSession, GatehouseError, type SessionRecord, type SubjectAccess } from '@gatehouse/core';
+import { type ActiveSession, GatehouseError, type SubjectAccess } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller, requireCallerUser, requireSession, wantsHtml } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
+import { requireCallerPrincipal } from '../http/principal.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
@@ -51,21 +53,8 @@ const ProfileForm = Type.Object(
   { additionalProperties: false },
 );
 
-function sessionView(s: SessionRecord, currentId: string) {
-  return {
-    id: s.publicId,
-    current: s.publicId === currentId,
-    created_at: iso(s.createdAt),
-    last_seen_at: iso(s.lastSeenAt),
-    expires_at: iso(Math.min(s.idleExpiresAt, s.absoluteExpiresAt)),
-    auth_method: s.authMethod,
-    ip: s.ip,
-    user_agent: s.userAgent,
-  };
-}
-
 /** The caller's own identity and sessions: JSON for API clients, a page for browsers. */
-export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const pageGate = requireCaller(gatehouse, (request, reply) =>
     wantsHtml(request) ? toLogin(request, reply) : undefined,
   );
@@ -117,13 +106,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   });
 
   const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
-    const { user, record } = active;
-    const [{ roles, permissions }, sessions, apiKeys, profile] = await Promise.all([
-      gatehouse.permissions.accessOf(user.id),
-      gatehouse.sessions.list(user.id),
-      gatehouse.apiKeys.list(user.id),
-      gatehouse.accounts.profileOf(user.id),
-    ]);
+    const overview = await commands.accountOverview({ principal: requireCallerPrincipal(request) });
     const query = request.query as Record<string, unknown>;
     const notice = notices.find(([flag]) => query[flag] !== undefined)?.[1];
     return sendPage(
@@ -131,15 +114,10 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
       reply,
       accountPage({
         nonce: request.cspNonce,
-        csrf: sessionCsrfToken(gatehouse.keys.csrf, record.idHash),
-        user,
-        roles,
-        permissions: permissions.toArray(),
-        sessions,
-        currentSessionId: record.publicId,
-        apiKeys,
-        profile,
-        now: gatehouse.clock.now(),
+        csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
+        user: active.user,
+        currentSessionId: active.record.publicId,
+        ...overview,
         ...(notice === undefined ? {} : { notice }),
       }),
     );
@@ -199,23 +177,16 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   );
 
   app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
-    const user = requireCallerUser(request);
-    const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
-    const sessions = await gatehouse.sessions.list(user.id);
+    const sessions = await commands.listSessions({ principal: requireCallerPrincipal(request) });
     reply.header('cache-control', 'no-store');
-    return { sessions: sessions.map((s) => sessionView(s, currentId)) };
+    return { sessions };
   });
 
+  /** True when the browser's own session ended (its cookie is then cleared). */
   const revoke = async (request: FastifyRequest, id: string) => {
-    const user = requireCallerUser(request);
-    // Another user's session id is indistinguishable from a non-existent one: 404, never 403.
-    const ended = await gatehouse.sessions.endByPublicId(user.id, id);
-    if (ended === undefined) throw new GatehouseError('not_found', { detail: 'No such session.' });
-    await gatehouse.audit.record('session.revoked', requestMeta(request, user.id), {
-      subjectId: user.id,
-      details: { session: id },
-    });
-    return ended.publicId === request.session?.record.publicId;
+    const principal = requireCallerPrincipal(request);
+    const meta = requestMeta(request, principal.subject);
+    return (await commands.revokeSession({ principal, sessionId: id, meta })).endedOwnCookie;
   };
 
   app.delete<{ Params: typeof SessionParams.static }>(

@@ -1,6 +1,7 @@
-import { GatehouseError, type ServiceAccountRecord } from '@gatehouse/core';
+import type { ServiceAccountRecord } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import {
   assertPermission,
@@ -10,7 +11,7 @@ import {
   requirePermission,
 } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
-import { KeyId, keyView, NewKeyBody, RotateBody, sendNewKey, toNewKeyInput } from './api-key-views.ts';
+import { KeyId, NewKeyBody, RotateBody, sendNewKey } from './api-key-views.ts';
 
 const AccountId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RateLimitBody = Type.Object(
@@ -49,7 +50,7 @@ const toRule = (body: { limit: number; window_seconds: number } | null | undefin
  * service-accounts:read|write and api-keys:read|write. Roles of a service account are granted with
  * the users endpoints (a service account is an identity of kind `service`).
  */
-export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const caller = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
   // Key management itself is never done with a key, whatever its scopes.
@@ -144,9 +145,8 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     { ...can('api-keys:read'), schema: { params: AccountId } },
     async (request, reply) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
-      const now = gatehouse.clock.now();
-      const keys = await gatehouse.apiKeys.list(user.id);
-      return reply.header('cache-control', 'no-store').send({ api_keys: keys.map((k) => keyView(k, now)) });
+      const keys = await commands.listApiKeys({ ownerId: user.id });
+      return reply.header('cache-control', 'no-store').send({ api_keys: keys });
     },
   );
 
@@ -155,21 +155,15 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     { ...manage('api-keys:write'), schema: { params: AccountId, body: NewKeyBody } },
     async (request, reply) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
-      const now = gatehouse.clock.now();
-      const created = await gatehouse.apiKeys.create(
-        user.id,
-        toNewKeyInput(request.body, now),
-        meta(request),
-      );
-      return sendNewKey(reply, created, now);
+      const created = await commands.createApiKey({
+        ownerId: user.id,
+        request: request.body,
+        by: 'admin',
+        meta: meta(request),
+      });
+      return sendNewKey(reply, created);
     },
   );
-
-  const requireKey = async (keyId: string) => {
-    const key = await gatehouse.apiKeys.get(keyId);
-    if (key === undefined) throw new GatehouseError('not_found', { detail: 'No such API key.' });
-    return key;
-  };
 
   app.get<{ Params: typeof KeyId.static }>(
     '/admin/v1/api-keys/:keyId',
@@ -177,20 +171,19 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     async (request, reply) =>
       reply
         .header('cache-control', 'no-store')
-        .send(keyView(await requireKey(request.params.keyId), gatehouse.clock.now())),
+        .send(await commands.getApiKey({ keyId: request.params.keyId })),
   );
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RotateBody.static }>(
     '/admin/v1/api-keys/:keyId/rotate',
     { ...manage('api-keys:write'), schema: { params: KeyId, body: RotateBody } },
     async (request, reply) => {
-      const key = await requireKey(request.params.keyId);
-      const created = await gatehouse.apiKeys.rotate(
-        key.id,
-        { overlapMs: (request.body?.overlap_seconds ?? 0) * 1000 },
-        meta(request),
-      );
-      return sendNewKey(reply, created, gatehouse.clock.now());
+      const created = await commands.rotateApiKey({
+        keyId: request.params.keyId,
+        overlapSeconds: request.body?.overlap_seconds ?? 0,
+        meta: meta(request),
+      });
+      return sendNewKey(reply, created);
     },
   );
 
@@ -198,8 +191,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     '/admin/v1/api-keys/:keyId',
     { ...manage('api-keys:write'), schema: { params: KeyId } },
     async (request, reply) => {
-      const key = await requireKey(request.params.keyId);
-      await gatehouse.apiKeys.revoke(key.id, meta(request));
+      await commands.revokeApiKey({ keyId: request.params.keyId, meta: meta(request) });
       return reply.code(204).send();
     },
   );

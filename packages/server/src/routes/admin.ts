@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -52,7 +53,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * token or an API key, and authorized by permission before every handler: users:read|write, roles:read|write,
  * sessions:revoke, tokens:revoke, audit:read.
  */
-export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   // A session cookie (with CSRF on writes), a first-party Bearer access token, or an API key (whose
   // rights are its scopes ∩ its owner's permissions).
   const session = requireCaller(gatehouse, undefined, { apiKeys: true });
@@ -154,15 +155,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.delete<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/sessions',
     { ...can('sessions:revoke'), schema: { params: UserId } },
-    async (request) => {
-      const user = await gatehouse.accounts.requireUser(request.params.id);
-      const revoked = await gatehouse.sessions.endAll(user.id);
-      await gatehouse.audit.record('sessions.revoked_all', meta(request), {
-        subjectId: user.id,
-        details: { revoked },
-      });
-      return { revoked };
-    },
+    async (request) => commands.revokeUserSessions({ user: request.params.id, meta: meta(request) }),
   );
 
   app.post<{ Params: typeof UserId.static; Body: typeof GrantBody.static }>(

@@ -1,12 +1,14 @@
 import { GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
-import { callerUser, refuseApiKeys, requireCaller, requireSession } from '../http/authenticate.ts';
+import { refuseApiKeys, requireCaller, requireSession } from '../http/authenticate.ts';
+import { requireCallerPrincipal } from '../http/principal.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { apiKeyCreatedPage } from '../pages/api-key-created-page.ts';
-import { KeyId, keyView, NewKeyBody, RotateBody, sendNewKey, toNewKeyInput } from './api-key-views.ts';
+import { KeyId, NewKeyBody, RotateBody, sendNewKey } from './api-key-views.ts';
 
 const NewKeyForm = Type.Object(
   {
@@ -25,60 +27,41 @@ const RevokeForm = Type.Object({ csrf: Type.String({ maxLength: 128 }) }, { addi
  * refused here (403): a leaked key must not be able to mint more. Personal keys get the default
  * rate limit; only an admin can set another.
  */
-export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const gate = { preHandler: [requireCaller(gatehouse, undefined, { apiKeys: true }), refuseApiKeys()] };
+  /** The caller owns the keys it manages here; its id is the audit actor. */
   const owner = (request: FastifyRequest) => {
-    const user = callerUser(request);
-    if (user === undefined) throw new GatehouseError('unauthenticated');
-    return user;
-  };
-  /** Someone else's key and no key at all look the same. */
-  const ownKey = async (request: FastifyRequest, keyId: string) => {
-    const key = await gatehouse.apiKeys.get(keyId);
-    if (key === undefined || key.ownerId !== owner(request).id) {
-      throw new GatehouseError('not_found', { detail: 'No such API key.' });
-    }
-    return key;
+    const ownerId = requireCallerPrincipal(request).subject;
+    return { ownerId, meta: requestMeta(request, ownerId) };
   };
 
   app.get('/account/api-keys', gate, async (request, reply) => {
-    const now = gatehouse.clock.now();
-    const keys = await gatehouse.apiKeys.list(owner(request).id);
-    return reply.header('cache-control', 'no-store').send({ api_keys: keys.map((k) => keyView(k, now)) });
+    const keys = await commands.listApiKeys(owner(request));
+    return reply.header('cache-control', 'no-store').send({ api_keys: keys });
   });
 
   app.post<{ Body: NewKeyBody }>(
     '/account/api-keys',
     { ...gate, schema: { body: NewKeyBody } },
-    async (request, reply) => {
-      if (request.body.rate_limit !== undefined) {
-        throw new GatehouseError('forbidden', {
-          detail: 'Only an administrator can set a key’s rate limit.',
-        });
-      }
-      const user = owner(request);
-      const now = gatehouse.clock.now();
-      const created = await gatehouse.apiKeys.create(
-        user.id,
-        toNewKeyInput(request.body, now),
-        requestMeta(request, user.id),
-      );
-      return sendNewKey(reply, created, now);
-    },
+    async (request, reply) =>
+      sendNewKey(
+        reply,
+        await commands.createApiKey({ ...owner(request), request: request.body, by: 'owner' }),
+      ),
   );
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RotateBody.static }>(
     '/account/api-keys/:keyId/rotate',
     { ...gate, schema: { params: KeyId, body: RotateBody } },
     async (request, reply) => {
-      const key = await ownKey(request, request.params.keyId);
-      const overlapSeconds = request.body?.overlap_seconds ?? 0;
-      const created = await gatehouse.apiKeys.rotate(
-        key.id,
-        { overlapMs: overlapSeconds * 1000 },
-        requestMeta(request, key.ownerId),
-      );
-      return sendNewKey(reply, created, gatehouse.clock.now());
+      const { ownerId, meta } = owner(request);
+      const created = await commands.rotateApiKey({
+        keyId: request.params.keyId,
+        ownedBy: ownerId,
+        overlapSeconds: request.body?.overlap_seconds ?? 0,
+        meta,
+      });
+      return sendNewKey(reply, created);
     },
   );
 
@@ -88,26 +71,21 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/account/api-keys/new',
     { preHandler: pageGate, schema: { body: NewKeyForm } },
     async (request, reply) => {
-      const { user } = request.session!;
-      const now = gatehouse.clock.now();
       const { name, scopes, expires_in } = request.body;
       try {
-        const created = await gatehouse.apiKeys.create(
-          user.id,
-          toNewKeyInput(
-            {
-              name,
-              scopes: scopes.split(/[\s,]+/).filter(Boolean),
-              ...(expires_in === '' ? {} : { expires_in: Number(expires_in) }),
-            },
-            now,
-          ),
-          requestMeta(request, user.id),
-        );
+        const created = await commands.createApiKey({
+          ...owner(request),
+          request: {
+            name,
+            scopes: scopes.split(/[\s,]+/).filter(Boolean),
+            ...(expires_in === '' ? {} : { expires_in: Number(expires_in) }),
+          },
+          by: 'owner',
+        });
         return sendPage(
           request,
           reply,
-          apiKeyCreatedPage({ nonce: request.cspNonce, name: created.record.name, key: created.key }),
+          apiKeyCreatedPage({ nonce: request.cspNonce, name: created.name, key: created.key }),
           201,
         );
       } catch (error) {
@@ -123,8 +101,8 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/account/api-keys/:keyId/revoke',
     { preHandler: pageGate, schema: { params: KeyId, body: RevokeForm } },
     async (request, reply) => {
-      const key = await ownKey(request, request.params.keyId);
-      await gatehouse.apiKeys.revoke(key.id, requestMeta(request, key.ownerId));
+      const { ownerId, meta } = owner(request);
+      await commands.revokeApiKey({ keyId: request.params.keyId, ownedBy: ownerId, meta });
       return reply.code(303).header('location', '/account?key_revoked=1').send();
     },
   );
@@ -133,8 +111,8 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     '/account/api-keys/:keyId',
     { ...gate, schema: { params: KeyId } },
     async (request, reply) => {
-      const key = await ownKey(request, request.params.keyId);
-      await gatehouse.apiKeys.revoke(key.id, requestMeta(request, key.ownerId));
+      const { ownerId, meta } = owner(request);
+      await commands.revokeApiKey({ keyId: request.params.keyId, ownedBy: ownerId, meta });
       return reply.code(204).send();
     },
   );

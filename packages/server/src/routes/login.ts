@@ -1,14 +1,14 @@
 import { GatehouseError, isGatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
-import { currentSession } from '../http/authenticate.ts';
 import { checkFetchMetadata, checkLoginCsrf, loginFormToken, sessionCsrfToken } from '../http/csrf.ts';
 import { readDeviceCookie, setDeviceCookie } from '../http/device-cookie.ts';
 import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
-import { setSessionCookie } from '../http/session-cookie.ts';
+import { readSessionToken, setSessionCookie } from '../http/session-cookie.ts';
 import { interactionCancelPath, interactionUid } from '../oauth/routes.ts';
 import { loginPage } from '../pages/login-page.ts';
 import { FIRST_PARTY_CLIENT } from './tokens.ts';
@@ -41,7 +41,7 @@ function isForm(request: FastifyRequest): boolean {
   return String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
-export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const issuerOrigin = new URL(gatehouse.config.issuer).origin;
 
   app.get('/login', async (request, reply) => {
@@ -76,7 +76,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
         }
         checkFetchMetadata(request, issuerOrigin);
         if (form) checkLoginCsrf(request, gatehouse.keys.csrfAccepted);
-        return await login(gatehouse, request, reply, form);
+        return await login(gatehouse, commands, request, reply, form);
       } catch (error) {
         if (!form || !isGatehouseError(error)) throw error;
         return await renderFailure(gatehouse, request, reply, error);
@@ -87,58 +87,31 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
 async function login(
   gatehouse: Gatehouse,
+  commands: Commands,
   request: FastifyRequest<{ Body: LoginBody }>,
   reply: FastifyReply,
   form: boolean,
 ) {
-  const meta = requestMeta(request);
-  const device = readDeviceCookie(request);
-  const user = await gatehouse.authenticator.verifyPassword(
-    request.body.email,
-    request.body.password,
-    meta,
-    device,
-  );
-  const startSession = async (mode: 'session' | 'token') => {
-    const started = await gatehouse.sessions.start({
-      userId: user.id,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    });
-    await gatehouse.audit.record(
-      'login.succeeded',
-      { ...meta, actorId: user.id },
-      {
-        subjectId: user.id,
-        details: { session: started.record.publicId, method: 'password', mode },
-      },
-    );
-    return started;
-  };
-  if (!form && request.body.mode === 'token') {
-    // Token mode: a server-side session still anchors the tokens (the hybrid index), but the
-    // client holds only an access token and a refresh token.
-    const { record } = await startSession('token');
-    const tokens = await gatehouse.tokens.issue(
-      record,
-      request.body.client_id ?? FIRST_PARTY_CLIENT,
-      '',
-      meta,
-    );
-    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(tokens);
+  const result = await commands.login({
+    email: request.body.email,
+    password: request.body.password,
+    meta: requestMeta(request),
+    deviceCookie: readDeviceCookie(request),
+    mode: !form && request.body.mode === 'token' ? 'token' : 'session',
+    clientId: request.body.client_id ?? FIRST_PARTY_CLIENT,
+    previousSessionToken: readSessionToken(request),
+  });
+  if (result.kind === 'second_factor_required') {
+    // No account has a second factor until issue 18 adds them and the route that takes one.
+    throw new GatehouseError('internal', { cause: new Error('second factors are not served yet') });
   }
-  // No fixation: whatever session the browser had is ended, and a brand-new id is issued (the new
-  // one first, so what hangs off "the user still has a session" — OAuth SSO — survives re-login).
-  const previous = await currentSession(gatehouse, request);
-  const { token, record } = await startSession('session');
-  if (previous !== null) await gatehouse.sessions.end(previous.record.idHash);
+  if (result.kind === 'tokens') {
+    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(result.tokens);
+  }
+  const { user, token, record } = result;
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
   // This browser is now a known device for the user (token mode sets no cookie: see above).
-  setDeviceCookie(
-    reply,
-    gatehouse.devices.issue(device, user.id),
-    gatehouse.config.deviceCookieMaxAgeSeconds,
-  );
+  setDeviceCookie(reply, result.deviceCookie, gatehouse.config.deviceCookieMaxAgeSeconds);
   reply.header('cache-control', 'no-store');
   if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
   return reply.send({

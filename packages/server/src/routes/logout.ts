@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { currentSession, requireCaller } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
+import { requireCallerPrincipal } from '../http/principal.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie } from '../http/session-cookie.ts';
 import { logoutPage } from '../pages/logout-page.ts';
 
-export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   app.get('/logout', async (request, reply) => {
     const active = await currentSession(gatehouse, request);
     const csrf = active === null ? undefined : sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash);
@@ -16,23 +18,13 @@ export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   /** Ends the session server-side, expires the cookie and asks the browser to drop what it kept. */
   app.post('/logout', { preHandler: requireCaller(gatehouse) }, async (request, reply) => {
-    if (request.bearer !== null) {
-      // Token mode: ends the token's session, and with it the refresh family and every access
-      // token of the session (through the revocation index).
-      const { user, claims } = request.bearer;
-      if (claims.sid !== undefined) await gatehouse.sessions.endByPublicId(user.id, claims.sid);
-      await gatehouse.audit.record('logout', requestMeta(request, user.id), {
-        subjectId: user.id,
-        details: { session: claims.sid ?? null, mode: 'token' },
-      });
-      return reply.header('cache-control', 'no-store').code(204).send();
-    }
-    const active = request.session!;
-    await gatehouse.sessions.end(active.record.idHash);
-    await gatehouse.audit.record('logout', requestMeta(request, active.user.id), {
-      subjectId: active.user.id,
-      details: { session: active.record.publicId },
+    const principal = requireCallerPrincipal(request);
+    const { mode } = await commands.logout({
+      principal,
+      sessionIdHash: request.session?.record.idHash,
+      meta: requestMeta(request, principal.subject),
     });
+    if (mode === 'token') return reply.header('cache-control', 'no-store').code(204).send();
     clearSessionCookie(reply);
     reply.header('clear-site-data', '"cache", "cookies", "storage"').header('cache-control', 'no-store');
     const form = String(request.headers['content-type'] ?? '').startsWith(

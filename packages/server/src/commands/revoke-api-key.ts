@@ -1,0 +1,19 @@
+import type { ApiKeyService, RequestMeta } from '@gatehouse/core';
+import { findApiKey } from './owned-api-key.ts';
+
+export interface RevokeApiKeyInput {
+  readonly keyId: string;
+  /** Self-service: only a key of this owner (anything else is 404). */
+  readonly ownedBy?: string | undefined;
+  readonly meta: RequestMeta;
+}
+
+/** Revokes a key on every node and guard (through the revocation index). */
+export function revokeApiKeyCommand(deps: {
+  apiKeys: ApiKeyService;
+}): (input: RevokeApiKeyInput) => Promise<void> {
+  return async function revokeApiKey({ keyId, ownedBy, meta }) {
+    const key = await findApiKey(deps.apiKeys, keyId, ownedBy);
+    await deps.apiKeys.revoke(key.id, meta);
+  };
+}
