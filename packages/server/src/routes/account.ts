@@ -5,6 +5,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller, requireCallerUser, requireSession, wantsHtml } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { accountSchemas } from '../http/schemas/account.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
 import { ADDRESS_FIELDS, accountPage, PROFILE_FIELDS } from '../pages/account-page.ts';
@@ -86,7 +87,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
     csrf_token: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
   });
 
-  app.get('/account', { preHandler: pageGate }, (request, reply) => {
+  app.get('/account', { preHandler: pageGate, schema: accountSchemas.identity }, (request, reply) => {
     if (request.bearer !== null) {
       const { user, claims } = request.bearer;
       reply.header('cache-control', 'no-store');
@@ -146,16 +147,20 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   };
 
   // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
-  app.get('/account/profile', { preHandler: apiGate }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
-    return gatehouse.accounts.profileOf(requireCallerUser(request).id);
-  });
+  app.get(
+    '/account/profile',
+    { preHandler: apiGate, schema: accountSchemas.profile },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return gatehouse.accounts.profileOf(requireCallerUser(request).id);
+    },
+  );
 
   app.put<{ Body: Record<string, unknown> }>(
     '/account/profile',
     {
       preHandler: sessionOnly,
-      schema: { body: Type.Object({}, { additionalProperties: true }) },
+      schema: { ...accountSchemas.putProfile, body: Type.Object({}, { additionalProperties: true }) },
       bodyLimit: 16 * 1024,
     },
     async (request, reply) => {
@@ -175,7 +180,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   // not show (birthdate, picture, …) are kept.
   app.post<{ Body: Record<string, string | undefined> }>(
     '/account/profile',
-    { preHandler: sessionOnly, schema: { body: ProfileForm } },
+    { preHandler: sessionOnly, schema: { ...accountSchemas.profileForm, body: ProfileForm } },
     async (request, reply) => {
       const { user } = request.session!;
       const form = request.body;
@@ -198,13 +203,17 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
     },
   );
 
-  app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
-    const user = requireCallerUser(request);
-    const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
-    const sessions = await gatehouse.sessions.list(user.id);
-    reply.header('cache-control', 'no-store');
-    return { sessions: sessions.map((s) => sessionView(s, currentId)) };
-  });
+  app.get(
+    '/account/sessions',
+    { preHandler: apiGate, schema: accountSchemas.sessions },
+    async (request, reply) => {
+      const user = requireCallerUser(request);
+      const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
+      const sessions = await gatehouse.sessions.list(user.id);
+      reply.header('cache-control', 'no-store');
+      return { sessions: sessions.map((s) => sessionView(s, currentId)) };
+    },
+  );
 
   const revoke = async (request: FastifyRequest, id: string) => {
     const user = requireCallerUser(request);
@@ -220,7 +229,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   app.delete<{ Params: typeof SessionParams.static }>(
     '/account/sessions/:id',
-    { preHandler: apiGate, schema: { params: SessionParams } },
+    { preHandler: apiGate, schema: { ...accountSchemas.revokeSession, params: SessionParams } },
     async (request, reply) => {
       if (await revoke(request, request.params.id)) clearSessionCookie(reply);
       return reply.code(204).send();
@@ -230,7 +239,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   /** The no-JavaScript form variant of DELETE, for the account page. */
   app.post<{ Params: typeof SessionParams.static }>(
     '/account/sessions/:id/revoke',
-    { preHandler: sessionOnly, schema: { params: SessionParams } },
+    { preHandler: sessionOnly, schema: { ...accountSchemas.revokeSessionForm, params: SessionParams } },
     async (request, reply) => {
       if (await revoke(request, request.params.id)) {
         clearSessionCookie(reply);
@@ -242,7 +251,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   app.post<{ Body: typeof PasswordBody.static }>(
     '/account/password',
-    { preHandler: sessionOnly, schema: { body: PasswordBody }, bodyLimit: 16 * 1024 },
+    {
+      preHandler: sessionOnly,
+      schema: { ...accountSchemas.password, body: PasswordBody },
+      bodyLimit: 16 * 1024,
+    },
     async (request, reply) => {
       const { user } = request.session!;
       const meta = requestMeta(request, user.id);

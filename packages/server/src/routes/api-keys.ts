@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, refuseApiKeys, requireCaller, requireSession } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { apiKeySchemas } from '../http/schemas/api-keys.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { apiKeyCreatedPage } from '../pages/api-key-created-page.ts';
 import { KeyId, keyView, NewKeyBody, RotateBody, sendNewKey, toNewKeyInput } from './api-key-views.ts';
@@ -41,7 +42,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     return key;
   };
 
-  app.get('/account/api-keys', gate, async (request, reply) => {
+  app.get('/account/api-keys', { ...gate, schema: apiKeySchemas.list }, async (request, reply) => {
     const now = gatehouse.clock.now();
     const keys = await gatehouse.apiKeys.list(owner(request).id);
     return reply.header('cache-control', 'no-store').send({ api_keys: keys.map((k) => keyView(k, now)) });
@@ -49,7 +50,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.post<{ Body: NewKeyBody }>(
     '/account/api-keys',
-    { ...gate, schema: { body: NewKeyBody } },
+    { ...gate, schema: { ...apiKeySchemas.create, body: NewKeyBody } },
     async (request, reply) => {
       if (request.body.rate_limit !== undefined) {
         throw new GatehouseError('forbidden', {
@@ -69,7 +70,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RotateBody.static }>(
     '/account/api-keys/:keyId/rotate',
-    { ...gate, schema: { params: KeyId, body: RotateBody } },
+    { ...gate, schema: { ...apiKeySchemas.rotate, params: KeyId, body: RotateBody } },
     async (request, reply) => {
       const key = await ownKey(request, request.params.keyId);
       const overlapSeconds = request.body?.overlap_seconds ?? 0;
@@ -86,7 +87,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const pageGate = requireSession(gatehouse);
   app.post<{ Body: typeof NewKeyForm.static }>(
     '/account/api-keys/new',
-    { preHandler: pageGate, schema: { body: NewKeyForm } },
+    { preHandler: pageGate, schema: { ...apiKeySchemas.createForm, body: NewKeyForm } },
     async (request, reply) => {
       const { user } = request.session!;
       const now = gatehouse.clock.now();
@@ -121,7 +122,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RevokeForm.static }>(
     '/account/api-keys/:keyId/revoke',
-    { preHandler: pageGate, schema: { params: KeyId, body: RevokeForm } },
+    { preHandler: pageGate, schema: { ...apiKeySchemas.revokeForm, params: KeyId, body: RevokeForm } },
     async (request, reply) => {
       const key = await ownKey(request, request.params.keyId);
       await gatehouse.apiKeys.revoke(key.id, requestMeta(request, key.ownerId));
@@ -131,7 +132,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.delete<{ Params: typeof KeyId.static }>(
     '/account/api-keys/:keyId',
-    { ...gate, schema: { params: KeyId } },
+    { ...gate, schema: { ...apiKeySchemas.revoke, params: KeyId } },
     async (request, reply) => {
       const key = await ownKey(request, request.params.keyId);
       await gatehouse.apiKeys.revoke(key.id, requestMeta(request, key.ownerId));

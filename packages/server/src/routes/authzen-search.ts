@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AccessSearch, type SearchPage } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { assertMayAskAbout, decisionCaller, requireDecisionCaller } from '../http/decision-caller.ts';
+import { authzenSchemas } from '../http/schemas/authzen.ts';
 
 // As for evaluations: unknown members are ignored (no additionalProperties: false).
 const Properties = Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.Unknown()));
@@ -52,11 +53,15 @@ export function authzenSearchRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     permissions: gatehouse.permissions,
   });
   const callerGate = requireDecisionCaller(gatehouse);
-  const options = (body: object) => ({ preValidation: callerGate, schema: { body }, bodyLimit: 64 * 1024 });
+  const options = (body: object, doc: object) => ({
+    preValidation: callerGate,
+    schema: { ...doc, body },
+    bodyLimit: 64 * 1024,
+  });
 
   app.post<{ Body: typeof SubjectSearch.static }>(
     '/access/v1/search/subject',
-    options(SubjectSearch),
+    options(SubjectSearch, authzenSchemas.searchSubject),
     async (request, reply) => {
       if (decisionCaller(request).kind !== 'enforcement_point') {
         throw new GatehouseError('forbidden', { detail: 'Subject search is for enforcement points.' });
@@ -73,7 +78,7 @@ export function authzenSearchRoutes(app: FastifyInstance, gatehouse: Gatehouse):
 
   app.post<{ Body: typeof ResourceSearch.static }>(
     '/access/v1/search/resource',
-    options(ResourceSearch),
+    options(ResourceSearch, authzenSchemas.searchResource),
     async (request, reply) => {
       const { subject, resource, action, context } = request.body;
       assertMayAskAbout(request, [subject]);
@@ -88,7 +93,7 @@ export function authzenSearchRoutes(app: FastifyInstance, gatehouse: Gatehouse):
 
   app.post<{ Body: typeof ActionSearch.static }>(
     '/access/v1/search/action',
-    options(ActionSearch),
+    options(ActionSearch, authzenSchemas.searchAction),
     async (request, reply) => {
       const { subject, resource, context } = request.body;
       assertMayAskAbout(request, [subject]);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AccessRequest } from '../authz/decision-point.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { assertMayAskAbout, requireDecisionCaller } from '../http/decision-caller.ts';
+import { authzenSchemas } from '../http/schemas/authzen.ts';
 
 // Unknown members are ignored, as AuthZEN 1.0 requires (forward compatibility): no
 // `additionalProperties: false` here, and the decision point reads only the members it knows.
@@ -52,22 +53,29 @@ type ActionBody = typeof Action.static;
  */
 export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const base = gatehouse.config.issuer;
-  app.get('/.well-known/authzen-configuration', async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send({
-      policy_decision_point: base,
-      access_evaluation_endpoint: `${base}/access/v1/evaluation`,
-      access_evaluations_endpoint: `${base}/access/v1/evaluations`,
-      search_subject_endpoint: `${base}/access/v1/search/subject`,
-      search_resource_endpoint: `${base}/access/v1/search/resource`,
-      search_action_endpoint: `${base}/access/v1/search/action`,
-    }),
+  app.get(
+    '/.well-known/authzen-configuration',
+    { schema: authzenSchemas.configuration },
+    async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=300').send({
+        policy_decision_point: base,
+        access_evaluation_endpoint: `${base}/access/v1/evaluation`,
+        access_evaluations_endpoint: `${base}/access/v1/evaluations`,
+        search_subject_endpoint: `${base}/access/v1/search/subject`,
+        search_resource_endpoint: `${base}/access/v1/search/resource`,
+        search_action_endpoint: `${base}/access/v1/search/action`,
+      }),
   );
 
   const callerGate = requireDecisionCaller(gatehouse);
 
   app.post<{ Body: typeof Evaluation.static }>(
     '/access/v1/evaluation',
-    { preValidation: callerGate, schema: { body: Evaluation }, bodyLimit: 64 * 1024 },
+    {
+      preValidation: callerGate,
+      schema: { ...authzenSchemas.evaluation, body: Evaluation },
+      bodyLimit: 64 * 1024,
+    },
     async (request, reply) => {
       assertMayAskAbout(request, [request.body.subject]);
       const result = await gatehouse.pdp.evaluate(known(request.body), request.id);
@@ -77,7 +85,11 @@ export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
 
   app.post<{ Body: EvaluationsBody }>(
     '/access/v1/evaluations',
-    { preValidation: callerGate, schema: { body: Evaluations }, bodyLimit: 256 * 1024 },
+    {
+      preValidation: callerGate,
+      schema: { ...authzenSchemas.evaluations, body: Evaluations },
+      bodyLimit: 256 * 1024,
+    },
     async (request, reply) => {
       const items = expand(request.body);
       assertMayAskAbout(
