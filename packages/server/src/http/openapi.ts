@@ -25,6 +25,18 @@ export const API_TAGS = [
   { name: 'meta', description: 'This document and its reference page.' },
 ] as const;
 
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+}
+
+const seen = new WeakMap<FastifyInstance, readonly RegisteredRoute[]>();
+
+/** Every route registered after `installOpenApi`, documented or not (the CI check compares them). */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return seen.get(app) ?? [];
+}
+
 /**
  * Route schemas → OpenAPI 3.1 (`@fastify/swagger`, read at GET /openapi.json). Must run before the
  * routes are registered: the plugin collects them as they are added.
@@ -36,6 +48,11 @@ export const API_TAGS = [
  */
 export async function installOpenApi(app: FastifyInstance, issuer: string): Promise<void> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  const routes: RegisteredRoute[] = [];
+  seen.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(fastifySwagger, {
     openapi: {
