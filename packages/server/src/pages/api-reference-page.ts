@@ -92,7 +92,7 @@ export function apiReferencePage(doc: OpenApiDocument): (nonce: string) => strin
 <p>${tag.description ?? ''}</p>
 ${mine.map(({ method, path, op }) => operationBlock(method, path, op))}`;
   });
-  const body = html`<h1>${doc.info.title}</h1>
+  const body = html`<div class="reference"><h1>${doc.info.title}</h1>
 <p>${doc.info.description ?? ''}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
 OAuth 2.0 and OpenID Connect: <a href="/.well-known/openid-configuration">the discovery document</a>.</p>
@@ -105,6 +105,6 @@ ${sections}
 <h2 id="schemas">Shared schemas</h2>
 ${Object.entries(doc.components?.schemas ?? {}).map(
   ([name, schema]) => html`<h3 id="schema-${name}">${name}</h3><pre>${JSON.stringify(schema, null, 2)}</pre>`,
-)}`;
+)}</div>`;
   return (nonce) => layout({ title: 'API reference', nonce, body });
 }

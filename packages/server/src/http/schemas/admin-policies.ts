@@ -36,6 +36,13 @@ const invalid = {
 
 const op = (summary: string, permission: string) =>
   adminOperation('admin-policies', summary, permission, false);
+/** Documentation only: any value passes here, the route itself answers a malformed `If-Match`. */
+const Preconditions = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ description: 'The quoted version the write expects, e.g. `"3"`.' }),
+  ),
+  'if-none-match': Type.Optional(Type.String({ description: '`*`: create only.' })),
+});
 const VERSIONED =
   'Writes take `If-Match: "<version>"` (or `If-None-Match: *` to create only); a mismatch is 409.';
 
@@ -84,6 +91,7 @@ export const adminPolicySchemas = {
   put: {
     ...op('Create or replace a policy document', 'policies:write'),
     description: `Needs the permission \`policies:write\`. ${VERSIONED}`,
+    headers: Preconditions,
     response: {
       200: json(
         Type.Composite([Document, Type.Object({ policy_version: Type.Union([Type.String(), Type.Null()]) })]),
@@ -100,6 +108,7 @@ export const adminPolicySchemas = {
   delete: {
     ...op('Delete a policy document', 'policies:write'),
     description: `Needs the permission \`policies:write\`. ${VERSIONED}`,
+    headers: Preconditions,
     response: { 204: empty('Deleted.'), ...invalid, ...problems(401, 403, 404, 409) },
   },
 };

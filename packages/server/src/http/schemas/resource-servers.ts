@@ -92,6 +92,10 @@ export const resourceServerSchemas = {
       'Revocation feed: live stream (Server-Sent Events)',
       'Events `revocation` (data: an entry; id: a resume point) and `reconnect` (the node shuts down). Resume with `Last-Event-ID` or `after`.',
     ),
+    // Documentation only: any value passes here (a malformed one resumes from the start).
+    headers: Type.Object({
+      'last-event-id': Type.Optional(Type.String({ description: 'The last event id seen.' })),
+    }),
     response: {
       200: {
         description: 'An event stream.',
