@@ -11,9 +11,11 @@ import {
   ADMIN_PASSWORD,
   asSession,
   createHarness,
+  createUser,
   type Harness,
   type LoggedIn,
   login,
+  strongPassword,
 } from './harness.ts';
 
 type Schema = Record<string, unknown>;
@@ -39,7 +41,8 @@ let doc: Document;
 let admin: LoggedIn;
 
 beforeAll(async () => {
-  h = await createHarness();
+  // Dynamic registration on, so the admin API's registration tokens answer too.
+  h = await createHarness({ oauthDynamicRegistration: 'initial-access-token' });
   doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<Document>();
   admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
 }, 60_000);
@@ -146,9 +149,23 @@ function inline(value: unknown): unknown {
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addFormat('date-time', (value: string) => !Number.isNaN(Date.parse(value)));
 
-/** The response is one the document lists for the route, and its body matches the schema. */
-function expectDocumented(method: string, route: string, response: LightMyRequestResponse) {
+/** Every `method route status` a real answer was checked against. */
+const checked = new Set<string>();
+
+/**
+ * The response has the status expected (by default a success), the document lists it for the
+ * route, and its body matches the schema.
+ */
+function expectDocumented(
+  method: string,
+  route: string,
+  response: LightMyRequestResponse,
+  expected?: number,
+) {
   const where = `${method} ${route} → ${response.statusCode}`;
+  if (expected === undefined) expect(response.statusCode, `${where}: ${response.body}`).toBeLessThan(400);
+  else expect(response.statusCode, `${where}: ${response.body}`).toBe(expected);
+  checked.add(`${method.toLowerCase()} ${route} ${response.statusCode}`);
   const documented = doc.paths[route]?.[method.toLowerCase()]?.responses[String(response.statusCode)];
   expect(documented, where).toBeDefined();
   const mediaType = String(response.headers['content-type'] ?? '').split(';')[0] ?? '';
@@ -210,7 +227,7 @@ describe('real bodies match the documented responses', () => {
       '/account/applications',
       await asSession(h.app, admin, 'GET', '/account/applications'),
     );
-    expectDocumented('GET', '/account', await h.app.inject({ method: 'GET', url: '/account' }));
+    expectDocumented('GET', '/account', await h.app.inject({ method: 'GET', url: '/account' }), 401);
     const refreshed = await h.app.inject({
       method: 'POST',
       url: '/token/refresh',
@@ -221,6 +238,7 @@ describe('real bodies match the documented responses', () => {
       'POST',
       '/token/refresh',
       await h.app.inject({ method: 'POST', url: '/token/refresh', payload: { refresh_token: 'nope' } }),
+      400,
     );
     expectDocumented(
       'POST',
@@ -233,7 +251,8 @@ describe('real bodies match the documented responses', () => {
       '/account/sessions/{id}',
       await asSession(h.app, admin, 'DELETE', `/account/sessions/${other.sessionId}`),
     );
-    expectDocumented('POST', '/logout', await asSession(h.app, other, 'POST', '/logout'));
+    const leaving = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    expectDocumented('POST', '/logout', await asSession(h.app, leaving, 'POST', '/logout'));
   });
 
   it('API keys and their introspection', async () => {
@@ -280,6 +299,7 @@ describe('real bodies match the documented responses', () => {
       'POST',
       '/session/introspect',
       await h.app.inject({ method: 'POST', url: '/session/introspect', payload: { token: admin.token } }),
+      401,
     );
     expectDocumented(
       'POST',
@@ -331,7 +351,7 @@ describe('real bodies match the documented responses', () => {
   it('the admin API, problems included', async () => {
     const user = await asSession(h.app, admin, 'POST', '/admin/v1/users', {
       email: 'docs@example.test',
-      password: 'violet docs marmalade lighthouse',
+      password: strongPassword(),
     });
     expectDocumented('POST', '/admin/v1/users', user);
     const userId = user.json<{ id: string }>().id;
@@ -367,17 +387,255 @@ describe('real bodies match the documented responses', () => {
       await asSession(h.app, admin, 'DELETE', `/admin/v1/users/${userId}/sessions`),
     );
     // Problems: unauthenticated, not found, invalid.
-    expectDocumented('GET', '/admin/v1/users', await h.app.inject({ method: 'GET', url: '/admin/v1/users' }));
+    expectDocumented(
+      'GET',
+      '/admin/v1/users',
+      await h.app.inject({ method: 'GET', url: '/admin/v1/users' }),
+      401,
+    );
     expectDocumented(
       'GET',
       '/admin/v1/clients/{id}',
       await asSession(h.app, admin, 'GET', '/admin/v1/clients/c_missing'),
+      404,
     );
     expectDocumented(
       'POST',
       '/admin/v1/users',
       await asSession(h.app, admin, 'POST', '/admin/v1/users', { email: 'x@example.test', extra: true }),
+      400,
     );
+  });
+});
+
+describe('real bodies match the documented responses: every write', () => {
+  const rs = () => ({ authorization: `Bearer ${h.config.introspectionSecret}` });
+
+  it('the caller’s own password, profile, keys, applications and token-mode sign-out', async () => {
+    const password = strongPassword();
+    await createUser(h, 'self@example.test', password);
+    const self = await login(h.app, 'self@example.test', password);
+    expectDocumented(
+      'POST',
+      '/account/password',
+      await asSession(h.app, self, 'POST', '/account/password', {
+        current_password: password,
+        new_password: strongPassword(),
+      }),
+    );
+    const again = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    expectDocumented(
+      'PUT',
+      '/account/profile',
+      await asSession(h.app, again, 'PUT', '/account/profile', { given_name: 'Ada' }),
+    );
+    const key = await asSession(h.app, again, 'POST', '/account/api-keys', {
+      name: 'rotating',
+      scopes: ['users:read'],
+    });
+    expectDocumented(
+      'POST',
+      '/account/api-keys/{keyId}/rotate',
+      await asSession(h.app, again, 'POST', `/account/api-keys/${key.json<{ id: string }>().id}/rotate`, {}),
+    );
+    expectDocumented(
+      'DELETE',
+      '/account/applications/{grant}',
+      await asSession(h.app, again, 'DELETE', '/account/applications/grant-not-there'),
+      404,
+    );
+    const tokens = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, mode: 'token' },
+    });
+    expectDocumented(
+      'POST',
+      '/logout',
+      await h.app.inject({
+        method: 'POST',
+        url: '/logout',
+        headers: { authorization: `Bearer ${tokens.json<{ access_token: string }>().access_token}` },
+      }),
+    );
+  });
+
+  it('AuthZEN search by subject and by resource', async () => {
+    const subject = { type: 'user', id: admin.userId };
+    for (const [route, payload] of [
+      [
+        '/access/v1/search/subject',
+        { subject: { type: 'user' }, resource: { type: 'doc', id: '1' }, action: { name: 'users:read' } },
+      ],
+      ['/access/v1/search/resource', { subject, resource: { type: 'doc' }, action: { name: 'users:read' } }],
+    ] as const)
+      expectDocumented(
+        'POST',
+        route,
+        await h.app.inject({ method: 'POST', url: route, headers: rs(), payload }),
+      );
+  });
+
+  it('users, roles, grants and access tokens', async () => {
+    const created = await asSession(h.app, admin, 'POST', '/admin/v1/users', {
+      email: 'writes@example.test',
+      password: strongPassword(),
+    });
+    const id = created.json<{ id: string }>().id;
+    await asSession(h.app, admin, 'PUT', '/admin/v1/roles/writer', { permissions: ['docs:write'] });
+    for (const [method, route, url, payload] of [
+      ['POST', '/admin/v1/users/{id}/disable', `/admin/v1/users/${id}/disable`, undefined],
+      ['POST', '/admin/v1/users/{id}/enable', `/admin/v1/users/${id}/enable`, undefined],
+      [
+        'PUT',
+        '/admin/v1/users/{id}/password',
+        `/admin/v1/users/${id}/password`,
+        { password: strongPassword() },
+      ],
+      ['PUT', '/admin/v1/users/{id}/profile', `/admin/v1/users/${id}/profile`, { family_name: 'Lovelace' }],
+      ['POST', '/admin/v1/users/{id}/roles', `/admin/v1/users/${id}/roles`, { role: 'writer' }],
+      ['DELETE', '/admin/v1/users/{id}/roles/{role}', `/admin/v1/users/${id}/roles/writer`, undefined],
+      ['DELETE', '/admin/v1/roles/{name}', '/admin/v1/roles/writer', undefined],
+      ['DELETE', '/admin/v1/users/{id}/oauth-grants', `/admin/v1/users/${id}/oauth-grants`, undefined],
+      ['POST', '/admin/v1/access-tokens/revoke', '/admin/v1/access-tokens/revoke', { jti: 'docs-jti-1' }],
+      ['POST', '/admin/v1/sessions/revoke-all', '/admin/v1/sessions/revoke-all', { user: id }],
+      ['DELETE', '/admin/v1/users/{id}', `/admin/v1/users/${id}`, undefined],
+    ] as const)
+      expectDocumented(method, route, await asSession(h.app, admin, method, url, payload));
+  });
+
+  it('service accounts and their keys', async () => {
+    const account = await asSession(h.app, admin, 'POST', '/admin/v1/service-accounts', {
+      name: 'writes-bot',
+    });
+    const id = account.json<{ id: string }>().id;
+    const key = await asSession(h.app, admin, 'POST', `/admin/v1/users/${id}/api-keys`, {
+      name: 'bot',
+      scopes: ['users:read'],
+      rate_limit: { limit: 10, window_seconds: 60 },
+    });
+    expectDocumented('POST', '/admin/v1/users/{id}/api-keys', key);
+    const keyId = key.json<{ id: string }>().id;
+    const rotated = await asSession(h.app, admin, 'POST', `/admin/v1/api-keys/${keyId}/rotate`, {});
+    expectDocumented('POST', '/admin/v1/api-keys/{keyId}/rotate', rotated);
+    for (const [method, route, url, payload] of [
+      ['GET', '/admin/v1/service-accounts/{id}', `/admin/v1/service-accounts/${id}`, undefined],
+      [
+        'PATCH',
+        '/admin/v1/service-accounts/{id}',
+        `/admin/v1/service-accounts/${id}`,
+        { description: 'docs' },
+      ],
+      [
+        'POST',
+        '/admin/v1/service-accounts/{id}/disable',
+        `/admin/v1/service-accounts/${id}/disable`,
+        undefined,
+      ],
+      [
+        'POST',
+        '/admin/v1/service-accounts/{id}/enable',
+        `/admin/v1/service-accounts/${id}/enable`,
+        undefined,
+      ],
+      [
+        'DELETE',
+        '/admin/v1/api-keys/{keyId}',
+        `/admin/v1/api-keys/${rotated.json<{ id: string }>().id}`,
+        undefined,
+      ],
+      ['DELETE', '/admin/v1/service-accounts/{id}', `/admin/v1/service-accounts/${id}`, undefined],
+    ] as const)
+      expectDocumented(method, route, await asSession(h.app, admin, method, url, payload));
+  });
+
+  it('OAuth clients', async () => {
+    const client = await asSession(h.app, admin, 'POST', '/admin/v1/clients', {
+      name: 'Writes',
+      type: 'confidential',
+      redirect_uris: ['https://writes.example.test/cb'],
+    });
+    const id = client.json<{ client_id: string }>().client_id;
+    for (const [method, route, url, payload] of [
+      ['GET', '/admin/v1/clients/{id}', `/admin/v1/clients/${id}`, undefined],
+      [
+        'POST',
+        '/admin/v1/clients/{id}/rotate-secret',
+        `/admin/v1/clients/${id}/rotate-secret`,
+        { overlap_seconds: 60 },
+      ],
+      [
+        'DELETE',
+        '/admin/v1/clients/{id}/previous-secret',
+        `/admin/v1/clients/${id}/previous-secret`,
+        undefined,
+      ],
+      ['POST', '/admin/v1/clients/registration-tokens', '/admin/v1/clients/registration-tokens', {}],
+      ['DELETE', '/admin/v1/clients/{id}', `/admin/v1/clients/${id}`, undefined],
+    ] as const)
+      expectDocumented(method, route, await asSession(h.app, admin, method, url, payload));
+  });
+
+  it('policy documents, an invalid one and an explanation', async () => {
+    const source = 'version: 1\nroles:\n  - name: analyst\n    permissions: [reports:read]\n';
+    const put = await asSession(h.app, admin, 'PUT', '/admin/v1/policies/docs', { source });
+    expectDocumented('PUT', '/admin/v1/policies/{name}', put, 201);
+    const replaced = await asSession(h.app, admin, 'PUT', '/admin/v1/policies/docs', {
+      source: `${source}# v2\n`,
+    });
+    expectDocumented('PUT', '/admin/v1/policies/{name}', replaced, 200);
+    expectDocumented(
+      'PUT',
+      '/admin/v1/policies/{name}',
+      await asSession(h.app, admin, 'PUT', '/admin/v1/policies/docs', { source: `${source}rules: [oops` }),
+      400,
+    );
+    expectDocumented(
+      'GET',
+      '/admin/v1/policies/{name}',
+      await asSession(h.app, admin, 'GET', '/admin/v1/policies/docs'),
+    );
+    expectDocumented(
+      'POST',
+      '/admin/v1/policies/explain',
+      await asSession(h.app, admin, 'POST', '/admin/v1/policies/explain', {
+        subject: { type: 'user', id: admin.userId },
+        resource: { type: 'reports', id: 'r1' },
+        action: { name: 'read' },
+      }),
+    );
+    expectDocumented(
+      'DELETE',
+      '/admin/v1/policies/{name}',
+      await asSession(h.app, admin, 'DELETE', '/admin/v1/policies/docs'),
+    );
+  });
+
+  it('a signing key revoked (last: a new key takes over)', async () => {
+    const keys = (await asSession(h.app, admin, 'GET', '/admin/v1/signing-keys')).json<{
+      keys: { kid: string; status: string }[];
+    }>();
+    const next = keys.keys.find((k) => k.status === 'next') ?? keys.keys[0]!;
+    expectDocumented(
+      'POST',
+      '/admin/v1/signing-keys/{kid}/revoke',
+      await asSession(h.app, admin, 'POST', `/admin/v1/signing-keys/${next.kid}/revoke`),
+    );
+  });
+});
+
+describe('the scenarios cover the document', () => {
+  it('checked a real body for every documented JSON success answer', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).flatMap(([method, operation]) =>
+        Object.entries(operation.responses)
+          .filter(
+            ([status, response]) => /^2/.test(status) && response.content?.['application/json'] !== undefined,
+          )
+          .map(([status]) => `${method} ${path} ${status}`),
+      ),
+    );
+    expect(documented.filter((answer) => !checked.has(answer))).toEqual([]);
   });
 });
 

@@ -52,12 +52,14 @@ export const adminClientSchemas = {
   },
   registrationToken: {
     ...op('An initial access token for dynamic registration (RFC 7591)', 'clients:write'),
+    description:
+      'Needs the permission `clients:write`; 404 while GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION is off.',
     response: {
       201: json(
         Type.Object({ initial_access_token: Type.String(), expires_in: Type.Integer() }),
         'The token, shown once.',
       ),
-      ...problems(400, 401, 403),
+      ...problems(400, 401, 403, 404),
     },
   },
   grants: {
