@@ -649,6 +649,8 @@ describe('the reference page', () => {
     expect(response.body).toContain('<code>POST /login</code>');
     expect(response.body).toContain('<code>DELETE /admin/v1/users/{id}</code>');
     expect(response.body).toContain('href="/openapi.json"');
+    // Descriptions: code spans become <code>, the rest is escaped text.
+    expect(response.body).toContain('<code>mode: &quot;token&quot;</code>');
     // The nonce is per response, not baked into the cached rendering.
     const again = await h.app.inject({ method: 'GET', url: '/docs/api' });
     expect(again.headers['content-security-policy']).not.toBe(response.headers['content-security-policy']);

@@ -39,6 +39,11 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const anchor = (method: string, path: string) =>
   `${method}-${path.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
 
+/** A description's `code spans` as <code>; everything else is text (escaped). */
+function prose(text: string | undefined): SafeHtml[] {
+  return (text ?? '').split('`').map((part, i) => (i % 2 === 1 ? html`<code>${part}</code>` : html`${part}`));
+}
+
 function schemaBlock(schema: Schema | undefined): SafeHtml | string {
   if (schema === undefined) return '';
   return html`<details><summary>schema</summary><pre>${JSON.stringify(schema, null, 2)}</pre></details>`;
@@ -54,8 +59,8 @@ function operationBlock(method: string, path: string, op: Operation): SafeHtml {
   const security = (op.security ?? []).flatMap((requirement) => Object.keys(requirement));
   return html`<section id="${anchor(method, path)}">
 <h3><code>${method.toUpperCase()} ${path}</code></h3>
-<p>${op.summary ?? ''}</p>
-${op.description === undefined ? '' : html`<p>${op.description}</p>`}
+<p>${prose(op.summary)}</p>
+${op.description === undefined ? '' : html`<p>${prose(op.description)}</p>`}
 <p>Authentication: ${security.length === 0 ? 'none' : security.join(' or ')}</p>
 ${
   op.parameters === undefined || op.parameters.length === 0
@@ -73,7 +78,7 @@ ${op.requestBody === undefined ? '' : html`<h4>Request body</h4>${contentBlock(o
 <tr><th>status</th><th>meaning</th><th>body</th></tr>
 ${Object.entries(op.responses ?? {}).map(
   ([status, response]) =>
-    html`<tr><td>${status}</td><td>${response.description ?? ''}</td><td>${contentBlock(response.content)}</td></tr>`,
+    html`<tr><td>${status}</td><td>${prose(response.description)}</td><td>${contentBlock(response.content)}</td></tr>`,
 )}</table>
 </section>`;
 }
@@ -89,17 +94,17 @@ export function apiReferencePage(doc: OpenApiDocument): (nonce: string) => strin
   const sections = (doc.tags ?? []).map((tag) => {
     const mine = operations.filter(({ op }) => op.tags?.includes(tag.name));
     return html`<h2 id="tag-${tag.name}">${tag.name}</h2>
-<p>${tag.description ?? ''}</p>
+<p>${prose(tag.description)}</p>
 ${mine.map(({ method, path, op }) => operationBlock(method, path, op))}`;
   });
   const body = html`<div class="reference"><h1>${doc.info.title}</h1>
-<p>${doc.info.description ?? ''}</p>
+<p>${prose(doc.info.description)}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
 OAuth 2.0 and OpenID Connect: <a href="/.well-known/openid-configuration">the discovery document</a>.</p>
 <nav><ul>${(doc.tags ?? []).map((tag) => html`<li><a href="#tag-${tag.name}">${tag.name}</a></li>`)}</ul></nav>
 <h2 id="authentication">Authentication</h2>
 <dl>${Object.entries(doc.components?.securitySchemes ?? {}).map(
-    ([name, scheme]) => html`<dt>${name}</dt><dd>${scheme.description ?? ''}</dd>`,
+    ([name, scheme]) => html`<dt>${name}</dt><dd>${prose(scheme.description)}</dd>`,
   )}</dl>
 ${sections}
 <h2 id="schemas">Shared schemas</h2>
