@@ -147,14 +147,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
   };
 
   // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
-  app.get(
-    '/account/profile',
-    { preHandler: apiGate, schema: accountSchemas.profile },
-    async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      return gatehouse.accounts.profileOf(requireCallerUser(request).id);
-    },
-  );
+  const ownProfile = { preHandler: apiGate, schema: accountSchemas.profile };
+  app.get('/account/profile', ownProfile, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return gatehouse.accounts.profileOf(requireCallerUser(request).id);
+  });
 
   app.put<{ Body: Record<string, unknown> }>(
     '/account/profile',
@@ -203,17 +200,14 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse): void 
     },
   );
 
-  app.get(
-    '/account/sessions',
-    { preHandler: apiGate, schema: accountSchemas.sessions },
-    async (request, reply) => {
-      const user = requireCallerUser(request);
-      const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
-      const sessions = await gatehouse.sessions.list(user.id);
-      reply.header('cache-control', 'no-store');
-      return { sessions: sessions.map((s) => sessionView(s, currentId)) };
-    },
-  );
+  const ownSessions = { preHandler: apiGate, schema: accountSchemas.sessions };
+  app.get('/account/sessions', ownSessions, async (request, reply) => {
+    const user = requireCallerUser(request);
+    const currentId = request.session?.record.publicId ?? request.bearer?.claims.sid ?? '';
+    const sessions = await gatehouse.sessions.list(user.id);
+    reply.header('cache-control', 'no-store');
+    return { sessions: sessions.map((s) => sessionView(s, currentId)) };
+  });
 
   const revoke = async (request: FastifyRequest, id: string) => {
     const user = requireCallerUser(request);

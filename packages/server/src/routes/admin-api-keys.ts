@@ -69,13 +69,10 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     roles: await gatehouse.accounts.rolesOf(a.id),
   });
 
-  app.get(
-    '/admin/v1/service-accounts',
-    { ...can('service-accounts:read'), schema: adminApiKeySchemas.listAccounts },
-    async () => ({
-      service_accounts: await Promise.all((await gatehouse.serviceAccounts.list()).map(accountView)),
-    }),
-  );
+  const listAccounts = { ...can('service-accounts:read'), schema: adminApiKeySchemas.listAccounts };
+  app.get('/admin/v1/service-accounts', listAccounts, async () => ({
+    service_accounts: await Promise.all((await gatehouse.serviceAccounts.list()).map(accountView)),
+  }));
 
   app.post<{ Body: typeof NewAccount.static }>(
     '/admin/v1/service-accounts',

@@ -23,17 +23,14 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse):
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
 
-  app.get(
-    '/admin/v1/signing-keys',
-    { ...can('keys:read'), schema: adminIncidentSchemas.signingKeys },
-    async (_request, reply) => {
-      reply.header('cache-control', 'no-store');
-      const keys = await gatehouse.keyRing.list();
-      return {
-        keys: keys.map(signingKeyView),
-      };
-    },
-  );
+  const listKeys = { ...can('keys:read'), schema: adminIncidentSchemas.signingKeys };
+  app.get('/admin/v1/signing-keys', listKeys, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const keys = await gatehouse.keyRing.list();
+    return {
+      keys: keys.map(signingKeyView),
+    };
+  });
 
   app.post<{ Params: typeof Kid.static }>(
     '/admin/v1/signing-keys/:kid/revoke',

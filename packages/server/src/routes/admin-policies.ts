@@ -53,24 +53,21 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
   const repo = gatehouse.policies.repository;
 
-  app.get(
-    '/admin/v1/policies',
-    { ...can('policies:read'), schema: adminPolicySchemas.list },
-    async (_request, reply) => {
-      const documents = await repo.list();
-      const counters = gatehouse.policies.engine?.counters;
-      return reply.header('cache-control', 'no-store').send({
-        policy_version: gatehouse.policies.engine?.policyVersion ?? null,
-        // Decisions this node failed closed under the policy in force (reset when it changes).
-        failed_closed:
-          counters === undefined
-            ? null
-            : { evaluation_errors: counters.evaluationErrors, budget_exceeded: counters.budgetExceeded },
-        directory: gatehouse.policies.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
-        documents: documents.map(view),
-      });
-    },
-  );
+  const listDocuments = { ...can('policies:read'), schema: adminPolicySchemas.list };
+  app.get('/admin/v1/policies', listDocuments, async (_request, reply) => {
+    const documents = await repo.list();
+    const counters = gatehouse.policies.engine?.counters;
+    return reply.header('cache-control', 'no-store').send({
+      policy_version: gatehouse.policies.engine?.policyVersion ?? null,
+      // Decisions this node failed closed under the policy in force (reset when it changes).
+      failed_closed:
+        counters === undefined
+          ? null
+          : { evaluation_errors: counters.evaluationErrors, budget_exceeded: counters.budgetExceeded },
+      directory: gatehouse.policies.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
+      documents: documents.map(view),
+    });
+  });
 
   /**
    * The full explanation of one decision with the policy in force (documents + the subject's stored

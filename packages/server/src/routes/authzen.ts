@@ -53,18 +53,16 @@ type ActionBody = typeof Action.static;
  */
 export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const base = gatehouse.config.issuer;
-  app.get(
-    '/.well-known/authzen-configuration',
-    { schema: authzenSchemas.configuration },
-    async (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=300').send({
-        policy_decision_point: base,
-        access_evaluation_endpoint: `${base}/access/v1/evaluation`,
-        access_evaluations_endpoint: `${base}/access/v1/evaluations`,
-        search_subject_endpoint: `${base}/access/v1/search/subject`,
-        search_resource_endpoint: `${base}/access/v1/search/resource`,
-        search_action_endpoint: `${base}/access/v1/search/action`,
-      }),
+  const discovery = { schema: authzenSchemas.configuration };
+  app.get('/.well-known/authzen-configuration', discovery, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send({
+      policy_decision_point: base,
+      access_evaluation_endpoint: `${base}/access/v1/evaluation`,
+      access_evaluations_endpoint: `${base}/access/v1/evaluations`,
+      search_subject_endpoint: `${base}/access/v1/search/subject`,
+      search_resource_endpoint: `${base}/access/v1/search/resource`,
+      search_action_endpoint: `${base}/access/v1/search/action`,
+    }),
   );
 
   const callerGate = requireDecisionCaller(gatehouse);

@@ -16,34 +16,31 @@ export function logoutRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   });
 
   /** Ends the session server-side, expires the cookie and asks the browser to drop what it kept. */
-  app.post(
-    '/logout',
-    { preHandler: requireCaller(gatehouse), schema: authSchemas.logout },
-    async (request, reply) => {
-      if (request.bearer !== null) {
-        // Token mode: ends the token's session, and with it the refresh family and every access
-        // token of the session (through the revocation index).
-        const { user, claims } = request.bearer;
-        if (claims.sid !== undefined) await gatehouse.sessions.endByPublicId(user.id, claims.sid);
-        await gatehouse.audit.record('logout', requestMeta(request, user.id), {
-          subjectId: user.id,
-          details: { session: claims.sid ?? null, mode: 'token' },
-        });
-        return reply.header('cache-control', 'no-store').code(204).send();
-      }
-      const active = request.session!;
-      await gatehouse.sessions.end(active.record.idHash);
-      await gatehouse.audit.record('logout', requestMeta(request, active.user.id), {
-        subjectId: active.user.id,
-        details: { session: active.record.publicId },
+  const signOut = { preHandler: requireCaller(gatehouse), schema: authSchemas.logout };
+  app.post('/logout', signOut, async (request, reply) => {
+    if (request.bearer !== null) {
+      // Token mode: ends the token's session, and with it the refresh family and every access
+      // token of the session (through the revocation index).
+      const { user, claims } = request.bearer;
+      if (claims.sid !== undefined) await gatehouse.sessions.endByPublicId(user.id, claims.sid);
+      await gatehouse.audit.record('logout', requestMeta(request, user.id), {
+        subjectId: user.id,
+        details: { session: claims.sid ?? null, mode: 'token' },
       });
-      clearSessionCookie(reply);
-      reply.header('clear-site-data', '"cache", "cookies", "storage"').header('cache-control', 'no-store');
-      const form = String(request.headers['content-type'] ?? '').startsWith(
-        'application/x-www-form-urlencoded',
-      );
-      if (form) return reply.code(303).header('location', '/login?logged_out=1').send();
-      return reply.code(204).send();
-    },
-  );
+      return reply.header('cache-control', 'no-store').code(204).send();
+    }
+    const active = request.session!;
+    await gatehouse.sessions.end(active.record.idHash);
+    await gatehouse.audit.record('logout', requestMeta(request, active.user.id), {
+      subjectId: active.user.id,
+      details: { session: active.record.publicId },
+    });
+    clearSessionCookie(reply);
+    reply.header('clear-site-data', '"cache", "cookies", "storage"').header('cache-control', 'no-store');
+    const form = String(request.headers['content-type'] ?? '').startsWith(
+      'application/x-www-form-urlencoded',
+    );
+    if (form) return reply.code(303).header('location', '/login?logged_out=1').send();
+    return reply.code(204).send();
+  });
 }
