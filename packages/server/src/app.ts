@@ -14,6 +14,7 @@ import type { Gatehouse } from './gatehouse.ts';
 import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
 import { installMethodGuard } from './http/method-guard.ts';
+import { installOpenApi } from './http/openapi.ts';
 import { errorHandler, sendProblem } from './http/problem.ts';
 import { proxyTrust } from './http/proxy-trust.ts';
 import { requestIdFrom } from './http/request-meta.ts';
@@ -36,6 +37,7 @@ import { loginRoutes } from './routes/login.ts';
 import { logoutRoutes } from './routes/logout.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { oauthInteractionRoutes } from './routes/oauth-interactions.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
@@ -97,6 +99,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     errorHandler(error as FastifyError, request, reply, () => gatehouse.storeHealth.suspect()),
   );
   installMethodGuard(app);
+  await installOpenApi(app, config.issuer);
   installSecurityHeaders(app, { hsts: secureIssuer });
 
   // Over plain http in production only pages are redirected; APIs are refused, never redirected.
@@ -145,5 +148,6 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   adminClientRoutes(app, gatehouse);
   adminIncidentRoutes(app, gatehouse);
   accountApplicationRoutes(app, gatehouse);
+  openApiRoutes(app);
   return app;
 }

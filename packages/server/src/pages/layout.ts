@@ -19,6 +19,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
 dt{font-weight:600}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 header{display:flex;justify-content:space-between;align-items:center;margin-bottom:1.5rem}
+pre{overflow:auto;font-size:.85rem;padding:.5rem;border:1px solid #8884}
+.reference td{overflow-wrap:anywhere}
 `;
 
 /** The page shell: no script, one nonce'd style block, nothing from another origin. */

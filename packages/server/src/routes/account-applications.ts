@@ -5,6 +5,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller, requireCallerUser, wantsHtml } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { accountSchemas } from '../http/schemas/account.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { connectedApplicationView } from '../oauth/client-view.ts';
 import { applicationsPage } from '../pages/oauth-pages.ts';
@@ -41,7 +42,11 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
     );
   };
 
-  app.get('/account/applications', { preHandler: gate }, (request, reply) => render(request, reply));
+  app.get(
+    '/account/applications',
+    { preHandler: gate, schema: accountSchemas.applications },
+    (request, reply) => render(request, reply),
+  );
 
   const revoke = async (request: FastifyRequest<{ Params: typeof GrantParams.static }>) => {
     const user = requireCallerUser(request);
@@ -55,7 +60,7 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
 
   app.delete<{ Params: typeof GrantParams.static }>(
     '/account/applications/:grant',
-    { preHandler: gate, schema: { params: GrantParams } },
+    { preHandler: gate, schema: { ...accountSchemas.disconnect, params: GrantParams } },
     async (request, reply) => {
       await revoke(request);
       return reply.code(204).send();
@@ -65,7 +70,7 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
   /** The page's form (a browser cannot send DELETE without script). */
   app.post<{ Params: typeof GrantParams.static }>(
     '/account/applications/:grant/revoke',
-    { preHandler: gate, schema: { params: GrantParams } },
+    { preHandler: gate, schema: { ...accountSchemas.disconnectForm, params: GrantParams } },
     async (request, reply) => {
       await revoke(request);
       return reply.code(303).header('location', '/account/applications').send();

@@ -7,6 +7,7 @@ import { requireCaller, requireCallerUser, requireSession, wantsHtml } from '../
 import { sessionCsrfToken } from '../http/csrf.ts';
 import { requireCallerPrincipal } from '../http/principal.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { accountSchemas } from '../http/schemas/account.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
 import { ADDRESS_FIELDS, accountPage, PROFILE_FIELDS } from '../pages/account-page.ts';
@@ -75,7 +76,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     csrf_token: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
   });
 
-  app.get('/account', { preHandler: pageGate }, (request, reply) => {
+  app.get('/account', { preHandler: pageGate, schema: accountSchemas.identity }, (request, reply) => {
     if (request.bearer !== null) {
       const { user, claims } = request.bearer;
       reply.header('cache-control', 'no-store');
@@ -124,7 +125,8 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   };
 
   // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
-  app.get('/account/profile', { preHandler: apiGate }, async (request, reply) => {
+  const ownProfile = { preHandler: apiGate, schema: accountSchemas.profile };
+  app.get('/account/profile', ownProfile, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return gatehouse.accounts.profileOf(requireCallerUser(request).id);
   });
@@ -133,7 +135,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     '/account/profile',
     {
       preHandler: sessionOnly,
-      schema: { body: Type.Object({}, { additionalProperties: true }) },
+      schema: { ...accountSchemas.putProfile, body: Type.Object({}, { additionalProperties: true }) },
       bodyLimit: 16 * 1024,
     },
     async (request, reply) => {
@@ -153,7 +155,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   // not show (birthdate, picture, …) are kept.
   app.post<{ Body: Record<string, string | undefined> }>(
     '/account/profile',
-    { preHandler: sessionOnly, schema: { body: ProfileForm } },
+    { preHandler: sessionOnly, schema: { ...accountSchemas.profileForm, body: ProfileForm } },
     async (request, reply) => {
       const { user } = request.session!;
       const form = request.body;
@@ -176,7 +178,8 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     },
   );
 
-  app.get('/account/sessions', { preHandler: apiGate }, async (request, reply) => {
+  const ownSessions = { preHandler: apiGate, schema: accountSchemas.sessions };
+  app.get('/account/sessions', ownSessions, async (request, reply) => {
     const sessions = await commands.listSessions({ principal: requireCallerPrincipal(request) });
     reply.header('cache-control', 'no-store');
     return { sessions };
@@ -191,7 +194,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
 
   app.delete<{ Params: typeof SessionParams.static }>(
     '/account/sessions/:id',
-    { preHandler: apiGate, schema: { params: SessionParams } },
+    { preHandler: apiGate, schema: { ...accountSchemas.revokeSession, params: SessionParams } },
     async (request, reply) => {
       if (await revoke(request, request.params.id)) clearSessionCookie(reply);
       return reply.code(204).send();
@@ -201,7 +204,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   /** The no-JavaScript form variant of DELETE, for the account page. */
   app.post<{ Params: typeof SessionParams.static }>(
     '/account/sessions/:id/revoke',
-    { preHandler: sessionOnly, schema: { params: SessionParams } },
+    { preHandler: sessionOnly, schema: { ...accountSchemas.revokeSessionForm, params: SessionParams } },
     async (request, reply) => {
       if (await revoke(request, request.params.id)) {
         clearSessionCookie(reply);
@@ -213,7 +216,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
 
   app.post<{ Body: typeof PasswordBody.static }>(
     '/account/password',
-    { preHandler: sessionOnly, schema: { body: PasswordBody }, bodyLimit: 16 * 1024 },
+    {
+      preHandler: sessionOnly,
+      schema: { ...accountSchemas.password, body: PasswordBody },
+      bodyLimit: 16 * 1024,
+    },
     async (request, reply) => {
       const { user } = request.session!;
       const meta = requestMeta(request, user.id);

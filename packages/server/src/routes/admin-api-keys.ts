@@ -11,6 +11,7 @@ import {
   requirePermission,
 } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { adminApiKeySchemas } from '../http/schemas/admin-api-keys.ts';
 import { KeyId, NewKeyBody, RotateBody, sendNewKey } from './api-key-views.ts';
 
 const AccountId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -69,13 +70,14 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
     roles: await gatehouse.accounts.rolesOf(a.id),
   });
 
-  app.get('/admin/v1/service-accounts', can('service-accounts:read'), async () => ({
+  const listAccounts = { ...can('service-accounts:read'), schema: adminApiKeySchemas.listAccounts };
+  app.get('/admin/v1/service-accounts', listAccounts, async () => ({
     service_accounts: await Promise.all((await gatehouse.serviceAccounts.list()).map(accountView)),
   }));
 
   app.post<{ Body: typeof NewAccount.static }>(
     '/admin/v1/service-accounts',
-    { ...can('service-accounts:write'), schema: { body: NewAccount } },
+    { ...can('service-accounts:write'), schema: { ...adminApiKeySchemas.createAccount, body: NewAccount } },
     async (request, reply) => {
       const { name, description, rate_limit, roles } = request.body;
       // Granting roles is its own right, as on the users endpoints.
@@ -95,13 +97,16 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
 
   app.get<{ Params: typeof AccountId.static }>(
     '/admin/v1/service-accounts/:id',
-    { ...can('service-accounts:read'), schema: { params: AccountId } },
+    { ...can('service-accounts:read'), schema: { ...adminApiKeySchemas.getAccount, params: AccountId } },
     async (request) => accountView(await gatehouse.serviceAccounts.require(request.params.id)),
   );
 
   app.patch<{ Params: typeof AccountId.static; Body: typeof AccountChanges.static }>(
     '/admin/v1/service-accounts/:id',
-    { ...can('service-accounts:write'), schema: { params: AccountId, body: AccountChanges } },
+    {
+      ...can('service-accounts:write'),
+      schema: { ...adminApiKeySchemas.updateAccount, params: AccountId, body: AccountChanges },
+    },
     async (request) => {
       const rateLimit = toRule(request.body.rate_limit);
       const updated = await gatehouse.serviceAccounts.update(
@@ -122,7 +127,10 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
   ] as const) {
     app.post<{ Params: typeof AccountId.static }>(
       `/admin/v1/service-accounts/:id/${action}`,
-      { ...can('service-accounts:write'), schema: { params: AccountId } },
+      {
+        ...can('service-accounts:write'),
+        schema: { ...adminApiKeySchemas[`${action}Account`], params: AccountId },
+      },
       async (request, reply) => {
         await gatehouse.serviceAccounts.setDisabled(request.params.id, disabled, meta(request));
         return reply.code(204).send();
@@ -132,7 +140,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
 
   app.delete<{ Params: typeof AccountId.static }>(
     '/admin/v1/service-accounts/:id',
-    { ...can('service-accounts:write'), schema: { params: AccountId } },
+    { ...can('service-accounts:write'), schema: { ...adminApiKeySchemas.deleteAccount, params: AccountId } },
     async (request, reply) => {
       await gatehouse.serviceAccounts.delete(request.params.id, meta(request));
       return reply.code(204).send();
@@ -142,7 +150,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
   /** Keys of any owner (a service account or a person). */
   app.get<{ Params: typeof AccountId.static }>(
     '/admin/v1/users/:id/api-keys',
-    { ...can('api-keys:read'), schema: { params: AccountId } },
+    { ...can('api-keys:read'), schema: { ...adminApiKeySchemas.listKeys, params: AccountId } },
     async (request, reply) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
       const keys = await commands.listApiKeys({ ownerId: user.id });
@@ -152,7 +160,10 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
 
   app.post<{ Params: typeof AccountId.static; Body: typeof NewKeyBody.static }>(
     '/admin/v1/users/:id/api-keys',
-    { ...manage('api-keys:write'), schema: { params: AccountId, body: NewKeyBody } },
+    {
+      ...manage('api-keys:write'),
+      schema: { ...adminApiKeySchemas.createKey, params: AccountId, body: NewKeyBody },
+    },
     async (request, reply) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
       const created = await commands.createApiKey({
@@ -167,7 +178,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
 
   app.get<{ Params: typeof KeyId.static }>(
     '/admin/v1/api-keys/:keyId',
-    { ...can('api-keys:read'), schema: { params: KeyId } },
+    { ...can('api-keys:read'), schema: { ...adminApiKeySchemas.getKey, params: KeyId } },
     async (request, reply) =>
       reply
         .header('cache-control', 'no-store')
@@ -176,7 +187,10 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RotateBody.static }>(
     '/admin/v1/api-keys/:keyId/rotate',
-    { ...manage('api-keys:write'), schema: { params: KeyId, body: RotateBody } },
+    {
+      ...manage('api-keys:write'),
+      schema: { ...adminApiKeySchemas.rotateKey, params: KeyId, body: RotateBody },
+    },
     async (request, reply) => {
       const created = await commands.rotateApiKey({
         keyId: request.params.keyId,
@@ -189,7 +203,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
 
   app.delete<{ Params: typeof KeyId.static }>(
     '/admin/v1/api-keys/:keyId',
-    { ...manage('api-keys:write'), schema: { params: KeyId } },
+    { ...manage('api-keys:write'), schema: { ...adminApiKeySchemas.revokeKey, params: KeyId } },
     async (request, reply) => {
       await commands.revokeApiKey({ keyId: request.params.keyId, meta: meta(request) });
       return reply.code(204).send();

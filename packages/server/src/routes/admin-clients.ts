@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { adminClientSchemas } from '../http/schemas/admin-clients.ts';
 import { clientView, connectedApplicationView } from '../oauth/client-view.ts';
 
 const ClientId = Type.Object({ id: Type.String({ pattern: '^c_[A-Za-z0-9_-]{1,64}$' }) });
@@ -74,13 +75,13 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   const withSecret = (reply: FastifyReply, status: number, body: object) =>
     reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
 
-  app.get('/admin/v1/clients', can('clients:read'), async () => ({
+  app.get('/admin/v1/clients', { ...can('clients:read'), schema: adminClientSchemas.list }, async () => ({
     clients: (await registry.list()).map((client) => clientView(client, gatehouse.clock.now())),
   }));
 
   app.get<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id',
-    { ...can('clients:read'), schema: { params: ClientId } },
+    { ...can('clients:read'), schema: { ...adminClientSchemas.get, params: ClientId } },
     async (request) => {
       const client = await registry.get(request.params.id);
       if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
@@ -90,7 +91,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.post<{ Body: typeof NewClient.static }>(
     '/admin/v1/clients',
-    { ...can('clients:write'), schema: { body: NewClient } },
+    { ...can('clients:write'), schema: { ...adminClientSchemas.create, body: NewClient } },
     async (request, reply) => {
       const body = request.body;
       const { client, secret } = await registry.create({
@@ -125,7 +126,10 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   /** An initial access token for RFC 7591 registration (when GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION is on). */
   app.post<{ Body: typeof RegistrationTokenBody.static }>(
     '/admin/v1/clients/registration-tokens',
-    { ...can('clients:write'), schema: { body: RegistrationTokenBody } },
+    {
+      ...can('clients:write'),
+      schema: { ...adminClientSchemas.registrationToken, body: RegistrationTokenBody },
+    },
     async (request, reply) => {
       const ttl = request.body?.expires_in ?? 3600;
       const token = await gatehouse.oauth.registrationToken(ttl);
@@ -136,7 +140,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   /** A user's connected applications, as the user sees them. */
   app.get<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/oauth-grants',
-    { ...can('users:read'), schema: { params: UserId } },
+    { ...can('users:read'), schema: { ...adminClientSchemas.grants, params: UserId } },
     async (request) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
       const apps = await gatehouse.oauth.connectedApplications(user.id);
@@ -149,7 +153,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   /** Ends every grant of a user (a compromised account): refresh tokens at once, JWTs via the feed. */
   app.delete<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/oauth-grants',
-    { ...can('tokens:revoke'), schema: { params: UserId } },
+    { ...can('tokens:revoke'), schema: { ...adminClientSchemas.revokeGrants, params: UserId } },
     async (request) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
       const revoked = await gatehouse.oauth.revokeUser(user.id);
@@ -163,7 +167,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.post<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id/rotate-secret',
-    { ...can('clients:write'), schema: { params: ClientId } },
+    { ...can('clients:write'), schema: { ...adminClientSchemas.rotateSecret, params: ClientId } },
     async (request, reply) => {
       const overlapSeconds = rotateSecretBody(request.body).overlap_seconds ?? 0;
       const { client, secret } = await registry.rotateSecret(request.params.id, {
@@ -180,7 +184,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   /** Ends a rotation's overlap early: the previous secret stops working now. */
   app.delete<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id/previous-secret',
-    { ...can('clients:write'), schema: { params: ClientId } },
+    { ...can('clients:write'), schema: { ...adminClientSchemas.revokePreviousSecret, params: ClientId } },
     async (request) => {
       const client = await registry.revokePreviousSecret(request.params.id);
       await gatehouse.audit.record('oauth.client.previous_secret_revoked', meta(request), {
@@ -192,7 +196,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.delete<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id',
-    { ...can('clients:write'), schema: { params: ClientId } },
+    { ...can('clients:write'), schema: { ...adminClientSchemas.delete, params: ClientId } },
     async (request, reply) => {
       await registry.delete(request.params.id);
       await gatehouse.audit.record('oauth.client.deleted', meta(request), { subjectId: request.params.id });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { adminIncidentSchemas } from '../http/schemas/admin-incident.ts';
 import { revokeSigningKey } from '../keys/revoke-signing-key.ts';
 import { signingKeyView } from '../keys/signing-key-view.ts';
 import { signOut } from '../sign-out.ts';
@@ -22,7 +23,8 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse):
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
 
-  app.get('/admin/v1/signing-keys', can('keys:read'), async (_request, reply) => {
+  const listKeys = { ...can('keys:read'), schema: adminIncidentSchemas.signingKeys };
+  app.get('/admin/v1/signing-keys', listKeys, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     const keys = await gatehouse.keyRing.list();
     return {
@@ -32,7 +34,7 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse):
 
   app.post<{ Params: typeof Kid.static }>(
     '/admin/v1/signing-keys/:kid/revoke',
-    { ...can('keys:revoke'), schema: { params: Kid } },
+    { ...can('keys:revoke'), schema: { ...adminIncidentSchemas.revokeSigningKey, params: Kid } },
     async (request) => {
       const result = await revokeSigningKey(gatehouse, request.params.kid, meta(request));
       return {
@@ -47,7 +49,7 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse):
 
   app.post<{ Body: typeof RevokeAllBody.static }>(
     '/admin/v1/sessions/revoke-all',
-    { ...can('sessions:revoke'), schema: { body: RevokeAllBody } },
+    { ...can('sessions:revoke'), schema: { ...adminIncidentSchemas.revokeAll, body: RevokeAllBody } },
     async (request) => {
       const body = request.body;
       const target =

@@ -8,6 +8,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { adminPolicySchemas } from '../http/schemas/admin-policies.ts';
 
 const Name = Type.Object({ name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' }) });
 const Body = Type.Object(
@@ -42,7 +43,8 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
   const repo = gatehouse.policies.repository;
 
-  app.get('/admin/v1/policies', can('policies:read'), async (_request, reply) => {
+  const listDocuments = { ...can('policies:read'), schema: adminPolicySchemas.list };
+  app.get('/admin/v1/policies', listDocuments, async (_request, reply) => {
     const documents = await repo.list();
     const counters = gatehouse.policies.engine?.counters;
     return reply.header('cache-control', 'no-store').send({
@@ -64,7 +66,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
    */
   app.post<{ Body: typeof ExplainBody.static }>(
     '/admin/v1/policies/explain',
-    { ...can('policies:read'), schema: { body: ExplainBody } },
+    { ...can('policies:read'), schema: { ...adminPolicySchemas.explain, body: ExplainBody } },
     async (request, reply) => {
       if (gatehouse.policies.engine === undefined) {
         throw new GatehouseError('conflict', {
@@ -85,7 +87,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.get<{ Params: typeof Name.static }>(
     '/admin/v1/policies/:name',
-    { ...can('policies:read'), schema: { params: Name } },
+    { ...can('policies:read'), schema: { ...adminPolicySchemas.get, params: Name } },
     async (request, reply) => {
       const doc = await getPolicyDocument(gatehouse, request.params.name);
       return reply
@@ -97,7 +99,11 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.put<{ Params: typeof Name.static; Body: typeof Body.static }>(
     '/admin/v1/policies/:name',
-    { ...can('policies:write'), schema: { params: Name, body: Body }, bodyLimit: 300 * 1024 },
+    {
+      ...can('policies:write'),
+      schema: { ...adminPolicySchemas.put, params: Name, body: Body },
+      bodyLimit: 300 * 1024,
+    },
     async (request, reply) => {
       const expected = expectedVersion(request);
       const actorId = callerUser(request)?.id ?? null;
@@ -118,7 +124,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
 
   app.delete<{ Params: typeof Name.static }>(
     '/admin/v1/policies/:name',
-    { ...can('policies:write'), schema: { params: Name } },
+    { ...can('policies:write'), schema: { ...adminPolicySchemas.delete, params: Name } },
     async (request, reply) => {
       const expected = expectedVersion(request);
       const result = await validated(reply, () =>

@@ -4,6 +4,7 @@ import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { adminSchemas } from '../http/schemas/admin.ts';
 
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RoleName = Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }) });
@@ -76,7 +77,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.get<{ Querystring: typeof Page.static }>(
     '/admin/v1/users',
-    { ...can('users:read'), schema: { querystring: Page } },
+    { ...can('users:read'), schema: { ...adminSchemas.listUsers, querystring: Page } },
     async (request) => {
       const users = await gatehouse.accounts.listUsers(pageOf(request.query));
       return { users: await Promise.all(users.map(userView)) };
@@ -85,7 +86,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.post<{ Body: typeof NewUser.static }>(
     '/admin/v1/users',
-    { ...can('users:write'), schema: { body: NewUser } },
+    { ...can('users:write'), schema: { ...adminSchemas.createUser, body: NewUser } },
     async (request, reply) => {
       const user = await gatehouse.accounts.createUser(
         { ...request.body, roles: request.body.roles ?? [] },
@@ -104,7 +105,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   ] as const) {
     app.post<{ Params: typeof UserId.static }>(
       `/admin/v1/users/:id/${action}`,
-      { ...can('users:write'), schema: { params: UserId } },
+      { ...can('users:write'), schema: { ...adminSchemas[`${action}User`], params: UserId } },
       async (request, reply) => {
         await gatehouse.accounts.setDisabled(request.params.id, disabled, meta(request));
         return reply.code(204).send();
@@ -115,7 +116,11 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   /** An administrator sets a password: the one policy, then the user's sessions and grants end. */
   app.put<{ Params: typeof UserId.static; Body: typeof PasswordBody.static }>(
     '/admin/v1/users/:id/password',
-    { ...can('users:write'), schema: { params: UserId, body: PasswordBody }, bodyLimit: 16 * 1024 },
+    {
+      ...can('users:write'),
+      schema: { ...adminSchemas.setPassword, params: UserId, body: PasswordBody },
+      bodyLimit: 16 * 1024,
+    },
     async (request, reply) => {
       await gatehouse.accounts.setPassword(request.params.id, request.body.password, meta(request));
       return reply.code(204).header('cache-control', 'no-store').send();
@@ -125,7 +130,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   /** Everything issued to the user is revoked first; an unknown id is the generic 404. */
   app.delete<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id',
-    { ...can('users:write'), schema: { params: UserId } },
+    { ...can('users:write'), schema: { ...adminSchemas.deleteUser, params: UserId } },
     async (request, reply) => {
       await gatehouse.accounts.deleteUser(request.params.id, meta(request));
       return reply.code(204).send();
@@ -134,7 +139,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.get<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/profile',
-    { ...can('users:read'), schema: { params: UserId } },
+    { ...can('users:read'), schema: { ...adminSchemas.profile, params: UserId } },
     async (request, reply) => {
       const user = await gatehouse.accounts.requireUser(request.params.id);
       reply.header('cache-control', 'no-store');
@@ -144,7 +149,11 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.put<{ Params: typeof UserId.static; Body: typeof ProfileBody.static }>(
     '/admin/v1/users/:id/profile',
-    { ...can('users:write'), schema: { params: UserId, body: ProfileBody }, bodyLimit: 16 * 1024 },
+    {
+      ...can('users:write'),
+      schema: { ...adminSchemas.putProfile, params: UserId, body: ProfileBody },
+      bodyLimit: 16 * 1024,
+    },
     async (request, reply) => {
       const profile = await gatehouse.accounts.updateProfile(request.params.id, request.body, meta(request));
       reply.header('cache-control', 'no-store');
@@ -154,13 +163,13 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.delete<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/sessions',
-    { ...can('sessions:revoke'), schema: { params: UserId } },
+    { ...can('sessions:revoke'), schema: { ...adminSchemas.endSessions, params: UserId } },
     async (request) => commands.revokeUserSessions({ user: request.params.id, meta: meta(request) }),
   );
 
   app.post<{ Params: typeof UserId.static; Body: typeof GrantBody.static }>(
     '/admin/v1/users/:id/roles',
-    { ...can('roles:write'), schema: { params: UserId, body: GrantBody } },
+    { ...can('roles:write'), schema: { ...adminSchemas.grantRole, params: UserId, body: GrantBody } },
     async (request, reply) => {
       await gatehouse.accounts.grantRole(request.params.id, request.body.role, meta(request));
       return reply.code(204).send();
@@ -169,14 +178,14 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.delete<{ Params: typeof UserRole.static }>(
     '/admin/v1/users/:id/roles/:role',
-    { ...can('roles:write'), schema: { params: UserRole } },
+    { ...can('roles:write'), schema: { ...adminSchemas.revokeRole, params: UserRole } },
     async (request, reply) => {
       await gatehouse.accounts.revokeRole(request.params.id, request.params.role, meta(request));
       return reply.code(204).send();
     },
   );
 
-  app.get('/admin/v1/roles', can('roles:read'), async () => {
+  app.get('/admin/v1/roles', { ...can('roles:read'), schema: adminSchemas.listRoles }, async () => {
     const roles = await gatehouse.accounts.listRoles();
     return {
       roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })),
@@ -185,7 +194,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.put<{ Params: typeof RoleName.static; Body: typeof RoleBody.static }>(
     '/admin/v1/roles/:name',
-    { ...can('roles:write'), schema: { params: RoleName, body: RoleBody } },
+    { ...can('roles:write'), schema: { ...adminSchemas.putRole, params: RoleName, body: RoleBody } },
     async (request) => {
       const role = await gatehouse.accounts.upsertRole(
         { ...request.body, name: request.params.name },
@@ -197,7 +206,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.delete<{ Params: typeof RoleName.static }>(
     '/admin/v1/roles/:name',
-    { ...can('roles:write'), schema: { params: RoleName } },
+    { ...can('roles:write'), schema: { ...adminSchemas.deleteRole, params: RoleName } },
     async (request, reply) => {
       await gatehouse.accounts.deleteRole(request.params.name, meta(request));
       return reply.code(204).send();
@@ -207,7 +216,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   /** Token-level revocation: one access token, by its `jti`, refused everywhere within 1 s. */
   app.post<{ Body: typeof JtiBody.static }>(
     '/admin/v1/access-tokens/revoke',
-    { ...can('tokens:revoke'), schema: { body: JtiBody } },
+    { ...can('tokens:revoke'), schema: { ...adminSchemas.revokeAccessToken, body: JtiBody } },
     async (request, reply) => {
       await gatehouse.tokens.revokeAccessToken(request.body.jti, meta(request));
       return reply.code(204).send();
@@ -216,7 +225,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.get<{ Querystring: typeof Page.static }>(
     '/admin/v1/audit-events',
-    { ...can('audit:read'), schema: { querystring: Page } },
+    { ...can('audit:read'), schema: { ...adminSchemas.auditEvents, querystring: Page } },
     async (request) => {
       const events = await gatehouse.storage.audit.list({ limit: pageOf(request.query).limit });
       return { events: events.map((e) => ({ ...e, at: iso(e.at) })) };

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
 import { resourceServerGate } from '../http/resource-server-auth.ts';
+import { resourceServerSchemas } from '../http/schemas/resource-servers.ts';
 
 const Body = Type.Object(
   {
@@ -24,7 +25,7 @@ export function apiKeyIntrospectionRoutes(app: FastifyInstance, gatehouse: Gateh
 
   app.post<{ Body: typeof Body.static }>(
     '/api-keys/introspect',
-    { onRequest: gate, schema: { body: Body }, bodyLimit: 4096 },
+    { onRequest: gate, schema: { ...resourceServerSchemas.apiKey, body: Body }, bodyLimit: 4096 },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const result = await gatehouse.apiKeys.verify(request.body.key, request.body.ip, {

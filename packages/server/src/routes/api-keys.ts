@@ -6,6 +6,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { refuseApiKeys, requireCaller, requireSession } from '../http/authenticate.ts';
 import { requireCallerPrincipal } from '../http/principal.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { apiKeySchemas } from '../http/schemas/api-keys.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { apiKeyCreatedPage } from '../pages/api-key-created-page.ts';
 import { KeyId, NewKeyBody, RotateBody, sendNewKey } from './api-key-views.ts';
@@ -35,14 +36,14 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, command
     return { ownerId, meta: requestMeta(request, ownerId) };
   };
 
-  app.get('/account/api-keys', gate, async (request, reply) => {
+  app.get('/account/api-keys', { ...gate, schema: apiKeySchemas.list }, async (request, reply) => {
     const keys = await commands.listApiKeys(owner(request));
     return reply.header('cache-control', 'no-store').send({ api_keys: keys });
   });
 
   app.post<{ Body: NewKeyBody }>(
     '/account/api-keys',
-    { ...gate, schema: { body: NewKeyBody } },
+    { ...gate, schema: { ...apiKeySchemas.create, body: NewKeyBody } },
     async (request, reply) =>
       sendNewKey(
         reply,
@@ -52,7 +53,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, command
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RotateBody.static }>(
     '/account/api-keys/:keyId/rotate',
-    { ...gate, schema: { params: KeyId, body: RotateBody } },
+    { ...gate, schema: { ...apiKeySchemas.rotate, params: KeyId, body: RotateBody } },
     async (request, reply) => {
       const { ownerId, meta } = owner(request);
       const created = await commands.rotateApiKey({
@@ -69,7 +70,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, command
   const pageGate = requireSession(gatehouse);
   app.post<{ Body: typeof NewKeyForm.static }>(
     '/account/api-keys/new',
-    { preHandler: pageGate, schema: { body: NewKeyForm } },
+    { preHandler: pageGate, schema: { ...apiKeySchemas.createForm, body: NewKeyForm } },
     async (request, reply) => {
       const { name, scopes, expires_in } = request.body;
       try {
@@ -99,7 +100,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, command
 
   app.post<{ Params: typeof KeyId.static; Body: typeof RevokeForm.static }>(
     '/account/api-keys/:keyId/revoke',
-    { preHandler: pageGate, schema: { params: KeyId, body: RevokeForm } },
+    { preHandler: pageGate, schema: { ...apiKeySchemas.revokeForm, params: KeyId, body: RevokeForm } },
     async (request, reply) => {
       const { ownerId, meta } = owner(request);
       await commands.revokeApiKey({ keyId: request.params.keyId, ownedBy: ownerId, meta });
@@ -109,7 +110,7 @@ export function apiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, command
 
   app.delete<{ Params: typeof KeyId.static }>(
     '/account/api-keys/:keyId',
-    { ...gate, schema: { params: KeyId } },
+    { ...gate, schema: { ...apiKeySchemas.revoke, params: KeyId } },
     async (request, reply) => {
       const { ownerId, meta } = owner(request);
       await commands.revokeApiKey({ keyId: request.params.keyId, ownedBy: ownerId, meta });

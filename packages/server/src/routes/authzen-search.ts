@@ -10,6 +10,7 @@ import {
 import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { decisionCaller, requireDecisionCaller } from '../http/decision-caller.ts';
+import { authzenSchemas } from '../http/schemas/authzen.ts';
 
 /**
  * AuthZEN 1.0 search (§8): `POST /access/v1/search/subject`, `/search/resource`, `/search/action`,
@@ -19,11 +20,15 @@ import { decisionCaller, requireDecisionCaller } from '../http/decision-caller.t
  */
 export function authzenSearchRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const callerGate = requireDecisionCaller(gatehouse);
-  const options = (body: object) => ({ preValidation: callerGate, schema: { body }, bodyLimit: 64 * 1024 });
+  const options = (body: object, doc: object) => ({
+    preValidation: callerGate,
+    schema: { ...doc, body },
+    bodyLimit: 64 * 1024,
+  });
 
   app.post<{ Body: SubjectSearchBody }>(
     '/access/v1/search/subject',
-    options(SubjectSearch),
+    options(SubjectSearch, authzenSchemas.searchSubject),
     async (request, reply) => {
       const caller = decisionCaller(request);
       const answer = await commands.searchSubjects({ caller, search: request.body, requestId: request.id });
@@ -33,7 +38,7 @@ export function authzenSearchRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
 
   app.post<{ Body: ResourceSearchBody }>(
     '/access/v1/search/resource',
-    options(ResourceSearch),
+    options(ResourceSearch, authzenSchemas.searchResource),
     async (request, reply) => {
       const caller = decisionCaller(request);
       const answer = await commands.searchResources({ caller, search: request.body, requestId: request.id });
@@ -43,7 +48,7 @@ export function authzenSearchRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
 
   app.post<{ Body: ActionSearchBody }>(
     '/access/v1/search/action',
-    options(ActionSearch),
+    options(ActionSearch, authzenSchemas.searchAction),
     async (request, reply) => {
       const caller = decisionCaller(request);
       const answer = await commands.searchActions({ caller, search: request.body, requestId: request.id });

@@ -8,6 +8,7 @@ import {
 import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { decisionCaller, requireDecisionCaller } from '../http/decision-caller.ts';
+import { authzenSchemas } from '../http/schemas/authzen.ts';
 
 /**
  * The OpenID AuthZEN Authorization API 1.0 (PDP side): discovery, single and batch evaluation.
@@ -16,7 +17,8 @@ import { decisionCaller, requireDecisionCaller } from '../http/decision-caller.t
  */
 export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const base = gatehouse.config.issuer;
-  app.get('/.well-known/authzen-configuration', async (_request, reply) =>
+  const discovery = { schema: authzenSchemas.configuration };
+  app.get('/.well-known/authzen-configuration', discovery, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send({
       policy_decision_point: base,
       access_evaluation_endpoint: `${base}/access/v1/evaluation`,
@@ -31,7 +33,11 @@ export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
 
   app.post<{ Body: EvaluationBody }>(
     '/access/v1/evaluation',
-    { preValidation: callerGate, schema: { body: Evaluation }, bodyLimit: 64 * 1024 },
+    {
+      preValidation: callerGate,
+      schema: { ...authzenSchemas.evaluation, body: Evaluation },
+      bodyLimit: 64 * 1024,
+    },
     async (request, reply) => {
       const answer = await commands.evaluate({
         caller: decisionCaller(request),
@@ -44,7 +50,11 @@ export function authzenRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
 
   app.post<{ Body: EvaluationsBody }>(
     '/access/v1/evaluations',
-    { preValidation: callerGate, schema: { body: Evaluations }, bodyLimit: 256 * 1024 },
+    {
+      preValidation: callerGate,
+      schema: { ...authzenSchemas.evaluations, body: Evaluations },
+      bodyLimit: 256 * 1024,
+    },
     async (request, reply) => {
       const answer = await commands.evaluateBatch({
         caller: decisionCaller(request),

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
+import { healthSchemas } from '../http/schemas/health.ts';
 
 /**
  * Liveness answers without touching anything; readiness makes one real round trip per store
  * (SELECT 1, PING) with a deadline, so a stalled store reads as down, not just a closed socket.
  */
 export function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  app.get('/healthz', async (_request, reply) =>
+  app.get('/healthz', { schema: healthSchemas.liveness }, async (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'ok' }),
   );
-  app.get('/readyz', async (request, reply) => {
+  app.get('/readyz', { schema: healthSchemas.readiness }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const stores = await gatehouse.storeHealth.check();
     if (Object.values(stores).every((state) => state === 'up')) return { status: 'ready' };
@@ -18,8 +19,10 @@ export function healthRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
     return reply.code(503).header('retry-after', '2').send({ status: 'unavailable', stores });
   });
   // Browsers ask for it on every page; an empty answer keeps their consoles (and our logs) quiet.
-  app.get('/favicon.ico', async (_request, reply) =>
+  app.get('/favicon.ico', { schema: healthSchemas.favicon }, async (_request, reply) =>
     reply.code(204).header('cache-control', 'public, max-age=86400').send(),
   );
-  app.get('/', async (_request, reply) => reply.code(303).header('location', '/account').send());
+  app.get('/', { schema: healthSchemas.root }, async (_request, reply) =>
+    reply.code(303).header('location', '/account').send(),
+  );
 }

@@ -2,6 +2,7 @@ import { constantTimeEqual, GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Gatehouse } from '../gatehouse.ts';
+import { resourceServerSchemas } from '../http/schemas/resource-servers.ts';
 
 const Body = Type.Object({ token: Type.String({ maxLength: 256 }) }, { additionalProperties: false });
 
@@ -25,7 +26,11 @@ export function introspectionRoutes(app: FastifyInstance, gatehouse: Gatehouse):
 
   app.post<{ Body: typeof Body.static }>(
     '/session/introspect',
-    { schema: { body: Body }, bodyLimit: 4096, onRequest: async (request) => authenticateCaller(request) },
+    {
+      schema: { ...resourceServerSchemas.session, body: Body },
+      bodyLimit: 4096,
+      onRequest: async (request) => authenticateCaller(request),
+    },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const active = await gatehouse.sessions.resolve(request.body.token);

@@ -1,5 +1,6 @@
 import type { SigningKeySource } from '@gatehouse/core';
 import type { FastifyInstance } from 'fastify';
+import { oauthSchemas } from '../http/schemas/oauth.ts';
 import { publicMembers } from '../keys/key-material.ts';
 
 /**
@@ -11,7 +12,7 @@ import { publicMembers } from '../keys/key-material.ts';
  * that do not read the revocation feed (guards refuse it through the feed's `kid` entry at once).
  */
 export function jwksRoutes(app: FastifyInstance, keys: SigningKeySource): void {
-  app.get('/.well-known/jwks.json', async (_request, reply) => {
+  app.get('/.well-known/jwks.json', { schema: oauthSchemas.jwks }, async (_request, reply) => {
     const body = JSON.stringify({ keys: (await keys.publicKeys()).map((jwk) => publicMembers(jwk)) });
     // Readable from any origin, as the CORS header says (the global CORP default is same-origin).
     // A Buffer body, so Fastify appends no charset parameter (RFC 8259 defines none for JSON).

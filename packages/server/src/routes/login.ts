@@ -7,6 +7,7 @@ import { checkFetchMetadata, checkLoginCsrf, loginFormToken, sessionCsrfToken } 
 import { readDeviceCookie, setDeviceCookie } from '../http/device-cookie.ts';
 import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { authSchemas } from '../http/schemas/auth.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { readSessionToken, setSessionCookie } from '../http/session-cookie.ts';
 import { interactionCancelPath, interactionUid } from '../oauth/routes.ts';
@@ -44,7 +45,7 @@ function isForm(request: FastifyRequest): boolean {
 export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const issuerOrigin = new URL(gatehouse.config.issuer).origin;
 
-  app.get('/login', async (request, reply) => {
+  app.get('/login', { schema: authSchemas.loginPage }, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const csrf = loginFormToken(request, reply, gatehouse.keys.csrf);
     const returnTo = safeReturnTo(query.return_to);
@@ -65,7 +66,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
 
   app.post<{ Body: LoginBody }>(
     '/login',
-    { schema: { body: LoginBody }, bodyLimit: 16 * 1024 },
+    { schema: { ...authSchemas.login, body: LoginBody }, bodyLimit: 16 * 1024 },
     async (request, reply) => {
       const form = isForm(request);
       try {

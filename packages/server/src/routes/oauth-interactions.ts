@@ -7,6 +7,7 @@ import { currentSession, requireSession } from '../http/authenticate.ts';
 import { checkFetchMetadata, checkLoginCsrf, sessionCsrfToken } from '../http/csrf.ts';
 import { hijackForEngine } from '../http/engine-lane.ts';
 import { requestMeta } from '../http/request-meta.ts';
+import { oauthSchemas } from '../http/schemas/oauth.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { formActionSources } from '../oauth/form-targets.ts';
 import { interactionPath } from '../oauth/routes.ts';
@@ -65,7 +66,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
 
   app.get<{ Params: typeof Params.static }>(
     '/oauth/interaction/:uid',
-    { schema: { params: Params } },
+    { schema: { ...oauthSchemas.interaction, params: Params } },
     async (request, reply) => {
       const { uid } = request.params;
       const interaction = await details(request, reply, uid);
@@ -133,7 +134,10 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
 
   app.post<{ Params: typeof Params.static; Body: typeof ConsentBody.static }>(
     '/oauth/interaction/:uid/consent',
-    { schema: { params: Params, body: ConsentBody }, preHandler: requireSession(gatehouse) },
+    {
+      schema: { ...oauthSchemas.consent, params: Params, body: ConsentBody },
+      preHandler: requireSession(gatehouse),
+    },
     async (request, reply) => {
       const { uid } = request.params;
       const active = request.session!;
@@ -184,7 +188,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
   // login CSRF token (no session may exist yet); Fetch Metadata refuses cross-site posts first.
   app.post<{ Params: typeof Params.static; Body: typeof CancelBody.static }>(
     '/oauth/interaction/:uid/cancel',
-    { schema: { params: Params, body: CancelBody }, bodyLimit: 4 * 1024 },
+    { schema: { ...oauthSchemas.cancel, params: Params, body: CancelBody }, bodyLimit: 4 * 1024 },
     async (request, reply) => {
       checkFetchMetadata(request, issuerOrigin);
       checkLoginCsrf(request, gatehouse.keys.csrfAccepted);

@@ -6,6 +6,8 @@ import { sendOAuthError } from '../http/oauth-error.ts';
 import { storeUnavailable } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { resourceServerGate } from '../http/resource-server-auth.ts';
+import { tokenSchemas } from '../http/schemas/auth.ts';
+import { resourceServerSchemas } from '../http/schemas/resource-servers.ts';
 import { isStoreFailure } from '../stores/store-failure.ts';
 
 const CLIENT_ID = Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' });
@@ -49,7 +51,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.post<{ Body: typeof RefreshBody.static }>(
     '/token/refresh',
     {
-      schema: { body: RefreshBody },
+      schema: { ...tokenSchemas.refresh, body: RefreshBody },
       bodyLimit: 4096,
       errorHandler: (error, _request, reply) => sendOAuthError(reply, tokenEndpointError(error)),
     },
@@ -67,7 +69,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.post<{ Body: typeof RevokeBody.static }>(
     '/token/revoke',
     {
-      schema: { body: RevokeBody },
+      schema: { ...tokenSchemas.revoke, body: RevokeBody },
       bodyLimit: 4096,
       errorHandler: (error, _request, reply) => sendOAuthError(reply, tokenEndpointError(error)),
     },
@@ -96,7 +98,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.get<{ Querystring: typeof FeedQuery.static }>(
     '/revocations',
-    { onRequest: gate, schema: { querystring: FeedQuery } },
+    { onRequest: gate, schema: { ...resourceServerSchemas.revocations, querystring: FeedQuery } },
     async (request, reply) => {
       const after = Number(request.query.after ?? 0);
       const entries = await gatehouse.revocations.after(after, PAGE);
@@ -107,7 +109,7 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
 
   app.get<{ Querystring: typeof FeedQuery.static }>(
     '/revocations/stream',
-    { onRequest: gate, schema: { querystring: FeedQuery } },
+    { onRequest: gate, schema: { ...resourceServerSchemas.revocationStream, querystring: FeedQuery } },
     async (request, reply) => {
       const start = Number(request.query.after ?? request.headers['last-event-id'] ?? 0);
       reply.hijack();
@@ -195,7 +197,11 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   /** What a subject may do right now, for guards holding a Bearer token (which carries no permissions). */
   app.post<{ Body: typeof PermissionsBody.static }>(
     '/permissions/introspect',
-    { onRequest: gate, schema: { body: PermissionsBody }, bodyLimit: 4096 },
+    {
+      onRequest: gate,
+      schema: { ...resourceServerSchemas.permissions, body: PermissionsBody },
+      bodyLimit: 4096,
+    },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const user = await gatehouse.storage.users.findById(request.body.sub);
