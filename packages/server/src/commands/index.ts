@@ -56,7 +56,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
       devices: gatehouse.devices,
       audit: gatehouse.audit,
       clock: gatehouse.clock,
-      // Second factors arrive with issue 18 (TOTP, WebAuthn): until then the password completes a login.
+      // Second factors arrive with issue 19 (TOTP, WebAuthn): until then the password completes a login.
       secondFactorsFor: () => [],
     }),
     logout: logoutCommand(gatehouse),

@@ -33,7 +33,7 @@ export interface LoginInput {
 }
 
 export type LoginResult =
-  /** Password right, a second factor still owed: `completeSecondFactor` continues (issue 18). */
+  /** Password right, a second factor still owed: `completeSecondFactor` continues (issue 19). */
   | {
       readonly kind: 'second_factor_required';
       readonly transactionId: string;

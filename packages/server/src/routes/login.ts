@@ -103,7 +103,7 @@ async function login(
     previousSessionToken: readSessionToken(request),
   });
   if (result.kind === 'second_factor_required') {
-    // No account has a second factor until issue 18 adds them and the route that takes one.
+    // No account has a second factor until issue 19 adds them and the route that takes one.
     throw new GatehouseError('internal', { cause: new Error('second factors are not served yet') });
   }
   if (result.kind === 'tokens') {
