@@ -5,7 +5,9 @@
  * them; nothing else writes either (an architecture test scans the sources).
  */
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+/** The RFC 9457 media type (without parameters), e.g. for an OpenAPI `content` key. */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+export const PROBLEM_CONTENT_TYPE: string = `${PROBLEM_MEDIA_TYPE}; charset=utf-8`;
 
 /** The RFC 6750 §3.1 `error` codes (and RFC 9449's), sent in a challenge. */
 export type BearerError = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';

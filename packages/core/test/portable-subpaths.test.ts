@@ -33,16 +33,19 @@ function nodeImports(file: string, seen = new Set<string>()): string[] {
 
 describe('issue 17 #2: the modules the guard shares with the server are portable', () => {
   const exports = (
-    JSON.parse(readFileSync(join(CORE, 'package.json'), 'utf8')) as { exports: Record<string, string> }
+    JSON.parse(readFileSync(join(CORE, 'package.json'), 'utf8')) as {
+      exports: Record<string, { '@gatehouse/source': string }>;
+    }
   ).exports;
 
   it('the scan sees a node: import', () => {
-    expect(nodeImports(join(CORE, exports['./api-key-format']!)).length).toBeGreaterThan(0);
+    // The root entry (the whole domain) reaches node:crypto: the scan must see it.
+    expect(nodeImports(join(CORE, exports['.']!['@gatehouse/source'])).length).toBeGreaterThan(0);
   });
 
   it.each(SHARED)('%s is a subpath of @gatehouse/core and imports no node: module', (subpath) => {
     const target = exports[subpath];
     expect(target).toBeDefined();
-    expect(nodeImports(join(CORE, target!))).toEqual([]);
+    expect(nodeImports(join(CORE, target!['@gatehouse/source']))).toEqual([]);
   });
 });

@@ -61,7 +61,7 @@ export async function installOpenApi(app: FastifyInstance, issuer: string): Prom
         title: 'Gatehouse HTTP API',
         version: '1',
         description:
-          'Every JSON route of a Gatehouse server. Errors are RFC 9457 problems (`application/problem+json`) except on the token endpoints, which answer RFC 6749 errors. The OAuth 2.0 / OpenID Connect endpoints (`/oauth/*`) are served by the OAuth engine and described by `/.well-known/openid-configuration`.',
+          'Every JSON route of a Gatehouse server. Errors are RFC 9457 problem details except on the token endpoints, which answer RFC 6749 errors. The OAuth 2.0 / OpenID Connect endpoints (`/oauth/*`) are served by the OAuth engine and described by `/.well-known/openid-configuration`.',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: issuer }],

@@ -1,3 +1,4 @@
+import { PROBLEM_MEDIA_TYPE } from '@gatehouse/core/problem-details';
 import { Type } from '@sinclair/typebox';
 import { adminOperation } from './admin.ts';
 import { empty, ISO_DATE, json, problems } from './common.ts';
@@ -30,7 +31,7 @@ const InvalidPolicy = Type.Object({
 const invalid = {
   400: {
     description: 'The request, or the policy set with this document, does not validate.',
-    content: { 'application/problem+json': { schema: InvalidPolicy } },
+    content: { [PROBLEM_MEDIA_TYPE]: { schema: InvalidPolicy } },
   },
 };
 

@@ -1,3 +1,4 @@
+import { PROBLEM_MEDIA_TYPE } from '@gatehouse/core/problem-details';
 import { type TSchema, Type } from '@sinclair/typebox';
 
 /**
@@ -16,7 +17,7 @@ export const Problem = Type.Object(
     detail: Type.Optional(Type.String({ description: 'Public detail; never internal causes.' })),
     instance: Type.String({ pattern: '^urn:gatehouse:request:', description: 'The request id.' }),
   },
-  { $id: 'Problem', title: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' },
+  { $id: 'Problem', title: 'Problem', description: 'RFC 9457 problem details.' },
 );
 
 /** RFC 6749 §5.2 error, as `sendOAuthError` writes it for the token endpoints. */
@@ -37,7 +38,7 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [Problem, OAuthError];
 
 const PROBLEM_WHY: Readonly<Record<number, string>> = {
   400: 'Invalid request (body, parameters or a rule of the endpoint).',
-  401: 'No valid credentials (`WWW-Authenticate: Bearer` challenge).',
+  401: 'No valid credentials (with a Bearer challenge).',
   403: 'Authenticated, but not allowed (missing permission or CSRF check failed).',
   404: 'No such resource (or not yours: the two look the same).',
   409: 'Conflict with the current state.',
@@ -70,7 +71,7 @@ export function problems(...statuses: readonly number[]) {
       status,
       {
         description: PROBLEM_WHY[status] ?? 'Problem details.',
-        content: { 'application/problem+json': { schema: Type.Ref(Problem) } },
+        content: { [PROBLEM_MEDIA_TYPE]: { schema: Type.Ref(Problem) } },
       },
     ]),
   );
