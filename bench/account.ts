@@ -147,6 +147,7 @@ try {
       'vs Map: median',
       'range',
       '95 % CI',
+      'by CPU/req',
       'vs bare',
       'goal',
     ],
