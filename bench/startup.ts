@@ -13,15 +13,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './stats.ts';
-import { budget, freePort, header, table } from './support.ts';
+import { budget, cpuSecondsOf, freePort, load1, machine, table } from './support.ts';
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 7));
 const cli = fileURLToPath(new URL('../packages/server/dist/cli/gatehouse.js', import.meta.url));
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
 
 budget(5);
-header('CLI --help and server start-up (built JavaScript)', 0);
-console.log(`${RUNS} runs each, sequential; the times are wall-clock from spawn`);
+const m = machine();
+console.log('\n=== CLI --help and server start-up (built JavaScript) ===');
+console.log(`${m.date} · ${m.cpus} CPUs · ${m.cpuModel} · node ${m.node} · load avg ${load1()}`);
+console.log(
+  `${RUNS} runs each, sequential; wall-clock from spawn, and the CPU the server used until ready (what a quiet machine would take)`,
+);
 
 function helpOnce(): number {
   const started = performance.now();
@@ -46,6 +50,7 @@ async function readyAfter(url: string, started: number, child: ChildProcess): Pr
   }
 }
 
+const cpu: number[] = [];
 async function startOnce(dataDir: string): Promise<number> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -66,7 +71,9 @@ async function startOnce(dataDir: string): Promise<number> {
     stderr += chunk.toString();
   });
   try {
-    return await readyAfter(`${url}/readyz`, started, child);
+    const ms = await readyAfter(`${url}/readyz`, started, child);
+    cpu.push(cpuSecondsOf(child.pid!) * 1000);
+    return ms;
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${stderr}`);
   } finally {
@@ -108,4 +115,9 @@ table(
     row('gatehouse start, fresh data dir (until /readyz)', fresh, 2000),
     row('gatehouse start, restart (until /readyz)', restart, 2000),
   ],
+);
+const freshCpu = cpu.filter((_, i) => i % 2 === 0);
+const restartCpu = cpu.filter((_, i) => i % 2 === 1);
+console.log(
+  `server CPU until ready: fresh ${s(median(freshCpu))} (${s(Math.min(...freshCpu))}–${s(Math.max(...freshCpu))}), restart ${s(median(restartCpu))} (${s(Math.min(...restartCpu))}–${s(Math.max(...restartCpu))})`,
 );

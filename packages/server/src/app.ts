@@ -12,6 +12,7 @@ import Fastify, {
 import type { Gatehouse } from './gatehouse.ts';
 import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
+import { lazyValidatorFactory } from './http/lazy-validation.ts';
 import { installMethodGuard } from './http/method-guard.ts';
 import { errorHandler, sendProblem } from './http/problem.ts';
 import { proxyTrust } from './http/proxy-trust.ts';
@@ -80,6 +81,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 128 },
     // No type coercion (`"password": true` is a 400, not "true") and unknown members are refused, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Each route's schemas are compiled on its first request, not all at start-up.
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
   });
   app.addHook('preClose', (done) => {
     closing = true;
