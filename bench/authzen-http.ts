@@ -4,13 +4,27 @@
  * and answers a fixed decision: requests/s and the ratio (goal ≥ 0.6). Then one batch of 100
  * evaluations (`/access/v1/evaluations`) sent one at a time: p50 latency (goal < 2 ms).
  *
- *   node --conditions=@gatehouse/source --import tsx bench/authzen-http.ts        (BENCH_DURATION=10, BENCH_CONNECTIONS=32)
+ *   node --conditions=@gatehouse/source --import tsx bench/authzen-http.ts        (BENCH_ROUNDS=5, BENCH_DURATION=5, BENCH_CONNECTIONS=32)
  */
 import { fileURLToPath } from 'node:url';
-import { budget, DURATION_S, fmt, header, percentile, startChild, table, warmThenRun } from './support.ts';
+import { median, medianInterval } from './stats.ts';
+import {
+  budget,
+  fmt,
+  header,
+  interleavedRounds,
+  type LoadOptions,
+  type LoadResult,
+  percentile,
+  startChild,
+  statusSummary,
+  table,
+} from './support.ts';
 
-budget(5);
-header('AuthZEN evaluation over HTTP vs a bare Fastify route');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
+budget(10);
+header('AuthZEN evaluation over HTTP vs a bare Fastify route, alternating rounds', DURATION_S);
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const secret = 'bench-introspection-secret-0123456789abcdef';
@@ -36,42 +50,47 @@ try {
     throw new Error(`unexpected answer ${check.status} ${JSON.stringify(decision)}`);
   }
   const body = JSON.stringify(evaluation);
-  const ours = await warmThenRun({
-    url: `${gatehouse.url}/access/v1/evaluation`,
+  const target = (url: string): LoadOptions => ({
+    url: `${url}/access/v1/evaluation`,
     connections: CONNECTIONS,
     durationS: DURATION_S,
     method: 'POST',
     headers,
     body,
   });
-  const peer = await warmThenRun({
-    url: `${bare.url}/access/v1/evaluation`,
-    connections: CONNECTIONS,
-    durationS: DURATION_S,
-    method: 'POST',
-    headers,
-    body,
-  });
-  table(
-    ['server', 'requests/s', 'p50 ms', 'p99 ms', 'statuses'],
+  // Alternating rounds (ours, bare; bare, ours; …): each round's ratio is taken within the round.
+  const [ours, peer] = (await interleavedRounds(
     [
-      [
-        'Gatehouse AuthZEN evaluation',
-        fmt.rps(ours.rps),
-        fmt.ms(ours.p50),
-        fmt.ms(ours.p99),
-        JSON.stringify(ours.statuses),
-      ],
-      [
-        'bare Fastify POST (fixed answer)',
-        fmt.rps(peer.rps),
-        fmt.ms(peer.p50),
-        fmt.ms(peer.p99),
-        JSON.stringify(peer.statuses),
-      ],
+      { ...target(gatehouse.url), serverPid: gatehouse.pid },
+      { ...target(bare.url), serverPid: bare.pid },
     ],
+    ROUNDS,
+  )) as [LoadResult[], LoadResult[]];
+  const row = (label: string, runs: LoadResult[]) => [
+    label,
+    fmt.rps(median(runs.map((r) => r.rps))),
+    fmt.us(median(runs.map((r) => r.serverCpuUs))),
+    fmt.ms(median(runs.map((r) => r.p50))),
+    fmt.ms(median(runs.map((r) => r.p99))),
+    statusSummary(
+      runs.reduce<Record<string, number>>((sum, r) => {
+        for (const [code, n] of Object.entries(r.statuses)) sum[code] = (sum[code] ?? 0) + n;
+        return sum;
+      }, {}),
+    ),
+  ];
+  table(
+    ['server', 'requests/s (median)', 'µs CPU/req', 'p50 ms', 'p99 ms', 'statuses'],
+    [row('Gatehouse AuthZEN evaluation', ours), row('bare Fastify POST (fixed answer)', peer)],
   );
-  console.log(`ratio Gatehouse / bare Fastify: ${fmt.ratio(ours.rps / peer.rps)} (goal ≥ 0.6)`);
+  const ratios = ours.map((run, round) => run.rps / peer[round]!.rps);
+  const [low, high] = medianInterval(ratios);
+  const m = median(ratios);
+  const byCpu = median(ours.map((run, round) => peer[round]!.serverCpuUs / run.serverCpuUs));
+  console.log(
+    `ratio Gatehouse / bare Fastify over ${ROUNDS} rounds: median ${fmt.ratio(m)}, range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}, 95 % CI ${low.toFixed(2)}–${high.toFixed(2)} (goal ≥ 0.6: ${m >= 0.6 ? 'met' : 'MISSED'}); per round ${ratios.map((r) => r.toFixed(2)).join(' ')}`,
+  );
+  console.log(`by server CPU per request (bare / ours, median of the rounds): ${fmt.ratio(byCpu)}`);
 
   // A batch of 100 evaluations: users, owners, archived flags and actions vary.
   const users = ['alice', 'bob', 'mona', 'rita', 'tara', 'pat', 'nobody'];

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A fresh random secret, base64url encoded. 32 bytes = 256 bits by default. */
 export function randomToken(bytes = 32): string {
@@ -10,9 +10,12 @@ export function randomId(bytes = 16): string {
   return randomBytes(bytes).toString('hex');
 }
 
-/** SHA-256 of a high-entropy secret, hex. Used to store session ids: no salt needed at 256 bits. */
+/**
+ * SHA-256 of a high-entropy secret, hex. Used to store session ids: no salt needed at 256 bits.
+ * (The one-shot `hash` costs a third of a `createHash` object: this runs on every request.)
+ */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 export function hmacSha256(key: Buffer | string, value: string): Buffer {
@@ -24,7 +27,7 @@ export function hmacSha256(key: Buffer | string, value: string): Buffer {
  * hashed first, so neither the length nor a common prefix leaks.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
+  const da = hash('sha256', a, 'buffer');
+  const db = hash('sha256', b, 'buffer');
   return timingSafeEqual(da, db);
 }

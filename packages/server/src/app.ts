@@ -13,10 +13,12 @@ import { createCommands } from './commands/index.ts';
 import type { Gatehouse } from './gatehouse.ts';
 import { type ConnectionDrain, connectionDrain } from './http/connection-drain.ts';
 import { engineLane } from './http/engine-lane.ts';
+import { lazyValidatorFactory } from './http/lazy-validation.ts';
 import { installMethodGuard } from './http/method-guard.ts';
 import { installOpenApi } from './http/openapi.ts';
 import { errorHandler, sendProblem } from './http/problem.ts';
 import { proxyTrust } from './http/proxy-trust.ts';
+import { lazyRequestLogger } from './http/request-logger.ts';
 import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders, securityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -63,6 +65,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     loggerInstance: gatehouse.logger as FastifyBaseLogger,
     // Fastify's own request lines would log full URLs (query strings); ours log the path only.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: trust,
     // The OAuth engine's machine endpoints skip Fastify (engine-lane.ts); the rest is Fastify's.
     // The timeouts are Fastify's defaults, which it applies only to servers it makes itself.
@@ -81,6 +84,8 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 128 },
     // No type coercion (`"password": true` is a 400, not "true") and unknown members are refused, not silently dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+    // Each route's schemas are compiled on its first request, not all at start-up.
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorFactory() } },
   });
   app.addHook('preClose', (done) => {
     closing = true;
@@ -115,16 +120,24 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
     });
   }
 
+  // The request line, written by the root logger with the request id first: the same line the
+  // request's child would write, without making one (and nothing at all below info).
+  const logger = gatehouse.logger;
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
+    if (logger.isLevelEnabled('info')) {
+      const url = request.url;
+      const query = url.indexOf('?');
+      logger.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          path: query === -1 ? url : url.slice(0, query),
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      );
+    }
     done();
   });
 

@@ -1,4 +1,4 @@
-import { GatehouseError } from '@gatehouse/core';
+import { GatehouseError, hmacSha256 } from '@gatehouse/core';
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSessionCsrf, sessionCsrfToken } from '../src/http/csrf.ts';
@@ -143,5 +143,23 @@ describe('CSRF tokens across a change of master secret', () => {
     expect(() => checkSessionCsrf(request(old), [current, previous], 'other-session')).toThrow(
       GatehouseError,
     );
+  });
+});
+
+describe('remembered session CSRF tokens', () => {
+  it('stay the HMAC of the session under that very key, past the memo bound and per key', () => {
+    const first = deriveKey('a-master-secret-for-the-memo-test-0123456789', 'csrf');
+    const second = deriveKey('another-master-secret-for-the-memo-0123456789', 'csrf');
+    const expected = (key: Buffer, idHash: string) =>
+      hmacSha256(key, `session:${idHash}`).toString('base64url');
+    // Twice the bound, so the oldest entries are dropped and made again.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 20_001; i += 1_000) {
+        expect(sessionCsrfToken(first, `s-${i}`)).toBe(expected(first, `s-${i}`));
+        expect(sessionCsrfToken(second, `s-${i}`)).toBe(expected(second, `s-${i}`));
+      }
+      for (let i = 0; i < 20_000; i++) sessionCsrfToken(first, `filler-${round}-${i}`);
+    }
+    expect(sessionCsrfToken(first, 's-0')).not.toBe(sessionCsrfToken(second, 's-0'));
   });
 });

@@ -140,29 +140,31 @@ export const ATTRIBUTE_LIMITS: {
  * (above) and bounded inputs, the cost of evaluating any condition is bounded too.
  */
 export function assertAttributeSize(...roots: unknown[]): void {
-  let values = 0;
-  const visit = (value: unknown, depth: number): void => {
-    values += 1;
-    if (values > ATTRIBUTE_LIMITS.maxValues) {
-      throw new Error(`request attributes exceed ${ATTRIBUTE_LIMITS.maxValues} values`);
-    }
-    if (depth > ATTRIBUTE_LIMITS.maxDepth) {
-      throw new Error(`request attributes nest deeper than ${ATTRIBUTE_LIMITS.maxDepth}`);
-    }
-    if (typeof value === 'string' && value.length > ATTRIBUTE_LIMITS.maxStringLength) {
-      throw new Error(`a request attribute is longer than ${ATTRIBUTE_LIMITS.maxStringLength} characters`);
-    }
-    if (typeof value !== 'object' || value === null) return;
-    if (Array.isArray(value)) for (const item of value) visit(item, depth + 1);
-    else
-      for (const key in value) {
-        if (key.length > ATTRIBUTE_LIMITS.maxStringLength) {
-          throw new Error(
-            `a request attribute name is longer than ${ATTRIBUTE_LIMITS.maxStringLength} characters`,
-          );
-        }
-        visit((value as Record<string, unknown>)[key], depth + 1);
+  // A counter object, not a closure: this runs on every evaluation with a condition.
+  const seen = { values: 0 };
+  for (const root of roots) visitAttribute(root, 0, seen);
+}
+
+function visitAttribute(value: unknown, depth: number, seen: { values: number }): void {
+  seen.values += 1;
+  if (seen.values > ATTRIBUTE_LIMITS.maxValues) {
+    throw new Error(`request attributes exceed ${ATTRIBUTE_LIMITS.maxValues} values`);
+  }
+  if (depth > ATTRIBUTE_LIMITS.maxDepth) {
+    throw new Error(`request attributes nest deeper than ${ATTRIBUTE_LIMITS.maxDepth}`);
+  }
+  if (typeof value === 'string' && value.length > ATTRIBUTE_LIMITS.maxStringLength) {
+    throw new Error(`a request attribute is longer than ${ATTRIBUTE_LIMITS.maxStringLength} characters`);
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) for (const item of value) visitAttribute(item, depth + 1, seen);
+  else
+    for (const key in value) {
+      if (key.length > ATTRIBUTE_LIMITS.maxStringLength) {
+        throw new Error(
+          `a request attribute name is longer than ${ATTRIBUTE_LIMITS.maxStringLength} characters`,
+        );
       }
-  };
-  for (const root of roots) visit(root, 0);
+      visitAttribute((value as Record<string, unknown>)[key], depth + 1, seen);
+    }
 }

@@ -6,11 +6,8 @@ export interface DecisionRecord {
   request: AccessRequest;
   decision: boolean;
   reason: string;
-  /**
-   * The deciding rule id (or `role:<name>`, `stored-role`), when one decided: worked out only for
-   * the decisions that are logged.
-   */
-  rule: () => string | undefined;
+  /** The deciding rule id (or `role:<name>`, `stored-role`), when one decided. */
+  rule: string | undefined;
   policyVersion: string;
 }
 
@@ -31,9 +28,17 @@ export class DecisionLog {
     this.#random = random;
   }
 
+  /**
+   * Whether a decision with this reason is logged: every evaluation error, a `sampleRate` share
+   * of the rest (one draw per call). Asked first, so that the line is built only when it is written.
+   */
+  sampled(reason: string): boolean {
+    if (reason === 'error') return true;
+    return this.#sampleRate !== 0 && this.#random() < this.#sampleRate;
+  }
+
+  /** Writes the line of a decision `sampled` chose. */
   record(entry: DecisionRecord): void {
-    const forced = entry.reason === 'error';
-    if (!forced && (this.#sampleRate === 0 || this.#random() >= this.#sampleRate)) return;
     const { subject, resource, action } = entry.request;
     this.#logger.info(
       {
@@ -42,11 +47,11 @@ export class DecisionLog {
           policyVersion: entry.policyVersion,
           decision: entry.decision,
           reason: entry.reason,
-          rule: entry.rule(),
+          rule: entry.rule,
           subject: `${subject.type}:${subject.id}`,
           resource: `${resource.type}:${resource.id}`,
           action: action.name,
-          sampled: !forced,
+          sampled: entry.reason !== 'error',
         },
       },
       'authz decision',

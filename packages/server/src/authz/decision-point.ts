@@ -33,14 +33,16 @@ export class RbacDecisionPoint implements DecisionPoint {
 
   async evaluate(request: AccessRequest, requestId?: string): Promise<PdpDecision> {
     const result = await this.#decide(request);
-    this.#log?.record({
-      requestId,
-      request,
-      decision: result.decision,
-      reason: result.reason,
-      rule: () => (result.decision ? 'stored-role' : undefined),
-      policyVersion: 'rbac',
-    });
+    if (this.#log?.sampled(result.reason)) {
+      this.#log.record({
+        requestId,
+        request,
+        decision: result.decision,
+        reason: result.reason,
+        rule: result.decision ? 'stored-role' : undefined,
+        policyVersion: 'rbac',
+      });
+    }
     return result;
   }
 
@@ -94,14 +96,16 @@ export class PolicyDecisionPoint implements DecisionPoint {
 
   async evaluate(request: AccessRequest, requestId?: string): Promise<PdpDecision> {
     const decision = await this.explain(request);
-    this.#log?.record({
-      requestId,
-      request,
-      decision: decision.decision,
-      reason: decision.reason,
-      rule: () => decidingRule(decision),
-      policyVersion: decision.policyVersion,
-    });
+    if (this.#log?.sampled(decision.reason)) {
+      this.#log.record({
+        requestId,
+        request,
+        decision: decision.decision,
+        reason: decision.reason,
+        rule: decidingRule(decision),
+        policyVersion: decision.policyVersion,
+      });
+    }
     return { decision: decision.decision, reason: decision.reason };
   }
 }

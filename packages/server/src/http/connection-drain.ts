@@ -50,17 +50,19 @@ export function connectionDrain(server: Server, idleLingerMs = IDLE_LINGER_MS): 
     socket.once('close', () => open.delete(socket));
     if (draining) closeWhenIdle(socket);
   });
+  // One listener for every response (no closure per request): `this` is the response.
+  function responseClosed(this: ServerResponse) {
+    const socket = this.req.socket;
+    const responses = open.get(socket);
+    responses?.delete(this);
+    // Its headers went out before draining began (keep-alive): the connection is idle now.
+    if (draining && responses?.size === 0 && !socket.destroyed) closeWhenIdle(socket);
+  }
   // First of the 'request' listeners, so the header is set before any handler can answer.
   server.prependListener('request', (request, response) => {
-    const socket = request.socket;
-    const responses = open.get(socket);
-    responses?.add(response);
+    open.get(request.socket)?.add(response);
     if (draining) response.setHeader('connection', 'close');
-    response.once('close', () => {
-      responses?.delete(response);
-      // Its headers went out before draining began (keep-alive): the connection is idle now.
-      if (draining && responses?.size === 0 && !socket.destroyed) closeWhenIdle(socket);
-    });
+    response.once('close', responseClosed);
   });
 
   return {

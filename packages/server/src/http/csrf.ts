@@ -27,8 +27,28 @@ export function checkFetchMetadata(request: FastifyRequest, issuerOrigin: string
   if (origin !== issuerOrigin && origin !== ownOrigin) throw refuse();
 }
 
+/** Sessions whose token one key's memo keeps; the oldest is dropped beyond it. */
+const MEMO_MAX_SESSIONS = 10_000;
+const memos = new WeakMap<Buffer, Map<string, string>>();
+
+/**
+ * The session's CSRF token under `key`. It never changes for a session, and `GET /account` hands
+ * it out on every request, so it is computed once per session and key and remembered (bounded;
+ * a key that is replaced takes its memo with it).
+ */
 export function sessionCsrfToken(key: Buffer, sessionIdHash: string): string {
-  return hmacSha256(key, `session:${sessionIdHash}`).toString('base64url');
+  let memo = memos.get(key);
+  if (memo === undefined) {
+    memo = new Map();
+    memos.set(key, memo);
+  }
+  let token = memo.get(sessionIdHash);
+  if (token === undefined) {
+    token = hmacSha256(key, `session:${sessionIdHash}`).toString('base64url');
+    if (memo.size >= MEMO_MAX_SESSIONS) memo.delete(memo.keys().next().value as string);
+    memo.set(sessionIdHash, token);
+  }
+  return token;
 }
 
 function loginCsrfToken(key: Buffer, nonce: string): string {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { GatehouseError } from '@gatehouse/core';
 import type { FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { assertCallerMayAskAbout, type DecisionCaller } from '../authz/decision-caller.ts';
@@ -43,7 +43,7 @@ export function decisionCaller(request: FastifyRequest): DecisionCaller {
 export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandler {
   const secret = gatehouse.config.introspectionSecret;
   // Compared as SHA-256 digests in constant time; the secret's digest is computed once.
-  const expected = secret === undefined ? undefined : createHash('sha256').update(secret).digest();
+  const expected = secret === undefined ? undefined : hash('sha256', secret, 'buffer');
   const callerGate = requireCaller(gatehouse, undefined, { apiKeys: true });
   const userGate: preHandlerHookHandler = function (request, reply, done) {
     callerGate.call(this, request, reply, (error?: Error) => {
@@ -72,7 +72,7 @@ export function requireDecisionCaller(gatehouse: Gatehouse): preHandlerHookHandl
     if (
       expected !== undefined &&
       presented !== '' &&
-      timingSafeEqual(createHash('sha256').update(presented).digest(), expected)
+      timingSafeEqual(hash('sha256', presented, 'buffer'), expected)
     ) {
       callers.set(request, { kind: 'enforcement_point' });
       done();
