@@ -64,6 +64,7 @@ export {
   type SecondFactor,
   satisfyFactor,
 } from './login-transaction.ts';
+export type { MailQueue, MailRequest } from './mail.ts';
 export type {
   ConsumeOutcome,
   OAuthArtifact,

@@ -49,6 +49,7 @@ export {
   MemoryUserRepository,
   memoryStorage,
 } from './memory.ts';
+export { RecordingMailQueue } from './recording-mail-queue.ts';
 export {
   defaultPostgresUrl,
   defaultRedisUrl,
