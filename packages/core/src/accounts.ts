@@ -75,7 +75,7 @@ export class Accounts {
   async #replacePassword(
     user: UserRecord,
     password: string,
-    by: 'self' | 'admin',
+    by: 'self' | 'admin' | 'reset' | 'invitation',
     meta: RequestMeta | undefined,
   ): Promise<void> {
     const hash = await this.#acceptPassword(password, user);
@@ -219,6 +219,31 @@ export class Accounts {
   async notifyChanged(userId: string): Promise<void> {
     await this.#o.bus.publish({ type: 'user.changed', userId });
     await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
+  }
+
+  /**
+   * Throws `password_policy` unless `password` is acceptable for the account, without hashing or
+   * storing anything: a flow checks before it uses up the single-use token that allows the change.
+   */
+  checkPasswordFor(password: string, account: { email: string; kind: IdentityKind }): void {
+    const verdict = checkPassword(password, this.#o.passwordPolicy, { email: account.email });
+    if (!verdict.ok)
+      throw new GatehouseError('password_policy', {
+        detail: passwordRefusal(verdict.reason, this.#o.passwordPolicy),
+      });
+  }
+
+  /**
+   * Sets the password a reset link or an invitation allowed: the same rule book and the same
+   * consequences as any other change (sessions, refresh families and grants end).
+   */
+  async setPasswordByLink(
+    user: UserRecord,
+    password: string,
+    by: 'reset' | 'invitation',
+    meta?: RequestMeta,
+  ): Promise<void> {
+    await this.#replacePassword(user, password, by, meta);
   }
 
   /** Sets a password without knowing the old one (admin API, CLI); ends the user's sessions and grants. */

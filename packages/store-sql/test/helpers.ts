@@ -22,6 +22,7 @@ export const ALL_MIGRATIONS = [
   '0010_oauth_client_id_token_alg',
   '0011_rs256_signing_keys',
   '0012_oauth_client_previous_secret',
+  '0015_account_lifecycle',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */
@@ -42,13 +43,14 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys`.execute(
+    await sql`truncate users, account_tokens, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys`.execute(
       storage.db,
     );
     return;
   }
   // Children first, so foreign keys never block the delete.
   for (const table of [
+    'account_tokens',
     'refresh_tokens',
     'oauth_artifacts',
     'oauth_clients',

@@ -1,3 +1,4 @@
+export { describeAccountTokenStoreConformance } from './conformance/account-tokens.ts';
 export {
   type ApiKeyStores,
   describeApiKeyStoresConformance,
@@ -32,6 +33,7 @@ export {
 export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformance/signing-keys.ts';
 export { describeStorageConformance, type StorageConformanceOptions } from './conformance/storage.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
+export { MemoryAccountTokenStore } from './memory/account-tokens.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
 export { MemoryOAuthClientStore } from './memory/oauth-clients.ts';
