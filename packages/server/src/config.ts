@@ -76,6 +76,17 @@ export const ConfigSchema = Type.Object(
     oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
     refreshReuseGraceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+    registration: Type.Union([Type.Literal('closed'), Type.Literal('invite'), Type.Literal('open')]),
+    // Comma-separated lower-case domains; absent: any domain may sign up (when registration is open).
+    registrationDomains: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9.-]+\\.[a-z0-9-]+(,[a-z0-9.-]+\\.[a-z0-9-]+)*$' }),
+    ),
+    passwordResetTtlSeconds: Type.Integer({ minimum: 60, maximum: 86_400 }),
+    emailVerificationTtlSeconds: Type.Integer({ minimum: 300, maximum: 30 * 86_400 }),
+    invitationTtlSeconds: Type.Integer({ minimum: 300, maximum: 90 * 86_400 }),
+    mailLimitPerAddress: Type.Integer({ minimum: 1 }),
+    mailLimitPerIp: Type.Integer({ minimum: 1 }),
+    mailLimitWindowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
   },
   { additionalProperties: false },
 );
@@ -139,6 +150,14 @@ export const envNames: Record<keyof Config, string> = {
   oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
   refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
   shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
+  registration: 'GATEHOUSE_REGISTRATION',
+  registrationDomains: 'GATEHOUSE_REGISTRATION_DOMAINS',
+  passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
+  emailVerificationTtlSeconds: 'GATEHOUSE_EMAIL_VERIFICATION_TTL',
+  invitationTtlSeconds: 'GATEHOUSE_INVITATION_TTL',
+  mailLimitPerAddress: 'GATEHOUSE_MAIL_LIMIT_ADDRESS',
+  mailLimitPerIp: 'GATEHOUSE_MAIL_LIMIT_IP',
+  mailLimitWindowSeconds: 'GATEHOUSE_MAIL_LIMIT_WINDOW',
 };
 
 /**
@@ -241,6 +260,13 @@ function defaults(raw: Raw): Raw {
     oauthDynamicRegistration: 'off',
     refreshReuseGraceSeconds: 30,
     shutdownTimeoutMs: 10_000,
+    registration: 'closed',
+    passwordResetTtlSeconds: 30 * 60,
+    emailVerificationTtlSeconds: 24 * 60 * 60,
+    invitationTtlSeconds: 7 * 24 * 60 * 60,
+    mailLimitPerAddress: 5,
+    mailLimitPerIp: 20,
+    mailLimitWindowSeconds: 15 * 60,
   };
 }
 
@@ -278,6 +304,12 @@ const numericKeys = new Set<keyof Config>([
   'refreshReuseGraceSeconds',
   'shutdownTimeoutMs',
   'revocationCatchUpMs',
+  'passwordResetTtlSeconds',
+  'emailVerificationTtlSeconds',
+  'invitationTtlSeconds',
+  'mailLimitPerAddress',
+  'mailLimitPerIp',
+  'mailLimitWindowSeconds',
 ]);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {

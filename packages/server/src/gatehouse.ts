@@ -1,12 +1,18 @@
 import {
+  type AccountFlows,
   Accounts,
+  AccountTokens,
   ApiKeyService,
   AuditTrail,
   Authenticator,
   type Clock,
+  createAccountFlows,
+  DeferredWork,
   DeviceCookies,
   LifecycleEvents,
   LoginThrottle,
+  type MailQueue,
+  MailThrottle,
   PermissionResolver,
   type RateLimiter,
   RefreshRotation,
@@ -36,6 +42,7 @@ import { isStoreFailure } from './stores/store-failure.ts';
 import { StoreHealth } from './stores/store-health.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
+import { undeliveredMail } from './undelivered-mail.ts';
 
 /** Every service of one Gatehouse node, wired from the configuration. Only the server wires. */
 export interface Gatehouse {
@@ -48,6 +55,10 @@ export interface Gatehouse {
   /** Device cookies: browsers that signed in before keep their own login limit. */
   readonly devices: DeviceCookies;
   readonly accounts: Accounts;
+  /** Where emails are handed over for delivery after the request. */
+  readonly mail: MailQueue;
+  /** Sign-up, email verification, password reset, email change, invitations (docs/accounts.md). */
+  readonly accountFlows: AccountFlows;
   readonly permissions: PermissionResolver;
   readonly audit: AuditTrail;
   readonly hasher: Argon2Hasher;
@@ -82,6 +93,8 @@ export interface GatehouseOverrides {
   clock?: Clock;
   /** PostgreSQL schema (tests run each in its own). */
   databaseSchema?: string;
+  /** Another mail queue (tests record what the flows asked to send). */
+  mail?: MailQueue;
 }
 
 export async function createGatehouse(
@@ -299,6 +312,49 @@ export async function createGatehouse(
     clock,
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
   });
+  const mail = overrides.mail ?? undeliveredMail(logger);
+  const deferred = new DeferredWork((error, label) =>
+    warnUnlessStoreDown(error, `${label} failed after the response`),
+  );
+  const mailWindowMs = config.mailLimitWindowSeconds * 1000;
+  const accountFlows = createAccountFlows(
+    {
+      users: storage.users,
+      credentials: storage.credentials,
+      accounts,
+      hasher,
+      tokens: new AccountTokens(storage.accountTokens, clock),
+      mail,
+      throttle: new MailThrottle(
+        storage.counters,
+        {
+          perAddress: { limit: config.mailLimitPerAddress, windowMs: mailWindowMs },
+          perClient: { limit: config.mailLimitPerIp, windowMs: mailWindowMs },
+        },
+        clock,
+      ),
+      deferred,
+      audit,
+      bus: storage.bus,
+      clock,
+      issuer: config.issuer,
+      lifetimes: {
+        verifyEmailMs: config.emailVerificationTtlSeconds * 1000,
+        resetPasswordMs: config.passwordResetTtlSeconds * 1000,
+        changeEmailMs: config.emailVerificationTtlSeconds * 1000,
+        undoEmailChangeMs: 7 * 24 * 3_600_000,
+        invitationMs: config.invitationTtlSeconds * 1000,
+      },
+    },
+    {
+      signUp: {
+        mode: config.registration,
+        domains: config.registrationDomains?.split(',') ?? [],
+      },
+      events,
+      sessions,
+    },
+  );
   const permissions = new PermissionResolver({
     roles: storage.roles,
     bus: storage.bus,
@@ -363,6 +419,8 @@ export async function createGatehouse(
     authenticator,
     devices,
     accounts,
+    mail,
+    accountFlows,
     permissions,
     audit,
     hasher,
@@ -387,6 +445,8 @@ export async function createGatehouse(
     async close() {
       health.stop();
       keyRing.stop();
+      // Work requests left for after their response (emails being enqueued) finishes first.
+      await deferred.idle();
       revocations.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();

@@ -35,6 +35,12 @@ export async function startServer(
       { name: 'sessions', run: () => gatehouse.sessions.sweepExpired() },
       { name: 'tokens', run: () => gatehouse.tokens.sweepExpired() },
       { name: 'oauth', run: () => gatehouse.oauth.sweep() },
+      {
+        name: 'account-tokens',
+        run: async () => {
+          await gatehouse.storage.accountTokens.deleteExpired(gatehouse.clock.now());
+        },
+      },
     ],
     logger,
   });

@@ -54,6 +54,17 @@ export class PasswordReset {
     });
   }
 
+  /** An administrator sends the user a link (admin API, CLI); not throttled, audited with the actor. */
+  async sendLinkTo(userId: string, meta?: RequestMeta): Promise<void> {
+    const user = await this.#c.users.findById(userId);
+    if (!isActivePerson(user)) throw new GatehouseError('not_found', { detail: 'No such user.' });
+    await this.sendLink(user);
+    await this.#c.audit.record('password.reset_requested', meta, {
+      subjectId: user.id,
+      details: { by: 'admin' },
+    });
+  }
+
   /** Whether the link is still good (the page shows its form only then); uses nothing up. */
   async isValid(token: string): Promise<boolean> {
     return (await this.#linkedUser(token, 'peek')) !== undefined;

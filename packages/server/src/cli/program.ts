@@ -3,6 +3,7 @@ import type { RoleRecord } from '@gatehouse/core';
 import { Command, Option } from 'commander';
 import type { Gatehouse } from '../gatehouse.ts';
 import { signOut } from '../sign-out.ts';
+import { registerAccountLifecycleCommands } from './account-lifecycle.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
 import { registerKeyCommands } from './keys.ts';
@@ -173,6 +174,7 @@ export function buildProgram(): Command {
           email: u.email,
           kind: u.kind,
           disabled: u.disabled,
+          email_verified: u.emailVerified,
           roles: u.roles,
           created_at: iso(u.createdAt),
         })),
@@ -312,6 +314,7 @@ export function buildProgram(): Command {
 
   registerKeyCommands(program, withGatehouse, (g) => g.keyRing);
   registerPolicyCommands(program);
+  registerAccountLifecycleCommands(users, withGatehouse);
   registerApiKeyCommands(program, withGatehouse);
   registerPoliciesCommands(program, withGatehouse);
   registerClientCommands(program, withGatehouse);

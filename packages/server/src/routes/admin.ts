@@ -1,3 +1,4 @@
+import type { UserRecord } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.ts';
@@ -5,6 +6,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { adminSchemas } from '../http/schemas/admin.ts';
+import { adminUserView } from './admin-user-view.ts';
 
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RoleName = Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }) });
@@ -60,20 +62,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   const session = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
-  const userView = async (u: {
-    id: string;
-    email: string;
-    kind: string;
-    disabled: boolean;
-    createdAt: number;
-  }) => ({
-    id: u.id,
-    email: u.email,
-    kind: u.kind,
-    disabled: u.disabled,
-    created_at: iso(u.createdAt),
-    roles: await gatehouse.accounts.rolesOf(u.id),
-  });
+  const userView = (u: UserRecord) => adminUserView(gatehouse, u);
 
   app.get<{ Querystring: typeof Page.static }>(
     '/admin/v1/users',
