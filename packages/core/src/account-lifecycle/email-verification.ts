@@ -19,7 +19,7 @@ export class EmailVerification {
   }
 
   /** Issues a link for the user's current address and enqueues it (sign-up, the account page). */
-  async send(user: UserRecord, values: Record<string, string> = {}): Promise<void> {
+  async send(user: UserRecord, values: { name?: string } = {}): Promise<void> {
     const ttlMs = this.#c.lifetimes.verifyEmailMs;
     const { token } = await this.#c.tokens.issue({
       purpose: 'verify-email',
@@ -29,7 +29,8 @@ export class EmailVerification {
       replace: true,
     });
     await sendMail(this.#c, user.email, 'verify-email', {
-      ...values,
+      // The greeting: the name given at sign-up (user-controlled: the renderer escapes it), else the address.
+      name: values.name ?? user.email,
       email: user.email,
       link: accountLink(this.#c, VERIFY_EMAIL_PATH, token),
       expires_in_minutes: minutes(ttlMs),
