@@ -32,15 +32,25 @@ export const EmailChangeBody = Type.Object(
 
 const FORMS = ['application/json', 'application/x-www-form-urlencoded'];
 
+/** A status that is a page for a browser's normal case and a problem for a malformed request. */
+const pageOrProblem = (status: 400 | 403, description: string) => {
+  const problem = problems(status)[status] as { content: Record<string, unknown> };
+  return { description, content: { ...page(description).content, ...problem.content } };
+};
+
 const publicPage = (summary: string) => ({
-  tags: ['account lifecycle'],
+  tags: ['account-lifecycle'],
   summary,
   security: SECURITY.none,
-  response: { 200: page('The page and its form.'), ...problems(400, 403) },
+  response: {
+    200: page('The page and its form.'),
+    400: pageOrProblem(400, 'The link is invalid or has expired (a page), or the request is malformed.'),
+    403: pageOrProblem(403, 'Sign-up is closed or by invitation only (a page).'),
+  },
 });
 
 const publicPost = (summary: string, description: string, success: Record<number, unknown>) => ({
-  tags: ['account lifecycle'],
+  tags: ['account-lifecycle'],
   summary,
   description,
   security: SECURITY.none,
