@@ -1,5 +1,6 @@
 import type { AuditTrail, RequestMeta } from './audit-trail.ts';
 import type { Clock } from './clock.ts';
+import type { CompromisedPasswordCheck } from './compromised-passwords.ts';
 import { canonicalEmail } from './email.ts';
 import { GatehouseError } from './errors.ts';
 import type { LifecycleEvents } from './lifecycle-events.ts';
@@ -37,6 +38,8 @@ export interface AccountsOptions {
   audit: AuditTrail;
   clock: Clock;
   passwordPolicy: PasswordPolicyOptions;
+  /** Lists of breached and common passwords a new password must not be on (after the policy's rules). */
+  compromisedPasswords?: CompromisedPasswordCheck;
   /**
    * Where `UserDisabled`, `UserDeleted`, `PasswordChanged` and `AccessChanged` are published for
    * what hangs off identities elsewhere (tokens, grants, API keys, guards' caches). Awaited at
@@ -61,6 +64,11 @@ export class Accounts {
    * it is for, so no path can check less than another. Returns the hash to store.
    */
   async #acceptPassword(password: string, account: { email: string; kind: IdentityKind }): Promise<string> {
+    return this.#o.hasher.hash(await this.#checkPassword(password, account));
+  }
+
+  /** The rule book itself: throws the refusal, or returns the normalized password. */
+  async #checkPassword(password: string, account: { email: string; kind: IdentityKind }): Promise<string> {
     if (account.kind !== 'user')
       throw new GatehouseError('invalid_request', { detail: 'Service accounts cannot have a password.' });
     const verdict = checkPassword(password, this.#o.passwordPolicy, { email: account.email });
@@ -68,7 +76,11 @@ export class Accounts {
       throw new GatehouseError('password_policy', {
         detail: passwordRefusal(verdict.reason, this.#o.passwordPolicy),
       });
-    return this.#o.hasher.hash(verdict.normalized);
+    if (await this.#o.compromisedPasswords?.isCompromised(verdict.normalized))
+      throw new GatehouseError('password_policy', {
+        detail: passwordRefusal('breached', this.#o.passwordPolicy),
+      });
+    return verdict.normalized;
   }
 
   /** Replaces an existing user's password; what was signed in or delegated on the old one ends. */
@@ -225,12 +237,8 @@ export class Accounts {
    * Throws `password_policy` unless `password` is acceptable for the account, without hashing or
    * storing anything: a flow checks before it uses up the single-use token that allows the change.
    */
-  checkPasswordFor(password: string, account: { email: string; kind: IdentityKind }): void {
-    const verdict = checkPassword(password, this.#o.passwordPolicy, { email: account.email });
-    if (!verdict.ok)
-      throw new GatehouseError('password_policy', {
-        detail: passwordRefusal(verdict.reason, this.#o.passwordPolicy),
-      });
+  async checkPasswordFor(password: string, account: { email: string; kind: IdentityKind }): Promise<void> {
+    await this.#checkPassword(password, account);
   }
 
   /**

@@ -28,6 +28,7 @@ export { ServiceAccounts } from './api-keys/service-accounts.ts';
 export { type AuditInput, AuditTrail, type RequestMeta } from './audit-trail.ts';
 export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { anyCompromisedCheck, type CompromisedPasswordCheck } from './compromised-passwords.ts';
 export { type DeviceCookiePolicy, DeviceCookies, MAX_DEVICE_ENTRIES } from './device-cookies.ts';
 export { canonicalEmail } from './email.ts';
 export { emailSkeleton } from './email-skeleton.ts';

@@ -37,6 +37,7 @@ import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts'
 import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
+import { compromisedPasswordChecks } from './passwords/compromised-password-checks.ts';
 import { type NodeStorage, openStorage, READINESS_TIMEOUT_MS } from './stores/open-storage.ts';
 import { isStoreFailure } from './stores/store-failure.ts';
 import { StoreHealth } from './stores/store-health.ts';
@@ -311,6 +312,7 @@ export async function createGatehouse(
     audit,
     clock,
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
+    compromisedPasswords: await compromisedPasswordChecks(config, logger),
   });
   const mail = overrides.mail ?? undeliveredMail(logger);
   const deferred = new DeferredWork((error, label) =>

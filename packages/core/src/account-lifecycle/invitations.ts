@@ -67,7 +67,7 @@ export class Invitations {
   async accept(token: string, password: string, meta: RequestMeta): Promise<UserRecord> {
     const candidate = await this.#linkedUser(token, 'peek');
     if (candidate === undefined) throw new GatehouseError('invalid_request', { detail: INVALID_LINK });
-    this.#c.accounts.checkPasswordFor(password, candidate);
+    await this.#c.accounts.checkPasswordFor(password, candidate);
     const user = await this.#linkedUser(token, 'redeem');
     if (user === undefined) throw new GatehouseError('invalid_request', { detail: INVALID_LINK });
     await this.#c.accounts.setPasswordByLink(user, password, 'invitation', meta);

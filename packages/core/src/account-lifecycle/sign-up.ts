@@ -61,7 +61,7 @@ export class SignUp {
       throw new GatehouseError('invalid_request', {
         detail: 'The name is too long or has control characters.',
       });
-    this.#c.accounts.checkPasswordFor(input.password, { email, kind: 'user' });
+    await this.#c.accounts.checkPasswordFor(input.password, { email, kind: 'user' });
     await this.#c.throttle.attempt(email, meta.ip);
     const password = input.password;
     this.#c.deferred.run('sign-up', () => this.#complete(email, password, name || undefined, meta));

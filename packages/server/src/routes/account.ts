@@ -11,8 +11,17 @@ import { accountSchemas } from '../http/schemas/account.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
 import { ADDRESS_FIELDS, accountPage, PROFILE_FIELDS } from '../pages/account-page.ts';
+import { passwordRefusalFlag, passwordRefusalNotices } from '../pages/password-notices.ts';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{24}$' }) });
+const PasswordForm = Type.Object(
+  {
+    csrf: Type.String({ maxLength: 128 }),
+    current_password: Type.String({ maxLength: 4096 }),
+    new_password: Type.String({ maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+);
 const PasswordBody = Type.Object({
   current_password: Type.String({ maxLength: 4096 }),
   new_password: Type.String({ maxLength: 4096 }),
@@ -46,6 +55,8 @@ const notices: readonly (readonly [string, string])[] = [
     'verification_error',
     'No link was sent: the address is verified already, or too many were asked for. Try again later.',
   ],
+  ['password_changed', 'Your password was changed. Every other session of yours was signed out.'],
+  ['password_current', 'Your password was not changed: the current password is incorrect.'],
   [
     'profile_error',
     'Your profile was not saved: check the formats (website https://…, phone +15551234567, time zone Europe/London).',
@@ -73,6 +84,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   );
   const apiGate = requireCaller(gatehouse);
   const sessionOnly = requireSession(gatehouse);
+  const passwordPolicy = {
+    minLength: gatehouse.config.passwordMinLength,
+    maxLength: gatehouse.config.passwordMaxLength,
+  };
+  const refusalNotices = passwordRefusalNotices(passwordPolicy);
 
   const identity = (active: ActiveSession, access: SubjectAccess) => ({
     sub: active.user.id,
@@ -134,7 +150,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
     const overview = await commands.accountOverview({ principal: requireCallerPrincipal(request) });
     const query = request.query as Record<string, unknown>;
-    const notice = notices.find(([flag]) => query[flag] !== undefined)?.[1];
+    const notice = [...notices, ...refusalNotices].find(([flag]) => query[flag] !== undefined)?.[1];
     return sendPage(
       request,
       reply,
@@ -143,6 +159,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
         csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
         user: active.user,
         currentSessionId: active.record.publicId,
+        passwordMinLength: passwordPolicy.minLength,
         ...overview,
         ...(notice === undefined ? {} : { notice }),
       }),
@@ -257,6 +274,41 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
       return reply
         .header('cache-control', 'no-store')
         .send({ csrf_token: sessionCsrfToken(gatehouse.keys.csrf, record.idHash) });
+    },
+  );
+
+  /** The account page's form: the same change as the JSON route, answered with a redirect and a notice. */
+  app.post<{ Body: typeof PasswordForm.static }>(
+    '/account/password/change',
+    {
+      preHandler: sessionOnly,
+      schema: { ...accountSchemas.passwordForm, body: PasswordForm },
+      bodyLimit: 16 * 1024,
+    },
+    async (request, reply) => {
+      const { user } = request.session!;
+      const meta = requestMeta(request, user.id);
+      const back = (flag: string) =>
+        reply
+          .code(303)
+          .header('cache-control', 'no-store')
+          .header('location', `/account?${flag}=1#password`)
+          .send();
+      try {
+        const { token, record } = await gatehouse.accounts.changeOwnPassword(
+          { user, currentPassword: request.body.current_password, newPassword: request.body.new_password },
+          meta,
+        );
+        setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
+        return back('password_changed');
+      } catch (error) {
+        if (!(error instanceof GatehouseError)) throw error;
+        if (error.code === 'invalid_credentials') return back('password_current');
+        const flag =
+          error.code === 'password_policy' ? passwordRefusalFlag(error.detail, passwordPolicy) : undefined;
+        if (flag === undefined) throw error;
+        return back(flag);
+      }
     },
   );
 }
