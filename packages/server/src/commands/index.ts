@@ -26,6 +26,7 @@ import { searchResourcesCommand } from './search-resources.ts';
 import { searchSubjectsCommand } from './search-subjects.ts';
 import { type ServiceAccountCommands, serviceAccountCommands } from './service-accounts.ts';
 import { signOutCommand } from './sign-out.ts';
+import { subjectPermissionsCommand } from './subject-permissions.ts';
 import { type TokenCommands, tokenCommands } from './tokens.ts';
 import { type UserCommands, userCommands } from './users.ts';
 
@@ -64,6 +65,7 @@ export interface Commands
   readonly signOut: ReturnType<typeof signOutCommand>;
   readonly listAuditEvents: ReturnType<typeof listAuditEventsCommand>;
   readonly explainDecision: ReturnType<typeof explainDecisionCommand>;
+  readonly subjectPermissions: ReturnType<typeof subjectPermissionsCommand>;
 }
 
 export function createCommands(gatehouse: Gatehouse): Commands {
@@ -111,5 +113,6 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     ...grantCommands(gatehouse),
     ...policyCommands(gatehouse),
     explainDecision: explainDecisionCommand(gatehouse),
+    subjectPermissions: subjectPermissionsCommand(gatehouse),
   };
 }

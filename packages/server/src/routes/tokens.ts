@@ -207,11 +207,8 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
       bodyLimit: 4096,
     },
     async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      const user = await gatehouse.storage.users.findById(request.body.sub);
-      if (user === undefined || user.disabled) return { active: false };
-      const { permissions } = await gatehouse.permissions.accessOf(user.id);
-      return { active: true, sub: user.id, permissions: permissions.toArray() };
+      const answer = await commands.subjectPermissions({ subject: request.body.sub });
+      return reply.header('cache-control', 'no-store').send(answer);
     },
   );
 }
