@@ -148,19 +148,19 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   accountRoutes(app, gatehouse, commands);
   adminRoutes(app, gatehouse, commands);
   introspectionRoutes(app, gatehouse);
-  tokenRoutes(app, gatehouse);
+  tokenRoutes(app, gatehouse, commands);
   jwksRoutes(app, gatehouse.keyRing);
   authzenRoutes(app, gatehouse, commands);
   apiKeyRoutes(app, gatehouse, commands);
   adminApiKeyRoutes(app, gatehouse, commands);
   apiKeyIntrospectionRoutes(app, gatehouse);
-  adminPolicyRoutes(app, gatehouse);
+  adminPolicyRoutes(app, gatehouse, commands);
   authzenSearchRoutes(app, gatehouse, commands);
   oauthRoutes(app, gatehouse);
   oauthInteractionRoutes(app, gatehouse);
-  adminClientRoutes(app, gatehouse);
-  adminIncidentRoutes(app, gatehouse);
-  accountApplicationRoutes(app, gatehouse);
+  adminClientRoutes(app, gatehouse, commands);
+  adminIncidentRoutes(app, gatehouse, commands);
+  accountApplicationRoutes(app, gatehouse, commands);
   openApiRoutes(app);
   return app;
 }
