@@ -291,10 +291,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
           .header('location', `/account?${flag}=1#password`)
           .send();
       try {
-        const { token, record } = await gatehouse.accounts.changeOwnPassword(
-          { user, currentPassword: request.body.current_password, newPassword: request.body.new_password },
+        const { token, record } = await commands.changePassword({
+          user,
+          currentPassword: request.body.current_password,
+          newPassword: request.body.new_password,
           meta,
-        );
+        });
         setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
         return back('password_changed');
       } catch (error) {
