@@ -4,6 +4,7 @@ import {
   type RefreshTokenRecord,
   type RefreshTokenStore,
   type RetryGrace,
+  type RevokeByUserOptions,
 } from '@gatehouse/core';
 
 /**
@@ -39,6 +40,15 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return { status: retried ? 'retried' : 'reused', record: { ...token } };
   }
 
+  async find(idHash: string): Promise<RefreshTokenRecord | undefined> {
+    const token = this.#tokens.get(idHash);
+    return token === undefined ? undefined : { ...token };
+  }
+
+  async delete(idHash: string): Promise<void> {
+    this.#tokens.delete(idHash);
+  }
+
   async revokeFamily(familyId: string, now: number): Promise<number> {
     return this.#revokeWhere((t) => t.familyId === familyId, now);
   }
@@ -47,8 +57,12 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return this.#revokeWhere((t) => t.sessionIdHash === sessionIdHash, now);
   }
 
-  async revokeByUser(userId: string, now: number): Promise<number> {
-    return this.#revokeWhere((t) => t.userId === userId, now);
+  async revokeByUser(userId: string, now: number, options?: RevokeByUserOptions): Promise<number> {
+    const sessionBoundOnly = options?.sessionBoundOnly === true;
+    return this.#revokeWhere(
+      (t) => t.userId === userId && (!sessionBoundOnly || t.sessionIdHash !== ''),
+      now,
+    );
   }
 
   async deleteExpired(now: number): Promise<number> {
