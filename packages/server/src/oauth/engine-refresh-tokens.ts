@@ -32,14 +32,12 @@ export class EngineRefreshTokens {
     this.#revokeGrant = revokeGrant;
   }
 
+  /**
+   * The engine saves a refresh token once, when it mints it (rotation mints a new one). A retry
+   * mints its parent's successor again: that one is kept as it is (its consumption included) — the
+   * client gets the same token back either way — and the store's insert of an existing id is a no-op.
+   */
   async upsert(id: string, payload: Payload, expiresInSeconds: number): Promise<void> {
-    const existing = await this.#store.find(oauthRefreshIdHash(id));
-    if (existing !== undefined) {
-      // A retry mints its parent's successor again: keep it as it is (its consumption included) —
-      // the client gets the same token back either way. Anything else re-saved replaces it.
-      if (this.#retry?.nextId() === id) return;
-      await this.#store.delete(existing.idHash);
-    }
     const { consumed: _consumed, ...model } = payload;
     const now = Date.now();
     const record = oauthRefreshRecord({

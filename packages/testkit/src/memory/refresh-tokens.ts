@@ -15,7 +15,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
   readonly #tokens = new Map<string, RefreshTokenRecord>();
 
   async insert(record: RefreshTokenRecord): Promise<void> {
-    if (!this.#tokens.has(record.idHash)) this.#tokens.set(record.idHash, { ...record });
+    // The payload is copied in and out, as a database would: no caller shares the stored object.
+    if (!this.#tokens.has(record.idHash)) this.#tokens.set(record.idHash, copy(record));
   }
 
   async consume(idHash: string, now: number, retry?: RetryGrace): Promise<ConsumeResult> {
@@ -42,7 +43,7 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
 
   async find(idHash: string): Promise<RefreshTokenRecord | undefined> {
     const token = this.#tokens.get(idHash);
-    return token === undefined ? undefined : { ...token };
+    return token === undefined ? undefined : copy(token);
   }
 
   async delete(idHash: string): Promise<void> {
@@ -91,4 +92,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     }
     return revoked;
   }
+}
+
+function copy(record: RefreshTokenRecord): RefreshTokenRecord {
+  return { ...record, payload: record.payload === null ? null : structuredClone(record.payload) };
 }
