@@ -89,6 +89,13 @@ export {
 } from './oauth-clients.ts';
 export { checkRedirectUri, type RedirectUriVerdict } from './oauth-redirect-uris.ts';
 export {
+  type OAuthRefreshWrite,
+  oauthRefreshFamilyId,
+  oauthRefreshIdHash,
+  oauthRefreshRecord,
+  oauthRefreshSessionKey,
+} from './oauth-refresh-tokens.ts';
+export {
   checkPassword,
   defaultPasswordPolicy,
   MAX_PASSWORD_BYTES,
@@ -119,9 +126,11 @@ export {
 } from './refresh-rotation.ts';
 export type {
   ConsumeResult,
+  RefreshTokenKind,
   RefreshTokenRecord,
   RefreshTokenStore,
   RetryGrace,
+  RevokeByUserOptions,
 } from './refresh-tokens.ts';
 export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {

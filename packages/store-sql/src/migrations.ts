@@ -10,6 +10,7 @@ import { emailSkeletonMigration } from './migrations/0009_email_skeleton.ts';
 import { oauthClientIdTokenAlgMigration } from './migrations/0010_oauth_client_id_token_alg.ts';
 import { rs256SigningKeysMigration } from './migrations/0011_rs256_signing_keys.ts';
 import { oauthClientPreviousSecretMigration } from './migrations/0012_oauth_client_previous_secret.ts';
+import { oauthRefreshTokensMigration } from './migrations/0013_oauth_refresh_tokens.ts';
 import { accountLifecycleMigration } from './migrations/0015_account_lifecycle.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
@@ -124,6 +125,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0010_oauth_client_id_token_alg': oauthClientIdTokenAlgMigration(),
     '0011_rs256_signing_keys': rs256SigningKeysMigration(dialect),
     '0012_oauth_client_previous_secret': oauthClientPreviousSecretMigration(time),
+    '0013_oauth_refresh_tokens': oauthRefreshTokensMigration(),
     '0015_account_lifecycle': accountLifecycleMigration(time),
   };
 }

@@ -22,6 +22,7 @@ export const ALL_MIGRATIONS = [
   '0010_oauth_client_id_token_alg',
   '0011_rs256_signing_keys',
   '0012_oauth_client_previous_secret',
+  '0013_oauth_refresh_tokens',
   '0015_account_lifecycle',
 ];
 

@@ -1,15 +1,13 @@
 import { type Command, Option } from 'commander';
+import { CLI_META, type withCommands } from './open.ts';
 import { print } from './output.ts';
-import type { withGatehouse } from './program.ts';
-
-const cliMeta = { ip: 'cli', requestId: 'cli' };
 
 /**
  * `gatehouse users invite` and `gatehouse users send-reset`: what an operator does for someone
  * else's account by email (the admin API has the same: POST /admin/v1/invitations and
  * /admin/v1/users/:id/password-reset). Setting a password directly is `users set-password`.
  */
-export function registerAccountLifecycleCommands(users: Command, open: typeof withGatehouse): void {
+export function registerAccountLifecycleCommands(users: Command, open: typeof withCommands): void {
   const json = () => new Option('--json', 'machine-readable output');
   users
     .command('invite <email>')
@@ -19,13 +17,13 @@ export function registerAccountLifecycleCommands(users: Command, open: typeof wi
     .option('--role <role...>', 'roles to grant')
     .addOption(json())
     .action(async (email: string, opts: { role?: string[]; json?: boolean }) => {
-      const { user, expiresAt } = await open((g) =>
-        g.accountFlows.invitations.invite({ email, roles: opts.role ?? [] }, cliMeta),
+      const { user, expiresAt } = await open((c) =>
+        c.inviteUser({ email, roles: opts.role ?? [], meta: CLI_META }),
       );
       const expires = new Date(expiresAt).toISOString();
       print(
         opts.json === true,
-        { id: user.id, email: user.email, roles: opts.role ?? [], invitation_expires_at: expires },
+        { id: user.id, email: user.email, roles: user.roles, invitation_expires_at: expires },
         () => `invited ${user.email} (${user.id}); the invitation expires at ${expires}`,
       );
     });
@@ -34,9 +32,9 @@ export function registerAccountLifecycleCommands(users: Command, open: typeof wi
     .description('email a user (by email or id) a single-use password reset link')
     .addOption(json())
     .action(async (who: string, opts: { json?: boolean }) => {
-      const user = await open(async (g) => {
-        const u = await g.accounts.requireUser(who);
-        await g.accountFlows.reset.sendLinkTo(u.id, cliMeta);
+      const user = await open(async (c) => {
+        const u = await c.getUser({ user: who });
+        await c.sendPasswordReset({ userId: u.id, meta: CLI_META });
         return u;
       });
       print(

@@ -1,5 +1,6 @@
 import { GatehouseError } from '@gatehouse/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireSession } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -14,9 +15,8 @@ function isForm(request: FastifyRequest): boolean {
  * address) and asking for a new verification link. The account page posts forms and is sent back
  * with a fixed notice flag; JSON clients get 202.
  */
-export function accountEmailRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function accountEmailRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const sessionOnly = requireSession(gatehouse);
-  const flows = gatehouse.accountFlows;
 
   const answer = async (
     request: FastifyRequest,
@@ -52,10 +52,12 @@ export function accountEmailRoutes(app: FastifyInstance, gatehouse: Gatehouse): 
         'We sent a link to the new address. The change takes effect once it is used.',
         { ok: 'email_sent', error: 'email_error' },
         () =>
-          flows.emailChange.request(
-            { user, currentPassword: request.body.current_password, newEmail: request.body.new_email },
-            requestMeta(request, user.id),
-          ),
+          commands.requestEmailChange({
+            user,
+            currentPassword: request.body.current_password,
+            newEmail: request.body.new_email,
+            meta: requestMeta(request, user.id),
+          }),
       );
     },
   );
@@ -70,7 +72,7 @@ export function accountEmailRoutes(app: FastifyInstance, gatehouse: Gatehouse): 
         reply,
         'We sent a new verification link to your address.',
         { ok: 'verification_sent', error: 'verification_error' },
-        () => flows.verification.resendOwn(user, requestMeta(request, user.id)),
+        () => commands.resendOwnVerification({ user, meta: requestMeta(request, user.id) }),
       );
     },
   );

@@ -1,5 +1,6 @@
 import { isGatehouseError, type RequestMeta } from '@gatehouse/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { checkFetchMetadata, checkLoginCsrf, loginFormToken } from '../http/csrf.ts';
 import { sendProblem } from '../http/problem.ts';
@@ -47,10 +48,10 @@ function isForm(request: FastifyRequest): boolean {
 /**
  * Sign-up, verification, forgot/reset password, invitations and the email-change links: a page
  * (GET) and a form-or-JSON POST on the same path. Posts pass the Fetch Metadata check; forms also
- * carry the pre-session CSRF token (as the sign-in form does). Routes call the core flows only.
+ * carry the pre-session CSRF token (as the sign-in form does). Routes call the commands only.
  */
-export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  const flows = gatehouse.accountFlows;
+export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
+  const registration = gatehouse.config.registration;
   const issuerOrigin = new URL(gatehouse.config.issuer).origin;
 
   const formPage = (request: FastifyRequest, reply: FastifyReply, form: Form, error?: string, status = 200) =>
@@ -141,12 +142,12 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     links: [SIGN_IN],
   };
   app.get('/signup', { schema: schemas.signUpPage }, (request, reply) => {
-    if (flows.signUp.mode !== 'open')
+    if (registration !== 'open')
       return messagePage(
         request,
         reply,
         'Sign-up',
-        flows.signUp.mode === 'invite' ? 'Sign-up is by invitation only.' : 'Sign-up is closed.',
+        registration === 'invite' ? 'Sign-up is by invitation only.' : 'Sign-up is closed.',
         [SIGN_IN],
         403,
       );
@@ -158,7 +159,8 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     SignUpBody,
     () => signUpForm,
     async (request, meta) => {
-      await flows.signUp.register(request.body, meta);
+      const { email, password, name } = request.body;
+      await commands.signUp({ email, password, name, meta });
       return { status: 202, json: ACCEPTED.signUp, title: 'Check your email' };
     },
   );
@@ -185,7 +187,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     TokenBody,
     (r) => verifyForm(r.body.token),
     async (request, meta) => {
-      await flows.verification.verify(request.body.token, meta);
+      await commands.verifyEmail({ token: request.body.token, meta });
       return {
         status: 200,
         json: { status: 'verified', detail: 'Your email address is verified.' },
@@ -209,7 +211,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     EmailBody,
     () => resendForm,
     async (request, meta) => {
-      await flows.verification.resend(request.body.email, meta);
+      await commands.resendVerification({ email: request.body.email, meta });
       return { status: 202, json: ACCEPTED.resend, title: 'Check your email' };
     },
   );
@@ -232,7 +234,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     EmailBody,
     () => forgotForm,
     async (request, meta) => {
-      await flows.reset.request(request.body.email, meta);
+      await commands.requestPasswordReset({ email: request.body.email, meta });
       return { status: 202, json: ACCEPTED.forgot, title: 'Check your email' };
     },
   );
@@ -251,7 +253,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     async (request, reply) => {
       tokenPageHeaders(reply);
       const token = request.query.token ?? '';
-      if (!(await flows.reset.isValid(token)))
+      if (!(await commands.checkResetLink({ token })))
         return invalidLink(request, reply, ['/forgot-password', 'Ask for a new link']);
       return formPage(request, reply, resetForm(token));
     },
@@ -262,7 +264,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     TokenPasswordBody,
     (r) => resetForm(r.body.token),
     async (request, meta) => {
-      await flows.reset.reset(request.body.token, request.body.password, meta);
+      await commands.resetPassword({ token: request.body.token, password: request.body.password, meta });
       return {
         status: 200,
         json: {
@@ -289,7 +291,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     async (request, reply) => {
       tokenPageHeaders(reply);
       const token = request.query.token ?? '';
-      const email = await flows.invitations.peek(token);
+      const email = await commands.checkInvitation({ token });
       if (email === undefined)
         return messagePage(
           request,
@@ -308,7 +310,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     TokenPasswordBody,
     (r) => invitationForm(r.body.token),
     async (request, meta) => {
-      await flows.invitations.accept(request.body.token, request.body.password, meta);
+      await commands.acceptInvitation({ token: request.body.token, password: request.body.password, meta });
       return {
         status: 200,
         json: { status: 'accepted', detail: 'Your password is set. Sign in to continue.' },
@@ -351,7 +353,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     TokenBody,
     (r) => confirmForm(r.body.token),
     async (request, meta) => {
-      await flows.emailChange.confirm(request.body.token, meta);
+      await commands.confirmEmailChange({ token: request.body.token, meta });
       return {
         status: 200,
         json: { status: 'changed', detail: 'Your email address was changed.' },
@@ -365,7 +367,7 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     TokenBody,
     (r) => undoForm(r.body.token),
     async (request, meta) => {
-      await flows.emailChange.undo(request.body.token, meta);
+      await commands.undoEmailChange({ token: request.body.token, meta });
       return {
         status: 200,
         json: {

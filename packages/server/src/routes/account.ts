@@ -169,8 +169,9 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
   const ownProfile = { preHandler: apiGate, schema: accountSchemas.profile };
   app.get('/account/profile', ownProfile, async (request, reply) => {
+    const profile = await commands.getProfile({ user: requireCallerUser(request).id });
     reply.header('cache-control', 'no-store');
-    return gatehouse.accounts.profileOf(requireCallerUser(request).id);
+    return profile;
   });
 
   app.put<{ Body: Record<string, unknown> }>(
@@ -182,12 +183,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     },
     async (request, reply) => {
       const user = requireCallerUser(request);
-      const profile = await gatehouse.accounts.updateProfile(
-        user.id,
-        request.body,
-        requestMeta(request, user.id),
-        'self',
-      );
+      const profile = await commands.updateProfile({
+        userId: user.id,
+        profile: request.body,
+        by: 'self',
+        meta: requestMeta(request, user.id),
+      });
       reply.header('cache-control', 'no-store');
       return profile;
     },
@@ -201,7 +202,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     async (request, reply) => {
       const { user } = request.session!;
       const form = request.body;
-      const current = await gatehouse.accounts.profileOf(user.id);
+      const current = await commands.getProfile({ user: user.id });
       // The verified flag is not the form's to send: updateProfile keeps it while the number stays.
       const { phone_number_verified: _verified, ...shown } = current;
       const next: Record<string, unknown> = { ...shown };
@@ -210,7 +211,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
       for (const [part] of ADDRESS_FIELDS) address[part] = (form[part] ?? '').trim();
       next.address = address;
       try {
-        await gatehouse.accounts.updateProfile(user.id, next, requestMeta(request, user.id), 'self');
+        await commands.updateProfile({
+          userId: user.id,
+          profile: next,
+          by: 'self',
+          meta: requestMeta(request, user.id),
+        });
       } catch (error) {
         if (error instanceof GatehouseError && error.status === 400)
           return reply.code(303).header('location', '/account?profile_error=1').send();
@@ -266,10 +272,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     async (request, reply) => {
       const { user } = request.session!;
       const meta = requestMeta(request, user.id);
-      const { token, record } = await gatehouse.accounts.changeOwnPassword(
-        { user, currentPassword: request.body.current_password, newPassword: request.body.new_password },
+      const { token, record } = await commands.changePassword({
+        user,
+        currentPassword: request.body.current_password,
+        newPassword: request.body.new_password,
         meta,
-      );
+      });
       setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
       return reply
         .header('cache-control', 'no-store')
@@ -295,10 +303,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
           .header('location', `/account?${flag}=1#password`)
           .send();
       try {
-        const { token, record } = await gatehouse.accounts.changeOwnPassword(
-          { user, currentPassword: request.body.current_password, newPassword: request.body.new_password },
+        const { token, record } = await commands.changePassword({
+          user,
+          currentPassword: request.body.current_password,
+          newPassword: request.body.new_password,
           meta,
-        );
+        });
         setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
         return back('password_changed');
       } catch (error) {

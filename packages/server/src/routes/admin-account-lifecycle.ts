@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -16,7 +17,11 @@ const InvitationBody = Type.Object(
 );
 
 /** What an operator does for someone else's account: invite them, send them a reset link. */
-export function adminAccountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function adminAccountLifecycleRoutes(
+  app: FastifyInstance,
+  gatehouse: Gatehouse,
+  commands: Commands,
+): void {
   const caller = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
@@ -25,15 +30,16 @@ export function adminAccountLifecycleRoutes(app: FastifyInstance, gatehouse: Gat
     '/admin/v1/invitations',
     { ...can('users:write'), schema: { ...adminSchemas.invite, body: InvitationBody } },
     async (request, reply) => {
-      const { user, expiresAt } = await gatehouse.accountFlows.invitations.invite(
-        request.body,
-        meta(request),
-      );
+      const { user, expiresAt } = await commands.inviteUser({
+        email: request.body.email,
+        roles: request.body.roles ?? [],
+        meta: meta(request),
+      });
       return reply
         .code(201)
         .header('cache-control', 'no-store')
         .send({
-          ...(await adminUserView(gatehouse, user)),
+          ...adminUserView(user),
           invitation_expires_at: new Date(expiresAt).toISOString(),
         });
     },
@@ -43,7 +49,7 @@ export function adminAccountLifecycleRoutes(app: FastifyInstance, gatehouse: Gat
     '/admin/v1/users/:id/password-reset',
     { ...can('users:write'), schema: { ...adminSchemas.sendPasswordReset, params: UserId } },
     async (request, reply) => {
-      await gatehouse.accountFlows.reset.sendLinkTo(request.params.id, meta(request));
+      await commands.sendPasswordReset({ userId: request.params.id, meta: meta(request) });
       return reply.code(202).send();
     },
   );

@@ -1,11 +1,7 @@
-import type { UserRecord } from '@gatehouse/core';
-import type { Gatehouse } from '../gatehouse.ts';
+import type { UserWithRoles } from '../commands/users.ts';
 
 /** A user as the admin API shows it (`UserView` in http/schemas/admin.ts). */
-export async function adminUserView(
-  gatehouse: Gatehouse,
-  user: UserRecord,
-): Promise<{
+export function adminUserView(u: UserWithRoles): {
   id: string;
   email: string;
   kind: string;
@@ -13,14 +9,14 @@ export async function adminUserView(
   email_verified: boolean;
   created_at: string;
   roles: string[];
-}> {
+} {
   return {
-    id: user.id,
-    email: user.email,
-    kind: user.kind,
-    disabled: user.disabled,
-    email_verified: user.emailVerified,
-    created_at: new Date(user.createdAt).toISOString(),
-    roles: await gatehouse.accounts.rolesOf(user.id),
+    id: u.id,
+    email: u.email,
+    kind: u.kind,
+    disabled: u.disabled,
+    email_verified: u.emailVerified,
+    created_at: new Date(u.createdAt).toISOString(),
+    roles: u.roles,
   };
 }

@@ -126,6 +126,7 @@ export function describeStorageConformance(
 function refreshToken(userId: string, now: number): RefreshTokenRecord {
   return {
     idHash: `rt-${userId}`,
+    kind: 'first-party',
     familyId: `family-${userId}`,
     userId,
     clientId: 'gatehouse',
@@ -136,5 +137,6 @@ function refreshToken(userId: string, now: number): RefreshTokenRecord {
     familyExpiresAt: now + 24 * HOUR,
     consumedAt: null,
     revokedAt: null,
+    payload: null,
   };
 }
