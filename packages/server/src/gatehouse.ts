@@ -325,13 +325,14 @@ export async function createGatehouse(
       credentials: storage.credentials,
       accounts,
       hasher,
-      tokens: new AccountTokens(storage.accountTokens, clock),
+      tokens: new AccountTokens(storage.accountTokens, clock, deriveKey(secret, 'account-codes')),
       mail,
       throttle: new MailThrottle(
         storage.counters,
         {
           perAddress: { limit: config.mailLimitPerAddress, windowMs: mailWindowMs },
           perClient: { limit: config.mailLimitPerIp, windowMs: mailWindowMs },
+          codeAttempts: { limit: config.mailLimitPerAddress, windowMs: mailWindowMs },
         },
         clock,
       ),

@@ -113,6 +113,29 @@ function describeFlows(name: string, store: { databaseUrl?: string; databaseSche
       expect(mail.to('short@example.test')).toEqual([]);
     });
 
+    it('the six-digit code in the same email verifies too; using it retires the link, and a wrong code or address answers alike', async () => {
+      const email = 'coder@example.test';
+      await post('/signup', { email, password: strongPassword() });
+      await settle();
+      const code = mail.lastTo(email)?.values.code ?? '';
+      expect(code).toMatch(/^\d{6}$/);
+      const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+      const refusals = [
+        await post('/verify-email/code', { email, code: wrong }),
+        await post('/verify-email/code', { email: 'nobody.coder@example.test', code }),
+      ];
+      expect(refusals.map((r) => [r.statusCode, r.json().detail])).toEqual([
+        [400, 'The code is invalid or has expired.'],
+        [400, 'The code is invalid or has expired.'],
+      ]);
+      expect((await post('/verify-email/code', { email, code })).statusCode).toBe(200);
+      expect((await h.gatehouse.accounts.findUser(email))?.emailVerified).toBe(true);
+      expect(
+        (await post('/verify-email', { token: linkToken(mail, email, 'verify-email') })).statusCode,
+      ).toBe(400);
+      expect((await post('/verify-email/code', { email, code })).statusCode).toBe(400);
+    });
+
     it('LIFE-01: resend-verification answers identically for unknown, unverified and verified addresses; only the unverified one is emailed', async () => {
       await post('/signup', { email: 'pending@example.test', password: strongPassword() });
       await settle();

@@ -75,6 +75,21 @@ describe('throttling of the email-sending endpoints', () => {
     await h.gatehouse.accountFlows.idle();
   });
 
+  it('guesses at a verification code are limited per address, known or not, from any client', async () => {
+    const statuses = async (email: string) => {
+      const out: number[] = [];
+      for (let i = 0; i < PER_ADDRESS + 1; i++)
+        out.push(
+          (await post('/verify-email/code', { email, code: '000000' }, `192.0.2.${50 + i}`)).statusCode,
+        );
+      return out;
+    };
+    await createUser(h, 'guessed@example.test', strongPassword());
+    const expected = [...Array(PER_ADDRESS).fill(400), 429];
+    expect(await statuses('guessed@example.test')).toEqual(expected);
+    expect(await statuses('unguessed@example.test')).toEqual(expected);
+  });
+
   it('an email change and the signed-in resend count against the same budgets', async () => {
     const password = strongPassword();
     await createUser(h, 'changer@example.test', password);

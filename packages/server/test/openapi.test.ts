@@ -369,6 +369,18 @@ describe('real bodies match the documented responses', () => {
     await h.gatehouse.accountFlows.idle();
     expectDocumented('POST', '/verify-email/resend', await post('/verify-email/resend', { email }), 202);
     await h.gatehouse.accountFlows.idle();
+    const code = mail.lastTo(email)?.values.code ?? '';
+    expectDocumented(
+      'POST',
+      '/verify-email/code',
+      await post('/verify-email/code', { email, code: '1234567' }),
+      400,
+    );
+    expectDocumented('POST', '/verify-email/code', await post('/verify-email/code', { email, code }));
+    const user = await h.gatehouse.accounts.findUser(email);
+    await h.gatehouse.storage.users.setEmailVerified(user?.id ?? '', false, Date.now());
+    await post('/verify-email/resend', { email });
+    await h.gatehouse.accountFlows.idle();
     expectDocumented(
       'POST',
       '/verify-email',
@@ -442,6 +454,7 @@ describe('real bodies match the documented responses', () => {
       '/forgot-password',
       '/verify-email/resend',
       '/verify-email',
+      '/verify-email/code',
       '/email-change/confirm',
       '/email-change/undo',
     ])

@@ -1,5 +1,6 @@
+import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import { randomToken, sha256Hex } from '../secrets.ts';
+import { hmacSha256, randomToken, sha256Hex } from '../secrets.ts';
 
 /** What an emailed link may do; a token is redeemed for its own purpose only. */
 export type AccountTokenPurpose =
@@ -50,10 +51,56 @@ export interface IssuedAccountToken {
 export class AccountTokens {
   readonly #store: AccountTokenStore;
   readonly #clock: Clock;
+  readonly #codeKey: Buffer;
 
-  constructor(store: AccountTokenStore, clock: Clock) {
+  /** `codeKey` keys the HMAC that short codes are stored under (derived from the master secret). */
+  constructor(store: AccountTokenStore, clock: Clock, codeKey: Buffer) {
     this.#store = store;
     this.#clock = clock;
+    this.#codeKey = codeKey;
+  }
+
+  /**
+   * A six-digit code for the user, beside a link: typed rather than clicked. Six digits are
+   * guessable, so the caller limits attempts per address, and the code is stored as an HMAC under
+   * a server key (a bare hash of six digits is reversed in a millisecond). Issue it after the
+   * link with `replace`, which retires earlier codes of the purpose too.
+   */
+  async issueCode(input: {
+    purpose: AccountTokenPurpose;
+    userId: string;
+    email: string;
+    ttlMs: number;
+  }): Promise<string> {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const now = this.#clock.now();
+    await this.#store.insert({
+      idHash: this.#codeHash(input.userId, code),
+      purpose: input.purpose,
+      userId: input.userId,
+      email: input.email,
+      createdAt: now,
+      expiresAt: now + input.ttlMs,
+    });
+    return code;
+  }
+
+  /**
+   * The code's record, consumed; undefined otherwise. `userId` may name nobody (an unknown
+   * address): the lookup runs all the same, so the time taken does not tell.
+   */
+  async redeemCode(
+    userId: string,
+    code: string,
+    purpose: AccountTokenPurpose,
+  ): Promise<AccountTokenRecord | undefined> {
+    const digits = /^\d{6}$/.test(code) ? code : '------';
+    const record = await this.#store.consume(this.#codeHash(userId, digits), purpose, this.#clock.now());
+    return record?.userId === userId ? record : undefined;
+  }
+
+  #codeHash(userId: string, code: string): string {
+    return hmacSha256(this.#codeKey, `account-code:${userId}:${code}`).toString('hex');
   }
 
   async issue(input: {

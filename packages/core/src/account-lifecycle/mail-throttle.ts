@@ -9,11 +9,14 @@ export interface MailThrottlePolicy {
   perAddress: ThrottleRule;
   /** Requests one client (IP) can make to the email-sending endpoints, whatever the address. */
   perClient: ThrottleRule;
+  /** Guesses at an address's short verification code, from anywhere. */
+  codeAttempts: ThrottleRule;
 }
 
 export const defaultMailThrottlePolicy: MailThrottlePolicy = {
   perAddress: { limit: 5, windowMs: 15 * 60_000 },
   perClient: { limit: 20, windowMs: 15 * 60_000 },
+  codeAttempts: { limit: 5, windowMs: 15 * 60_000 },
 };
 
 /**
@@ -51,6 +54,19 @@ export class MailThrottle {
       throw new GatehouseError('too_many_requests', {
         detail: 'Too many emails were requested. Try again later.',
         retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      });
+  }
+
+  /** Counts a guess at the address's code (known or not, alike); throws once over the limit. */
+  async attemptCode(address: string): Promise<void> {
+    const now = this.#clock.now();
+    const rule = this.#policy.codeAttempts;
+    const a = sha256Hex(`code-address:${address}`).slice(0, 32);
+    const { count, resetAt } = await this.#counters.increment(`mail:c:${a}`, rule.windowMs, now);
+    if (count > rule.limit)
+      throw new GatehouseError('too_many_requests', {
+        detail: 'Too many codes were tried. Ask for a new one later.',
+        retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
       });
   }
 }

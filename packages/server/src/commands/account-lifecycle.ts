@@ -10,6 +10,8 @@ import type { UserWithRoles } from './users.ts';
 export interface AccountLifecycleCommands {
   readonly signUp: (input: SignUpInput & { meta: RequestMeta }) => Promise<void>;
   readonly verifyEmail: (input: { token: string; meta: RequestMeta }) => Promise<void>;
+  /** The six-digit code from the same email, with the address; guesses limited per address. */
+  readonly verifyEmailCode: (input: { email: string; code: string; meta: RequestMeta }) => Promise<void>;
   readonly resendVerification: (input: { email: string; meta: RequestMeta }) => Promise<void>;
   /** The signed-in user's own link; `400` when the address is verified already. */
   readonly resendOwnVerification: (input: { user: UserRecord; meta: RequestMeta }) => Promise<void>;
@@ -47,6 +49,9 @@ export function accountLifecycleCommands(deps: {
     signUp: ({ meta, ...input }) => signUp.register(input, meta),
     verifyEmail: async ({ token, meta }) => {
       await verification.verify(token, meta);
+    },
+    verifyEmailCode: async ({ email, code, meta }) => {
+      await verification.verifyCode(email, code, meta);
     },
     resendVerification: ({ email, meta }) => verification.resend(email, meta),
     resendOwnVerification: ({ user, meta }) => verification.resendOwn(user, meta),

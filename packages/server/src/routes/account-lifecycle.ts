@@ -6,6 +6,7 @@ import { checkFetchMetadata, checkLoginCsrf, loginFormToken } from '../http/csrf
 import { sendProblem } from '../http/problem.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import {
+  CodeBody,
   EmailBody,
   SignUpBody,
   lifecycleSchemas as schemas,
@@ -188,6 +189,31 @@ export function accountLifecycleRoutes(app: FastifyInstance, gatehouse: Gatehous
     (r) => verifyForm(r.body.token),
     async (request, meta) => {
       await commands.verifyEmail({ token: request.body.token, meta });
+      return {
+        status: 200,
+        json: { status: 'verified', detail: 'Your email address is verified.' },
+        title: 'Email verified',
+      };
+    },
+  );
+  const codeForm: Form = {
+    title: 'Enter your verification code',
+    intro: 'Type the six-digit code from the email we sent you.',
+    action: '/verify-email/code',
+    fields: [EMAIL_FIELD, { name: 'code', label: 'Code', type: 'text', autocomplete: 'one-time-code' }],
+    submit: 'Verify',
+    links: [['/verify-email/resend', 'Send a new code'], SIGN_IN],
+  };
+  app.get('/verify-email/code', { schema: schemas.codePage }, (request, reply) =>
+    formPage(request, reply, codeForm),
+  );
+  post<typeof CodeBody.static>(
+    '/verify-email/code',
+    schemas.verifyCode,
+    CodeBody,
+    () => codeForm,
+    async (request, meta) => {
+      await commands.verifyEmailCode({ email: request.body.email, code: request.body.code, meta });
       return {
         status: 200,
         json: { status: 'verified', detail: 'Your email address is verified.' },

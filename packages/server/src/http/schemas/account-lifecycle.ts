@@ -18,6 +18,10 @@ export const SignUpBody = Type.Object(
   { email: EMAIL, password: PASSWORD, name: Type.Optional(Type.String({ maxLength: 200 })), csrf: CSRF },
   { additionalProperties: false },
 );
+export const CodeBody = Type.Object(
+  { email: EMAIL, code: Type.String({ maxLength: 16 }), csrf: CSRF },
+  { additionalProperties: false },
+);
 export const EmailBody = Type.Object({ email: EMAIL, csrf: CSRF }, { additionalProperties: false });
 export const TokenBody = Type.Object({ token: TOKEN, csrf: CSRF }, { additionalProperties: false });
 export const TokenPasswordBody = Type.Object(
@@ -75,6 +79,12 @@ export const lifecycleSchemas = {
   ),
   verifyPage: publicPage('Confirm an email address (the emailed link)'),
   verify: publicPost('Use an email verification link', 'Sets `email_verified`.', done('Verified')),
+  codePage: publicPage('Verify an email address with the code from the email'),
+  verifyCode: publicPost(
+    'Use the six-digit code from the verification email',
+    'The same answer for a wrong code, an unknown address and a verified one; guesses are limited per address (`429`).',
+    done('Verified'),
+  ),
   resendPage: publicPage('Ask for a new verification link'),
   resend: publicPost(
     'Send the verification link again',
