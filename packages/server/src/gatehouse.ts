@@ -7,6 +7,7 @@ import {
   DeviceCookies,
   LifecycleEvents,
   LoginThrottle,
+  type MailQueue,
   PermissionResolver,
   type RateLimiter,
   RefreshRotation,
@@ -28,6 +29,9 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
+import { DevOutboxTransport } from './mail/dev-outbox.ts';
+import { MailTemplates } from './mail/mail-templates.ts';
+import { RenderingMailQueue } from './mail/rendering-mail-queue.ts';
 import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
@@ -75,6 +79,8 @@ export interface Gatehouse {
   readonly logger: Logger;
   /** Each store's health from real round trips; logs each outage and recovery once. */
   readonly storeHealth: StoreHealth;
+  /** Outgoing email (mail/): rendered at enqueue, delivered later by the mail worker. */
+  readonly mail: MailQueue;
   close(): Promise<void>;
 }
 
@@ -82,6 +88,8 @@ export interface GatehouseOverrides {
   clock?: Clock;
   /** PostgreSQL schema (tests run each in its own). */
   databaseSchema?: string;
+  /** Replaces the outbox (tests pass testkit's `RecordingMailQueue`). */
+  mail?: MailQueue;
 }
 
 export async function createGatehouse(
@@ -354,8 +362,16 @@ export async function createGatehouse(
     subjects: decisionSubjects,
     log: decisionLog,
   });
+  const devOutbox = new DevOutboxTransport(config.dataDir, () => clock.now());
+  const mailFrom = config.mailFrom ?? `Gatehouse <no-reply@${new URL(config.issuer).hostname}>`;
+  const mail =
+    overrides.mail ??
+    new RenderingMailQueue(new MailTemplates({ overrideDir: config.mailTemplatesDir }), (message) =>
+      devOutbox.send({ ...message, from: mailFrom, messageId: `<${randomToken(16)}@gatehouse>` }),
+    );
   return {
     oauth,
+    mail,
     config,
     clock,
     storage,
