@@ -29,9 +29,8 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
-import { DevOutboxTransport } from './mail/dev-outbox.ts';
-import { MailTemplates } from './mail/mail-templates.ts';
-import { RenderingMailQueue } from './mail/rendering-mail-queue.ts';
+import { setUpMail } from './mail/mail-setup.ts';
+import type { MailWorker } from './mail/mail-worker.ts';
 import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
@@ -81,6 +80,8 @@ export interface Gatehouse {
   readonly storeHealth: StoreHealth;
   /** Outgoing email (mail/): rendered at enqueue, delivered later by the mail worker. */
   readonly mail: MailQueue;
+  /** Delivers the outbox; started by the server (not by CLI commands), stopped by `close`. */
+  readonly mailWorker: MailWorker | undefined;
   close(): Promise<void>;
 }
 
@@ -200,6 +201,16 @@ export async function createGatehouse(
     onError: (error) => warnUnlessStoreDown(error, 'key ring maintenance failed'),
   });
   await keyRing.ensure();
+  const mailKeys = deriveKeySet(secrets, 'mail-outbox');
+  const mail = setUpMail({
+    config,
+    outbox: storage.mailOutbox,
+    keys: [mailKeys.current, ...mailKeys.previous],
+    clock,
+    logger,
+    override: overrides.mail,
+  });
+  sealedStores.push(mail.sealedStore);
   const revocations = new RevocationIndex({
     store: storage.revocations,
     bus: storage.bus,
@@ -362,16 +373,10 @@ export async function createGatehouse(
     subjects: decisionSubjects,
     log: decisionLog,
   });
-  const devOutbox = new DevOutboxTransport(config.dataDir, () => clock.now());
-  const mailFrom = config.mailFrom ?? `Gatehouse <no-reply@${new URL(config.issuer).hostname}>`;
-  const mail =
-    overrides.mail ??
-    new RenderingMailQueue(new MailTemplates({ overrideDir: config.mailTemplatesDir }), (message) =>
-      devOutbox.send({ ...message, from: mailFrom, messageId: `<${randomToken(16)}@gatehouse>` }),
-    );
   return {
     oauth,
-    mail,
+    mail: mail.queue,
+    mailWorker: mail.worker,
     config,
     clock,
     storage,
@@ -404,6 +409,7 @@ export async function createGatehouse(
       health.stop();
       keyRing.stop();
       revocations.stop();
+      await mail.worker?.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();
     },
