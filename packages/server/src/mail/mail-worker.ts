@@ -71,17 +71,30 @@ export class MailWorker {
     return this.#running;
   }
 
+  /**
+   * Up to BATCH messages, each claimed just before it is sent: a lease taken for a whole batch
+   * could run out behind slow sends, and another node would send the rest again.
+   */
   async #batch(): Promise<number> {
-    const { outbox, clock, leaseMs } = { ...this.#options, leaseMs: MAIL_LEASE_MS };
-    let claimed: MailOutboxMessage[];
-    try {
-      claimed = await outbox.claim({ limit: BATCH, now: clock.now(), leaseMs, owner: this.#owner });
-    } catch (error) {
-      if (!isStoreFailure(error)) this.#options.logger.warn({ err: error }, 'mail outbox claim failed');
-      return 0;
-    }
+    const { outbox, clock, logger } = this.#options;
     let sent = 0;
-    for (const message of claimed) if (await this.#deliver(message)) sent += 1;
+    for (let i = 0; i < BATCH; i++) {
+      let claimed: MailOutboxMessage[];
+      try {
+        claimed = await outbox.claim({
+          limit: 1,
+          now: clock.now(),
+          leaseMs: MAIL_LEASE_MS,
+          owner: this.#owner,
+        });
+      } catch (error) {
+        if (!isStoreFailure(error)) logger.warn({ err: error }, 'mail outbox claim failed');
+        return sent;
+      }
+      const [message] = claimed;
+      if (message === undefined) break;
+      if (await this.#deliver(message)) sent += 1;
+    }
     return sent;
   }
 
