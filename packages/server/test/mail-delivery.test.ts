@@ -183,6 +183,17 @@ describe('the development outbox', () => {
     const traversal = await h.app.inject({ method: 'GET', url: '/dev/mail/..%2Fgatehouse.db' });
     expect(traversal.statusCode).toBeGreaterThanOrEqual(400);
     expect(traversal.statusCode).toBeLessThan(500);
+    // Only from this machine: a peer elsewhere (whatever X-Forwarded-For says) gets a 404.
+    for (const url of ['/dev/mail', `/dev/mail/${id}`, `/dev/mail/${id}.eml`]) {
+      const remote = await h.app.inject({
+        method: 'GET',
+        url,
+        remoteAddress: '203.0.113.9',
+        headers: { 'x-forwarded-for': '127.0.0.1' },
+      });
+      expect(remote.statusCode).toBe(404);
+      expect(remote.body).not.toContain('ada@example.test');
+    }
     expect(h.logs.join('')).not.toContain(message.token);
   });
 

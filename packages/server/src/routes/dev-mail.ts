@@ -7,16 +7,24 @@ import { listDevOutbox, readDevOutbox } from '../mail/dev-outbox.ts';
 import { devMailListPage, devMailMessagePage } from '../pages/dev-mail-pages.ts';
 
 const ID = '^\\d{13}-[A-Za-z0-9_-]{1,64}$';
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 /**
  * The dev outbox pages (`/dev/mail`), registered only outside production and only when the dev
- * outbox is the transport (no SMTP configured): in production these paths are 404.
+ * outbox is the transport (no SMTP configured): in production these paths are 404. They answer
+ * only peers on this machine (the socket's address, whatever a proxy header says): a staging
+ * server left in development mode must not show reset links to the world.
  */
 export function devMailRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const { config } = gatehouse;
   if (config.nodeEnv === 'production' || gatehouse.mailWorker?.transport !== 'dev-outbox') return;
   // Parsing is only needed here, in development: load it on first use.
   const parse = async (raw: Buffer) => (await import('mailparser')).simpleParser(raw);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/dev/mail')) return;
+    if (!LOOPBACK.test(request.socket.remoteAddress ?? ''))
+      return sendProblem(reply, new GatehouseError('not_found'));
+  });
 
   app.get('/dev/mail', { schema: { hide: true } }, async (request, reply) => {
     const entries = await listDevOutbox(config.dataDir);
