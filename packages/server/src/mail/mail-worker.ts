@@ -7,7 +7,7 @@ import {
 } from '@gatehouse/core';
 import type { Logger } from 'pino';
 import { isStoreFailure } from '../stores/store-failure.ts';
-import { openMail } from './mail-sealing.ts';
+import { MailSealError, openMail } from './mail-sealing.ts';
 import { isPermanentFailure, type MailTransport } from './mail-transport.ts';
 
 /** Longer than a send can take (SMTP timeouts in smtp-transport.ts add up to about two minutes). */
@@ -40,6 +40,7 @@ export class MailWorker {
   readonly #owner = randomId(12);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
+  #stopped = false;
 
   constructor(options: MailWorkerOptions) {
     this.#options = options;
@@ -50,12 +51,14 @@ export class MailWorker {
   }
 
   start(): void {
+    this.#stopped = false;
     this.#timer ??= setInterval(() => void this.tick(), this.#options.pollIntervalMs);
     this.#timer.unref();
   }
 
-  /** Stops polling and waits for the batch in flight, so no send is cut off by closing the stores. */
+  /** Stops polling and waits for the message in flight, so no send is cut off by closing the stores. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
     await this.#running?.catch(() => 0);
@@ -78,7 +81,8 @@ export class MailWorker {
   async #batch(): Promise<number> {
     const { outbox, clock, logger } = this.#options;
     let sent = 0;
-    for (let i = 0; i < BATCH; i++) {
+    // Stopping ends the batch after the message in hand.
+    for (let i = 0; i < BATCH && !this.#stopped; i++) {
       let claimed: MailOutboxMessage[];
       try {
         claimed = await outbox.claim({
@@ -102,12 +106,12 @@ export class MailWorker {
     const { outbox, transport, keys, from, messageIdHost, clock, logger, retry } = this.#options;
     const meta = { mailId: message.id, template: message.template, attempts: message.attempts };
     try {
-      if (message.sealed === null) throw Object.assign(new Error('no body'), { permanent: true });
+      if (message.sealed === null) throw new MailSealError(message.id);
       const mail = openMail(keys, message.id, message.sealed);
       await transport.send({ ...mail, from, messageId: `<${message.id}@${messageIdHost}>` });
     } catch (error) {
       const reason = describeFailure(error);
-      const permanent = isPermanentFailure(error) || (error as { name?: string }).name === 'MailSealError';
+      const permanent = isPermanentFailure(error) || error instanceof MailSealError;
       const retryAt = permanent ? null : mailRetryAt(message.attempts, clock.now(), retry);
       await outbox
         .markFailed(message.id, this.#owner, { error: reason, retryAt }, clock.now())
