@@ -81,6 +81,15 @@ export const ConfigSchema = Type.Object(
     oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
     refreshReuseGraceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+    // Email (docs/accounts.md, "Email"). Credentials in the URL are never logged.
+    smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://[^/?#]+' })),
+    mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\r\\n]+$' })),
+    smtpAllowPlaintext: Type.Boolean(),
+    smtpTlsRejectUnauthorized: Type.Boolean(),
+    mailTemplatesDir: Type.Optional(Type.String({ minLength: 1 })),
+    mailMaxAttempts: Type.Integer({ minimum: 1, maximum: 50 }),
+    mailPollIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+    mailRetentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
   },
   { additionalProperties: false },
 );
@@ -147,6 +156,14 @@ export const envNames: Record<keyof Config, string> = {
   oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
   refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
   shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  mailFrom: 'GATEHOUSE_MAIL_FROM',
+  smtpAllowPlaintext: 'GATEHOUSE_SMTP_DANGEROUSLY_ALLOW_PLAINTEXT',
+  smtpTlsRejectUnauthorized: 'GATEHOUSE_SMTP_TLS_REJECT_UNAUTHORIZED',
+  mailTemplatesDir: 'GATEHOUSE_MAIL_TEMPLATES_DIR',
+  mailMaxAttempts: 'GATEHOUSE_MAIL_MAX_ATTEMPTS',
+  mailPollIntervalMs: 'GATEHOUSE_MAIL_POLL_INTERVAL_MS',
+  mailRetentionDays: 'GATEHOUSE_MAIL_RETENTION_DAYS',
 };
 
 /**
@@ -250,6 +267,11 @@ function defaults(raw: Raw): Raw {
     oauthDynamicRegistration: 'off',
     refreshReuseGraceSeconds: 30,
     shutdownTimeoutMs: 10_000,
+    smtpAllowPlaintext: false,
+    smtpTlsRejectUnauthorized: true,
+    mailMaxAttempts: 8,
+    mailPollIntervalMs: 1000,
+    mailRetentionDays: 7,
   };
 }
 
@@ -288,7 +310,12 @@ const numericKeys = new Set<keyof Config>([
   'refreshReuseGraceSeconds',
   'shutdownTimeoutMs',
   'revocationCatchUpMs',
+  'mailMaxAttempts',
+  'mailPollIntervalMs',
+  'mailRetentionDays',
 ]);
+
+const booleanKeys = new Set<keyof Config>(['smtpAllowPlaintext', 'smtpTlsRejectUnauthorized']);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = {};
@@ -297,6 +324,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     if (value === undefined || value === '') continue;
     if (numericKeys.has(key)) raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
     else if (key === 'trustProxy') raw[key] = parseTrustProxy(value);
+    else if (booleanKeys.has(key)) raw[key] = value === 'true' ? true : value === 'false' ? false : value;
     else if (key === 'decisionLogSampleRate') raw[key] = /^\d*\.?\d+$/.test(value) ? Number(value) : value;
     else raw[key] = value;
   }
