@@ -267,7 +267,7 @@ export function buildProgram(): Command {
       );
     });
 
-  registerKeyCommands(program, withCommands, (g) => g.keyRing);
+  registerKeyCommands(program, withCommands);
   registerPolicyCommands(program);
   registerApiKeyCommands(program, withCommands);
   registerPoliciesCommands(program, withCommands);
