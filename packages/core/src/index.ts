@@ -67,6 +67,14 @@ export {
   satisfyFactor,
 } from './login-transaction.ts';
 export type { MailQueue, MailRequest } from './mail.ts';
+export {
+  type MailOutboxClaim,
+  type MailOutboxMessage,
+  type MailOutboxStatus,
+  type MailOutboxStore,
+  mailRetryAt,
+  type NewMailOutboxMessage,
+} from './mail-outbox.ts';
 export type {
   ConsumeOutcome,
   OAuthArtifact,

@@ -1,5 +1,6 @@
 import type { AccountTokenStore } from './account-lifecycle/account-tokens.ts';
 import type { ApiKeyStore, ServiceAccountStore } from './api-keys/records.ts';
+import type { MailOutboxStore } from './mail-outbox.ts';
 import type { OAuthArtifactStore } from './oauth-artifacts.ts';
 import type { OAuthClientStore } from './oauth-clients.ts';
 import type { PolicyDocumentRepository } from './policy/store.ts';
@@ -137,6 +138,7 @@ export type AuditEventType =
   | 'sessions.revoked_all'
   | 'sessions.revoked_everyone'
   | 'signing_key.revoked'
+  | 'signing_key.rotated'
   | 'user.created'
   | 'user.disabled'
   | 'user.enabled'
@@ -270,6 +272,8 @@ export interface Storage {
   readonly policies: PolicyDocumentRepository;
   /** Per-key request limits (API keys); shared across nodes when the backend is. */
   readonly rateLimiter: RateLimiter;
+  /** Outgoing email waiting for the delivery worker (mail-outbox.ts). */
+  readonly mailOutbox: MailOutboxStore;
   /** Throws when a backing service is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -35,6 +35,7 @@ import { apiKeyIntrospectionRoutes } from './routes/api-key-introspection.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authzenRoutes } from './routes/authzen.ts';
 import { authzenSearchRoutes } from './routes/authzen-search.ts';
+import { devMailRoutes } from './routes/dev-mail.ts';
 import { healthRoutes } from './routes/health.ts';
 import { introspectionRoutes } from './routes/introspection.ts';
 import { jwksRoutes } from './routes/jwks.ts';
@@ -146,6 +147,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
 
   const commands = createCommands(gatehouse);
   healthRoutes(app, gatehouse);
+  devMailRoutes(app, gatehouse);
   loginRoutes(app, gatehouse, commands);
   logoutRoutes(app, gatehouse, commands);
   accountRoutes(app, gatehouse, commands);

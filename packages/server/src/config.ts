@@ -81,6 +81,15 @@ export const ConfigSchema = Type.Object(
     oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
     refreshReuseGraceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+    // Email (docs/accounts.md, "Email"). Credentials in the URL are never logged.
+    smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://[^/?#]+' })),
+    mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\r\\n]+$' })),
+    smtpAllowPlaintext: Type.Boolean(),
+    smtpTlsRejectUnauthorized: Type.Boolean(),
+    mailTemplatesDir: Type.Optional(Type.String({ minLength: 1 })),
+    mailMaxAttempts: Type.Integer({ minimum: 1, maximum: 50 }),
+    mailPollIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+    mailRetentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
     registration: Type.Union([Type.Literal('closed'), Type.Literal('invite'), Type.Literal('open')]),
     // Comma-separated lower-case domains; absent: any domain may sign up (when registration is open).
     registrationDomains: Type.Optional(
@@ -158,6 +167,14 @@ export const envNames: Record<keyof Config, string> = {
   oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
   refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
   shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  mailFrom: 'GATEHOUSE_MAIL_FROM',
+  smtpAllowPlaintext: 'GATEHOUSE_SMTP_DANGEROUSLY_ALLOW_PLAINTEXT',
+  smtpTlsRejectUnauthorized: 'GATEHOUSE_SMTP_TLS_REJECT_UNAUTHORIZED',
+  mailTemplatesDir: 'GATEHOUSE_MAIL_TEMPLATES_DIR',
+  mailMaxAttempts: 'GATEHOUSE_MAIL_MAX_ATTEMPTS',
+  mailPollIntervalMs: 'GATEHOUSE_MAIL_POLL_INTERVAL_MS',
+  mailRetentionDays: 'GATEHOUSE_MAIL_RETENTION_DAYS',
   registration: 'GATEHOUSE_REGISTRATION',
   registrationDomains: 'GATEHOUSE_REGISTRATION_DOMAINS',
   passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
@@ -269,6 +286,11 @@ function defaults(raw: Raw): Raw {
     oauthDynamicRegistration: 'off',
     refreshReuseGraceSeconds: 30,
     shutdownTimeoutMs: 10_000,
+    smtpAllowPlaintext: false,
+    smtpTlsRejectUnauthorized: true,
+    mailMaxAttempts: 8,
+    mailPollIntervalMs: 1000,
+    mailRetentionDays: 7,
     registration: 'closed',
     passwordResetTtlSeconds: 30 * 60,
     emailVerificationTtlSeconds: 24 * 60 * 60,
@@ -314,6 +336,9 @@ const numericKeys = new Set<keyof Config>([
   'refreshReuseGraceSeconds',
   'shutdownTimeoutMs',
   'revocationCatchUpMs',
+  'mailMaxAttempts',
+  'mailPollIntervalMs',
+  'mailRetentionDays',
   'passwordResetTtlSeconds',
   'emailVerificationTtlSeconds',
   'invitationTtlSeconds',
@@ -322,6 +347,8 @@ const numericKeys = new Set<keyof Config>([
   'mailLimitWindowSeconds',
 ]);
 
+const booleanKeys = new Set<keyof Config>(['smtpAllowPlaintext', 'smtpTlsRejectUnauthorized']);
+
 function fromEnv(env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = {};
   for (const [key, name] of Object.entries(envNames) as [keyof Config, string][]) {
@@ -329,6 +356,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     if (value === undefined || value === '') continue;
     if (numericKeys.has(key)) raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
     else if (key === 'trustProxy') raw[key] = parseTrustProxy(value);
+    else if (booleanKeys.has(key)) raw[key] = value === 'true' ? true : value === 'false' ? false : value;
     else if (key === 'decisionLogSampleRate') raw[key] = /^\d*\.?\d+$/.test(value) ? Number(value) : value;
     else raw[key] = value;
   }

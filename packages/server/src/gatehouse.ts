@@ -34,6 +34,8 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
+import { setUpMail } from './mail/mail-setup.ts';
+import type { MailWorker } from './mail/mail-worker.ts';
 import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
@@ -43,7 +45,6 @@ import { isStoreFailure } from './stores/store-failure.ts';
 import { StoreHealth } from './stores/store-health.ts';
 import { JwtAccessTokenMinter } from './tokens/access-token-minter.ts';
 import { BearerVerifier } from './tokens/bearer-verifier.ts';
-import { undeliveredMail } from './undelivered-mail.ts';
 
 /** Every service of one Gatehouse node, wired from the configuration. Only the server wires. */
 export interface Gatehouse {
@@ -56,8 +57,6 @@ export interface Gatehouse {
   /** Device cookies: browsers that signed in before keep their own login limit. */
   readonly devices: DeviceCookies;
   readonly accounts: Accounts;
-  /** Where emails are handed over for delivery after the request. */
-  readonly mail: MailQueue;
   /** Sign-up, email verification, password reset, email change, invitations (docs/accounts.md). */
   readonly accountFlows: AccountFlows;
   readonly permissions: PermissionResolver;
@@ -87,6 +86,10 @@ export interface Gatehouse {
   readonly logger: Logger;
   /** Each store's health from real round trips; logs each outage and recovery once. */
   readonly storeHealth: StoreHealth;
+  /** Outgoing email (mail/): rendered at enqueue, delivered later by the mail worker. */
+  readonly mail: MailQueue;
+  /** Delivers the outbox; started by the server (not by CLI commands), stopped by `close`. */
+  readonly mailWorker: MailWorker | undefined;
   close(): Promise<void>;
 }
 
@@ -94,7 +97,7 @@ export interface GatehouseOverrides {
   clock?: Clock;
   /** PostgreSQL schema (tests run each in its own). */
   databaseSchema?: string;
-  /** Another mail queue (tests record what the flows asked to send). */
+  /** Replaces the outbox (tests pass testkit's `RecordingMailQueue`). */
   mail?: MailQueue;
 }
 
@@ -206,6 +209,16 @@ export async function createGatehouse(
     onError: (error) => warnUnlessStoreDown(error, 'key ring maintenance failed'),
   });
   await keyRing.ensure();
+  const mailKeys = deriveKeySet(secrets, 'mail-outbox');
+  const mail = setUpMail({
+    config,
+    outbox: storage.mailOutbox,
+    keys: [mailKeys.current, ...mailKeys.previous],
+    clock,
+    logger,
+    override: overrides.mail,
+  });
+  sealedStores.push(mail.sealedStore);
   const revocations = new RevocationIndex({
     store: storage.revocations,
     bus: storage.bus,
@@ -314,7 +327,6 @@ export async function createGatehouse(
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     compromisedPasswords: await compromisedPasswordChecks(config, logger),
   });
-  const mail = overrides.mail ?? undeliveredMail(logger);
   const deferred = new DeferredWork((error, label) =>
     warnUnlessStoreDown(error, `${label} failed after the response`),
   );
@@ -326,7 +338,7 @@ export async function createGatehouse(
       accounts,
       hasher,
       tokens: new AccountTokens(storage.accountTokens, clock, deriveKey(secret, 'account-codes')),
-      mail,
+      mail: mail.queue,
       throttle: new MailThrottle(
         storage.counters,
         {
@@ -415,6 +427,8 @@ export async function createGatehouse(
   });
   return {
     oauth,
+    mail: mail.queue,
+    mailWorker: mail.worker,
     config,
     clock,
     storage,
@@ -422,7 +436,6 @@ export async function createGatehouse(
     authenticator,
     devices,
     accounts,
-    mail,
     accountFlows,
     permissions,
     audit,
@@ -451,6 +464,7 @@ export async function createGatehouse(
       // Work requests left for after their response (emails being enqueued) finishes first.
       await deferred.idle();
       revocations.stop();
+      await mail.worker?.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();
     },

@@ -36,6 +36,13 @@ export async function startServer(
       { name: 'tokens', run: () => gatehouse.tokens.sweepExpired() },
       { name: 'oauth', run: () => gatehouse.oauth.sweep() },
       {
+        name: 'mail',
+        run: () =>
+          gatehouse.storage.mailOutbox.deleteFinishedBefore(
+            gatehouse.clock.now() - config.mailRetentionDays * 86_400_000,
+          ),
+      },
+      {
         name: 'account-tokens',
         run: async () => {
           await gatehouse.storage.accountTokens.deleteExpired(gatehouse.clock.now());
@@ -45,6 +52,7 @@ export async function startServer(
     logger,
   });
   housekeeping.start();
+  gatehouse.mailWorker?.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

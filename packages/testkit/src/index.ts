@@ -16,6 +16,7 @@ export {
   sessionFor,
   sleep,
 } from './conformance/fixtures.ts';
+export { describeMailOutboxStoreConformance } from './conformance/mail-outbox.ts';
 export {
   describeOAuthArtifactStoreConformance,
   type OAuthArtifactConformanceOptions,
@@ -43,6 +44,7 @@ export {
   MemoryAuditLog,
   MemoryCounterStore,
   MemoryCredentialRepository,
+  MemoryMailOutboxStore,
   MemoryPolicyDocumentRepository,
   MemoryRevocationStore,
   MemoryRoleRepository,

@@ -17,6 +17,7 @@ import { type ClientCommands, clientCommands } from './oauth-clients.ts';
 import { type GrantCommands, grantCommands } from './oauth-grants.ts';
 import { type PolicyCommands, policyCommands } from './policies.ts';
 import { type ProfileCommands, profileCommands } from './profile.ts';
+import { rekeySecretsCommand } from './rekey-secrets.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
 import { revokeSessionCommand } from './revoke-session.ts';
 import { revokeUserSessionsCommand } from './revoke-user-sessions.ts';
@@ -27,6 +28,7 @@ import { searchResourcesCommand } from './search-resources.ts';
 import { searchSubjectsCommand } from './search-subjects.ts';
 import { type ServiceAccountCommands, serviceAccountCommands } from './service-accounts.ts';
 import { signOutCommand } from './sign-out.ts';
+import { type SigningKeyCommands, signingKeyCommands } from './signing-keys.ts';
 import { subjectPermissionsCommand } from './subject-permissions.ts';
 import { type TokenCommands, tokenCommands } from './tokens.ts';
 import { type UserCommands, userCommands } from './users.ts';
@@ -46,7 +48,8 @@ export interface Commands
     ServiceAccountCommands,
     ClientCommands,
     GrantCommands,
-    PolicyCommands {
+    PolicyCommands,
+    SigningKeyCommands {
   readonly login: ReturnType<typeof loginCommand>;
   readonly logout: ReturnType<typeof logoutCommand>;
   readonly accountOverview: ReturnType<typeof accountOverviewCommand>;
@@ -68,6 +71,7 @@ export interface Commands
   readonly listAuditEvents: ReturnType<typeof listAuditEventsCommand>;
   readonly explainDecision: ReturnType<typeof explainDecisionCommand>;
   readonly subjectPermissions: ReturnType<typeof subjectPermissionsCommand>;
+  readonly rekeySecrets: ReturnType<typeof rekeySecretsCommand>;
 }
 
 export function createCommands(gatehouse: Gatehouse): Commands {
@@ -117,5 +121,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     ...policyCommands(gatehouse),
     explainDecision: explainDecisionCommand(gatehouse),
     subjectPermissions: subjectPermissionsCommand(gatehouse),
+    ...signingKeyCommands(gatehouse),
+    rekeySecrets: rekeySecretsCommand(gatehouse),
   };
 }

@@ -7,6 +7,7 @@ import { describeInvalidationBusConformance } from './bus.ts';
 import { describeCounterStoreConformance } from './counters.ts';
 import { describeCredentialRepositoryConformance } from './credentials.ts';
 import { HOUR } from './fixtures.ts';
+import { describeMailOutboxStoreConformance } from './mail-outbox.ts';
 import { describeOAuthArtifactStoreConformance } from './oauth-artifacts.ts';
 import { describeOAuthClientStoreConformance } from './oauth-clients.ts';
 import { describePolicyDocumentRepositoryConformance } from './policies.ts';
@@ -80,6 +81,7 @@ export function describeStorageConformance(
     );
   describePolicyDocumentRepositoryConformance(name, alone('policies'));
   describeRateLimiterConformance(name, alone('rateLimiter'));
+  describeMailOutboxStoreConformance(name, alone('mailOutbox'));
   describe(`${name}: deleting a user`, () => {
     it('takes its credentials, role bindings, profile, refresh tokens, API keys and account tokens with it', async () => {
       const { storage, cleanup } = await make();
