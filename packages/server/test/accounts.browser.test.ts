@@ -114,7 +114,12 @@ describe.skipIf(!inBrowser)('the account lifecycle in a real browser', () => {
     expect(await submit('Sign out', '/logout')).toBe(303);
     expect(await hasSessionCookie()).toBe(false);
 
-    await page.goto(`${origin}/forgot-password`);
+    // Signed out on the sign-in page, which links to the reset request.
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await Promise.all([
+      page.waitForURL(/\/forgot-password$/),
+      page.getByRole('link', { name: 'Forgot your password?' }).click(),
+    ]);
     await page.getByLabel('Email').fill(EMAIL);
     expect(await submit('Send link', '/forgot-password')).toBe(200);
     expect(await page.getByRole('status').textContent()).toContain('If that address is registered');
