@@ -24,7 +24,7 @@ import { installSecurityHeaders, securityHeaders } from './http/security-headers
 import { accountRoutes } from './routes/account.ts';
 import { accountApplicationRoutes } from './routes/account-applications.ts';
 import { accountEmailRoutes } from './routes/account-email.ts';
-import { accountLifecycleRoutes } from './routes/account-lifecycle.ts';
+import { accountLinkRoutes } from './routes/account-links.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminAccountLifecycleRoutes } from './routes/admin-account-lifecycle.ts';
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
@@ -44,6 +44,8 @@ import { logoutRoutes } from './routes/logout.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { oauthInteractionRoutes } from './routes/oauth-interactions.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { passwordResetRoutes } from './routes/password-reset.ts';
+import { signUpRoutes } from './routes/sign-up.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
@@ -151,7 +153,9 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   loginRoutes(app, gatehouse, commands);
   logoutRoutes(app, gatehouse, commands);
   accountRoutes(app, gatehouse, commands);
-  accountLifecycleRoutes(app, gatehouse, commands);
+  signUpRoutes(app, gatehouse, commands);
+  passwordResetRoutes(app, gatehouse, commands);
+  accountLinkRoutes(app, gatehouse, commands);
   accountEmailRoutes(app, gatehouse, commands);
   adminRoutes(app, gatehouse, commands);
   adminAccountLifecycleRoutes(app, gatehouse, commands);

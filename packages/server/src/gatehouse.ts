@@ -1,18 +1,14 @@
 import {
   type AccountFlows,
   Accounts,
-  AccountTokens,
   ApiKeyService,
   AuditTrail,
   Authenticator,
   type Clock,
-  createAccountFlows,
-  DeferredWork,
   DeviceCookies,
   LifecycleEvents,
   LoginThrottle,
   type MailQueue,
-  MailThrottle,
   PermissionResolver,
   type RateLimiter,
   RefreshRotation,
@@ -25,6 +21,7 @@ import {
   TokenService,
 } from '@gatehouse/core';
 import type { Logger } from 'pino';
+import { wireAccountFlows } from './account-flows.ts';
 import { Argon2Hasher } from './argon2-hasher.ts';
 import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
@@ -327,49 +324,19 @@ export async function createGatehouse(
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     compromisedPasswords: await compromisedPasswordChecks(config, logger),
   });
-  const deferred = new DeferredWork((error, label) =>
-    warnUnlessStoreDown(error, `${label} failed after the response`),
-  );
-  const mailWindowMs = config.mailLimitWindowSeconds * 1000;
-  const accountFlows = createAccountFlows(
-    {
-      users: storage.users,
-      credentials: storage.credentials,
-      accounts,
-      hasher,
-      tokens: new AccountTokens(storage.accountTokens, clock, deriveKey(secret, 'account-codes')),
-      mail: mail.queue,
-      throttle: new MailThrottle(
-        storage.counters,
-        {
-          perAddress: { limit: config.mailLimitPerAddress, windowMs: mailWindowMs },
-          perClient: { limit: config.mailLimitPerIp, windowMs: mailWindowMs },
-          codeAttempts: { limit: config.mailLimitPerAddress, windowMs: mailWindowMs },
-        },
-        clock,
-      ),
-      deferred,
-      audit,
-      bus: storage.bus,
-      clock,
-      issuer: config.issuer,
-      lifetimes: {
-        verifyEmailMs: config.emailVerificationTtlSeconds * 1000,
-        resetPasswordMs: config.passwordResetTtlSeconds * 1000,
-        changeEmailMs: config.emailVerificationTtlSeconds * 1000,
-        undoEmailChangeMs: 7 * 24 * 3_600_000,
-        invitationMs: config.invitationTtlSeconds * 1000,
-      },
-    },
-    {
-      signUp: {
-        mode: config.registration,
-        domains: config.registrationDomains?.split(',') ?? [],
-      },
-      events,
-      sessions,
-    },
-  );
+  const accountFlows = wireAccountFlows({
+    config,
+    storage,
+    accounts,
+    hasher,
+    sessions,
+    events,
+    mail: mail.queue,
+    audit,
+    clock,
+    codeKey: deriveKey(secret, 'account-codes'),
+    onDeferredError: (error, label) => warnUnlessStoreDown(error, `${label} failed after the response`),
+  });
   const permissions = new PermissionResolver({
     roles: storage.roles,
     bus: storage.bus,
@@ -462,7 +429,7 @@ export async function createGatehouse(
       health.stop();
       keyRing.stop();
       // Work requests left for after their response (emails being enqueued) finishes first.
-      await deferred.idle();
+      await accountFlows.idle();
       revocations.stop();
       await mail.worker?.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
