@@ -7,6 +7,7 @@ import type { RefreshTokenStore } from './refresh-tokens.ts';
 import type { RevocationEntry, RevocationStore } from './revocations.ts';
 import type { SessionRecord } from './session.ts';
 import type { SigningKeyStore } from './signing-keys.ts';
+import type { UserImportStore } from './user-imports.ts';
 import type { UserProfile } from './user-profile.ts';
 
 /**
@@ -120,6 +121,7 @@ export type AuditEventType =
   | 'sessions.revoked_everyone'
   | 'signing_key.revoked'
   | 'user.created'
+  | 'users.imported'
   | 'user.disabled'
   | 'user.enabled'
   | 'user.deleted'
@@ -217,6 +219,8 @@ export interface Storage {
   readonly users: UserRepository;
   readonly profiles: UserProfileRepository;
   readonly credentials: CredentialRepository;
+  /** Bulk insertion of users brought over from another system (`gatehouse users import`). */
+  readonly userImports: UserImportStore;
   readonly sessions: SessionStore;
   readonly roles: RoleRepository;
   readonly audit: AuditLog;

@@ -20,6 +20,7 @@ import { SqlRoleRepository } from './repositories/roles.ts';
 import { SqlServiceAccountStore } from './repositories/service-accounts.ts';
 import { SqlSessionStore } from './repositories/sessions.ts';
 import { SqlSigningKeyStore } from './repositories/signing-keys.ts';
+import { SqlUserImportStore } from './repositories/user-imports.ts';
 import { SqlUserProfileRepository } from './repositories/user-profiles.ts';
 import { SqlUserRepository } from './repositories/users.ts';
 import type { Database, SqlDialect } from './schema.ts';
@@ -68,6 +69,7 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     users: new SqlUserRepository(db),
     profiles: new SqlUserProfileRepository(db),
     credentials: new SqlCredentialRepository(db),
+    userImports: new SqlUserImportStore(db),
     sessions: new SqlSessionStore(db),
     roles: new SqlRoleRepository(db),
     audit: new SqlAuditLog(db),

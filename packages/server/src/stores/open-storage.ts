@@ -80,6 +80,7 @@ export async function openStorage(config: Config, options: OpenStorageOptions): 
     users: sql.users,
     profiles: sql.profiles,
     credentials: sql.credentials,
+    userImports: sql.userImports,
     roles: sql.roles,
     audit: sql.audit,
     sessions: useRedisSessions && redis ? redis.sessions : sql.sessions,

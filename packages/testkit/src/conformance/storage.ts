@@ -16,6 +16,7 @@ import { describeRoleRepositoryConformance } from './roles.ts';
 import type { SessionStoreConformanceOptions } from './sessions.ts';
 import { describeSessionStoreConformance } from './sessions.ts';
 import { describeSigningKeyStoreConformance } from './signing-keys.ts';
+import { describeUserImportStoreConformance } from './user-imports.ts';
 import { describeUserProfileRepositoryConformance } from './user-profiles.ts';
 import { describeUserRepositoryConformance } from './users.ts';
 
@@ -50,6 +51,11 @@ export function describeStorageConformance(
   describeUserRepositoryConformance(name, port('users'));
   describeUserProfileRepositoryConformance(name, port('profiles'));
   describeCredentialRepositoryConformance(name, port('credentials'));
+  describeUserImportStoreConformance(name, async () => {
+    const { storage, cleanup } = await make();
+    const { userImports, users, credentials, profiles, roles } = storage;
+    return { store: { userImports, users, credentials, profiles, roles }, cleanup };
+  });
   describeSessionStoreConformance(name, port('sessions'), options);
   describeRoleRepositoryConformance(name, port('roles'));
   describeAuditLogConformance(name, port('audit'));
