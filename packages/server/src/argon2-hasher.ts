@@ -1,5 +1,6 @@
 import type { PasswordHasher } from '@gatehouse/core';
-import { hash, verify } from '@node-rs/argon2';
+import { hash } from '@node-rs/argon2';
+import { verifyStoredHash } from './passwords/imported-hashes.ts';
 import { Semaphore } from './semaphore.ts';
 
 /** `Algorithm.Argon2id` of @node-rs/argon2 (a const enum, which isolated modules cannot read). */
@@ -12,7 +13,10 @@ export interface Argon2Parameters {
 }
 
 /**
- * argon2id (OWASP: m ≥ 19 MiB, t ≥ 2, p = 1). @node-rs/argon2 hashes on libuv's thread pool, so the
+ * argon2id (OWASP: m ≥ 19 MiB, t ≥ 2, p = 1) for every hash it makes. It also verifies the formats
+ * users are imported with (bcrypt, PBKDF2-SHA256, Firebase scrypt, any argon2:
+ * `passwords/imported-hashes.ts`), and `needsRehash` is true for each of them, so the first
+ * successful login stores argon2id in their place. @node-rs/argon2 hashes on libuv's thread pool, so the
  * event loop never blocks; the semaphore bounds how many hashes run at once (about one per core),
  * so a login flood queues instead of starving every other request of CPU.
  */
@@ -38,7 +42,7 @@ export class Argon2Hasher implements PasswordHasher {
 
   async verify(stored: string, password: string): Promise<boolean> {
     try {
-      return await this.#gate.run(() => verify(stored, password));
+      return await this.#gate.run(() => verifyStoredHash(stored, password));
     } catch {
       return false; // a malformed stored hash never authenticates
     }
