@@ -5,6 +5,7 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { signOut } from '../sign-out.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
+import { registerUserImportCommand } from './import-users.ts';
 import { registerKeyCommands } from './keys.ts';
 import { confirmed, ExitCode, fail, print, readStdin } from './output.ts';
 import { registerPoliciesCommands } from './policies.ts';
@@ -182,6 +183,7 @@ export function buildProgram(): Command {
             .join('\n') || '(no users)',
       );
     });
+  registerUserImportCommand(users, withGatehouse);
   for (const [name, disabled] of [
     ['disable', true],
     ['enable', false],

@@ -5,6 +5,7 @@ import { createApiKeyCommand } from './create-api-key.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { evaluateBatchCommand } from './evaluate-batch.ts';
 import { getApiKeyCommand } from './get-api-key.ts';
+import { importUsersCommand } from './import-users.ts';
 import { listApiKeysCommand } from './list-api-keys.ts';
 import { listSessionsCommand } from './list-sessions.ts';
 import { loginCommand } from './login.ts';
@@ -39,6 +40,7 @@ export interface Commands {
   readonly getApiKey: ReturnType<typeof getApiKeyCommand>;
   readonly rotateApiKey: ReturnType<typeof rotateApiKeyCommand>;
   readonly revokeApiKey: ReturnType<typeof revokeApiKeyCommand>;
+  readonly importUsers: ReturnType<typeof importUsersCommand>;
 }
 
 export function createCommands(gatehouse: Gatehouse): Commands {
@@ -74,5 +76,6 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     getApiKey: getApiKeyCommand(gatehouse),
     rotateApiKey: rotateApiKeyCommand(gatehouse),
     revokeApiKey: revokeApiKeyCommand(gatehouse),
+    importUsers: importUsersCommand(gatehouse),
   };
 }
