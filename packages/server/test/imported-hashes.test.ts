@@ -82,6 +82,30 @@ const vectors: { source: string; input: unknown; password: string; firebase?: ty
     },
     password: 'Password',
   },
+  // The argon2 reference vector above, as Keycloak's argon2 provider stores a credential.
+  {
+    source: 'Keycloak argon2 (realm export)',
+    input: {
+      type: 'password',
+      secretData: JSON.stringify({
+        value: Buffer.from('CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc', 'base64').toString('base64'),
+        salt: Buffer.from('somesalt').toString('base64'),
+        additionalParameters: {},
+      }),
+      credentialData: JSON.stringify({
+        hashIterations: 2,
+        algorithm: 'argon2',
+        additionalParameters: {
+          hashLength: ['32'],
+          memory: ['65536'],
+          type: ['id'],
+          version: ['1.3'],
+          parallelism: ['1'],
+        },
+      }),
+    },
+    password: 'password',
+  },
   // github.com/firebase/scrypt README: the sample project parameters and user.
   {
     source: 'Firebase scrypt (parameters given as options)',
@@ -131,10 +155,11 @@ describe('imported password hashes', () => {
     expect(stored[6]).toBe(
       `$pbkdf2-sha256$i=80000$TmFDbA$${rfc7914Key.toString('base64').replace(/=+$/, '')}`,
     );
-    expect(stored[8]).toMatch(
+    expect(stored[8]).toBe(vectors[3]!.input);
+    expect(stored[9]).toMatch(
       /^\$firebase-scrypt\$m=14,r=8,ss=Bw,sk=jxspr8Ki[^$]+\$42xEC\+ixf3L2lw\$lSrfV15c/,
     );
-    expect(stored[8]).toBe(stored[9]);
+    expect(stored[9]).toBe(stored[10]);
   });
 
   it('a hash of its own current parameters is not upgraded; one of other parameters is', async () => {

@@ -1,7 +1,7 @@
 /**
  * A CSV file carries the same fields as a JSON Lines one, flattened: one column per field, an
  * empty cell for none. `roles` is space-separated; `email_verified` and `disabled` are
- * true/false (or 1/0); a hash that is not one self-describing string is spread over
+ * true/false (or t/f, 1/0: what `psql --csv` and spreadsheets write); a hash that is not one self-describing string is spread over
  * `password_algorithm`, `password_hash`, `password_salt` and `password_iterations` (Keycloak's
  * pbkdf2-sha256, Firebase's scrypt); the profile's address is `address_*` columns.
  */
@@ -20,7 +20,7 @@ export function csvRecordToRow(record: Record<string, string>): Record<string, u
     if (cell === '' || CSV_PASSWORD_COLUMNS.includes(column)) continue;
     if (column === 'roles') row.roles = cell.split(/\s+/).filter(Boolean);
     else if (column === 'email_verified' || column === 'disabled' || column === 'phone_number_verified') {
-      const flag = /^(?:true|1)$/i.test(cell) ? true : /^(?:false|0)$/i.test(cell) ? false : undefined;
+      const flag = /^(?:true|t|1)$/i.test(cell) ? true : /^(?:false|f|0)$/i.test(cell) ? false : undefined;
       if (flag === undefined) return `${column} must be true or false.`;
       row[column] = flag;
     } else if (column.startsWith(ADDRESS_PREFIX)) address[column.slice(ADDRESS_PREFIX.length)] = cell;
