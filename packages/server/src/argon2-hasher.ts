@@ -1,5 +1,5 @@
-import type { PasswordHasher } from '@gatehouse/core';
-import { hash } from '@node-rs/argon2';
+import { type PasswordHasher, randomToken } from '@gatehouse/core';
+import { hash, verify } from '@node-rs/argon2';
 import { verifyStoredHash } from './passwords/imported-hashes.ts';
 import { Semaphore } from './semaphore.ts';
 
@@ -23,6 +23,8 @@ export interface Argon2Parameters {
 export class Argon2Hasher implements PasswordHasher {
   readonly #params: Argon2Parameters;
   readonly #gate: Semaphore;
+  /** An argon2id hash of the current parameters, verified beside every other kind (see `verify`). */
+  #pad: Promise<string> | undefined;
 
   constructor(params: Argon2Parameters, concurrency: number) {
     this.#params = params;
@@ -40,12 +42,33 @@ export class Argon2Hasher implements PasswordHasher {
     );
   }
 
+  /**
+   * A hash of other parameters than the current ones (imported, or argon2 of older settings) is
+   * verified in parallel with an argon2id verification of the current parameters, so that a
+   * cheaper hash (cost-8 bcrypt, Keycloak's 7 MiB argon2) answers no sooner than a native one: a
+   * wrong password tells no timing observer that the account exists or was imported. A costlier
+   * one still takes its own time, until the first sign-in upgrades it.
+   */
   async verify(stored: string, password: string): Promise<boolean> {
     try {
-      return await this.#gate.run(() => verifyStoredHash(stored, password));
+      return await this.#gate.run(async () => {
+        if (!this.needsRehash(stored)) return verifyStoredHash(stored, password);
+        const [matches] = await Promise.all([verifyStoredHash(stored, password), this.#padding()]);
+        return matches;
+      });
     } catch {
       return false; // a malformed stored hash never authenticates
     }
+  }
+
+  async #padding(): Promise<void> {
+    this.#pad ??= hash(randomToken(24), {
+      algorithm: ARGON2ID,
+      memoryCost: this.#params.memoryKib,
+      timeCost: this.#params.timeCost,
+      parallelism: this.#params.parallelism,
+    });
+    await verify(await this.#pad, 'padding');
   }
 
   needsRehash(stored: string): boolean {
