@@ -23,8 +23,9 @@ export interface Argon2Parameters {
 export class Argon2Hasher implements PasswordHasher {
   readonly #params: Argon2Parameters;
   readonly #gate: Semaphore;
-  /** An argon2id hash of the current parameters, verified beside every other kind (see `verify`). */
-  #pad: Promise<string> | undefined;
+  /** The durations of the last current-parameter verifications here (see `verify`). */
+  readonly #samples: number[] = [];
+  #next = 0;
 
   constructor(params: Argon2Parameters, concurrency: number) {
     this.#params = params;
@@ -44,31 +45,56 @@ export class Argon2Hasher implements PasswordHasher {
 
   /**
    * A hash of other parameters than the current ones (imported, or argon2 of older settings) is
-   * verified in parallel with an argon2id verification of the current parameters, so that a
-   * cheaper hash (cost-8 bcrypt, Keycloak's 7 MiB argon2) answers no sooner than a native one: a
-   * wrong password tells no timing observer that the account exists or was imported. A costlier
-   * one still takes its own time, until the first sign-in upgrades it.
+   * padded to the time a current argon2id verification takes (the median of this node's last
+   * ones, measured as they run: a median, as the timing tests compare medians), by waiting — not by hashing more, which under load would add CPU
+   * time and make the padded side the slower one. So a cheaper hash (cost-6 bcrypt, Keycloak's
+   * 7 MiB argon2) answers no sooner than a native one: a wrong password tells no timing observer
+   * that the account exists or was imported. A costlier one still takes its own time, until the
+   * first sign-in upgrades it.
    */
   async verify(stored: string, password: string): Promise<boolean> {
+    const started = performance.now();
+    const native = !this.needsRehash(stored);
+    let matches = false;
     try {
-      return await this.#gate.run(async () => {
-        if (!this.needsRehash(stored)) return verifyStoredHash(stored, password);
-        const [matches] = await Promise.all([verifyStoredHash(stored, password), this.#padding()]);
-        return matches;
+      matches = await this.#gate.run(async () => {
+        if (this.#samples.length === 0 && !native) await this.#measure();
+        return verifyStoredHash(stored, password);
       });
     } catch {
-      return false; // a malformed stored hash never authenticates
+      matches = false; // a malformed stored hash never authenticates
     }
+    const elapsed = performance.now() - started;
+    if (native) this.#record(elapsed);
+    else {
+      const target = this.#typicalMs();
+      if (elapsed < target) await new Promise((resolve) => setTimeout(resolve, target - elapsed));
+    }
+    return matches;
   }
 
-  async #padding(): Promise<void> {
-    this.#pad ??= hash(randomToken(24), {
+  /** Keeps the last 31 durations of current-parameter verifications, queueing included. */
+  #record(ms: number): void {
+    this.#samples[this.#next] = ms;
+    this.#next = (this.#next + 1) % 31;
+  }
+
+  #typicalMs(): number {
+    const sorted = [...this.#samples].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? 0;
+  }
+
+  /** The first sample, for a node whose first verification is of an imported hash. */
+  async #measure(): Promise<void> {
+    const pad = await hash(randomToken(24), {
       algorithm: ARGON2ID,
       memoryCost: this.#params.memoryKib,
       timeCost: this.#params.timeCost,
       parallelism: this.#params.parallelism,
     });
-    await verify(await this.#pad, 'padding');
+    const started = performance.now();
+    await verify(pad, 'padding');
+    this.#record(performance.now() - started);
   }
 
   needsRehash(stored: string): boolean {
