@@ -116,7 +116,9 @@ if (process.send === undefined || process.env.BENCH_SERVER_OPTIONS === undefined
 async function gatehouseSqliteAdapter(): Promise<new (model: string) => Adapter> {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { createSqlStorage, SqlOAuthArtifactStore } = await import('../packages/store-sql/src/index.ts');
+  const { createSqlStorage, SqlOAuthArtifactStore, SqlRefreshTokenStore } = await import(
+    '../packages/store-sql/src/index.ts'
+  );
   const { createAdapterClass } = await import('../packages/server/src/oauth/adapter.ts');
   const dir = mkdtempSync(`${tmpdir()}/gatehouse-bench-bare-sql-`);
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -124,6 +126,7 @@ async function gatehouseSqliteAdapter(): Promise<new (model: string) => Adapter>
   await storage.migrate();
   return createAdapterClass({
     store: new SqlOAuthArtifactStore(storage.db),
+    refreshTokens: new SqlRefreshTokenStore(storage.db),
     // The client is static (configured above): the engine never asks the adapter for it.
     clients: { get: async () => undefined } as never,
     onGrantRevoked: async () => {},

@@ -11,6 +11,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { builtChild, FROM_SOURCE } from './built-child.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Seconds of each measured run (BENCH_DURATION overrides, e.g. 2 for a smoke run). */
@@ -43,7 +44,7 @@ export function header(title: string, durationS = DURATION_S): void {
   console.log(`\n=== ${title} ===`);
   console.log(`${m.date} · ${m.cpus} CPUs · ${m.cpuModel} · node ${m.node} · load avg ${load1()}`);
   console.log(
-    `runs: ${durationS} s measured after ${WARMUP_S} s warm-up · loopback only · CPU pinning ${PIN ? 'on (server CPU 0, load generator CPU 1)' : 'off'}`,
+    `runs: ${durationS} s measured after ${WARMUP_S} s warm-up · loopback only · CPU pinning ${PIN ? 'on (server CPU 0, load generator CPU 1)' : 'off'} · servers ${FROM_SOURCE ? 'from source (tsx)' : 'built (plain node)'}`,
   );
 }
 
@@ -75,18 +76,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Forks `bench/<script>` with tsx and waits for it to report its listening URL over IPC. */
+/**
+ * Forks `bench/<script>`, built to plain JavaScript as the server runs in production (or its source
+ * under tsx with BENCH_SOURCE=1, see built-child.ts), and waits for it to report its listening URL.
+ */
 export async function startChild(
   script: string,
   options: unknown,
   timeoutMs = 120_000,
 ): Promise<ServerChild> {
-  const path = fileURLToPath(new URL(script, import.meta.url));
+  const source = fileURLToPath(new URL(script, import.meta.url));
+  const path = FROM_SOURCE ? source : await builtChild(source);
   // BENCH_NODE_ARGS adds flags to the server children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = [
-    '--conditions=@gatehouse/source',
-    '--import',
-    'tsx',
+    ...(FROM_SOURCE ? ['--conditions=@gatehouse/source', '--import', 'tsx'] : []),
     '--expose-gc',
     ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];

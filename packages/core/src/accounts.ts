@@ -1,5 +1,6 @@
 import type { AuditTrail, RequestMeta } from './audit-trail.ts';
 import type { Clock } from './clock.ts';
+import type { CompromisedPasswordCheck } from './compromised-passwords.ts';
 import { canonicalEmail } from './email.ts';
 import { GatehouseError } from './errors.ts';
 import type { LifecycleEvents } from './lifecycle-events.ts';
@@ -37,6 +38,8 @@ export interface AccountsOptions {
   audit: AuditTrail;
   clock: Clock;
   passwordPolicy: PasswordPolicyOptions;
+  /** Lists of breached and common passwords a new password must not be on (after the policy's rules). */
+  compromisedPasswords?: CompromisedPasswordCheck;
   /**
    * Where `UserDisabled`, `UserDeleted`, `PasswordChanged` and `AccessChanged` are published for
    * what hangs off identities elsewhere (tokens, grants, API keys, guards' caches). Awaited at
@@ -67,6 +70,10 @@ export class Accounts {
     if (!verdict.ok)
       throw new GatehouseError('password_policy', {
         detail: passwordRefusal(verdict.reason, this.#o.passwordPolicy),
+      });
+    if (await this.#o.compromisedPasswords?.isCompromised(verdict.normalized))
+      throw new GatehouseError('password_policy', {
+        detail: passwordRefusal('breached', this.#o.passwordPolicy),
       });
     return this.#o.hasher.hash(verdict.normalized);
   }

@@ -27,6 +27,7 @@ export { ServiceAccounts } from './api-keys/service-accounts.ts';
 export { type AuditInput, AuditTrail, type RequestMeta } from './audit-trail.ts';
 export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { anyCompromisedCheck, type CompromisedPasswordCheck } from './compromised-passwords.ts';
 export { type DeviceCookiePolicy, DeviceCookies, MAX_DEVICE_ENTRIES } from './device-cookies.ts';
 export { canonicalEmail } from './email.ts';
 export { emailSkeleton } from './email-skeleton.ts';
@@ -65,6 +66,14 @@ export {
   satisfyFactor,
 } from './login-transaction.ts';
 export type { MailQueue, MailRequest } from './mail.ts';
+export {
+  type MailOutboxClaim,
+  type MailOutboxMessage,
+  type MailOutboxStatus,
+  type MailOutboxStore,
+  mailRetryAt,
+  type NewMailOutboxMessage,
+} from './mail-outbox.ts';
 export type {
   ConsumeOutcome,
   OAuthArtifact,
@@ -86,6 +95,13 @@ export {
   pendingPreviousSecret,
 } from './oauth-clients.ts';
 export { checkRedirectUri, type RedirectUriVerdict } from './oauth-redirect-uris.ts';
+export {
+  type OAuthRefreshWrite,
+  oauthRefreshFamilyId,
+  oauthRefreshIdHash,
+  oauthRefreshRecord,
+  oauthRefreshSessionKey,
+} from './oauth-refresh-tokens.ts';
 export {
   checkPassword,
   defaultPasswordPolicy,
@@ -117,9 +133,11 @@ export {
 } from './refresh-rotation.ts';
 export type {
   ConsumeResult,
+  RefreshTokenKind,
   RefreshTokenRecord,
   RefreshTokenStore,
   RetryGrace,
+  RevokeByUserOptions,
 } from './refresh-tokens.ts';
 export { type CatchUpReason, RevocationIndex, type RevocationIndexOptions } from './revocation-index.ts';
 export {

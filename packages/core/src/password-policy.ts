@@ -19,13 +19,14 @@ export const MAX_PASSWORD_BYTES = 4096;
 
 export type PasswordVerdict =
   | { ok: true; normalized: string }
-  | { ok: false; reason: 'too_short' | 'too_long' | 'common' | 'context' };
+  | { ok: false; reason: 'too_short' | 'too_long' | 'common' | 'context' | 'breached' };
 
 export const passwordReasonText: Record<Exclude<PasswordVerdict, { ok: true }>['reason'], string> = {
   too_short: 'The password is too short.',
   too_long: 'The password is too long.',
   common: 'The password is commonly used or guessable; choose another.',
   context: 'The password contains your email address or the service name; choose another.',
+  breached: 'The password appears in lists of passwords known to attackers; choose another.',
 };
 
 /** The reason with the rule behind it, so that whoever set the password knows what to change. */

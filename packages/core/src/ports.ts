@@ -1,4 +1,5 @@
 import type { ApiKeyStore, ServiceAccountStore } from './api-keys/records.ts';
+import type { MailOutboxStore } from './mail-outbox.ts';
 import type { OAuthArtifactStore } from './oauth-artifacts.ts';
 import type { OAuthClientStore } from './oauth-clients.ts';
 import type { PolicyDocumentRepository } from './policy/store.ts';
@@ -244,6 +245,8 @@ export interface Storage {
   readonly policies: PolicyDocumentRepository;
   /** Per-key request limits (API keys); shared across nodes when the backend is. */
   readonly rateLimiter: RateLimiter;
+  /** Outgoing email waiting for the delivery worker (mail-outbox.ts). */
+  readonly mailOutbox: MailOutboxStore;
   /** Throws when a backing service is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

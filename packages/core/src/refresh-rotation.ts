@@ -42,9 +42,12 @@ export class RefreshRotation {
     return hmacSha256(this.#successorKey, token).toString('base64url');
   }
 
-  /** What a store needs to tell a retry of `token` from reuse, atomically (`RefreshTokenStore.consume`). */
-  retryGrace(token: string): RetryGrace {
-    return { successorIdHash: sha256Hex(this.successorOf(token)), graceMs: this.policy.reuseGraceMs };
+  /**
+   * What a store needs to tell a retry of `token` from reuse, atomically (`RefreshTokenStore.consume`);
+   * `idHash` is how the token's kind hashes ids (first-party: SHA-256 of the token).
+   */
+  retryGrace(token: string, idHash: (token: string) => string = sha256Hex): RetryGrace {
+    return { successorIdHash: idHash(this.successorOf(token)), graceMs: this.policy.reuseGraceMs };
   }
 
   /** When a family started at `startedAt` ends: its absolute lifetime, never past `cap` (its session's end). */

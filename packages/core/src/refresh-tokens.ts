@@ -4,22 +4,34 @@
  * next one of the family; presenting a consumed token again is reuse — the family and its session
  * are revoked (RFC 9700 §4.14.2) — except a retry: within a short grace window after the use, while
  * its successor is unused, the same successor is handed out again (the rule: refresh-rotation.ts).
+ *
+ * One store holds both kinds: first-party tokens (TokenService) and the OAuth engine's
+ * (oauth-refresh-tokens.ts). Each kind hashes its ids under its own domain, so a token of one kind
+ * presented where the other is expected matches no row.
  */
+export type RefreshTokenKind = 'first-party' | 'oauth';
+
 export interface RefreshTokenRecord {
   readonly idHash: string;
+  readonly kind: RefreshTokenKind;
   readonly familyId: string;
   readonly userId: string;
   readonly clientId: string;
-  /** Storage key (idHash) of the session the family is bound to. */
+  /**
+   * Storage key of the session the family ends with: a Gatehouse session's idHash, an OAuth engine
+   * session's key, or '' for an OAuth token that outlives sessions (offline_access).
+   */
   readonly sessionIdHash: string;
   readonly scope: string;
   readonly createdAt: number;
   /** Idle lifetime: this token must be used before then. */
   readonly expiresAt: number;
-  /** Absolute lifetime of the whole family. */
+  /** Absolute lifetime of the whole family (OAuth: the engine caps each token's expiry at it; the token's). */
   readonly familyExpiresAt: number;
   readonly consumedAt: number | null;
   readonly revokedAt: number | null;
+  /** The OAuth engine's own model of the token (opaque JSON); null for first-party tokens. */
+  readonly payload: Readonly<Record<string, unknown>> | null;
 }
 
 export type ConsumeResult =
@@ -37,6 +49,10 @@ export interface RetryGrace {
   readonly graceMs: number;
 }
 
+export interface RevokeByUserOptions {
+  readonly sessionBoundOnly?: boolean;
+}
+
 export interface RefreshTokenStore {
   /** Inserting an `idHash` that exists already does nothing (successors are derived, so retries insert them again). */
   insert(record: RefreshTokenRecord): Promise<void>;
@@ -49,8 +65,16 @@ export interface RefreshTokenStore {
    * otherwise `reused`.
    */
   consume(idHash: string, now: number, retry?: RetryGrace): Promise<ConsumeResult>;
+  /** The token in whatever state it is (consumed, revoked, expired), or undefined. */
+  find(idHash: string): Promise<RefreshTokenRecord | undefined>;
+  /** Forgets one token (the OAuth engine destroys a revoked or replayed one). */
+  delete(idHash: string): Promise<void>;
   revokeFamily(familyId: string, now: number): Promise<number>;
   revokeBySession(sessionIdHash: string, now: number): Promise<number>;
-  revokeByUser(userId: string, now: number): Promise<number>;
+  /**
+   * Every token of the user, of both kinds; with `sessionBoundOnly`, only those that end with a
+   * session (all but offline_access OAuth tokens, whose `sessionIdHash` is '').
+   */
+  revokeByUser(userId: string, now: number, options?: RevokeByUserOptions): Promise<number>;
   deleteExpired(now: number): Promise<number>;
 }

@@ -199,9 +199,12 @@ export class TokenService {
     ]);
   }
 
-  /** After a cut-off ended a user's sessions: their refresh families (opaque, so no entry covers them). */
+  /**
+   * After a cut-off ended a user's sessions: their refresh families (opaque, so no entry covers
+   * them), OAuth ones included — all but offline_access tokens, the user's consent to outlive sessions.
+   */
   async familiesEnded(userId: string): Promise<void> {
-    await this.#o.refreshTokens.revokeByUser(userId, this.#o.clock.now());
+    await this.#o.refreshTokens.revokeByUser(userId, this.#o.clock.now(), { sessionBoundOnly: true });
   }
 
   /**
@@ -251,6 +254,7 @@ export class TokenService {
     // A retry inserts the same successor again: a no-op when its first consumer got there first.
     await this.#o.refreshTokens.insert({
       idHash: sha256Hex(refreshToken),
+      kind: 'first-party',
       familyId,
       userId: session.userId,
       clientId,
@@ -261,6 +265,7 @@ export class TokenService {
       familyExpiresAt,
       consumedAt: null,
       revokedAt: null,
+      payload: null,
     });
     const access = await this.#o.minter.mint({
       subject: session.userId,

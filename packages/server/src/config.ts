@@ -36,6 +36,11 @@ export const ConfigSchema = Type.Object(
     sessionCacheTtlMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
     passwordMinLength: Type.Integer({ minimum: 8, maximum: 64 }),
     passwordMaxLength: Type.Integer({ minimum: 64, maximum: 1024 }),
+    // An operator's own list of forbidden passwords, checked beside the bundled one.
+    passwordBlocklistFile: Type.Optional(Type.String({ minLength: 1 })),
+    // The Have I Been Pwned range endpoint; unset, no password lookup leaves the server.
+    hibpRangeUrl: Type.Optional(Type.String({ pattern: '^https?://.+/$' })),
+    hibpTimeoutMs: Type.Integer({ minimum: 100, maximum: 30_000 }),
     loginLimitPerAccountAndIp: Type.Integer({ minimum: 1 }),
     loginLimitPerAccount: Type.Integer({ minimum: 1 }),
     loginLimitPerIp: Type.Integer({ minimum: 1 }),
@@ -76,6 +81,15 @@ export const ConfigSchema = Type.Object(
     oauthDynamicRegistration: Type.Union([Type.Literal('off'), Type.Literal('initial-access-token')]),
     refreshReuseGraceSeconds: Type.Integer({ minimum: 0, maximum: 300 }),
     shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+    // Email (docs/accounts.md, "Email"). Credentials in the URL are never logged.
+    smtpUrl: Type.Optional(Type.String({ pattern: '^smtps?://[^/?#]+' })),
+    mailFrom: Type.Optional(Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\r\\n]+$' })),
+    smtpAllowPlaintext: Type.Boolean(),
+    smtpTlsRejectUnauthorized: Type.Boolean(),
+    mailTemplatesDir: Type.Optional(Type.String({ minLength: 1 })),
+    mailMaxAttempts: Type.Integer({ minimum: 1, maximum: 50 }),
+    mailPollIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+    mailRetentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
   },
   { additionalProperties: false },
 );
@@ -106,6 +120,9 @@ export const envNames: Record<keyof Config, string> = {
   sessionCacheTtlMs: 'GATEHOUSE_SESSION_CACHE_TTL_MS',
   passwordMinLength: 'GATEHOUSE_PASSWORD_MIN_LENGTH',
   passwordMaxLength: 'GATEHOUSE_PASSWORD_MAX_LENGTH',
+  passwordBlocklistFile: 'GATEHOUSE_PASSWORD_BLOCKLIST_FILE',
+  hibpRangeUrl: 'GATEHOUSE_HIBP_RANGE_URL',
+  hibpTimeoutMs: 'GATEHOUSE_HIBP_TIMEOUT_MS',
   loginLimitPerAccountAndIp: 'GATEHOUSE_LOGIN_LIMIT_ACCOUNT_IP',
   loginLimitPerAccount: 'GATEHOUSE_LOGIN_LIMIT_ACCOUNT',
   loginLimitPerIp: 'GATEHOUSE_LOGIN_LIMIT_IP',
@@ -139,6 +156,14 @@ export const envNames: Record<keyof Config, string> = {
   oauthDynamicRegistration: 'GATEHOUSE_OAUTH_DYNAMIC_REGISTRATION',
   refreshReuseGraceSeconds: 'GATEHOUSE_REFRESH_REUSE_GRACE_SECONDS',
   shutdownTimeoutMs: 'GATEHOUSE_SHUTDOWN_TIMEOUT_MS',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  mailFrom: 'GATEHOUSE_MAIL_FROM',
+  smtpAllowPlaintext: 'GATEHOUSE_SMTP_DANGEROUSLY_ALLOW_PLAINTEXT',
+  smtpTlsRejectUnauthorized: 'GATEHOUSE_SMTP_TLS_REJECT_UNAUTHORIZED',
+  mailTemplatesDir: 'GATEHOUSE_MAIL_TEMPLATES_DIR',
+  mailMaxAttempts: 'GATEHOUSE_MAIL_MAX_ATTEMPTS',
+  mailPollIntervalMs: 'GATEHOUSE_MAIL_POLL_INTERVAL_MS',
+  mailRetentionDays: 'GATEHOUSE_MAIL_RETENTION_DAYS',
 };
 
 /**
@@ -212,6 +237,7 @@ function defaults(raw: Raw): Raw {
     sessionCacheTtlMs: 1000,
     passwordMinLength: 15,
     passwordMaxLength: 256,
+    hibpTimeoutMs: 1500,
     loginLimitPerAccountAndIp: 10,
     loginLimitPerAccount: 20,
     loginLimitPerIp: 100,
@@ -241,6 +267,11 @@ function defaults(raw: Raw): Raw {
     oauthDynamicRegistration: 'off',
     refreshReuseGraceSeconds: 30,
     shutdownTimeoutMs: 10_000,
+    smtpAllowPlaintext: false,
+    smtpTlsRejectUnauthorized: true,
+    mailMaxAttempts: 8,
+    mailPollIntervalMs: 1000,
+    mailRetentionDays: 7,
   };
 }
 
@@ -256,6 +287,7 @@ const numericKeys = new Set<keyof Config>([
   'sessionCacheTtlMs',
   'passwordMinLength',
   'passwordMaxLength',
+  'hibpTimeoutMs',
   'loginLimitPerAccountAndIp',
   'loginLimitPerAccount',
   'loginLimitPerIp',
@@ -278,7 +310,12 @@ const numericKeys = new Set<keyof Config>([
   'refreshReuseGraceSeconds',
   'shutdownTimeoutMs',
   'revocationCatchUpMs',
+  'mailMaxAttempts',
+  'mailPollIntervalMs',
+  'mailRetentionDays',
 ]);
+
+const booleanKeys = new Set<keyof Config>(['smtpAllowPlaintext', 'smtpTlsRejectUnauthorized']);
 
 function fromEnv(env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = {};
@@ -287,6 +324,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     if (value === undefined || value === '') continue;
     if (numericKeys.has(key)) raw[key] = /^-?\d+$/.test(value) ? Number(value) : value;
     else if (key === 'trustProxy') raw[key] = parseTrustProxy(value);
+    else if (booleanKeys.has(key)) raw[key] = value === 'true' ? true : value === 'false' ? false : value;
     else if (key === 'decisionLogSampleRate') raw[key] = /^\d*\.?\d+$/.test(value) ? Number(value) : value;
     else raw[key] = value;
   }

@@ -7,6 +7,7 @@ import {
   DeviceCookies,
   LifecycleEvents,
   LoginThrottle,
+  type MailQueue,
   PermissionResolver,
   type RateLimiter,
   RefreshRotation,
@@ -28,9 +29,12 @@ import { SubjectStatusCache } from './authz/subject-status.ts';
 import type { Config } from './config.ts';
 import { createKeyRing, type KeyRing } from './keys/key-ring.ts';
 import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts';
+import { setUpMail } from './mail/mail-setup.ts';
+import type { MailWorker } from './mail/mail-worker.ts';
 import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
+import { compromisedPasswordChecks } from './passwords/compromised-password-checks.ts';
 import { type NodeStorage, openStorage, READINESS_TIMEOUT_MS } from './stores/open-storage.ts';
 import { isStoreFailure } from './stores/store-failure.ts';
 import { StoreHealth } from './stores/store-health.ts';
@@ -75,6 +79,10 @@ export interface Gatehouse {
   readonly logger: Logger;
   /** Each store's health from real round trips; logs each outage and recovery once. */
   readonly storeHealth: StoreHealth;
+  /** Outgoing email (mail/): rendered at enqueue, delivered later by the mail worker. */
+  readonly mail: MailQueue;
+  /** Delivers the outbox; started by the server (not by CLI commands), stopped by `close`. */
+  readonly mailWorker: MailWorker | undefined;
   close(): Promise<void>;
 }
 
@@ -82,6 +90,8 @@ export interface GatehouseOverrides {
   clock?: Clock;
   /** PostgreSQL schema (tests run each in its own). */
   databaseSchema?: string;
+  /** Replaces the outbox (tests pass testkit's `RecordingMailQueue`). */
+  mail?: MailQueue;
 }
 
 export async function createGatehouse(
@@ -192,6 +202,16 @@ export async function createGatehouse(
     onError: (error) => warnUnlessStoreDown(error, 'key ring maintenance failed'),
   });
   await keyRing.ensure();
+  const mailKeys = deriveKeySet(secrets, 'mail-outbox');
+  const mail = setUpMail({
+    config,
+    outbox: storage.mailOutbox,
+    keys: [mailKeys.current, ...mailKeys.previous],
+    clock,
+    logger,
+    override: overrides.mail,
+  });
+  sealedStores.push(mail.sealedStore);
   const revocations = new RevocationIndex({
     store: storage.revocations,
     bus: storage.bus,
@@ -298,6 +318,7 @@ export async function createGatehouse(
     audit,
     clock,
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
+    compromisedPasswords: await compromisedPasswordChecks(config, logger),
   });
   const permissions = new PermissionResolver({
     roles: storage.roles,
@@ -356,6 +377,8 @@ export async function createGatehouse(
   });
   return {
     oauth,
+    mail: mail.queue,
+    mailWorker: mail.worker,
     config,
     clock,
     storage,
@@ -388,6 +411,7 @@ export async function createGatehouse(
       health.stop();
       keyRing.stop();
       revocations.stop();
+      await mail.worker?.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));
       await storage.close();
     },

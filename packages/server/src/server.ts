@@ -35,10 +35,18 @@ export async function startServer(
       { name: 'sessions', run: () => gatehouse.sessions.sweepExpired() },
       { name: 'tokens', run: () => gatehouse.tokens.sweepExpired() },
       { name: 'oauth', run: () => gatehouse.oauth.sweep() },
+      {
+        name: 'mail',
+        run: () =>
+          gatehouse.storage.mailOutbox.deleteFinishedBefore(
+            gatehouse.clock.now() - config.mailRetentionDays * 86_400_000,
+          ),
+      },
     ],
     logger,
   });
   housekeeping.start();
+  gatehouse.mailWorker?.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -201,4 +201,49 @@ describe.skipIf(!inBrowser)('account page in a real browser', () => {
 
     expect(consoleErrors).toEqual([]);
   });
+
+  it('changes the password on the account page, and the new one signs in', async () => {
+    const signIn = async (password: string) => {
+      await page.goto(`${origin}/login?return_to=%2Faccount`);
+      await page.getByLabel('Email').fill(ADMIN_EMAIL);
+      await page.getByLabel('Password').fill(password);
+      await Promise.all([
+        page.waitForLoadState('load'),
+        page.getByRole('button', { name: 'Sign in' }).click(),
+      ]);
+    };
+    await signIn(ADMIN_PASSWORD);
+    expect(new URL(page.url()).pathname).toBe('/account');
+    const section = page.getByRole('region', { name: 'Password' });
+    const next = 'a lantern-lit canal at dusk 2217';
+
+    // A breached password is refused, and the page says why; nothing changed.
+    await section.getByLabel('Current password').fill(ADMIN_PASSWORD);
+    await section.getByLabel('New password').fill('neversaymypassword');
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.has('password_breached')),
+      section.getByRole('button', { name: 'Change password' }).click(),
+    ]);
+    expect(await page.getByRole('status').textContent()).toMatch(/known to attackers/);
+
+    await section.getByLabel('Current password').fill(ADMIN_PASSWORD);
+    await section.getByLabel('New password').fill(next);
+    await Promise.all([
+      page.waitForURL((url) => url.searchParams.has('password_changed')),
+      section.getByRole('button', { name: 'Change password' }).click(),
+    ]);
+    expect(await page.getByRole('status').textContent()).toMatch(/Your password was changed/);
+    // Still signed in (a fresh session), and only the new password works from now on.
+    expect(await page.locator('#account-email').textContent()).toBe(ADMIN_EMAIL);
+    await screenshot('password-changed.png');
+    const tryLogin = (password: string) =>
+      fetch(`${origin}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: ADMIN_EMAIL, password }),
+      });
+    expect((await tryLogin(ADMIN_PASSWORD)).status).toBe(401);
+    expect((await tryLogin(next)).status).toBe(200);
+    expect(consoleErrors).toEqual([]);
+  });
 });

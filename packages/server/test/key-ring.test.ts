@@ -24,7 +24,8 @@ import {
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerKeyCommands } from '../src/cli/keys.ts';
-import type { withGatehouse } from '../src/cli/program.ts';
+import type { withCommands } from '../src/cli/open.ts';
+import type { Commands } from '../src/commands/index.ts';
 import type { Gatehouse } from '../src/gatehouse.ts';
 import {
   KeyDecryptionError,
@@ -644,8 +645,8 @@ describe('gatehouse keys (CLI commands)', () => {
     const clock = new ManualClock();
     const keys = ring(new MemorySigningKeyStore(), clock);
     await keys.ensure();
-    const open = (async (task: (g: Gatehouse) => Promise<unknown>) =>
-      task({} as Gatehouse)) as typeof withGatehouse;
+    const open = (async (task: (c: Commands, g: Gatehouse) => Promise<unknown>) =>
+      task({} as Commands, {} as Gatehouse)) as typeof withCommands;
     const run = async (...args: string[]) => {
       const program = new Command('gatehouse').exitOverride();
       registerKeyCommands(program, open, () => keys);

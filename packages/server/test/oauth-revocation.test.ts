@@ -1,3 +1,4 @@
+import { oauthRefreshIdHash, sha256Hex } from '@gatehouse/core';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createUser, login, strongPassword } from './harness.ts';
@@ -117,5 +118,61 @@ describe('revocation joins up (RT-08)', () => {
     expect((await oidc.refreshTokenGrant(offline.rp.config, offline.refreshToken)).access_token).toBeTypeOf(
       'string',
     );
+  });
+
+  it('signing a user out ends their OAuth refresh tokens through the one store (all but offline_access)', async () => {
+    const email = `user-${Math.random().toString(36).slice(2)}@example.test`;
+    const password = strongPassword();
+    const user = await createUser(h, email, password);
+    const delegate = async (offline: boolean) => {
+      const rp = await relyingParty(h, await createClient(h));
+      const browser = new Browser(h.issuer);
+      const { tokens } = await codeFlow(rp, browser, {
+        scope: offline ? 'openid offline_access notes:read' : 'notes:read',
+        resource: NOTES_API,
+        credentials: { email, password },
+        ...(offline ? { extra: { prompt: 'consent' } } : {}),
+      });
+      return { rp, browser, refreshToken: tokens?.refresh_token ?? '' };
+    };
+    const online = await delegate(false);
+    const offline = await delegate(true);
+    // A first-party token family of the same user, in the same store.
+    const session = await h.gatehouse.sessions.resolve(
+      online.browser.cookies.get('__Host-gatehouse_session') ?? '',
+    );
+    const firstParty = await h.gatehouse.tokens.issue(session!.record, 'gatehouse', '', {
+      ip: '127.0.0.1',
+      requestId: 'test',
+    });
+    const store = h.gatehouse.storage.refreshTokens;
+    const stored = async (idHash: string) => (await store.find(idHash))?.revokedAt ?? null;
+
+    await h.gatehouse.sessions.endAll(user.id);
+
+    expect(await stored(sha256Hex(firstParty.refresh_token))).not.toBeNull();
+    expect(await stored(oauthRefreshIdHash(online.refreshToken))).not.toBeNull();
+    expect(await stored(oauthRefreshIdHash(offline.refreshToken))).toBeNull();
+    await refreshFails(online.rp, online.refreshToken);
+    // offline_access is the user's consent to outlive their sessions.
+    expect((await oidc.refreshTokenGrant(offline.rp.config, offline.refreshToken)).access_token).toBeTypeOf(
+      'string',
+    );
+  });
+
+  it('one store, two kinds: a refresh token is unknown where the other kind is expected', async () => {
+    const { rp, browser, refreshToken } = await delegated();
+    const meta = { ip: '127.0.0.1', requestId: 'test' };
+    const session = await h.gatehouse.sessions.resolve(browser.cookies.get('__Host-gatehouse_session') ?? '');
+    const firstParty = await h.gatehouse.tokens.issue(session!.record, rp.clientId, '', meta);
+    await expect(h.gatehouse.tokens.refresh(refreshToken, rp.clientId, meta)).rejects.toMatchObject({
+      code: 'invalid_grant',
+    });
+    await refreshFails(rp, firstParty.refresh_token);
+    // Neither was consumed by the other side's attempt.
+    expect((await oidc.refreshTokenGrant(rp.config, refreshToken)).access_token).toBeTypeOf('string');
+    expect(
+      (await h.gatehouse.tokens.refresh(firstParty.refresh_token, rp.clientId, meta)).access_token,
+    ).toBeTypeOf('string');
   });
 });

@@ -55,6 +55,7 @@ const PORTS = [
   'bus',
   'counters',
   'credentials',
+  'mailOutbox',
   'oauthArtifacts',
   'oauthClients',
   'policies',

@@ -10,6 +10,8 @@ import { emailSkeletonMigration } from './migrations/0009_email_skeleton.ts';
 import { oauthClientIdTokenAlgMigration } from './migrations/0010_oauth_client_id_token_alg.ts';
 import { rs256SigningKeysMigration } from './migrations/0011_rs256_signing_keys.ts';
 import { oauthClientPreviousSecretMigration } from './migrations/0012_oauth_client_previous_secret.ts';
+import { oauthRefreshTokensMigration } from './migrations/0013_oauth_refresh_tokens.ts';
+import { mailOutboxMigration } from './migrations/0014_mail_outbox.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -123,6 +125,8 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0010_oauth_client_id_token_alg': oauthClientIdTokenAlgMigration(),
     '0011_rs256_signing_keys': rs256SigningKeysMigration(dialect),
     '0012_oauth_client_previous_secret': oauthClientPreviousSecretMigration(time),
+    '0013_oauth_refresh_tokens': oauthRefreshTokensMigration(),
+    '0014_mail_outbox': mailOutboxMigration(time),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ColumnType } from 'kysely';
 import type { ApiKeyTables } from './schema/api-keys.ts';
+import type { MailOutboxTables } from './schema/mail-outbox.ts';
 import type { OAuthTables } from './schema/oauth.ts';
 import type { PolicyTables } from './schema/policies.ts';
 import type { SigningKeyTables } from './schema/signing-keys.ts';
@@ -84,7 +85,13 @@ export interface CountersTable {
   reset_at: number;
 }
 
-export interface Database extends SigningKeyTables, TokenTables, ApiKeyTables, PolicyTables, OAuthTables {
+export interface Database
+  extends SigningKeyTables,
+    TokenTables,
+    ApiKeyTables,
+    PolicyTables,
+    OAuthTables,
+    MailOutboxTables {
   users: UsersTable;
   user_profiles: UserProfilesTable;
   credentials: CredentialsTable;

@@ -11,6 +11,7 @@ import { SqlApiKeyStore } from './repositories/api-keys.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
 import { SqlCredentialRepository } from './repositories/credentials.ts';
+import { SqlMailOutboxStore } from './repositories/mail-outbox.ts';
 import { SqlOAuthArtifactStore } from './repositories/oauth-artifacts.ts';
 import { SqlOAuthClientStore } from './repositories/oauth-clients.ts';
 import { SqlPolicyDocumentRepository } from './repositories/policies.ts';
@@ -84,6 +85,7 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     oauthClients: new SqlOAuthClientStore(db),
     oauthArtifacts: new SqlOAuthArtifactStore(db),
     policies: new SqlPolicyDocumentRepository(db),
+    mailOutbox: new SqlMailOutboxStore(db, database.dialect),
     rateLimiter: new InProcessRateLimiter(options.now === undefined ? {} : { now: options.now }),
     migrate: () => migrate(database, options),
     ping: () => pingDatabase(db),

@@ -22,6 +22,8 @@ export const ALL_MIGRATIONS = [
   '0010_oauth_client_id_token_alg',
   '0011_rs256_signing_keys',
   '0012_oauth_client_previous_secret',
+  '0013_oauth_refresh_tokens',
+  '0014_mail_outbox',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */
@@ -42,7 +44,7 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys`.execute(
+    await sql`truncate users, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys, mail_outbox`.execute(
       storage.db,
     );
     return;
@@ -58,6 +60,7 @@ export async function emptyTables(storage: SqlStorage): Promise<void> {
     'policy_documents',
     'signing_keys',
     'rs256_signing_keys',
+    'mail_outbox',
     'user_roles',
     'sessions',
     'credentials',

@@ -15,6 +15,7 @@ export {
   sessionFor,
   sleep,
 } from './conformance/fixtures.ts';
+export { describeMailOutboxStoreConformance } from './conformance/mail-outbox.ts';
 export {
   describeOAuthArtifactStoreConformance,
   type OAuthArtifactConformanceOptions,
@@ -42,6 +43,7 @@ export {
   MemoryAuditLog,
   MemoryCounterStore,
   MemoryCredentialRepository,
+  MemoryMailOutboxStore,
   MemoryPolicyDocumentRepository,
   MemoryRevocationStore,
   MemoryRoleRepository,

@@ -3,6 +3,7 @@ import { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.
 import { MemoryAuditLog } from './memory/audit.ts';
 import { MemoryCounterStore } from './memory/counters.ts';
 import { MemoryCredentialRepository } from './memory/credentials.ts';
+import { MemoryMailOutboxStore } from './memory/mail-outbox.ts';
 import { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
 import { MemoryOAuthClientStore } from './memory/oauth-clients.ts';
 import { MemoryPolicyDocumentRepository } from './memory/policies.ts';
@@ -18,6 +19,7 @@ import { MemoryUserRepository } from './memory/users.ts';
 export { MemoryAuditLog } from './memory/audit.ts';
 export { MemoryCounterStore } from './memory/counters.ts';
 export { MemoryCredentialRepository } from './memory/credentials.ts';
+export { MemoryMailOutboxStore } from './memory/mail-outbox.ts';
 export { MemoryPolicyDocumentRepository } from './memory/policies.ts';
 export { MemoryRevocationStore } from './memory/revocations.ts';
 export { MemoryRoleRepository } from './memory/roles.ts';
@@ -67,6 +69,7 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
     oauthArtifacts: new MemoryOAuthArtifactStore(),
     policies: new MemoryPolicyDocumentRepository(),
     rateLimiter: new InProcessRateLimiter(options.now === undefined ? {} : { now: options.now }),
+    mailOutbox: new MemoryMailOutboxStore(),
     ping: async () => {},
     close: async () => {},
   };

@@ -1,10 +1,9 @@
 import type { ServiceAccountRecord } from '@gatehouse/core';
 import { type Command, Option } from 'commander';
 import type { ApiKeyView } from '../api-keys/api-key-view.ts';
+import { CLI_META, type withCommands } from './open.ts';
 import { print } from './output.ts';
-import type { withGatehouse } from './program.ts';
 
-const cliMeta = { ip: 'cli', requestId: 'cli' };
 const list = (value: string) =>
   value
     .split(',')
@@ -37,12 +36,8 @@ const keyLine = (k: ApiKeyView) =>
  * `gatehouse api-keys create|list|rotate|revoke`. Owners are named by service-account name, email
  * or id. A new key is printed once, on standard output; nothing else ever shows it.
  */
-export function registerApiKeyCommands(program: Command, open: typeof withGatehouse): void {
+export function registerApiKeyCommands(program: Command, open: typeof withCommands): void {
   const json = new Option('--json', 'machine-readable output');
-  const owner = async (g: Parameters<Parameters<typeof withGatehouse>[0]>[0], who: string) => {
-    const named = (await g.serviceAccounts.list()).find((a) => a.name === who);
-    return named?.id ?? (await g.accounts.requireUser(who)).id;
-  };
 
   const accounts = program.command('service-accounts').description('manage non-human identities');
   accounts
@@ -58,17 +53,14 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
         opts: { description?: string; role?: string[]; rateLimit?: string; json?: boolean },
       ) => {
         const rule = rateLimitOf(opts.rateLimit);
-        const created = await open((g) =>
-          g.serviceAccounts.create(
-            {
-              name,
-              ...(opts.description === undefined ? {} : { description: opts.description }),
-              rateLimit:
-                rule === undefined ? null : { limit: rule.limit, windowSeconds: rule.window_seconds },
-              roles: opts.role ?? [],
-            },
-            cliMeta,
-          ),
+        const created = await open((c) =>
+          c.createServiceAccount({
+            name,
+            description: opts.description,
+            rateLimit: rule === undefined ? null : { limit: rule.limit, windowSeconds: rule.window_seconds },
+            roles: opts.role ?? [],
+            meta: CLI_META,
+          }),
         );
         print(
           opts.json === true,
@@ -82,7 +74,7 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .description('list service accounts')
     .addOption(json)
     .action(async (opts: { json?: boolean }) => {
-      const rows = (await open((g) => g.serviceAccounts.list())).map(accountRow);
+      const rows = (await open((c) => c.listServiceAccounts())).map(accountRow);
       print(opts.json === true, rows, () =>
         rows.length === 0
           ? '(no service accounts)'
@@ -100,9 +92,9 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
       .description(`${name} a service account${disabled ? ' (its keys stop working at once)' : ''}`)
       .addOption(json)
       .action(async (who: string, opts: { json?: boolean }) => {
-        const id = await open(async (g) => {
-          const found = await owner(g, who);
-          await g.serviceAccounts.setDisabled(found, disabled, cliMeta);
+        const id = await open(async (c) => {
+          const found = await c.resolveKeyOwner({ owner: who });
+          await c.setServiceAccountDisabled({ id: found, disabled, meta: CLI_META });
           return found;
         });
         print(opts.json === true, { id, disabled }, () => `${name}d ${who}`);
@@ -113,9 +105,9 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .description('delete a service account, revoking its keys')
     .addOption(json)
     .action(async (who: string, opts: { json?: boolean }) => {
-      const id = await open(async (g) => {
-        const found = await owner(g, who);
-        await g.serviceAccounts.delete(found, cliMeta);
+      const id = await open(async (c) => {
+        const found = await c.resolveKeyOwner({ owner: who });
+        await c.deleteServiceAccount({ id: found, meta: CLI_META });
         return found;
       });
       print(opts.json === true, { id, deleted: true }, () => `deleted ${who}`);
@@ -144,10 +136,9 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
         },
       ) => {
         const rule = rateLimitOf(opts.rateLimit);
-        const { createCommands } = await import('../commands/index.ts');
-        const created = await open(async (g) =>
-          createCommands(g).createApiKey({
-            ownerId: await owner(g, who),
+        const created = await open(async (c) =>
+          c.createApiKey({
+            ownerId: await c.resolveKeyOwner({ owner: who }),
             request: {
               name: opts.name,
               scopes: list(opts.scopes),
@@ -156,7 +147,7 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
               ...(opts.allowCidr === undefined ? {} : { allowed_cidrs: opts.allowCidr }),
             },
             by: 'admin',
-            meta: cliMeta,
+            meta: CLI_META,
           }),
         );
         print(opts.json === true, created, () =>
@@ -169,8 +160,9 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .description('list the keys of a service account (by name) or a user (by email or id)')
     .addOption(json)
     .action(async (who: string, opts: { json?: boolean }) => {
-      const { createCommands } = await import('../commands/index.ts');
-      const rows = await open(async (g) => createCommands(g).listApiKeys({ ownerId: await owner(g, who) }));
+      const rows = await open(async (c) =>
+        c.listApiKeys({ ownerId: await c.resolveKeyOwner({ owner: who }) }),
+      );
       print(opts.json === true, rows, () =>
         rows.length === 0 ? '(no API keys)' : rows.map(keyLine).join('\n'),
       );
@@ -181,9 +173,8 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .option('--overlap <seconds>', 'keep the old key valid this long (default 0)', '0')
     .addOption(json)
     .action(async (keyId: string, opts: { overlap: string; json?: boolean }) => {
-      const { createCommands } = await import('../commands/index.ts');
-      const created = await open((g) =>
-        createCommands(g).rotateApiKey({ keyId, overlapSeconds: Number(opts.overlap), meta: cliMeta }),
+      const created = await open((c) =>
+        c.rotateApiKey({ keyId, overlapSeconds: Number(opts.overlap), meta: CLI_META }),
       );
       print(opts.json === true, created, () =>
         [`rotated ${keyId} → ${created.id}. The new key is shown only this once:`, created.key].join('\n'),
@@ -194,9 +185,9 @@ export function registerApiKeyCommands(program: Command, open: typeof withGateho
     .description('revoke a key on every node and guard')
     .addOption(json)
     .action(async (keyId: string, opts: { json?: boolean }) => {
-      const revoked = await open((g) => g.apiKeys.revoke(keyId, cliMeta));
+      const { revoked } = await open((c) => c.revokeApiKey({ keyId, meta: CLI_META }));
       print(opts.json === true, { id: keyId, revoked }, () =>
-        revoked ? `revoked ${keyId}` : `${keyId} was not live (unknown or already revoked)`,
+        revoked ? `revoked ${keyId}` : `${keyId} was already revoked`,
       );
     });
 }

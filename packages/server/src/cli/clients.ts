@@ -2,16 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { OAuthIdTokenAlg } from '@gatehouse/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ClientInput } from '../oauth/client-registry.ts';
-import { clientView } from '../oauth/client-view.ts';
+import { CLI_META, type withCommands } from './open.ts';
 import { print } from './output.ts';
-import type { withGatehouse } from './program.ts';
 
 /** core's OAUTH_ID_TOKEN_ALGS written out, since `--help` must not load core; the type refuses any other. */
 const ID_TOKEN_ALGS: OAuthIdTokenAlg[] = ['RS256'];
 
 const json = () => new Option('--json', 'machine-readable output');
 
-const cliMeta = { ip: 'cli', requestId: 'cli' };
 const UNITS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `90`, `90s`, `30m`, `24h`, `7d` as seconds; anything else is a usage error. */
@@ -25,8 +23,11 @@ function secretNotice(secret: string | null): string {
   return secret === null ? '' : `\nclient secret (shown once, store it now): ${secret}`;
 }
 
-/** `gatehouse clients create|list|rotate-secret|delete`: OAuth clients, as the admin API manages them. */
-export function registerClientCommands(program: Command, open: typeof withGatehouse): void {
+/**
+ * `gatehouse clients create|list|rotate-secret|delete`: OAuth clients, through the same commands
+ * as the admin API (and so with the same audit events).
+ */
+export function registerClientCommands(program: Command, open: typeof withCommands): void {
   const clients = program.command('clients').description('manage OAuth 2.0 / OpenID Connect clients');
 
   clients
@@ -80,26 +81,25 @@ export function registerClientCommands(program: Command, open: typeof withGateho
           opts.jwksFile === undefined
             ? undefined
             : (JSON.parse(readFileSync(opts.jwksFile, 'utf8')) as ClientInput['jwks']);
-        const { client, secret, now } = await open(async (g) => ({
-          now: g.clock.now(),
-          ...(await g.oauth.registry.create({
-            name: opts.name,
-            type: opts.type,
-            redirectUris: opts.redirectUri,
-            postLogoutRedirectUris: opts.postLogoutRedirectUri,
-            grantTypes: opts.grant,
-            scopes: opts.scope,
-            resources: opts.resource,
-            audience: opts.audience,
-            jwks,
-            secretIn: opts.type === 'confidential' && jwks === undefined ? opts.secretIn : undefined,
-            idTokenAlg: opts.idTokenAlg,
-          })),
-        }));
+        const client: ClientInput = {
+          name: opts.name,
+          type: opts.type,
+          redirectUris: opts.redirectUri,
+          postLogoutRedirectUris: opts.postLogoutRedirectUri,
+          grantTypes: opts.grant,
+          scopes: opts.scope,
+          resources: opts.resource,
+          audience: opts.audience,
+          jwks,
+          secretIn: opts.type === 'confidential' && jwks === undefined ? opts.secretIn : undefined,
+          idTokenAlg: opts.idTokenAlg,
+        };
+        const issued = await open((c) => c.createClient({ client, meta: CLI_META }));
+        const { client: view, secret } = issued;
         print(
           opts.json === true,
-          { ...clientView(client, now), ...(secret === null ? {} : { client_secret: secret }) },
-          () => `created ${client.type} client ${client.name} (${client.clientId})${secretNotice(secret)}`,
+          { ...view, ...(secret === null ? {} : { client_secret: secret }) },
+          () => `created ${view.type} client ${view.name} (${view.client_id})${secretNotice(secret)}`,
         );
       },
     );
@@ -109,10 +109,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
     .description('list registered clients')
     .addOption(json())
     .action(async (opts: { json?: boolean }) => {
-      const list = await open(async (g) => {
-        const now = g.clock.now();
-        return (await g.oauth.registry.list()).map((client) => clientView(client, now));
-      });
+      const list = await open((c) => c.listClients());
       print(opts.json === true, list, () =>
         list.length === 0
           ? 'no clients'
@@ -147,40 +144,28 @@ export function registerClientCommands(program: Command, open: typeof withGateho
     .addOption(json())
     .action(async (clientId: string, opts: { overlap: number; revokePrevious?: boolean; json?: boolean }) => {
       if (opts.revokePrevious === true) {
-        const client = await open(async (g) => {
-          const revoked = await g.oauth.registry.revokePreviousSecret(clientId);
-          await g.audit.record('oauth.client.previous_secret_revoked', cliMeta, { subjectId: clientId });
-          return revoked;
-        });
+        const client = await open((c) => c.revokePreviousClientSecret({ clientId, meta: CLI_META }));
         print(
           opts.json === true,
-          { client_id: client.clientId, previous_secret_revoked: true },
-          () => `the previous secret of ${client.clientId} no longer works`,
+          { client_id: client.client_id, previous_secret_revoked: true },
+          () => `the previous secret of ${client.client_id} no longer works`,
         );
         return;
       }
-      const overlapSeconds = opts.overlap;
-      const { client, secret } = await open(async (g) => {
-        const issued = await g.oauth.registry.rotateSecret(clientId, { overlapMs: overlapSeconds * 1000 });
-        await g.audit.record('oauth.client.secret_rotated', cliMeta, {
-          subjectId: clientId,
-          details: { overlap_seconds: overlapSeconds },
-        });
-        return issued;
-      });
-      const until = client.previousSecretExpiresAt;
+      const { client, secret } = await open((c) =>
+        c.rotateClientSecret({ clientId, overlapSeconds: opts.overlap, meta: CLI_META }),
+      );
+      const until = client.previous_secret_expires_at;
       print(
         opts.json === true,
         {
-          client_id: client.clientId,
+          client_id: client.client_id,
           client_secret: secret,
-          ...(until === null ? {} : { previous_secret_expires_at: new Date(until).toISOString() }),
+          ...(until === undefined ? {} : { previous_secret_expires_at: until }),
         },
         () =>
-          `rotated the secret of ${client.clientId}${
-            until === null
-              ? ' (the old one no longer works)'
-              : ` (the old one works until ${new Date(until).toISOString()})`
+          `rotated the secret of ${client.client_id}${
+            until === undefined ? ' (the old one no longer works)' : ` (the old one works until ${until})`
           }${secretNotice(secret)}`,
       );
     });
@@ -191,7 +176,7 @@ export function registerClientCommands(program: Command, open: typeof withGateho
     .argument('<client-id>')
     .addOption(json())
     .action(async (clientId: string, opts: { json?: boolean }) => {
-      await open((g) => g.oauth.registry.delete(clientId));
+      await open((c) => c.deleteClient({ clientId, meta: CLI_META }));
       print(opts.json === true, { deleted: clientId }, () => `deleted client ${clientId}`);
     });
 }

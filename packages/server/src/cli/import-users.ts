@@ -1,6 +1,6 @@
 import { extname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { Gatehouse } from '../gatehouse.ts';
+import { CLI_META, withCommands } from './open.ts';
 import { ExitCode, print } from './output.ts';
 
 interface ImportOptions {
@@ -17,10 +17,7 @@ interface ImportOptions {
 }
 
 /** `gatehouse users import FILE`: see docs/accounts.md, "Importing users". */
-export function registerUserImportCommand(
-  users: Command,
-  withGatehouse: <T>(task: (gatehouse: Gatehouse) => Promise<T>) => Promise<T>,
-): void {
+export function registerUserImportCommand(users: Command): void {
   users
     .command('import <file>')
     .description(
@@ -42,10 +39,7 @@ export function registerUserImportCommand(
     .option('--firebase-mem-cost <n>', "the Firebase project's mem_cost")
     .option('--json', 'machine-readable output')
     .action(async (file: string, opts: ImportOptions) => {
-      const [{ importFile, ImportFileError }, { createCommands }] = await Promise.all([
-        import('../import/import-file.ts'),
-        import('../commands/index.ts'),
-      ]);
+      const { importFile, ImportFileError } = await import('../import/import-file.ts');
       const path = resolve(file);
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
@@ -60,10 +54,10 @@ export function registerUserImportCommand(
         restart: opts.restart === true,
         batchSize,
         firebase,
-        meta: { ip: 'cli', requestId: 'cli' },
+        meta: CLI_META,
       } as const;
       try {
-        const result = await withGatehouse((g) => importFile(options, createCommands(g).importUsers));
+        const result = await withCommands((c) => importFile(options, c.importUsers));
         print(
           opts.json === true,
           {

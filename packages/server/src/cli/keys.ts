@@ -2,8 +2,8 @@ import { type Command, Option } from 'commander';
 import type { Gatehouse } from '../gatehouse.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { signingKeyView } from '../keys/signing-key-view.ts';
+import { CLI_META, type withCommands } from './open.ts';
 import { print } from './output.ts';
-import type { withGatehouse } from './program.ts';
 
 const STATUS_ORDER = { active: 0, next: 1, retired: 2, revoked: 3 } as const;
 
@@ -13,7 +13,7 @@ const STATUS_ORDER = { active: 0, next: 1, retired: 2, revoked: 3 } as const;
  */
 export function registerKeyCommands(
   program: Command,
-  open: typeof withGatehouse,
+  open: typeof withCommands,
   keyRingOf: (gatehouse: Gatehouse) => KeyRing,
 ): void {
   const keys = program.command('keys').description('inspect and rotate the token signing keys');
@@ -23,7 +23,7 @@ export function registerKeyCommands(
     .description('every stored signing key: active, next (published, not yet signing), retired')
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean }) => {
-      const list = await open((g) => keyRingOf(g).list());
+      const list = await open((_c, g) => keyRingOf(g).list());
       const rows = [...list]
         .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.createdAt - a.createdAt)
         .map(signingKeyView);
@@ -56,7 +56,7 @@ export function registerKeyCommands(
     )
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean }) => {
-      const result = await open((g) => keyRingOf(g).rotate());
+      const result = await open((_c, g) => keyRingOf(g).rotate());
       print(
         opts.json === true,
         result,
@@ -78,9 +78,7 @@ export function registerKeyCommands(
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (kid: string, opts: { json?: boolean }) => {
       const { revokeSigningKey } = await import('../keys/revoke-signing-key.ts');
-      const result = await open((g) =>
-        revokeSigningKey({ ...g, keyRing: keyRingOf(g) }, kid, { ip: 'cli', requestId: 'cli' }),
-      );
+      const result = await open((_c, g) => revokeSigningKey({ ...g, keyRing: keyRingOf(g) }, kid, CLI_META));
       print(
         opts.json === true,
         result,

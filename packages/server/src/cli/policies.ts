@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { CLI_META, type withCommands } from './open.ts';
 import { ExitCode, print, readStdin } from './output.ts';
 import { entity, explain, jsonObject } from './policy.ts';
-import type { withGatehouse } from './program.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-const cliMeta = { ip: 'cli', requestId: 'cli' };
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function documentName(value: string): string {
@@ -24,7 +23,7 @@ function version(value: string): number {
  * once when they share Redis with the CLI; a single SQLite node reloads on its next restart, so
  * prefer the admin API there.
  */
-export function registerPoliciesCommands(program: Command, open: typeof withGatehouse): void {
+export function registerPoliciesCommands(program: Command, open: typeof withCommands): void {
   const policies = program
     .command('policies')
     .description('manage the policy documents stored in the database (beside GATEHOUSE_POLICY_DIR)');
@@ -35,11 +34,7 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
     .description('list the stored documents, the directory files and the live policy version')
     .addOption(json())
     .action(async (opts: { json?: boolean }) => {
-      const result = await open(async (g) => ({
-        policyVersion: g.policies.engine?.policyVersion ?? null,
-        sources: g.policies.sources,
-        documents: await g.policies.repository.list(),
-      }));
+      const result = await open((c) => c.listPolicies());
       const rows = result.documents.map((d) => ({
         name: d.name,
         version: d.version,
@@ -50,14 +45,12 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
         opts.json === true,
         {
           policy_version: result.policyVersion,
-          directory: result.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
+          directory: result.directory,
           documents: rows,
         },
         () =>
           [
-            ...result.sources
-              .filter((s) => s.origin === 'directory')
-              .map((s) => `${s.name}  (directory, read-only)`),
+            ...result.directory.map((name) => `${name}  (directory, read-only)`),
             ...rows.map((r) => `${r.name}  v${r.version}  updated ${r.updated_at}`),
             `policy version: ${result.policyVersion ?? 'none (stored roles only)'}`,
           ].join('\n'),
@@ -69,8 +62,7 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
     .description('print a stored document (its source; --json adds the version)')
     .addOption(json())
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { getPolicyDocument } = await import('../authz/policy-admin.ts');
-      const doc = await open((g) => getPolicyDocument(g, documentName(name)));
+      const doc = await open((c) => c.getPolicy({ name: documentName(name) }));
       print(
         opts.json === true,
         { name: doc.name, version: doc.version, updated_at: iso(doc.updatedAt), source: doc.source },
@@ -85,13 +77,14 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
     .addOption(json())
     .action(async (name: string, file: string | undefined, opts: { ifVersion?: number; json?: boolean }) => {
       const source = file === undefined ? await readStdin() : await readFile(file, 'utf8');
-      const { putPolicyDocument } = await import('../authz/policy-admin.ts');
-      const result = await open((g) =>
-        putPolicyDocument(
-          g,
-          { name: documentName(name), source, expectedVersion: opts.ifVersion, actorId: null },
-          cliMeta,
-        ),
+      const result = await open((c) =>
+        c.putPolicy({
+          name: documentName(name),
+          source,
+          expectedVersion: opts.ifVersion,
+          actorId: null,
+          meta: CLI_META,
+        }),
       );
       print(
         opts.json === true,
@@ -106,9 +99,8 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
     .option('--if-version <n>', 'only delete this version', version)
     .addOption(json())
     .action(async (name: string, opts: { ifVersion?: number; json?: boolean }) => {
-      const { deletePolicyDocument } = await import('../authz/policy-admin.ts');
-      const deleted = await open((g) =>
-        deletePolicyDocument(g, { name: documentName(name), expectedVersion: opts.ifVersion }, cliMeta),
+      const deleted = await open((c) =>
+        c.deletePolicy({ name: documentName(name), expectedVersion: opts.ifVersion, meta: CLI_META }),
       );
       print(opts.json === true, { deleted: deleted.name }, () => `deleted ${deleted.name}`);
     });
@@ -135,28 +127,20 @@ export function registerPoliciesCommands(program: Command, open: typeof withGate
         context?: Record<string, unknown>;
         json?: boolean;
       }) => {
-        const decision = await open(async (g) => {
-          if (g.policies.engine === undefined) return undefined;
-          return g.policyPdp.explain({
-            subject: {
-              ...opts.subject,
-              ...(opts.subjectProperties ? { properties: opts.subjectProperties } : {}),
-            },
-            resource: {
-              ...opts.resource,
-              ...(opts.resourceProperties ? { properties: opts.resourceProperties } : {}),
-            },
-            action: { name: opts.action },
-            ...(opts.context ? { context: opts.context } : {}),
-          });
-        });
-        if (decision === undefined) {
-          process.stderr.write(
-            'no policy documents are loaded; decisions come from the stored roles alone\n',
-          );
-          process.exitCode = ExitCode.conflict;
-          return;
-        }
+        const request = {
+          subject: {
+            ...opts.subject,
+            ...(opts.subjectProperties ? { properties: opts.subjectProperties } : {}),
+          },
+          resource: {
+            ...opts.resource,
+            ...(opts.resourceProperties ? { properties: opts.resourceProperties } : {}),
+          },
+          action: { name: opts.action },
+          ...(opts.context ? { context: opts.context } : {}),
+        };
+        // With no document loaded the command refuses (conflict): exit 4, with its reason.
+        const decision = await open((c) => c.explainDecision({ request }));
         print(opts.json === true, decision, () => explain(decision));
         if (!decision.decision) process.exitCode = ExitCode.failure;
       },

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { RoleRecord } from '@gatehouse/core';
 import { Command, Option } from 'commander';
-import type { Gatehouse } from '../gatehouse.ts';
-import { signOut } from '../sign-out.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
 import { registerUserImportCommand } from './import-users.ts';
 import { registerKeyCommands } from './keys.ts';
+import { CLI_META, withCommands } from './open.ts';
 import { confirmed, ExitCode, fail, print, readStdin } from './output.ts';
 import { registerPoliciesCommands } from './policies.ts';
 import { registerPolicyCommands } from './policy.ts';
@@ -22,33 +21,6 @@ const roleRow = (r: RoleRecord) => ({
   created_at: iso(r.createdAt),
   updated_at: iso(r.updatedAt),
 });
-
-/**
- * Opens the configured stores for one administrative command, then closes them. The server's
- * modules are imported here, not at the top: `--help`, `--version` and usage errors load nothing
- * but the command tree (commander), and no command loads the OAuth engine unless it serves HTTP.
- */
-export async function withGatehouse<T>(task: (gatehouse: Gatehouse) => Promise<T>): Promise<T> {
-  const [{ loadConfig }, { createGatehouse }, { createLogger }, { bootstrap }] = await Promise.all([
-    import('../config.ts'),
-    import('../gatehouse.ts'),
-    import('../logger.ts'),
-    import('../bootstrap.ts'),
-  ]);
-  const config = loadConfig();
-  const gatehouse = await createGatehouse(
-    config,
-    createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr),
-  );
-  try {
-    await bootstrap(gatehouse);
-    return await task(gatehouse);
-  } finally {
-    await gatehouse.close();
-  }
-}
-
-const cliMeta = { ip: 'cli', requestId: 'cli' };
 
 function packageVersion(): string {
   const file = new URL('../../package.json', import.meta.url);
@@ -80,7 +52,7 @@ export function buildProgram(): Command {
     .description('apply database migrations and exit')
     .addOption(json)
     .action(async (opts: { json?: boolean }) => {
-      await withGatehouse(async () => undefined);
+      await withCommands(async () => undefined);
       print(opts.json === true, { migrated: true }, () => 'database is up to date');
     });
 
@@ -94,11 +66,8 @@ export function buildProgram(): Command {
     .addOption(json)
     .action(async (opts: { email: string; passwordStdin?: boolean; role?: string[]; json?: boolean }) => {
       const password = opts.passwordStdin === true ? await readStdin() : undefined;
-      const user = await withGatehouse((g) =>
-        g.accounts.createUser(
-          { email: opts.email, ...(password === undefined ? {} : { password }), roles: opts.role ?? [] },
-          cliMeta,
-        ),
+      const user = await withCommands((c) =>
+        c.createUser({ email: opts.email, password, roles: opts.role ?? [], meta: CLI_META }),
       );
       const notice =
         password === undefined
@@ -124,9 +93,9 @@ export function buildProgram(): Command {
     .addOption(json)
     .action(async (who: string, opts: { json?: boolean }) => {
       const password = await readStdin();
-      const user = await withGatehouse(async (g) => {
-        const u = await g.accounts.requireUser(who);
-        await g.accounts.setPassword(u.id, password, cliMeta);
+      const user = await withCommands(async (c) => {
+        const u = await c.getUser({ user: who });
+        await c.setUserPassword({ userId: u.id, password, meta: CLI_META });
         return u;
       });
       print(
@@ -146,9 +115,9 @@ export function buildProgram(): Command {
         process.exitCode = ExitCode.usage;
         return;
       }
-      const user = await withGatehouse(async (g) => {
-        const u = await g.accounts.requireUser(who);
-        await g.accounts.deleteUser(u.id, cliMeta);
+      const user = await withCommands(async (c) => {
+        const u = await c.getUser({ user: who });
+        await c.deleteUser({ userId: u.id, meta: CLI_META });
         return u;
       });
       print(
@@ -163,10 +132,7 @@ export function buildProgram(): Command {
     .addOption(json)
     .option('--limit <n>', 'at most this many', '100')
     .action(async (opts: { json?: boolean; limit: string }) => {
-      const rows = await withGatehouse(async (g) => {
-        const list = await g.accounts.listUsers({ limit: Number(opts.limit) || 100, offset: 0 });
-        return Promise.all(list.map(async (u) => ({ ...u, roles: await g.accounts.rolesOf(u.id) })));
-      });
+      const rows = await withCommands((c) => c.listUsers({ limit: Number(opts.limit) || 100, offset: 0 }));
       print(
         opts.json === true,
         rows.map((u) => ({
@@ -183,7 +149,7 @@ export function buildProgram(): Command {
             .join('\n') || '(no users)',
       );
     });
-  registerUserImportCommand(users, withGatehouse);
+  registerUserImportCommand(users);
   for (const [name, disabled] of [
     ['disable', true],
     ['enable', false],
@@ -193,9 +159,9 @@ export function buildProgram(): Command {
       .description(`${name} a user (by email or id)${disabled ? '; ends all their sessions' : ''}`)
       .addOption(json)
       .action(async (who: string, opts: { json?: boolean }) => {
-        const user = await withGatehouse(async (g) => {
-          const u = await g.accounts.requireUser(who);
-          await g.accounts.setDisabled(u.id, disabled, cliMeta);
+        const user = await withCommands(async (c) => {
+          const u = await c.getUser({ user: who });
+          await c.setUserDisabled({ userId: u.id, disabled, meta: CLI_META });
           return u;
         });
         print(opts.json === true, { id: user.id, disabled }, () => `${name}d ${user.email}`);
@@ -217,11 +183,8 @@ export function buildProgram(): Command {
         .split(',')
         .map((p) => p.trim())
         .filter(Boolean);
-      const role = await withGatehouse((g) =>
-        g.accounts.upsertRole(
-          { name, permissions, ...(opts.description === undefined ? {} : { description: opts.description }) },
-          cliMeta,
-        ),
+      const role = await withCommands((c) =>
+        c.putRole({ name, permissions, description: opts.description, meta: CLI_META }),
       );
       print(opts.json === true, roleRow(role), () => `role ${role.name}: ${role.permissions.join(', ')}`);
     });
@@ -230,7 +193,7 @@ export function buildProgram(): Command {
     .description('list roles and their permissions')
     .addOption(json)
     .action(async (opts: { json?: boolean }) => {
-      const list = await withGatehouse((g) => g.accounts.listRoles());
+      const list = await withCommands((c) => c.listRoles());
       print(opts.json === true, list.map(roleRow), () =>
         list.map((r) => `${r.name}: ${r.permissions.join(', ')}`).join('\n'),
       );
@@ -245,11 +208,11 @@ export function buildProgram(): Command {
       .requiredOption('--user <user>', 'email or id')
       .addOption(json)
       .action(async (role: string, opts: { user: string; json?: boolean }) => {
-        const changed = await withGatehouse(async (g) => {
-          const u = await g.accounts.requireUser(opts.user);
+        const changed = await withCommands(async (c) => {
+          const { id: userId } = await c.getUser({ user: opts.user });
           return grant
-            ? g.accounts.grantRole(u.id, role, cliMeta)
-            : g.accounts.revokeRole(u.id, role, cliMeta);
+            ? c.grantRole({ userId, role, meta: CLI_META })
+            : c.revokeRole({ userId, role, meta: CLI_META });
         });
         print(opts.json === true, { role, user: opts.user, changed }, () =>
           changed ? `${name}ed ${role} ${grant ? 'to' : 'from'} ${opts.user}` : 'nothing to change',
@@ -264,9 +227,8 @@ export function buildProgram(): Command {
     .requiredOption('--user <user>', 'end every session of this user (email or id)')
     .addOption(json)
     .action(async (opts: { user: string; json?: boolean }) => {
-      const { createCommands } = await import('../commands/index.ts');
-      const { revoked } = await withGatehouse((g) =>
-        createCommands(g).revokeUserSessions({ user: opts.user, meta: cliMeta }),
+      const { revoked } = await withCommands((c) =>
+        c.revokeUserSessions({ user: opts.user, meta: CLI_META }),
       );
       print(opts.json === true, { revoked }, () => `revoked ${revoked} session(s)`);
     });
@@ -296,13 +258,8 @@ export function buildProgram(): Command {
         !(await confirmed('Sign every user out of every session?'))
       )
         return refuse('nobody signed out (confirm with --yes)');
-      const result = await withGatehouse(async (g) =>
-        signOut(
-          g,
-          opts.all === true ? 'everyone' : { userId: (await g.accounts.requireUser(opts.user!)).id },
-          cliMeta,
-        ),
-      );
+      const target = opts.all === true ? 'everyone' : { user: opts.user! };
+      const result = await withCommands((c) => c.signOut({ target, meta: CLI_META }));
       const cutoff = new Date(result.cutoff).toISOString();
       print(
         opts.json === true,
@@ -312,12 +269,12 @@ export function buildProgram(): Command {
       );
     });
 
-  registerKeyCommands(program, withGatehouse, (g) => g.keyRing);
+  registerKeyCommands(program, withCommands, (g) => g.keyRing);
   registerPolicyCommands(program);
-  registerApiKeyCommands(program, withGatehouse);
-  registerPoliciesCommands(program, withGatehouse);
-  registerClientCommands(program, withGatehouse);
-  registerSecretsCommands(program, withGatehouse);
+  registerApiKeyCommands(program, withCommands);
+  registerPoliciesCommands(program, withCommands);
+  registerClientCommands(program, withCommands);
+  registerSecretsCommands(program, withCommands);
   return program;
 }
 

@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { RekeyProgress } from '../keys/rekey.ts';
+import type { withCommands } from './open.ts';
 import { print } from './output.ts';
-import type { withGatehouse } from './program.ts';
 
 function positiveInteger(text: string): number {
   const value = Number(text);
@@ -18,7 +18,7 @@ const line = (p: RekeyProgress) =>
  * GATEHOUSE_SECRET_PREVIOUS), re-encrypts every sealed record under the new secret. Progress goes
  * to stderr after each batch; Ctrl-C stops after the batch in hand, and running again finishes.
  */
-export function registerSecretsCommands(program: Command, open: typeof withGatehouse): void {
+export function registerSecretsCommands(program: Command, open: typeof withCommands): void {
   const secrets = program.command('secrets').description('change of the master secret (GATEHOUSE_SECRET)');
 
   secrets
@@ -36,7 +36,7 @@ export function registerSecretsCommands(program: Command, open: typeof withGateh
       process.once('SIGINT', stop);
       try {
         const { rekey } = await import('../keys/rekey.ts');
-        const totals = await open((g) =>
+        const totals = await open((_c, g) =>
           rekey(g.sealedStores, {
             batch: opts.batch,
             onBatch: (progress) => {

@@ -1,29 +1,51 @@
 import { AccessSearch } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { accountOverviewCommand } from './account-overview.ts';
+import { changePasswordCommand } from './change-password.ts';
 import { createApiKeyCommand } from './create-api-key.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { evaluateBatchCommand } from './evaluate-batch.ts';
+import { explainDecisionCommand } from './explain-decision.ts';
 import { getApiKeyCommand } from './get-api-key.ts';
 import { importUsersCommand } from './import-users.ts';
 import { listApiKeysCommand } from './list-api-keys.ts';
+import { listAuditEventsCommand } from './list-audit-events.ts';
 import { listSessionsCommand } from './list-sessions.ts';
 import { loginCommand } from './login.ts';
 import { logoutCommand } from './logout.ts';
+import { type ClientCommands, clientCommands } from './oauth-clients.ts';
+import { type GrantCommands, grantCommands } from './oauth-grants.ts';
+import { type PolicyCommands, policyCommands } from './policies.ts';
+import { type ProfileCommands, profileCommands } from './profile.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
 import { revokeSessionCommand } from './revoke-session.ts';
 import { revokeUserSessionsCommand } from './revoke-user-sessions.ts';
+import { type RoleCommands, roleCommands } from './roles.ts';
 import { rotateApiKeyCommand } from './rotate-api-key.ts';
 import { searchActionsCommand } from './search-actions.ts';
 import { searchResourcesCommand } from './search-resources.ts';
 import { searchSubjectsCommand } from './search-subjects.ts';
+import { type ServiceAccountCommands, serviceAccountCommands } from './service-accounts.ts';
+import { signOutCommand } from './sign-out.ts';
+import { subjectPermissionsCommand } from './subject-permissions.ts';
+import { type TokenCommands, tokenCommands } from './tokens.ts';
+import { type UserCommands, userCommands } from './users.ts';
 
 /**
  * The application layer: one function per use case, taking and returning values (no Fastify
  * types), built once from the wiring. Routes, pages and the CLI call these rather than reaching
- * into the `Gatehouse` services for what a command covers.
+ * into the `Gatehouse` services for what a command covers. A resource's administration (users,
+ * roles, clients, …) is one file with one function per use case.
  */
-export interface Commands {
+export interface Commands
+  extends UserCommands,
+    RoleCommands,
+    ProfileCommands,
+    TokenCommands,
+    ServiceAccountCommands,
+    ClientCommands,
+    GrantCommands,
+    PolicyCommands {
   readonly login: ReturnType<typeof loginCommand>;
   readonly logout: ReturnType<typeof logoutCommand>;
   readonly accountOverview: ReturnType<typeof accountOverviewCommand>;
@@ -40,6 +62,11 @@ export interface Commands {
   readonly getApiKey: ReturnType<typeof getApiKeyCommand>;
   readonly rotateApiKey: ReturnType<typeof rotateApiKeyCommand>;
   readonly revokeApiKey: ReturnType<typeof revokeApiKeyCommand>;
+  readonly changePassword: ReturnType<typeof changePasswordCommand>;
+  readonly signOut: ReturnType<typeof signOutCommand>;
+  readonly listAuditEvents: ReturnType<typeof listAuditEventsCommand>;
+  readonly explainDecision: ReturnType<typeof explainDecisionCommand>;
+  readonly subjectPermissions: ReturnType<typeof subjectPermissionsCommand>;
   readonly importUsers: ReturnType<typeof importUsersCommand>;
 }
 
@@ -76,6 +103,19 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     getApiKey: getApiKeyCommand(gatehouse),
     rotateApiKey: rotateApiKeyCommand(gatehouse),
     revokeApiKey: revokeApiKeyCommand(gatehouse),
+    ...userCommands(gatehouse),
+    ...roleCommands(gatehouse),
+    ...profileCommands(gatehouse),
+    changePassword: changePasswordCommand(gatehouse),
+    signOut: signOutCommand(gatehouse),
+    ...tokenCommands(gatehouse),
+    listAuditEvents: listAuditEventsCommand(gatehouse),
+    ...serviceAccountCommands(gatehouse),
+    ...clientCommands(gatehouse),
+    ...grantCommands(gatehouse),
+    ...policyCommands(gatehouse),
+    explainDecision: explainDecisionCommand(gatehouse),
+    subjectPermissions: subjectPermissionsCommand(gatehouse),
     importUsers: importUsersCommand(gatehouse),
   };
 }

@@ -8,12 +8,15 @@ export interface RevokeApiKeyInput {
   readonly meta: RequestMeta;
 }
 
-/** Revokes a key on every node and guard (through the revocation index). */
+/**
+ * Revokes a key on every node and guard (through the revocation index), audited as
+ * `api_key.revoked`. An unknown key is 404; `revoked` is false when it was no longer live.
+ */
 export function revokeApiKeyCommand(deps: {
   apiKeys: ApiKeyService;
-}): (input: RevokeApiKeyInput) => Promise<void> {
+}): (input: RevokeApiKeyInput) => Promise<{ revoked: boolean }> {
   return async function revokeApiKey({ keyId, ownedBy, meta }) {
     const key = await findApiKey(deps.apiKeys, keyId, ownedBy);
-    await deps.apiKeys.revoke(key.id, meta);
+    return { revoked: await deps.apiKeys.revoke(key.id, meta) };
   };
 }

@@ -3,7 +3,7 @@ import type { Accounts, AuditTrail, RequestMeta, SessionManager } from '@gatehou
 /**
  * Ends every session of one user on every node (`DELETE /admin/v1/users/:id/sessions`,
  * `gatehouse sessions revoke`), with the refresh families and tokens hanging off them, and
- * audits how many ended. For a whole-user cut-off of access tokens too, see `sign-out.ts`.
+ * audits how many ended. For a whole-user cut-off of access tokens too, see `signOut`.
  */
 export function revokeUserSessionsCommand(deps: {
   accounts: Accounts;

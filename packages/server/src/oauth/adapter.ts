@@ -1,7 +1,8 @@
-import { isGatehouseError, type OAuthArtifact, type OAuthArtifactStore } from '@gatehouse/core';
+import { isGatehouseError, type OAuthArtifactStore, type RefreshTokenStore } from '@gatehouse/core';
 import { errors } from 'oidc-provider';
 import { engineMetadataOf } from './client-metadata.ts';
 import type { ClientRegistry } from './client-registry.ts';
+import { EngineRefreshTokens } from './engine-refresh-tokens.ts';
 import type { RefreshRetry } from './refresh-retry.ts';
 
 /** Models that live minutes and are never revoked by grant: Redis may hold them when configured. */
@@ -20,6 +21,8 @@ const DEFAULT_TTL_S = 14 * 24 * 60 * 60;
 export interface AdapterDeps {
   /** The source of truth (SQL). */
   readonly store: OAuthArtifactStore;
+  /** Refresh tokens, of the engine and first-party alike (engine-refresh-tokens.ts). */
+  readonly refreshTokens: RefreshTokenStore;
   /** Optional store for short-lived artifacts (Redis). */
   readonly shortLived?: OAuthArtifactStore | undefined;
   readonly clients: ClientRegistry;
@@ -37,11 +40,12 @@ type Payload = Record<string, unknown> & {
 };
 
 /**
- * The oidc-provider storage adapter over our artifact store. Times are the engine's own (real
- * time, seconds); the store keeps milliseconds. Two things are added to the engine's contract:
- * consuming is atomic — a code or refresh token raced by two requests is consumed once, the loser
- * gets `invalid_grant` and the grant is revoked as for any replay — and clients come from our
- * client registry, read-only.
+ * The oidc-provider storage adapter over our artifact store, and for refresh tokens over the one
+ * refresh-token store (engine-refresh-tokens.ts). Times are the engine's own (real time, seconds);
+ * the stores keep milliseconds. Two things are added to the engine's contract: consuming is
+ * atomic — a code or refresh token raced by two requests is consumed once, the loser gets
+ * `invalid_grant` and the grant is revoked as for any replay — and clients come from our client
+ * registry, read-only.
  */
 export function createAdapterClass(deps: AdapterDeps) {
   const recentlyRevoked = new Map<string, number>();
@@ -54,6 +58,15 @@ export function createAdapterClass(deps: AdapterDeps) {
     recentlyRevoked.set(grantId, now);
     await deps.onGrantRevoked(grantId);
   }
+
+  async function revokeByGrantId(grantId: string): Promise<void> {
+    await deps.store.revokeByGrantId(grantId);
+    await deps.shortLived?.revokeByGrantId(grantId);
+    await refreshTokens.revokeGrant(grantId);
+    await grantRevoked(grantId);
+  }
+
+  const refreshTokens = new EngineRefreshTokens(deps.refreshTokens, deps.refreshRetry, revokeByGrantId);
 
   return class GatehouseAdapter {
     readonly #model: string;
@@ -76,11 +89,8 @@ export function createAdapterClass(deps: AdapterDeps) {
         }
         return;
       }
-      // A retry mints its parent's successor again: if that exists, keep it as it is (its
-      // consumption included) — the client gets the same token back either way.
-      if (this.#model === 'RefreshToken' && deps.refreshRetry?.nextId() === id) {
-        if ((await this.#store.find(this.#model, id, Date.now())) !== undefined) return;
-      }
+      if (this.#model === 'RefreshToken')
+        return refreshTokens.upsert(id, payload, expiresIn ?? DEFAULT_TTL_S);
       const { consumed: _consumed, ...rest } = payload;
       await this.#store.upsert({
         model: this.#model,
@@ -103,13 +113,8 @@ export function createAdapterClass(deps: AdapterDeps) {
         const client = await deps.clients.get(id);
         return client === undefined ? undefined : (engineMetadataOf(client) as Payload);
       }
-      const artifact = await this.#store.find(this.#model, id, Date.now());
-      if (this.#model === 'RefreshToken' && artifact !== undefined && (await this.#retryable(id, artifact))) {
-        // Shown to the engine as unused: it rotates it again, into the same successor.
-        deps.refreshRetry?.markRetry(id);
-        return withConsumed({ ...artifact, consumedAt: null });
-      }
-      return withConsumed(artifact);
+      if (this.#model === 'RefreshToken') return refreshTokens.find(id);
+      return withConsumed(await this.#store.find(this.#model, id, Date.now()));
     }
 
     async findByUserCode(userCode: string): Promise<Payload | undefined> {
@@ -121,40 +126,24 @@ export function createAdapterClass(deps: AdapterDeps) {
     }
 
     async consume(id: string): Promise<void> {
-      if (this.#model === 'RefreshToken' && deps.refreshRetry !== undefined) {
-        deps.refreshRetry.markRotating(id);
-        if (deps.refreshRetry.isRetry(id)) return;
-      }
+      if (this.#model === 'RefreshToken') return refreshTokens.consume(id);
       const outcome = await this.#store.consume(this.#model, id, Date.now());
       if (outcome === 'consumed') return;
       if (outcome === 'already-consumed') {
         const artifact = await this.#store.find(this.#model, id, Date.now());
-        // A concurrent first use consumed it a moment ago: this is a retry of it, not a replay.
-        if (this.#model === 'RefreshToken' && artifact !== undefined && (await this.#retryable(id, artifact)))
-          return;
         const grantId = artifact?.payload.grantId;
         if (typeof grantId === 'string') await this.revokeByGrantId(grantId);
       }
       throw new errors.InvalidGrant('grant request is invalid or was already used');
     }
 
-    /** A consumed refresh token within the grace whose successor is absent or unused. */
-    async #retryable(id: string, artifact: OAuthArtifact): Promise<boolean> {
-      const retry = deps.refreshRetry;
-      if (retry === undefined || artifact.consumedAt === null) return false;
-      const now = Date.now();
-      const successor = await this.#store.find(this.#model, retry.successorOf(id), now);
-      return retry.allows(artifact, successor, now);
-    }
-
     async destroy(id: string): Promise<void> {
+      if (this.#model === 'RefreshToken') return refreshTokens.destroy(id);
       await this.#store.destroy(this.#model, id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await deps.store.revokeByGrantId(grantId);
-      await deps.shortLived?.revokeByGrantId(grantId);
-      await grantRevoked(grantId);
+      await revokeByGrantId(grantId);
     }
   };
 }

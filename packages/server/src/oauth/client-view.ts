@@ -19,7 +19,7 @@ export function clientView(client: OAuthClientRecord, now: number) {
     token_endpoint_auth_method: client.authMethod,
     ...(client.idTokenAlg === null ? {} : { id_token_signed_response_alg: client.idTokenAlg }),
     ...(client.jwks === null ? {} : { jwks: client.jwks }),
-    // As core's `pendingPreviousSecret`, written out: the CLI's command tree loads this module.
+    // As core's `pendingPreviousSecret`, written out: this module stays free of core's runtime.
     ...(client.previousSecretHash === null ||
     client.previousSecretExpiresAt === null ||
     client.previousSecretExpiresAt <= now
@@ -29,6 +29,8 @@ export function clientView(client: OAuthClientRecord, now: number) {
     updated_at: new Date(client.updatedAt).toISOString(),
   };
 }
+
+export type ClientView = ReturnType<typeof clientView>;
 
 /** A user's grant to a client, as the account API and the admin API show it. */
 export function connectedApplicationView(a: ConnectedApplication) {
@@ -40,3 +42,5 @@ export function connectedApplicationView(a: ConnectedApplication) {
     resources: a.resources,
   };
 }
+
+export type ConnectedApplicationView = ReturnType<typeof connectedApplicationView>;

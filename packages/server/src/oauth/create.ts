@@ -60,6 +60,7 @@ export function createOAuthServer(w: OAuthWiring): OAuthServer {
     registry,
     artifacts: w.storage.oauthArtifacts,
     shortLivedArtifacts: w.storage.shortLivedOAuthArtifacts,
+    refreshTokens: w.storage.refreshTokens,
     keyRing: w.keyRing,
     signingThread,
     revocations: w.revocations,

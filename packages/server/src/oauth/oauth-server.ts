@@ -6,6 +6,9 @@ import {
   GatehouseError,
   type LifecycleEvents,
   type OAuthArtifactStore,
+  oauthRefreshFamilyId,
+  oauthRefreshSessionKey,
+  type RefreshTokenStore,
   type RevocationIndex,
 } from '@gatehouse/core';
 import type Provider from 'oidc-provider';
@@ -32,6 +35,8 @@ export interface OAuthServerOptions {
   readonly registry: ClientRegistry;
   readonly artifacts: OAuthArtifactStore;
   readonly shortLivedArtifacts?: OAuthArtifactStore | undefined;
+  /** The engine's refresh tokens live in the one refresh-token store, beside first-party ones. */
+  readonly refreshTokens: RefreshTokenStore;
   readonly revocations: RevocationIndex;
   readonly clock: Clock;
   /** How long a revocation must be remembered: the longest access-token lifetime plus skew. */
@@ -242,14 +247,19 @@ export class OAuthServer {
     return this.#o.artifacts.deleteExpired(Date.now());
   }
 
+  /** Engine sessions end, and with them the refresh tokens bound to them (all but offline_access). */
   async #endEngineSessions(userId: string, now: number): Promise<void> {
-    for (const { id } of await this.#o.artifacts.listByAccount('Session', userId, now))
+    for (const { id, payload } of await this.#o.artifacts.listByAccount('Session', userId, now)) {
       await this.#o.artifacts.destroy('Session', id);
+      if (typeof payload.uid === 'string')
+        await this.#o.refreshTokens.revokeBySession(oauthRefreshSessionKey(payload.uid), now);
+    }
   }
 
   async #revokeGrant(grantId: string): Promise<void> {
     await this.#o.artifacts.revokeByGrantId(grantId);
     await this.#o.shortLivedArtifacts?.revokeByGrantId(grantId);
+    await this.#o.refreshTokens.revokeFamily(oauthRefreshFamilyId(grantId), Date.now());
     await this.#o.artifacts.destroy('Grant', grantId);
     await this.#announceGrantRevoked(grantId);
   }
@@ -265,6 +275,7 @@ export class OAuthServer {
     const engine = await import('./engine.ts');
     this.#adapter ??= engine.createAdapterClass({
       store: this.#o.artifacts,
+      refreshTokens: this.#o.refreshTokens,
       shortLived: this.#o.shortLivedArtifacts,
       clients: this.registry,
       onGrantRevoked: (grantId) => this.#announceGrantRevoked(grantId),

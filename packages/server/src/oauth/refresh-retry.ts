@@ -1,5 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { OAuthArtifact, RefreshRotation } from '@gatehouse/core';
+import {
+  oauthRefreshIdHash,
+  type RefreshRotation,
+  type RetryGrace,
+  type RotatedToken,
+} from '@gatehouse/core';
 
 /** What one engine request did with refresh tokens so far. */
 interface RequestState {
@@ -35,16 +40,14 @@ export class RefreshRetry {
     return this.#rotation.successorOf(id);
   }
 
-  /**
-   * Whether a consumed refresh token may be rotated again. Artifacts the store returns are live:
-   * a revoked grant's are gone, an expired grant's are not returned.
-   */
-  allows(token: OAuthArtifact, successor: OAuthArtifact | undefined, now: number): boolean {
-    return this.#rotation.isRetry(
-      { consumedAt: token.consumedAt, revokedAt: null, familyExpiresAt: Number.POSITIVE_INFINITY },
-      successor === undefined ? undefined : { consumedAt: successor.consumedAt, revokedAt: null },
-      now,
-    );
+  /** Whether a consumed refresh token may be rotated again (the rule, on the store's records). */
+  allows(token: RotatedToken, successor: RotatedToken | undefined, now: number): boolean {
+    return this.#rotation.isRetry(token, successor, now);
+  }
+
+  /** What the store needs to tell a retry of `id` from reuse as it consumes it. */
+  retryGrace(id: string): RetryGrace {
+    return this.#rotation.retryGrace(id, oauthRefreshIdHash);
   }
 
   markRetry(id: string): void {

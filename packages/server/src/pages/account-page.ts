@@ -13,6 +13,8 @@ export interface AccountPageInput {
   apiKeys: readonly ApiKeyRecord[];
   profile: UserProfile;
   now: number;
+  /** The password policy's minimum, for the new-password field's hint. */
+  passwordMinLength: number;
   notice?: string;
 }
 
@@ -101,7 +103,8 @@ ${input.notice === undefined ? '' : html`<p class="notice" role="status">${input
     <button type="submit">Create API key</button>
   </form>
 </section>
-${profileSection(input.profile, input.csrf)}`,
+${profileSection(input.profile, input.csrf)}
+${passwordSection(input.csrf, input.passwordMinLength)}`,
   });
 }
 
@@ -147,6 +150,20 @@ function profileSection(profile: UserProfile, csrf: string) {
       )}
     </fieldset>
     <button type="submit">Save profile</button>
+  </form>
+</section>`;
+}
+
+/** Changing the password: the current one again (re-authentication), then the new one. */
+function passwordSection(csrf: string, minLength: number) {
+  return html`<section aria-labelledby="password">
+  <h2 id="password">Password</h2>
+  <p>Changing it signs out every other session of yours. Use ${String(minLength)} characters or more; a passphrase of several words is easiest to remember.</p>
+  <form class="stack" method="post" action="/account/password/change">
+    <input type="hidden" name="csrf" value="${csrf}">
+    <label>Current password <input name="current_password" type="password" required autocomplete="current-password" maxlength="1024"></label>
+    <label>New password <input name="new_password" type="password" required autocomplete="new-password" minlength="${String(minLength)}" maxlength="1024"></label>
+    <button type="submit">Change password</button>
   </form>
 </section>`;
 }

@@ -1,6 +1,6 @@
-import { GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { requireCaller, requireCallerUser, wantsHtml } from '../http/authenticate.ts';
 import { sessionCsrfToken } from '../http/csrf.ts';
@@ -17,7 +17,11 @@ const GrantParams = Type.Object({ grant: Type.String({ pattern: '^[A-Za-z0-9_-]{
  * withdraws consent: the grant, its refresh and access tokens, and (through the revocation feed)
  * its JWT access tokens at every resource server.
  */
-export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function accountApplicationRoutes(
+  app: FastifyInstance,
+  gatehouse: Gatehouse,
+  commands: Commands,
+): void {
   const gate = requireCaller(gatehouse, (request, reply) =>
     wantsHtml(request)
       ? reply.code(303).header('location', '/login?return_to=%2Faccount%2Fapplications').send()
@@ -25,7 +29,7 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
   );
   const render = async (request: FastifyRequest, reply: FastifyReply, notice?: string) => {
     const user = requireCallerUser(request);
-    const applications = await gatehouse.oauth.connectedApplications(user.id);
+    const applications = await commands.connectedApplications({ userId: user.id });
     if (!wantsHtml(request) || request.session === null)
       return reply.header('cache-control', 'no-store').send({
         applications: applications.map(connectedApplicationView),
@@ -50,11 +54,10 @@ export function accountApplicationRoutes(app: FastifyInstance, gatehouse: Gateho
 
   const revoke = async (request: FastifyRequest<{ Params: typeof GrantParams.static }>) => {
     const user = requireCallerUser(request);
-    if (!(await gatehouse.oauth.revokeGrant(user.id, request.params.grant)))
-      throw new GatehouseError('not_found', { detail: 'No such connected application.' });
-    await gatehouse.audit.record('oauth.grant.revoked', requestMeta(request, user.id), {
-      subjectId: user.id,
-      details: { grant: request.params.grant, by: 'user' },
+    await commands.disconnectApplication({
+      userId: user.id,
+      grantId: request.params.grant,
+      meta: requestMeta(request, user.id),
     });
   };
 

@@ -11,8 +11,17 @@ import { accountSchemas } from '../http/schemas/account.ts';
 import { sendPage } from '../http/security-headers.ts';
 import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.ts';
 import { ADDRESS_FIELDS, accountPage, PROFILE_FIELDS } from '../pages/account-page.ts';
+import { passwordRefusalFlag, passwordRefusalNotices } from '../pages/password-notices.ts';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{24}$' }) });
+const PasswordForm = Type.Object(
+  {
+    csrf: Type.String({ maxLength: 128 }),
+    current_password: Type.String({ maxLength: 4096 }),
+    new_password: Type.String({ maxLength: 4096 }),
+  },
+  { additionalProperties: false },
+);
 const PasswordBody = Type.Object({
   current_password: Type.String({ maxLength: 4096 }),
   new_password: Type.String({ maxLength: 4096 }),
@@ -36,6 +45,8 @@ const notices: readonly (readonly [string, string])[] = [
   ['key_revoked', 'The API key was revoked.'],
   ['key_error', 'The API key was not created: give a name and scopes such as notes:read.'],
   ['profile_saved', 'Your profile was saved.'],
+  ['password_changed', 'Your password was changed. Every other session of yours was signed out.'],
+  ['password_current', 'Your password was not changed: the current password is incorrect.'],
   [
     'profile_error',
     'Your profile was not saved: check the formats (website https://…, phone +15551234567, time zone Europe/London).',
@@ -63,6 +74,11 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   );
   const apiGate = requireCaller(gatehouse);
   const sessionOnly = requireSession(gatehouse);
+  const passwordPolicy = {
+    minLength: gatehouse.config.passwordMinLength,
+    maxLength: gatehouse.config.passwordMaxLength,
+  };
+  const refusalNotices = passwordRefusalNotices(passwordPolicy);
 
   const identity = (active: ActiveSession, access: SubjectAccess) => ({
     sub: active.user.id,
@@ -122,7 +138,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   const accountPageFor = async (request: FastifyRequest, reply: FastifyReply, active: ActiveSession) => {
     const overview = await commands.accountOverview({ principal: requireCallerPrincipal(request) });
     const query = request.query as Record<string, unknown>;
-    const notice = notices.find(([flag]) => query[flag] !== undefined)?.[1];
+    const notice = [...notices, ...refusalNotices].find(([flag]) => query[flag] !== undefined)?.[1];
     return sendPage(
       request,
       reply,
@@ -131,6 +147,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
         csrf: sessionCsrfToken(gatehouse.keys.csrf, active.record.idHash),
         user: active.user,
         currentSessionId: active.record.publicId,
+        passwordMinLength: passwordPolicy.minLength,
         ...overview,
         ...(notice === undefined ? {} : { notice }),
       }),
@@ -140,8 +157,9 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
   // The caller's own profile: what OAuth clients receive under the profile, address and phone scopes.
   const ownProfile = { preHandler: apiGate, schema: accountSchemas.profile };
   app.get('/account/profile', ownProfile, async (request, reply) => {
+    const profile = await commands.getProfile({ user: requireCallerUser(request).id });
     reply.header('cache-control', 'no-store');
-    return gatehouse.accounts.profileOf(requireCallerUser(request).id);
+    return profile;
   });
 
   app.put<{ Body: Record<string, unknown> }>(
@@ -153,12 +171,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     },
     async (request, reply) => {
       const user = requireCallerUser(request);
-      const profile = await gatehouse.accounts.updateProfile(
-        user.id,
-        request.body,
-        requestMeta(request, user.id),
-        'self',
-      );
+      const profile = await commands.updateProfile({
+        userId: user.id,
+        profile: request.body,
+        by: 'self',
+        meta: requestMeta(request, user.id),
+      });
       reply.header('cache-control', 'no-store');
       return profile;
     },
@@ -172,7 +190,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     async (request, reply) => {
       const { user } = request.session!;
       const form = request.body;
-      const current = await gatehouse.accounts.profileOf(user.id);
+      const current = await commands.getProfile({ user: user.id });
       // The verified flag is not the form's to send: updateProfile keeps it while the number stays.
       const { phone_number_verified: _verified, ...shown } = current;
       const next: Record<string, unknown> = { ...shown };
@@ -181,7 +199,12 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
       for (const [part] of ADDRESS_FIELDS) address[part] = (form[part] ?? '').trim();
       next.address = address;
       try {
-        await gatehouse.accounts.updateProfile(user.id, next, requestMeta(request, user.id), 'self');
+        await commands.updateProfile({
+          userId: user.id,
+          profile: next,
+          by: 'self',
+          meta: requestMeta(request, user.id),
+        });
       } catch (error) {
         if (error instanceof GatehouseError && error.status === 400)
           return reply.code(303).header('location', '/account?profile_error=1').send();
@@ -237,14 +260,53 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     async (request, reply) => {
       const { user } = request.session!;
       const meta = requestMeta(request, user.id);
-      const { token, record } = await gatehouse.accounts.changeOwnPassword(
-        { user, currentPassword: request.body.current_password, newPassword: request.body.new_password },
+      const { token, record } = await commands.changePassword({
+        user,
+        currentPassword: request.body.current_password,
+        newPassword: request.body.new_password,
         meta,
-      );
+      });
       setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
       return reply
         .header('cache-control', 'no-store')
         .send({ csrf_token: sessionCsrfToken(gatehouse.keys.csrf, record.idHash) });
+    },
+  );
+
+  /** The account page's form: the same change as the JSON route, answered with a redirect and a notice. */
+  app.post<{ Body: typeof PasswordForm.static }>(
+    '/account/password/change',
+    {
+      preHandler: sessionOnly,
+      schema: { ...accountSchemas.passwordForm, body: PasswordForm },
+      bodyLimit: 16 * 1024,
+    },
+    async (request, reply) => {
+      const { user } = request.session!;
+      const meta = requestMeta(request, user.id);
+      const back = (flag: string) =>
+        reply
+          .code(303)
+          .header('cache-control', 'no-store')
+          .header('location', `/account?${flag}=1#password`)
+          .send();
+      try {
+        const { token, record } = await commands.changePassword({
+          user,
+          currentPassword: request.body.current_password,
+          newPassword: request.body.new_password,
+          meta,
+        });
+        setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
+        return back('password_changed');
+      } catch (error) {
+        if (!(error instanceof GatehouseError)) throw error;
+        if (error.code === 'invalid_credentials') return back('password_current');
+        const flag =
+          error.code === 'password_policy' ? passwordRefusalFlag(error.detail, passwordPolicy) : undefined;
+        if (flag === undefined) throw error;
+        return back(flag);
+      }
     },
   );
 }

@@ -1,7 +1,7 @@
-import type { ServiceAccountRecord } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.ts';
+import type { ServiceAccountWithRoles } from '../commands/service-accounts.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import {
   assertPermission,
@@ -59,7 +59,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
     preHandler: [caller, refuseApiKeys(), requirePermission(gatehouse, permission)],
   });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
-  const accountView = async (a: ServiceAccountRecord) => ({
+  const accountView = (a: ServiceAccountWithRoles) => ({
     id: a.id,
     name: a.name,
     description: a.description,
@@ -67,12 +67,12 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
     rate_limit:
       a.rateLimit === null ? null : { limit: a.rateLimit.limit, window_seconds: a.rateLimit.windowSeconds },
     created_at: new Date(a.createdAt).toISOString(),
-    roles: await gatehouse.accounts.rolesOf(a.id),
+    roles: a.roles,
   });
 
   const listAccounts = { ...can('service-accounts:read'), schema: adminApiKeySchemas.listAccounts };
   app.get('/admin/v1/service-accounts', listAccounts, async () => ({
-    service_accounts: await Promise.all((await gatehouse.serviceAccounts.list()).map(accountView)),
+    service_accounts: (await commands.listServiceAccounts()).map(accountView),
   }));
 
   app.post<{ Body: typeof NewAccount.static }>(
@@ -82,23 +82,21 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
       const { name, description, rate_limit, roles } = request.body;
       // Granting roles is its own right, as on the users endpoints.
       if (roles !== undefined && roles.length > 0) await assertPermission(gatehouse, request, 'roles:write');
-      const created = await gatehouse.serviceAccounts.create(
-        {
-          name,
-          ...(description === undefined ? {} : { description }),
-          rateLimit: toRule(rate_limit) ?? null,
-          roles: roles ?? [],
-        },
-        meta(request),
-      );
-      return reply.code(201).send(await accountView(created));
+      const created = await commands.createServiceAccount({
+        name,
+        description,
+        rateLimit: toRule(rate_limit) ?? null,
+        roles: roles ?? [],
+        meta: meta(request),
+      });
+      return reply.code(201).send(accountView(created));
     },
   );
 
   app.get<{ Params: typeof AccountId.static }>(
     '/admin/v1/service-accounts/:id',
     { ...can('service-accounts:read'), schema: { ...adminApiKeySchemas.getAccount, params: AccountId } },
-    async (request) => accountView(await gatehouse.serviceAccounts.require(request.params.id)),
+    async (request) => accountView(await commands.getServiceAccount({ id: request.params.id })),
   );
 
   app.patch<{ Params: typeof AccountId.static; Body: typeof AccountChanges.static }>(
@@ -108,15 +106,12 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
       schema: { ...adminApiKeySchemas.updateAccount, params: AccountId, body: AccountChanges },
     },
     async (request) => {
-      const rateLimit = toRule(request.body.rate_limit);
-      const updated = await gatehouse.serviceAccounts.update(
-        request.params.id,
-        {
-          ...(request.body.description === undefined ? {} : { description: request.body.description }),
-          ...(rateLimit === undefined ? {} : { rateLimit }),
-        },
-        meta(request),
-      );
+      const updated = await commands.updateServiceAccount({
+        id: request.params.id,
+        description: request.body.description,
+        rateLimit: toRule(request.body.rate_limit),
+        meta: meta(request),
+      });
       return accountView(updated);
     },
   );
@@ -132,7 +127,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
         schema: { ...adminApiKeySchemas[`${action}Account`], params: AccountId },
       },
       async (request, reply) => {
-        await gatehouse.serviceAccounts.setDisabled(request.params.id, disabled, meta(request));
+        await commands.setServiceAccountDisabled({ id: request.params.id, disabled, meta: meta(request) });
         return reply.code(204).send();
       },
     );
@@ -142,7 +137,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
     '/admin/v1/service-accounts/:id',
     { ...can('service-accounts:write'), schema: { ...adminApiKeySchemas.deleteAccount, params: AccountId } },
     async (request, reply) => {
-      await gatehouse.serviceAccounts.delete(request.params.id, meta(request));
+      await commands.deleteServiceAccount({ id: request.params.id, meta: meta(request) });
       return reply.code(204).send();
     },
   );
@@ -152,7 +147,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
     '/admin/v1/users/:id/api-keys',
     { ...can('api-keys:read'), schema: { ...adminApiKeySchemas.listKeys, params: AccountId } },
     async (request, reply) => {
-      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const user = await commands.getUser({ user: request.params.id });
       const keys = await commands.listApiKeys({ ownerId: user.id });
       return reply.header('cache-control', 'no-store').send({ api_keys: keys });
     },
@@ -165,7 +160,7 @@ export function adminApiKeyRoutes(app: FastifyInstance, gatehouse: Gatehouse, co
       schema: { ...adminApiKeySchemas.createKey, params: AccountId, body: NewKeyBody },
     },
     async (request, reply) => {
-      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const user = await commands.getUser({ user: request.params.id });
       const created = await commands.createApiKey({
         ownerId: user.id,
         request: request.body,

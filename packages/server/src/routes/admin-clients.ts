@@ -2,11 +2,12 @@ import { GatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { adminClientSchemas } from '../http/schemas/admin-clients.ts';
-import { clientView, connectedApplicationView } from '../oauth/client-view.ts';
+import type { ClientInput } from '../oauth/client-registry.ts';
 
 const ClientId = Type.Object({ id: Type.String({ pattern: '^c_[A-Za-z0-9_-]{1,64}$' }) });
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -67,26 +68,21 @@ const RegistrationTokenBody = Type.Optional(
  * OAuth clients under the admin API: `clients:read` to list, `clients:write` to register, rotate
  * a secret or delete. A secret appears once, in the answer that created it (never cached).
  */
-export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const caller = requireCaller(gatehouse);
   const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
-  const { registry } = gatehouse.oauth;
   const withSecret = (reply: FastifyReply, status: number, body: object) =>
     reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache').send(body);
 
   app.get('/admin/v1/clients', { ...can('clients:read'), schema: adminClientSchemas.list }, async () => ({
-    clients: (await registry.list()).map((client) => clientView(client, gatehouse.clock.now())),
+    clients: await commands.listClients(),
   }));
 
   app.get<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id',
     { ...can('clients:read'), schema: { ...adminClientSchemas.get, params: ClientId } },
-    async (request) => {
-      const client = await registry.get(request.params.id);
-      if (client === undefined) throw new GatehouseError('not_found', { detail: 'No such client.' });
-      return clientView(client, gatehouse.clock.now());
-    },
+    async (request) => commands.getClient({ clientId: request.params.id }),
   );
 
   app.post<{ Body: typeof NewClient.static }>(
@@ -94,7 +90,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     { ...can('clients:write'), schema: { ...adminClientSchemas.create, body: NewClient } },
     async (request, reply) => {
       const body = request.body;
-      const { client, secret } = await registry.create({
+      const client: ClientInput = {
         name: body.name,
         type: body.type,
         redirectUris: body.redirect_uris,
@@ -111,14 +107,11 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
             : body.token_endpoint_auth_method === 'client_secret_post'
               ? 'body'
               : 'header',
-      });
-      await gatehouse.audit.record('oauth.client.created', meta(request), {
-        subjectId: client.clientId,
-        details: { type: client.type },
-      });
+      };
+      const issued = await commands.createClient({ client, meta: meta(request) });
       return withSecret(reply, 201, {
-        ...clientView(client, gatehouse.clock.now()),
-        ...(secret === null ? {} : { client_secret: secret }),
+        ...issued.client,
+        ...(issued.secret === null ? {} : { client_secret: issued.secret }),
       });
     },
   );
@@ -132,7 +125,7 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     },
     async (request, reply) => {
       const ttl = request.body?.expires_in ?? 3600;
-      const token = await gatehouse.oauth.registrationToken(ttl);
+      const token = await commands.createRegistrationToken({ ttlSeconds: ttl });
       return withSecret(reply, 201, { initial_access_token: token, expires_in: ttl });
     },
   );
@@ -141,28 +134,14 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   app.get<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/oauth-grants',
     { ...can('users:read'), schema: { ...adminClientSchemas.grants, params: UserId } },
-    async (request) => {
-      const user = await gatehouse.accounts.requireUser(request.params.id);
-      const apps = await gatehouse.oauth.connectedApplications(user.id);
-      return {
-        grants: apps.map(connectedApplicationView),
-      };
-    },
+    async (request) => ({ grants: await commands.listUserGrants({ user: request.params.id }) }),
   );
 
   /** Ends every grant of a user (a compromised account): refresh tokens at once, JWTs via the feed. */
   app.delete<{ Params: typeof UserId.static }>(
     '/admin/v1/users/:id/oauth-grants',
     { ...can('tokens:revoke'), schema: { ...adminClientSchemas.revokeGrants, params: UserId } },
-    async (request) => {
-      const user = await gatehouse.accounts.requireUser(request.params.id);
-      const revoked = await gatehouse.oauth.revokeUser(user.id);
-      await gatehouse.audit.record('oauth.grant.revoked', meta(request), {
-        subjectId: user.id,
-        details: { grants: revoked, by: 'admin' },
-      });
-      return { revoked };
-    },
+    async (request) => commands.revokeUserGrants({ user: request.params.id, meta: meta(request) }),
   );
 
   app.post<{ Params: typeof ClientId.static }>(
@@ -170,14 +149,12 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     { ...can('clients:write'), schema: { ...adminClientSchemas.rotateSecret, params: ClientId } },
     async (request, reply) => {
       const overlapSeconds = rotateSecretBody(request.body).overlap_seconds ?? 0;
-      const { client, secret } = await registry.rotateSecret(request.params.id, {
-        overlapMs: overlapSeconds * 1000,
+      const { client, secret } = await commands.rotateClientSecret({
+        clientId: request.params.id,
+        overlapSeconds,
+        meta: meta(request),
       });
-      await gatehouse.audit.record('oauth.client.secret_rotated', meta(request), {
-        subjectId: client.clientId,
-        details: { overlap_seconds: overlapSeconds },
-      });
-      return withSecret(reply, 200, { ...clientView(client, gatehouse.clock.now()), client_secret: secret });
+      return withSecret(reply, 200, { ...client, client_secret: secret });
     },
   );
 
@@ -185,21 +162,15 @@ export function adminClientRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
   app.delete<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id/previous-secret',
     { ...can('clients:write'), schema: { ...adminClientSchemas.revokePreviousSecret, params: ClientId } },
-    async (request) => {
-      const client = await registry.revokePreviousSecret(request.params.id);
-      await gatehouse.audit.record('oauth.client.previous_secret_revoked', meta(request), {
-        subjectId: client.clientId,
-      });
-      return clientView(client, gatehouse.clock.now());
-    },
+    async (request) =>
+      commands.revokePreviousClientSecret({ clientId: request.params.id, meta: meta(request) }),
   );
 
   app.delete<{ Params: typeof ClientId.static }>(
     '/admin/v1/clients/:id',
     { ...can('clients:write'), schema: { ...adminClientSchemas.delete, params: ClientId } },
     async (request, reply) => {
-      await registry.delete(request.params.id);
-      await gatehouse.audit.record('oauth.client.deleted', meta(request), { subjectId: request.params.id });
+      await commands.deleteClient({ clientId: request.params.id, meta: meta(request) });
       return reply.code(204).send();
     },
   );

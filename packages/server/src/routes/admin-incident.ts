@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { adminIncidentSchemas } from '../http/schemas/admin-incident.ts';
 import { revokeSigningKey } from '../keys/revoke-signing-key.ts';
 import { signingKeyView } from '../keys/signing-key-view.ts';
-import { signOut } from '../sign-out.ts';
 
 const Kid = Type.Object({ kid: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) });
 const RevokeAllBody = Type.Union([
@@ -18,7 +18,7 @@ const RevokeAllBody = Type.Union([
  * The incident levers (docs/operations.md, runbooks): list and revoke signing keys, sign a user or
  * everyone out. Audited like every admin write.
  */
-export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const session = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
@@ -52,9 +52,8 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse):
     { ...can('sessions:revoke'), schema: { ...adminIncidentSchemas.revokeAll, body: RevokeAllBody } },
     async (request) => {
       const body = request.body;
-      const target =
-        'all' in body ? 'everyone' : { userId: (await gatehouse.accounts.requireUser(body.user)).id };
-      const result = await signOut(gatehouse, target, meta(request));
+      const target = 'all' in body ? 'everyone' : { user: body.user };
+      const result = await commands.signOut({ target, meta: meta(request) });
       return {
         cutoff: new Date(result.cutoff).toISOString(),
         sessions: result.sessions,

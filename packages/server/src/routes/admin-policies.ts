@@ -3,7 +3,7 @@ import { GatehouseError, PolicyError, type StoredPolicyDocument } from '@gatehou
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Evaluation } from '../authz/authzen-schema.ts';
-import { deletePolicyDocument, getPolicyDocument, putPolicyDocument } from '../authz/policy-admin.ts';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { sendProblem } from '../http/problem.ts';
@@ -37,25 +37,24 @@ const view = (doc: StoredPolicyDocument) => ({
  * Every change is audited with the document before and after, and reaches every node within a
  * second through the invalidation bus.
  */
-export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   const caller = requireCaller(gatehouse);
   const can = (permission: string) => ({ preHandler: [caller, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
-  const repo = gatehouse.policies.repository;
 
   const listDocuments = { ...can('policies:read'), schema: adminPolicySchemas.list };
   app.get('/admin/v1/policies', listDocuments, async (_request, reply) => {
-    const documents = await repo.list();
-    const counters = gatehouse.policies.engine?.counters;
+    const listing = await commands.listPolicies();
+    const counters = listing.failedClosed;
     return reply.header('cache-control', 'no-store').send({
-      policy_version: gatehouse.policies.engine?.policyVersion ?? null,
+      policy_version: listing.policyVersion,
       // Decisions this node failed closed under the policy in force (reset when it changes).
       failed_closed:
-        counters === undefined
+        counters === null
           ? null
           : { evaluation_errors: counters.evaluationErrors, budget_exceeded: counters.budgetExceeded },
-      directory: gatehouse.policies.sources.filter((s) => s.origin === 'directory').map((s) => s.name),
-      documents: documents.map(view),
+      directory: listing.directory,
+      documents: listing.documents.map(view),
     });
   });
 
@@ -68,12 +67,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     '/admin/v1/policies/explain',
     { ...can('policies:read'), schema: { ...adminPolicySchemas.explain, body: ExplainBody } },
     async (request, reply) => {
-      if (gatehouse.policies.engine === undefined) {
-        throw new GatehouseError('conflict', {
-          detail: 'No policy documents are loaded; decisions come from the stored roles alone.',
-        });
-      }
-      const decision = await gatehouse.policyPdp.explain(request.body);
+      const decision = await commands.explainDecision({ request: request.body });
       return reply.header('cache-control', 'no-store').send({
         decision: decision.decision,
         reason: decision.reason,
@@ -89,7 +83,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     '/admin/v1/policies/:name',
     { ...can('policies:read'), schema: { ...adminPolicySchemas.get, params: Name } },
     async (request, reply) => {
-      const doc = await getPolicyDocument(gatehouse, request.params.name);
+      const doc = await commands.getPolicy({ name: request.params.name });
       return reply
         .header('cache-control', 'no-store')
         .header('etag', etag(doc))
@@ -108,17 +102,19 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
       const expected = expectedVersion(request);
       const actorId = callerUser(request)?.id ?? null;
       const result = await validated(reply, () =>
-        putPolicyDocument(
-          gatehouse,
-          { name: request.params.name, source: request.body.source, expectedVersion: expected, actorId },
-          meta(request),
-        ),
+        commands.putPolicy({
+          name: request.params.name,
+          source: request.body.source,
+          expectedVersion: expected,
+          actorId,
+          meta: meta(request),
+        }),
       );
       if (result === undefined) return reply;
       return reply
         .code(result.created ? 201 : 200)
         .header('etag', etag(result.doc))
-        .send({ ...view(result.doc), policy_version: gatehouse.policies.engine?.policyVersion ?? null });
+        .send({ ...view(result.doc), policy_version: result.policyVersion });
     },
   );
 
@@ -128,11 +124,7 @@ export function adminPolicyRoutes(app: FastifyInstance, gatehouse: Gatehouse): v
     async (request, reply) => {
       const expected = expectedVersion(request);
       const result = await validated(reply, () =>
-        deletePolicyDocument(
-          gatehouse,
-          { name: request.params.name, expectedVersion: expected },
-          meta(request),
-        ),
+        commands.deletePolicy({ name: request.params.name, expectedVersion: expected, meta: meta(request) }),
       );
       if (result === undefined) return reply;
       return reply.code(204).send();

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.ts';
+import type { UserWithRoles } from '../commands/users.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
@@ -60,27 +61,21 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   const session = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
-  const userView = async (u: {
-    id: string;
-    email: string;
-    kind: string;
-    disabled: boolean;
-    createdAt: number;
-  }) => ({
+  const userView = (u: UserWithRoles) => ({
     id: u.id,
     email: u.email,
     kind: u.kind,
     disabled: u.disabled,
     created_at: iso(u.createdAt),
-    roles: await gatehouse.accounts.rolesOf(u.id),
+    roles: u.roles,
   });
 
   app.get<{ Querystring: typeof Page.static }>(
     '/admin/v1/users',
     { ...can('users:read'), schema: { ...adminSchemas.listUsers, querystring: Page } },
     async (request) => {
-      const users = await gatehouse.accounts.listUsers(pageOf(request.query));
-      return { users: await Promise.all(users.map(userView)) };
+      const users = await commands.listUsers(pageOf(request.query));
+      return { users: users.map(userView) };
     },
   );
 
@@ -88,14 +83,9 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/users',
     { ...can('users:write'), schema: { ...adminSchemas.createUser, body: NewUser } },
     async (request, reply) => {
-      const user = await gatehouse.accounts.createUser(
-        { ...request.body, roles: request.body.roles ?? [] },
-        meta(request),
-      );
-      return reply
-        .code(201)
-        .header('cache-control', 'no-store')
-        .send(await userView(user));
+      const { email, password, roles } = request.body;
+      const user = await commands.createUser({ email, password, roles: roles ?? [], meta: meta(request) });
+      return reply.code(201).header('cache-control', 'no-store').send(userView(user));
     },
   );
 
@@ -107,7 +97,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
       `/admin/v1/users/:id/${action}`,
       { ...can('users:write'), schema: { ...adminSchemas[`${action}User`], params: UserId } },
       async (request, reply) => {
-        await gatehouse.accounts.setDisabled(request.params.id, disabled, meta(request));
+        await commands.setUserDisabled({ userId: request.params.id, disabled, meta: meta(request) });
         return reply.code(204).send();
       },
     );
@@ -122,7 +112,11 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
       bodyLimit: 16 * 1024,
     },
     async (request, reply) => {
-      await gatehouse.accounts.setPassword(request.params.id, request.body.password, meta(request));
+      await commands.setUserPassword({
+        userId: request.params.id,
+        password: request.body.password,
+        meta: meta(request),
+      });
       return reply.code(204).header('cache-control', 'no-store').send();
     },
   );
@@ -132,7 +126,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/users/:id',
     { ...can('users:write'), schema: { ...adminSchemas.deleteUser, params: UserId } },
     async (request, reply) => {
-      await gatehouse.accounts.deleteUser(request.params.id, meta(request));
+      await commands.deleteUser({ userId: request.params.id, meta: meta(request) });
       return reply.code(204).send();
     },
   );
@@ -141,9 +135,9 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/users/:id/profile',
     { ...can('users:read'), schema: { ...adminSchemas.profile, params: UserId } },
     async (request, reply) => {
-      const user = await gatehouse.accounts.requireUser(request.params.id);
+      const profile = await commands.getProfile({ user: request.params.id });
       reply.header('cache-control', 'no-store');
-      return gatehouse.accounts.profileOf(user.id);
+      return profile;
     },
   );
 
@@ -155,7 +149,12 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
       bodyLimit: 16 * 1024,
     },
     async (request, reply) => {
-      const profile = await gatehouse.accounts.updateProfile(request.params.id, request.body, meta(request));
+      const profile = await commands.updateProfile({
+        userId: request.params.id,
+        profile: request.body,
+        by: 'admin',
+        meta: meta(request),
+      });
       reply.header('cache-control', 'no-store');
       return profile;
     },
@@ -171,7 +170,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/users/:id/roles',
     { ...can('roles:write'), schema: { ...adminSchemas.grantRole, params: UserId, body: GrantBody } },
     async (request, reply) => {
-      await gatehouse.accounts.grantRole(request.params.id, request.body.role, meta(request));
+      await commands.grantRole({ userId: request.params.id, role: request.body.role, meta: meta(request) });
       return reply.code(204).send();
     },
   );
@@ -180,13 +179,17 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/users/:id/roles/:role',
     { ...can('roles:write'), schema: { ...adminSchemas.revokeRole, params: UserRole } },
     async (request, reply) => {
-      await gatehouse.accounts.revokeRole(request.params.id, request.params.role, meta(request));
+      await commands.revokeRole({
+        userId: request.params.id,
+        role: request.params.role,
+        meta: meta(request),
+      });
       return reply.code(204).send();
     },
   );
 
   app.get('/admin/v1/roles', { ...can('roles:read'), schema: adminSchemas.listRoles }, async () => {
-    const roles = await gatehouse.accounts.listRoles();
+    const roles = await commands.listRoles();
     return {
       roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })),
     };
@@ -196,10 +199,11 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/roles/:name',
     { ...can('roles:write'), schema: { ...adminSchemas.putRole, params: RoleName, body: RoleBody } },
     async (request) => {
-      const role = await gatehouse.accounts.upsertRole(
-        { ...request.body, name: request.params.name },
-        meta(request),
-      );
+      const role = await commands.putRole({
+        ...request.body,
+        name: request.params.name,
+        meta: meta(request),
+      });
       return { name: role.name, description: role.description, permissions: role.permissions };
     },
   );
@@ -208,7 +212,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/roles/:name',
     { ...can('roles:write'), schema: { ...adminSchemas.deleteRole, params: RoleName } },
     async (request, reply) => {
-      await gatehouse.accounts.deleteRole(request.params.name, meta(request));
+      await commands.deleteRole({ name: request.params.name, meta: meta(request) });
       return reply.code(204).send();
     },
   );
@@ -218,7 +222,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/access-tokens/revoke',
     { ...can('tokens:revoke'), schema: { ...adminSchemas.revokeAccessToken, body: JtiBody } },
     async (request, reply) => {
-      await gatehouse.tokens.revokeAccessToken(request.body.jti, meta(request));
+      await commands.revokeAccessToken({ jti: request.body.jti, meta: meta(request) });
       return reply.code(204).send();
     },
   );
@@ -227,7 +231,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
     '/admin/v1/audit-events',
     { ...can('audit:read'), schema: { ...adminSchemas.auditEvents, querystring: Page } },
     async (request) => {
-      const events = await gatehouse.storage.audit.list({ limit: pageOf(request.query).limit });
+      const events = await commands.listAuditEvents({ limit: pageOf(request.query).limit });
       return { events: events.map((e) => ({ ...e, at: iso(e.at) })) };
     },
   );

@@ -1,6 +1,7 @@
 import { GatehouseError, isGatehouseError, type RevocationEntry, toWire } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { Commands } from '../commands/index.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { sendOAuthError } from '../http/oauth-error.ts';
 import { storeUnavailable } from '../http/problem.ts';
@@ -47,7 +48,7 @@ function resumePoint(after: number, entries: readonly RevocationEntry[], waterma
  * The token half of the hybrid model: refresh with rotation, revocation, and the authenticated
  * revocation feed (catch-up by cursor + live SSE stream) that resource servers mirror.
  */
-export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands: Commands): void {
   app.post<{ Body: typeof RefreshBody.static }>(
     '/token/refresh',
     {
@@ -56,11 +57,11 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       errorHandler: (error, _request, reply) => sendOAuthError(reply, tokenEndpointError(error)),
     },
     async (request, reply) => {
-      const response = await gatehouse.tokens.refresh(
-        request.body.refresh_token,
-        request.body.client_id ?? FIRST_PARTY_CLIENT,
-        requestMeta(request),
-      );
+      const response = await commands.refreshToken({
+        refreshToken: request.body.refresh_token,
+        clientId: request.body.client_id ?? FIRST_PARTY_CLIENT,
+        meta: requestMeta(request),
+      });
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
     },
   );
@@ -74,7 +75,10 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       errorHandler: (error, _request, reply) => sendOAuthError(reply, tokenEndpointError(error)),
     },
     async (request, reply) => {
-      await gatehouse.tokens.revokeRefreshToken(request.body.refresh_token, requestMeta(request));
+      await commands.revokeRefreshToken({
+        refreshToken: request.body.refresh_token,
+        meta: requestMeta(request),
+      });
       return reply.header('cache-control', 'no-store').send({});
     },
   );
@@ -203,11 +207,8 @@ export function tokenRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
       bodyLimit: 4096,
     },
     async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      const user = await gatehouse.storage.users.findById(request.body.sub);
-      if (user === undefined || user.disabled) return { active: false };
-      const { permissions } = await gatehouse.permissions.accessOf(user.id);
-      return { active: true, sub: user.id, permissions: permissions.toArray() };
+      const answer = await commands.subjectPermissions({ subject: request.body.sub });
+      return reply.header('cache-control', 'no-store').send(answer);
     },
   );
 }

@@ -96,6 +96,7 @@ export async function openStorage(config: Config, options: OpenStorageOptions): 
     oauthArtifacts: sql.oauthArtifacts,
     shortLivedOAuthArtifacts: config.oauthArtifactStore === 'redis' ? redis?.oauthArtifacts : undefined,
     policies: sql.policies,
+    mailOutbox: sql.mailOutbox,
     rateLimiter: redis ? redis.rateLimiter : new InProcessRateLimiter({ now: () => options.clock.now() }),
     housekeepingLease: redis
       ? redisHousekeepingLease(redis.lease(owner))

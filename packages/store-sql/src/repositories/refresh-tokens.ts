@@ -1,9 +1,11 @@
 import {
   type ConsumeResult,
   isRefreshRetry,
+  type RefreshTokenKind,
   type RefreshTokenRecord,
   type RefreshTokenStore,
   type RetryGrace,
+  type RevokeByUserOptions,
 } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { RefreshTokensTable } from '../schema/tokens.ts';
@@ -21,6 +23,7 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       .insertInto('refresh_tokens')
       .values({
         id_hash: record.idHash,
+        kind: record.kind,
         family_id: record.familyId,
         user_id: record.userId,
         client_id: record.clientId,
@@ -31,6 +34,7 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
         family_expires_at: record.familyExpiresAt,
         consumed_at: record.consumedAt,
         revoked_at: record.revokedAt,
+        payload: record.payload === null ? null : JSON.stringify(record.payload),
       })
       .onConflict((oc) => oc.column('id_hash').doNothing())
       .execute();
@@ -82,6 +86,19 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     return { status: retried ? 'retried' : 'reused', record };
   }
 
+  async find(idHash: string): Promise<RefreshTokenRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('refresh_tokens')
+      .selectAll()
+      .where('id_hash', '=', idHash)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async delete(idHash: string): Promise<void> {
+    await this.#db.deleteFrom('refresh_tokens').where('id_hash', '=', idHash).execute();
+  }
+
   async revokeFamily(familyId: string, now: number): Promise<number> {
     return this.#revokeWhere('family_id', familyId, now);
   }
@@ -90,8 +107,16 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     return this.#revokeWhere('session_id_hash', sessionIdHash, now);
   }
 
-  async revokeByUser(userId: string, now: number): Promise<number> {
-    return this.#revokeWhere('user_id', userId, now);
+  async revokeByUser(userId: string, now: number, options?: RevokeByUserOptions): Promise<number> {
+    if (options?.sessionBoundOnly !== true) return this.#revokeWhere('user_id', userId, now);
+    const result = await this.#db
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('session_id_hash', '<>', '')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async deleteExpired(now: number): Promise<number> {
@@ -116,6 +141,7 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
   return {
     idHash: row.id_hash,
+    kind: toKind(row.kind),
     familyId: row.family_id,
     userId: row.user_id,
     clientId: row.client_id,
@@ -126,5 +152,18 @@ function toRecord(row: Selectable<RefreshTokensTable>): RefreshTokenRecord {
     familyExpiresAt: Number(row.family_expires_at),
     consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    payload: row.payload === null ? null : parsePayload(row.payload),
   };
+}
+
+function toKind(kind: string): RefreshTokenKind {
+  if (kind === 'first-party' || kind === 'oauth') return kind;
+  throw new Error(`refresh_tokens.kind is not a known kind: ${kind}`);
+}
+
+function parsePayload(text: string): Record<string, unknown> {
+  const payload: unknown = JSON.parse(text);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new Error('refresh_tokens.payload is not a JSON object');
+  return payload as Record<string, unknown>;
 }

@@ -2,6 +2,8 @@ import type { ColumnType, Generated } from 'kysely';
 
 export interface RefreshTokensTable {
   id_hash: string;
+  /** `first-party` or `oauth` (0013; rows before it are first-party). */
+  kind: string;
   family_id: string;
   user_id: string;
   client_id: string;
@@ -12,6 +14,8 @@ export interface RefreshTokensTable {
   family_expires_at: number;
   consumed_at: number | null;
   revoked_at: number | null;
+  /** JSON: the OAuth engine's model of the token; NULL for first-party tokens. */
+  payload: string | null;
 }
 
 export interface RevocationsTable {

@@ -1,6 +1,12 @@
-import { type RefreshTokenRecord, type RefreshTokenStore, randomId } from '@gatehouse/core';
+import {
+  type RefreshTokenKind,
+  type RefreshTokenRecord,
+  type RefreshTokenStore,
+  randomId,
+} from '@gatehouse/core';
 import { describe, expect, it } from 'vitest';
 import { givenUsers, HOUR, type MakeFixture, useFixture } from './fixtures.ts';
+import { describeBothKinds, ENGINE_MODEL } from './refresh-token-kinds.ts';
 
 const GRACE = 30_000;
 /** A fixed `now`: the store compares the times it is given, never its own clock. */
@@ -9,12 +15,18 @@ const T0 = 1_800_000_000_000;
 /**
  * Rotation with reuse detection and the retry grace (RFC 9700 §4.14.2): a consumed token is
  * `retried` only within the grace, while its successor is absent or unused; otherwise `reused`.
+ * Every rule holds for both kinds the one store keeps: first-party and OAuth engine tokens.
  */
 export function describeRefreshTokenStoreConformance(
   name: string,
   make: MakeFixture<RefreshTokenStore>,
 ): void {
-  describe(`${name}: RefreshTokenStore conformance`, () => {
+  for (const kind of ['first-party', 'oauth'] as const) describeKind(name, make, kind);
+  describeBothKinds(name, make);
+}
+
+function describeKind(name: string, make: MakeFixture<RefreshTokenStore>, kind: RefreshTokenKind): void {
+  describe(`${name}: RefreshTokenStore conformance (${kind} tokens)`, () => {
     const fixture = useFixture(make);
 
     const family = async (overrides: Partial<RefreshTokenRecord> = {}) => {
@@ -22,6 +34,7 @@ export function describeRefreshTokenStoreConformance(
       const familyId = randomId(16);
       const token = (more: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord => ({
         idHash: randomId(32),
+        kind,
         familyId,
         userId: userId!,
         clientId: 'gatehouse',
@@ -32,6 +45,7 @@ export function describeRefreshTokenStoreConformance(
         familyExpiresAt: T0 + 24 * HOUR,
         consumedAt: null,
         revokedAt: null,
+        payload: kind === 'oauth' ? { ...ENGINE_MODEL, accountId: userId } : null,
         ...overrides,
         ...more,
       });

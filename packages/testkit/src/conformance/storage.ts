@@ -6,6 +6,7 @@ import { describeInvalidationBusConformance } from './bus.ts';
 import { describeCounterStoreConformance } from './counters.ts';
 import { describeCredentialRepositoryConformance } from './credentials.ts';
 import { HOUR } from './fixtures.ts';
+import { describeMailOutboxStoreConformance } from './mail-outbox.ts';
 import { describeOAuthArtifactStoreConformance } from './oauth-artifacts.ts';
 import { describeOAuthClientStoreConformance } from './oauth-clients.ts';
 import { describePolicyDocumentRepositoryConformance } from './policies.ts';
@@ -84,6 +85,7 @@ export function describeStorageConformance(
     );
   describePolicyDocumentRepositoryConformance(name, alone('policies'));
   describeRateLimiterConformance(name, alone('rateLimiter'));
+  describeMailOutboxStoreConformance(name, alone('mailOutbox'));
   describe(`${name}: deleting a user`, () => {
     it('takes its credentials, role bindings, profile, refresh tokens and API keys with it', async () => {
       const { storage, cleanup } = await make();
@@ -120,6 +122,7 @@ export function describeStorageConformance(
 function refreshToken(userId: string, now: number): RefreshTokenRecord {
   return {
     idHash: `rt-${userId}`,
+    kind: 'first-party',
     familyId: `family-${userId}`,
     userId,
     clientId: 'gatehouse',
@@ -130,5 +133,6 @@ function refreshToken(userId: string, now: number): RefreshTokenRecord {
     familyExpiresAt: now + 24 * HOUR,
     consumedAt: null,
     revokedAt: null,
+    payload: null,
   };
 }

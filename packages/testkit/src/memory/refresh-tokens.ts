@@ -4,6 +4,7 @@ import {
   type RefreshTokenRecord,
   type RefreshTokenStore,
   type RetryGrace,
+  type RevokeByUserOptions,
 } from '@gatehouse/core';
 
 /**
@@ -14,7 +15,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
   readonly #tokens = new Map<string, RefreshTokenRecord>();
 
   async insert(record: RefreshTokenRecord): Promise<void> {
-    if (!this.#tokens.has(record.idHash)) this.#tokens.set(record.idHash, { ...record });
+    // The payload is copied in and out, as a database would: no caller shares the stored object.
+    if (!this.#tokens.has(record.idHash)) this.#tokens.set(record.idHash, copy(record));
   }
 
   async consume(idHash: string, now: number, retry?: RetryGrace): Promise<ConsumeResult> {
@@ -39,6 +41,15 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return { status: retried ? 'retried' : 'reused', record: { ...token } };
   }
 
+  async find(idHash: string): Promise<RefreshTokenRecord | undefined> {
+    const token = this.#tokens.get(idHash);
+    return token === undefined ? undefined : copy(token);
+  }
+
+  async delete(idHash: string): Promise<void> {
+    this.#tokens.delete(idHash);
+  }
+
   async revokeFamily(familyId: string, now: number): Promise<number> {
     return this.#revokeWhere((t) => t.familyId === familyId, now);
   }
@@ -47,8 +58,12 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     return this.#revokeWhere((t) => t.sessionIdHash === sessionIdHash, now);
   }
 
-  async revokeByUser(userId: string, now: number): Promise<number> {
-    return this.#revokeWhere((t) => t.userId === userId, now);
+  async revokeByUser(userId: string, now: number, options?: RevokeByUserOptions): Promise<number> {
+    const sessionBoundOnly = options?.sessionBoundOnly === true;
+    return this.#revokeWhere(
+      (t) => t.userId === userId && (!sessionBoundOnly || t.sessionIdHash !== ''),
+      now,
+    );
   }
 
   async deleteExpired(now: number): Promise<number> {
@@ -77,4 +92,8 @@ export class MemoryRefreshTokenStore implements RefreshTokenStore {
     }
     return revoked;
   }
+}
+
+function copy(record: RefreshTokenRecord): RefreshTokenRecord {
+  return { ...record, payload: record.payload === null ? null : structuredClone(record.payload) };
 }

@@ -114,6 +114,14 @@ export const accountSchemas = {
       ...problems(400, 401, 403, 429),
     },
   },
+  passwordForm: {
+    ...account('Change the caller’s password (the account page’s form)', SECURITY.session),
+    consumes: ['application/x-www-form-urlencoded'],
+    response: {
+      303: empty('To the account page with a notice: changed (a new session cookie) or why not.'),
+      ...problems(400, 401, 403, 429),
+    },
+  },
   applications: {
     ...account('The caller’s connected applications (OAuth grants)'),
     response: {
