@@ -68,6 +68,7 @@ const PORTS = [
   'serviceAccounts',
   'sessions',
   'signingKeys',
+  'userImports',
   'users',
 ];
 
