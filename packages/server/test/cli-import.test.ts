@@ -159,14 +159,28 @@ describe('gatehouse users import', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ imported: 2, rejected: 2 });
-    expect(lines(`${file}.rejects.jsonl`).map((r) => [r.line, r.reason])).toEqual([
-      [4, 'invalid_row'],
-      [5, 'unknown_role'],
+    expect(lines(`${file}.rejects.jsonl`)).toEqual([
+      {
+        line: 4,
+        reason: 'invalid_row',
+        detail: 'disabled must be true or false.',
+        email: 'csv-bad@example.test',
+      },
+      { line: 5, reason: 'unknown_role', detail: 'Unknown role: wizard', email: 'csv-role@example.test' },
     ]);
     const stored = await usersByEmail('csv-%');
     expect(stored.map((u) => u.email)).toEqual(['csv-fire@example.test', 'csv-kc@example.test']);
     expect(stored[0]?.password_hash).toMatch(/^\$firebase-scrypt\$m=14,r=8,ss=Bw,sk=jxspr8Ki/);
     expect(stored[1]?.password_hash).toMatch(/^\$pbkdf2-sha256\$i=80000\$TmFDbA\$/);
+    const database = await openDatabase({ url: `sqlite:${join(dir, 'gatehouse.db')}` });
+    const claims = await database.db
+      .selectFrom('user_profiles')
+      .innerJoin('users', 'users.id', 'user_profiles.user_id')
+      .select('claims')
+      .where('users.email', '=', 'csv-fire@example.test')
+      .executeTakeFirst()
+      .finally(() => database.close());
+    expect(JSON.parse(claims?.claims ?? '{}')).toEqual({ name: 'Fire, Base', address: { country: 'US' } });
     const listed = JSON.parse((await gatehouse('users', 'list', '--json', '--limit', '500')).stdout) as {
       email: string;
       disabled: boolean;

@@ -22,7 +22,7 @@ export type RejectReason =
   | 'invalid_profile';
 
 /** One row as read from a file or a request body, numbered from 1 by its line. */
-export type RawRow = { line: number; value: unknown } | { line: number; error: string };
+export type RawRow = { line: number; value: unknown } | { line: number; error: string; email?: string };
 
 export interface ImportRow {
   readonly line: number;
@@ -80,7 +80,7 @@ export function parseImportRow(raw: RawRow, context: RowContext): RowVerdict {
     detail,
     ...(email === undefined ? {} : { email }),
   });
-  if ('error' in raw) return reject('invalid_row', raw.error);
+  if ('error' in raw) return reject('invalid_row', raw.error, raw.email);
   const value = raw.value;
   if (!isObject(value)) return reject('invalid_row', 'A row is a JSON object.');
   const unknownField = Object.keys(value).find((key) => !IMPORT_FIELDS.has(key));

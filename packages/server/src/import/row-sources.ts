@@ -40,7 +40,9 @@ export async function* csvRows(path: string, afterLine = 0): AsyncGenerator<RawR
   }>) {
     if (info.lines <= afterLine) continue;
     const row = csvRecordToRow(record);
-    yield typeof row === 'string' ? { line: info.lines, error: row } : { line: info.lines, value: row };
+    if (typeof row !== 'string') yield { line: info.lines, value: row };
+    else if (record.email) yield { line: info.lines, error: row, email: record.email.slice(0, 320) };
+    else yield { line: info.lines, error: row };
   }
 }
 
