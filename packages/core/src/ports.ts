@@ -121,6 +121,7 @@ export type AuditEventType =
   | 'sessions.revoked_all'
   | 'sessions.revoked_everyone'
   | 'signing_key.revoked'
+  | 'signing_key.rotated'
   | 'user.created'
   | 'users.imported'
   | 'user.disabled'

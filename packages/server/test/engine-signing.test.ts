@@ -144,9 +144,12 @@ describe.each(THREADS)('the OAuth engine signing with the key ring (%s)', (signi
       return ((await response.json()) as { access_token: string }).access_token;
     };
     const leaked = decodeProtectedHeader(await token()).kid!;
-    const { revokeSigningKey } = await import('../src/keys/revoke-signing-key.ts');
+    const { signingKeyCommands } = await import('../src/commands/signing-keys.ts');
     const startedAt = performance.now();
-    const result = await revokeSigningKey(h.gatehouse, leaked, { ip: 'test', requestId: 'test' });
+    const result = await signingKeyCommands(h.gatehouse).revokeSigningKey({
+      kid: leaked,
+      meta: { ip: 'test', requestId: 'test' },
+    });
     await expect
       .poll(async () => decodeProtectedHeader(await token()).kid, { timeout: 10_000, interval: 20 })
       .toBe(result.active);

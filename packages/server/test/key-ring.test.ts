@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AuditTrail,
   keyRingState,
   ManualClock,
   randomId,
@@ -11,7 +12,7 @@ import {
   type SigningKeyStore,
 } from '@gatehouse/core';
 import { createSqlStorage, SqlSigningKeyStore, type SqlStorage } from '@gatehouse/store-sql';
-import { MemorySigningKeyStore, postgresUrlOrSkip } from '@gatehouse/testkit';
+import { MemoryAuditLog, MemorySigningKeyStore, postgresUrlOrSkip } from '@gatehouse/testkit';
 import { Command } from 'commander';
 import {
   calculateJwkThumbprint,
@@ -26,6 +27,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { registerKeyCommands } from '../src/cli/keys.ts';
 import type { withCommands } from '../src/cli/open.ts';
 import type { Commands } from '../src/commands/index.ts';
+import { signingKeyCommands } from '../src/commands/signing-keys.ts';
 import type { Gatehouse } from '../src/gatehouse.ts';
 import {
   KeyDecryptionError,
@@ -645,11 +647,18 @@ describe('gatehouse keys (CLI commands)', () => {
     const clock = new ManualClock();
     const keys = ring(new MemorySigningKeyStore(), clock);
     await keys.ensure();
+    const auditLog = new MemoryAuditLog();
+    const revokedKids: string[] = [];
+    const commands = signingKeyCommands({
+      keyRing: keys,
+      tokens: { keyRevoked: async (kid: string) => void revokedKids.push(kid) },
+      audit: new AuditTrail(auditLog, clock),
+    });
     const open = (async (task: (c: Commands, g: Gatehouse) => Promise<unknown>) =>
-      task({} as Commands, {} as Gatehouse)) as typeof withCommands;
+      task(commands as Commands, {} as Gatehouse)) as typeof withCommands;
     const run = async (...args: string[]) => {
       const program = new Command('gatehouse').exitOverride();
-      registerKeyCommands(program, open, () => keys);
+      registerKeyCommands(program, open);
       const out: string[] = [];
       const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
         out.push(String(chunk));
@@ -684,6 +693,13 @@ describe('gatehouse keys (CLI commands)', () => {
     const text = await run('keys', 'list');
     expect(text.trim().split('\n')).toHaveLength(4);
     expect(text).toMatch(/retired {2}created .+ remove after /);
+
+    // Rotations and a revocation are audited, the same events the admin API writes.
+    const active = (await keys.active()).kid;
+    expect(await run('keys', 'revoke', active)).toMatch(new RegExp(`^revoked ${active} \\(was active\\)`));
+    expect(revokedKids).toEqual([active]);
+    const types = (await auditLog.list({ limit: 10 })).map((event) => event.type);
+    expect(types.sort()).toEqual(['signing_key.revoked', 'signing_key.rotated', 'signing_key.rotated']);
   });
 });
 

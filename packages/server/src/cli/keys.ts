@@ -1,21 +1,12 @@
 import { type Command, Option } from 'commander';
-import type { Gatehouse } from '../gatehouse.ts';
-import type { KeyRing } from '../keys/key-ring.ts';
 import { signingKeyView } from '../keys/signing-key-view.ts';
 import { CLI_META, type withCommands } from './open.ts';
 import { print } from './output.ts';
 
 const STATUS_ORDER = { active: 0, next: 1, retired: 2, revoked: 3 } as const;
 
-/**
- * `gatehouse keys list` and `gatehouse keys rotate`. `keyRingOf` reaches the node's key ring
- * (`(g) => g.keyRing` once the Gatehouse carries one).
- */
-export function registerKeyCommands(
-  program: Command,
-  open: typeof withCommands,
-  keyRingOf: (gatehouse: Gatehouse) => KeyRing,
-): void {
+/** `gatehouse keys list|rotate|revoke`, through the signing-key commands the admin API uses too. */
+export function registerKeyCommands(program: Command, open: typeof withCommands): void {
   const keys = program.command('keys').description('inspect and rotate the token signing keys');
 
   keys
@@ -23,7 +14,7 @@ export function registerKeyCommands(
     .description('every stored signing key: active, next (published, not yet signing), retired')
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean }) => {
-      const list = await open((_c, g) => keyRingOf(g).list());
+      const list = await open((c) => c.listSigningKeys());
       const rows = [...list]
         .sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || b.createdAt - a.createdAt)
         .map(signingKeyView);
@@ -56,7 +47,7 @@ export function registerKeyCommands(
     )
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (opts: { json?: boolean }) => {
-      const result = await open((_c, g) => keyRingOf(g).rotate());
+      const result = await open((c) => c.rotateSigningKeys({ meta: CLI_META }));
       print(
         opts.json === true,
         result,
@@ -77,8 +68,7 @@ export function registerKeyCommands(
     )
     .addOption(new Option('--json', 'machine-readable output'))
     .action(async (kid: string, opts: { json?: boolean }) => {
-      const { revokeSigningKey } = await import('../keys/revoke-signing-key.ts');
-      const result = await open((_c, g) => revokeSigningKey({ ...g, keyRing: keyRingOf(g) }, kid, CLI_META));
+      const result = await open((c) => c.revokeSigningKey({ kid, meta: CLI_META }));
       print(
         opts.json === true,
         result,

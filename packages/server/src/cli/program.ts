@@ -269,7 +269,7 @@ export function buildProgram(): Command {
       );
     });
 
-  registerKeyCommands(program, withCommands, (g) => g.keyRing);
+  registerKeyCommands(program, withCommands);
   registerPolicyCommands(program);
   registerApiKeyCommands(program, withCommands);
   registerPoliciesCommands(program, withCommands);

@@ -35,9 +35,8 @@ export function registerSecretsCommands(program: Command, open: typeof withComma
       };
       process.once('SIGINT', stop);
       try {
-        const { rekey } = await import('../keys/rekey.ts');
-        const totals = await open((_c, g) =>
-          rekey(g.sealedStores, {
+        const totals = await open((c) =>
+          c.rekeySecrets({
             batch: opts.batch,
             onBatch: (progress) => {
               process.stderr.write(`${line(progress)}\n`);

@@ -17,6 +17,7 @@ import { type ClientCommands, clientCommands } from './oauth-clients.ts';
 import { type GrantCommands, grantCommands } from './oauth-grants.ts';
 import { type PolicyCommands, policyCommands } from './policies.ts';
 import { type ProfileCommands, profileCommands } from './profile.ts';
+import { rekeySecretsCommand } from './rekey-secrets.ts';
 import { revokeApiKeyCommand } from './revoke-api-key.ts';
 import { revokeSessionCommand } from './revoke-session.ts';
 import { revokeUserSessionsCommand } from './revoke-user-sessions.ts';
@@ -27,6 +28,7 @@ import { searchResourcesCommand } from './search-resources.ts';
 import { searchSubjectsCommand } from './search-subjects.ts';
 import { type ServiceAccountCommands, serviceAccountCommands } from './service-accounts.ts';
 import { signOutCommand } from './sign-out.ts';
+import { type SigningKeyCommands, signingKeyCommands } from './signing-keys.ts';
 import { subjectPermissionsCommand } from './subject-permissions.ts';
 import { type TokenCommands, tokenCommands } from './tokens.ts';
 import { type UserCommands, userCommands } from './users.ts';
@@ -45,7 +47,8 @@ export interface Commands
     ServiceAccountCommands,
     ClientCommands,
     GrantCommands,
-    PolicyCommands {
+    PolicyCommands,
+    SigningKeyCommands {
   readonly login: ReturnType<typeof loginCommand>;
   readonly logout: ReturnType<typeof logoutCommand>;
   readonly accountOverview: ReturnType<typeof accountOverviewCommand>;
@@ -62,12 +65,13 @@ export interface Commands
   readonly getApiKey: ReturnType<typeof getApiKeyCommand>;
   readonly rotateApiKey: ReturnType<typeof rotateApiKeyCommand>;
   readonly revokeApiKey: ReturnType<typeof revokeApiKeyCommand>;
+  readonly importUsers: ReturnType<typeof importUsersCommand>;
   readonly changePassword: ReturnType<typeof changePasswordCommand>;
   readonly signOut: ReturnType<typeof signOutCommand>;
   readonly listAuditEvents: ReturnType<typeof listAuditEventsCommand>;
   readonly explainDecision: ReturnType<typeof explainDecisionCommand>;
   readonly subjectPermissions: ReturnType<typeof subjectPermissionsCommand>;
-  readonly importUsers: ReturnType<typeof importUsersCommand>;
+  readonly rekeySecrets: ReturnType<typeof rekeySecretsCommand>;
 }
 
 export function createCommands(gatehouse: Gatehouse): Commands {
@@ -103,6 +107,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     getApiKey: getApiKeyCommand(gatehouse),
     rotateApiKey: rotateApiKeyCommand(gatehouse),
     revokeApiKey: revokeApiKeyCommand(gatehouse),
+    importUsers: importUsersCommand(gatehouse),
     ...userCommands(gatehouse),
     ...roleCommands(gatehouse),
     ...profileCommands(gatehouse),
@@ -116,6 +121,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     ...policyCommands(gatehouse),
     explainDecision: explainDecisionCommand(gatehouse),
     subjectPermissions: subjectPermissionsCommand(gatehouse),
-    importUsers: importUsersCommand(gatehouse),
+    ...signingKeyCommands(gatehouse),
+    rekeySecrets: rekeySecretsCommand(gatehouse),
   };
 }

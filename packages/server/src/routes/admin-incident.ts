@@ -5,7 +5,6 @@ import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { adminIncidentSchemas } from '../http/schemas/admin-incident.ts';
-import { revokeSigningKey } from '../keys/revoke-signing-key.ts';
 import { signingKeyView } from '../keys/signing-key-view.ts';
 
 const Kid = Type.Object({ kid: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) });
@@ -26,7 +25,7 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   const listKeys = { ...can('keys:read'), schema: adminIncidentSchemas.signingKeys };
   app.get('/admin/v1/signing-keys', listKeys, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    const keys = await gatehouse.keyRing.list();
+    const keys = await commands.listSigningKeys();
     return {
       keys: keys.map(signingKeyView),
     };
@@ -36,7 +35,7 @@ export function adminIncidentRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     '/admin/v1/signing-keys/:kid/revoke',
     { ...can('keys:revoke'), schema: { ...adminIncidentSchemas.revokeSigningKey, params: Kid } },
     async (request) => {
-      const result = await revokeSigningKey(gatehouse, request.params.kid, meta(request));
+      const result = await commands.revokeSigningKey({ kid: request.params.kid, meta: meta(request) });
       return {
         kid: result.kid,
         revoked: result.revoked,
