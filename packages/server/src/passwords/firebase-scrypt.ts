@@ -18,8 +18,8 @@ export interface FirebaseScryptHash extends FirebaseHashParameters {
   hash: Buffer;
 }
 
-/** Firebase allows rounds 1–8 and mem_cost 1–14; a little room above, and no more. */
-export const FIREBASE_LIMITS = { maxRounds: 16, maxMemCost: 16 } as const;
+/** Firebase's own ranges (rounds 1–8, mem_cost 1–14): at most 16 MiB of scrypt memory a sign-in. */
+export const FIREBASE_LIMITS = { maxRounds: 8, maxMemCost: 14 } as const;
 
 /**
  * Firebase's modified scrypt, stored self-contained as
@@ -66,7 +66,7 @@ export async function firebaseScrypt(
       password,
       Buffer.concat([salt, p.saltSeparator]),
       32,
-      { N, r: p.rounds, p: 1, maxmem: 256 * N * p.rounds + 1024 * 1024 },
+      { N, r: p.rounds, p: 1, maxmem: 128 * N * p.rounds + 1024 * 1024 },
       (error, derived) => (error ? reject(error) : resolve(derived)),
     ),
   );
