@@ -194,6 +194,19 @@ describe('imported password hashes', () => {
     ],
     ['Keycloak secretData not JSON', { secretData: '{', credentialData: '{}' }, 'invalid_hash'],
     [
+      'Firebase with mem_cost 15',
+      {
+        algorithm: 'firebase-scrypt',
+        hash: 'AA==',
+        salt: 'AA==',
+        signer_key: 'AA==',
+        salt_separator: 'Bw==',
+        rounds: 8,
+        mem_cost: 15,
+      },
+      'invalid_hash',
+    ],
+    [
       'Firebase without parameters',
       { algorithm: 'firebase-scrypt', hash: 'AA==', salt: 'AA==' },
       'invalid_hash',
