@@ -145,7 +145,7 @@ for (const backend of backends) {
       await createUser(h, 'taken@example.test', strongPassword());
       const rows = [
         { email: 'Grace@Example.test', name: 'Grace Hopper', locale: 'en-US', roles: ['editor'] },
-        { email: 'off@example.test', disabled: true },
+        { email: 'off@example.test', disabled: true, name: null, email_verified: null, password_hash: null },
         { email: 'not-an-email' },
         { email: 'grace@example.test' },
         { email: 'taken@example.test' },

@@ -81,8 +81,9 @@ export function parseImportRow(raw: RawRow, context: RowContext): RowVerdict {
     ...(email === undefined ? {} : { email }),
   });
   if ('error' in raw) return reject('invalid_row', raw.error, raw.email);
-  const value = raw.value;
-  if (!isObject(value)) return reject('invalid_row', 'A row is a JSON object.');
+  if (!isObject(raw.value)) return reject('invalid_row', 'A row is a JSON object.');
+  // Exports write null for what they do not have (jq's `.firstName` of a user without one).
+  const value = Object.fromEntries(Object.entries(raw.value).filter(([, field]) => field !== null));
   const unknownField = Object.keys(value).find((key) => !IMPORT_FIELDS.has(key));
   if (unknownField !== undefined)
     return reject(
@@ -104,7 +105,7 @@ export function parseImportRow(raw: RawRow, context: RowContext): RowVerdict {
   if (unknownRole !== undefined)
     return reject('unknown_role', `Unknown role: ${unknownRole.slice(0, 64)}`, email);
   let passwordHash: string | undefined;
-  if (value.password_hash !== undefined && value.password_hash !== null) {
+  if (value.password_hash !== undefined) {
     const hash = toStoredHash(value.password_hash, context.firebase);
     if (!hash.ok) return reject(hash.reason, hash.detail, email);
     passwordHash = hash.stored;
