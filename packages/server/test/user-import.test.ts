@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { postgresUrlOrSkip } from '@gatehouse/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImportUsersInput } from '../src/commands/import-users.ts';
+import { createCommands } from '../src/commands/index.ts';
+import { importFile } from '../src/import/import-file.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -182,6 +187,61 @@ for (const backend of backends) {
       expect((await h.gatehouse.accounts.requireUser('off@example.test')).disabled).toBe(true);
       const [event] = await h.gatehouse.storage.audit.list({ limit: 1, type: 'users.imported' });
       expect(event?.details).toMatchObject({ imported: 2, rejected: 8 });
+    });
+
+    it('a run that dies between a batch commit and its checkpoint resumes with every row reported once', async () => {
+      const file = join(h.dataDir, 'resume.jsonl');
+      const rows = 25;
+      writeFileSync(
+        file,
+        Array.from({ length: rows }, (_, i) =>
+          JSON.stringify(i === 12 ? { email: 'bad address' } : { email: `resume${i}@example.test` }),
+        ).join('\n'),
+      );
+      const options = {
+        file,
+        format: 'jsonl' as const,
+        rejectsPath: `${file}.rejects.jsonl`,
+        checkpointPath: `${file}.checkpoint.json`,
+        restart: false,
+        batchSize: 10,
+        meta: { ip: 'test', requestId: 'test' },
+      };
+      const { importUsers } = createCommands(h.gatehouse);
+      // The second batch (lines 11–20) is committed, then the process "dies" before its checkpoint.
+      let batches = 0;
+      const dying = (input: ImportUsersInput) =>
+        importUsers({
+          ...input,
+          onBatch: async (batch) => {
+            if (++batches === 2) {
+              writeFileSync(options.rejectsPath, 'half a line of the dying run', { flag: 'a' });
+              throw new Error('killed');
+            }
+            await input.onBatch?.(batch);
+          },
+        });
+      await expect(importFile(options, dying)).rejects.toThrow('killed');
+      expect(JSON.parse(readFileSync(options.checkpointPath, 'utf8'))).toMatchObject({
+        line: 10,
+        done: false,
+      });
+      expect(await h.gatehouse.accounts.findUser('resume15@example.test')).toBeDefined();
+
+      const result = await importFile(options, importUsers);
+      expect(result).toMatchObject({ imported: rows - 1, rejected: 1, resumedAfterLine: 10 });
+      const rejects = readFileSync(options.rejectsPath, 'utf8').trim().split('\n');
+      expect(rejects.map((line) => JSON.parse(line))).toEqual([
+        {
+          line: 13,
+          reason: 'invalid_email',
+          detail: 'The email address is missing or invalid.',
+          email: 'bad address',
+        },
+      ]);
+      for (let i = 0; i < rows; i++)
+        if (i !== 12)
+          expect(await h.gatehouse.accounts.findUser(`resume${i}@example.test`), `row ${i}`).toBeDefined();
     });
 
     it('takes JSON Lines, numbering rows by line', async () => {

@@ -5,6 +5,7 @@ import {
   emailSkeleton,
   type RequestMeta,
   type UserImportStore,
+  type UserRepository,
 } from '@gatehouse/core';
 import { type ImportRow, parseImportRow, type RawRow, type RejectReason } from '../import/import-row.ts';
 import type { FirebaseHashParameters } from '../passwords/firebase-scrypt.ts';
@@ -27,6 +28,14 @@ export interface ImportUsersInput {
    * before the next batch starts: checkpoints, the rejects file and progress hang off it.
    */
   onBatch?: (batch: { lastLine: number; reports: RowReport[] }) => Promise<void> | void;
+  /** Called just before a batch is stored, with the id chosen for each of its rows' lines. */
+  onBatchStart?: (batch: { ids: [line: number, id: string][] }) => Promise<void> | void;
+  /**
+   * The ids an interrupted run chose for these lines (its last `onBatchStart`): rows without an id
+   * take them again, and a row that run had stored already (same id, same email) is reported
+   * imported, not taken.
+   */
+  presetIds?: ReadonlyMap<number, string> | undefined;
 }
 
 export interface ImportUsersResult {
@@ -44,14 +53,14 @@ const DEFAULT_BATCH = 500;
  * Valid rows are inserted a batch per transaction. Every row ends in exactly one report.
  */
 export function importUsersCommand(deps: {
-  storage: { userImports: UserImportStore };
+  storage: { userImports: UserImportStore; users: UserRepository };
   accounts: Accounts;
   audit: AuditTrail;
   clock: Clock;
 }): (input: ImportUsersInput) => Promise<ImportUsersResult> {
   return async function importUsers(input) {
     const roles = new Set((await deps.accounts.listRoles()).map((role) => role.name));
-    const context = { roles, firebase: input.firebase };
+    const context = { roles, firebase: input.firebase, presetIds: input.presetIds };
     const batchSize = Math.max(1, input.batchSize ?? DEFAULT_BATCH);
     /** Skeleton → the line that claimed it in this run. */
     const seen = new Map<string, number>();
@@ -62,10 +71,18 @@ export function importUsersCommand(deps: {
 
     const flush = async () => {
       if (valid.length === 0 && reports.length === 0) return;
-      const created = await deps.storage.userImports.insertBatch(
-        valid.map((row) => row.user),
-        deps.clock.now(),
+      await input.onBatchStart?.({ ids: valid.map((row) => [row.line, row.user.id]) });
+      const created = new Set(
+        await deps.storage.userImports.insertBatch(
+          valid.map((row) => row.user),
+          deps.clock.now(),
+        ),
       );
+      for (const { line, user } of valid)
+        if (!created.has(user.id) && input.presetIds?.get(line) === user.id) {
+          const stored = await deps.storage.users.findById(user.id);
+          if (stored?.email === user.email) created.add(user.id); // stored by the interrupted run
+        }
       for (const { line, user } of valid)
         reports.push(
           created.has(user.id)

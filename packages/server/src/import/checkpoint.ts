@@ -12,6 +12,13 @@ export interface Checkpoint {
   readonly line: number;
   readonly imported: number;
   readonly rejected: number;
+  /** The rejects file's length at `line`: a resumed run cuts off what a killed one wrote after it. */
+  readonly rejectsBytes: number;
+  /**
+   * The batch being stored after `line`, as line → id, written before its transaction: if the
+   * process dies between the commit and the next checkpoint, the resumed run knows those rows.
+   */
+  readonly pending?: readonly [number, string][] | undefined;
   readonly done: boolean;
 }
 
@@ -37,6 +44,8 @@ export function readCheckpoint(path: string): Checkpoint | undefined {
     line: value.line as number,
     imported: value.imported ?? 0,
     rejected: value.rejected ?? 0,
+    rejectsBytes: value.rejectsBytes ?? 0,
+    pending: Array.isArray(value.pending) ? value.pending : undefined,
     done: value.done === true,
   };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import type { RequestMeta } from '@gatehouse/core';
 import type { ImportUsersInput, RowReport } from '../commands/import-users.ts';
 import type { FirebaseHashParameters } from '../passwords/firebase-scrypt.ts';
@@ -32,9 +32,12 @@ export interface ImportFileResult {
 export class ImportFileError extends Error {}
 
 /**
- * Imports one file through the import command, resumably: rejected rows are appended to the
- * rejects file (JSON Lines: line, reason, detail, email), then the checkpoint moves past the batch.
- * Re-running the same file resumes after the checkpoint's line.
+ * Imports one file through the import command, resumably: before a batch is stored the checkpoint
+ * names its rows' ids; once it is committed, its rejected rows are appended to the rejects file
+ * (JSON Lines: line, reason, detail, email), then the checkpoint moves past it. Re-running the same
+ * file resumes after the checkpoint's line: the rejects file is cut back to that line, and a batch
+ * that was committed without its checkpoint is recognised by its ids, so every row is reported
+ * once, as imported or rejected.
  */
 export async function importFile(
   options: ImportFileOptions,
@@ -55,11 +58,14 @@ export async function importFile(
       alreadyDone: true,
     };
   if (previous === undefined) writeFileSync(options.rejectsPath, '');
+  else if (existsSync(options.rejectsPath) && statSync(options.rejectsPath).size > previous.rejectsBytes)
+    truncateSync(options.rejectsPath, previous.rejectsBytes); // a killed run's rejects past `line`
   let state: Checkpoint = previous ?? {
     sha256: digest.sha256,
     line: 0,
     imported: 0,
     rejected: 0,
+    rejectsBytes: 0,
     done: false,
   };
   const after = state.line;
@@ -70,6 +76,8 @@ export async function importFile(
       meta: options.meta,
       firebase: options.firebase,
       batchSize: options.batchSize,
+      presetIds: new Map(previous?.pending ?? []),
+      onBatchStart: ({ ids }) => writeCheckpoint(options.checkpointPath, { ...state, pending: ids }),
       onBatch: ({ lastLine, reports }) => {
         const rejected = reports.filter(
           (r): r is Extract<RowReport, { status: 'rejected' }> => r.status === 'rejected',
@@ -80,10 +88,12 @@ export async function importFile(
             rejected.map(({ status: _status, ...rest }) => `${JSON.stringify(rest)}\n`).join(''),
           );
         state = {
-          ...state,
+          sha256: state.sha256,
           line: lastLine,
           imported: state.imported + reports.length - rejected.length,
           rejected: state.rejected + rejected.length,
+          rejectsBytes: statSync(options.rejectsPath).size,
+          done: false,
         };
         writeCheckpoint(options.checkpointPath, state);
         progress.update(lastLine, state.imported, state.rejected);

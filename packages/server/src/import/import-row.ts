@@ -43,6 +43,8 @@ export interface RowContext {
   readonly roles: ReadonlySet<string>;
   /** Defaults for Firebase hashes whose row does not carry the project's parameters. */
   readonly firebase?: FirebaseHashParameters | undefined;
+  /** Ids chosen for these lines by an interrupted run, used again for rows without an id. */
+  readonly presetIds?: ReadonlyMap<number, string> | undefined;
 }
 
 const PROFILE_CLAIMS: ReadonlySet<string> = new Set([
@@ -124,7 +126,7 @@ export function parseImportRow(raw: RawRow, context: RowContext): RowVerdict {
       line,
       emailVerified: value.email_verified === true,
       user: {
-        id: typeof value.id === 'string' ? value.id : randomId(16),
+        id: typeof value.id === 'string' ? value.id : (context.presetIds?.get(line) ?? randomId(16)),
         email,
         disabled: value.disabled === true,
         passwordHash,
