@@ -159,12 +159,14 @@ for (const backend of backends) {
         { email: 'extra@example.test', shoe_size: 44 },
         { email: 'id@example.test', id: 'auth0|123' },
         { email: 'pic@example.test', picture: 'javascript:alert(1)' },
+        { email: 'twin1@example.test', id: 'ab'.repeat(16) },
+        { email: 'twin2@example.test', id: 'ab'.repeat(16) },
       ];
       const response = await importRows(rows);
       expect(response.statusCode, response.body).toBe(200);
       const body = response.json<{ imported: number; rejected: number; rows: Record<string, unknown>[] }>();
-      expect(body.imported).toBe(2);
-      expect(body.rejected).toBe(8);
+      expect(body.imported).toBe(3);
+      expect(body.rejected).toBe(9);
       expect(body.rows.map((r) => [r.line, r.status, r.reason])).toEqual([
         [1, 'imported', undefined],
         [2, 'imported', undefined],
@@ -176,7 +178,11 @@ for (const backend of backends) {
         [8, 'rejected', 'invalid_row'],
         [9, 'rejected', 'invalid_id'],
         [10, 'rejected', 'invalid_profile'],
+        [11, 'imported', undefined],
+        [12, 'rejected', 'invalid_id'],
       ]);
+      expect(await h.gatehouse.accounts.findUser('twin2@example.test')).toBeUndefined();
+      expect((await h.gatehouse.accounts.findUser('ab'.repeat(16)))?.email).toBe('twin1@example.test');
       const grace = await h.gatehouse.accounts.requireUser('grace@example.test');
       expect(body.rows[0]).toMatchObject({ id: grace.id, email: 'grace@example.test' });
       expect(await h.gatehouse.accounts.profileOf(grace.id)).toEqual({
@@ -186,7 +192,7 @@ for (const backend of backends) {
       expect(await h.gatehouse.accounts.rolesOf(grace.id)).toEqual(['editor']);
       expect((await h.gatehouse.accounts.requireUser('off@example.test')).disabled).toBe(true);
       const [event] = await h.gatehouse.storage.audit.list({ limit: 1, type: 'users.imported' });
-      expect(event?.details).toMatchObject({ imported: 2, rejected: 8 });
+      expect(event?.details).toMatchObject({ imported: 3, rejected: 9 });
     });
 
     it('a run that dies between a batch commit and its checkpoint resumes with every row reported once', async () => {

@@ -62,8 +62,9 @@ export function importUsersCommand(deps: {
     const roles = new Set((await deps.accounts.listRoles()).map((role) => role.name));
     const context = { roles, firebase: input.firebase, presetIds: input.presetIds };
     const batchSize = Math.max(1, input.batchSize ?? DEFAULT_BATCH);
-    /** Skeleton → the line that claimed it in this run. */
+    /** Skeleton → the line that claimed it in this run; the same for ids. */
     const seen = new Map<string, number>();
+    const seenIds = new Map<string, number>();
     const totals: ImportUsersResult = { imported: 0, rejected: 0 };
     let valid: ImportRow[] = [];
     let reports: RowReport[] = [];
@@ -123,8 +124,18 @@ export function importUsersCommand(deps: {
       } else {
         const skeleton = emailSkeleton(verdict.row.user.email);
         const earlier = seen.get(skeleton);
-        if (earlier === undefined) {
+        const sameId = seenIds.get(verdict.row.user.id);
+        if (earlier === undefined && sameId !== undefined)
+          reports.push({
+            line: raw.line,
+            status: 'rejected',
+            reason: 'invalid_id',
+            detail: `The same id is on line ${sameId}.`,
+            email: verdict.row.user.email,
+          });
+        else if (earlier === undefined) {
           seen.set(skeleton, verdict.row.line);
+          seenIds.set(verdict.row.user.id, verdict.row.line);
           valid.push(verdict.row);
         } else
           reports.push({
