@@ -64,6 +64,11 @@ export class Accounts {
    * it is for, so no path can check less than another. Returns the hash to store.
    */
   async #acceptPassword(password: string, account: { email: string; kind: IdentityKind }): Promise<string> {
+    return this.#o.hasher.hash(await this.#checkPassword(password, account));
+  }
+
+  /** The rule book itself: throws the refusal, or returns the normalized password. */
+  async #checkPassword(password: string, account: { email: string; kind: IdentityKind }): Promise<string> {
     if (account.kind !== 'user')
       throw new GatehouseError('invalid_request', { detail: 'Service accounts cannot have a password.' });
     const verdict = checkPassword(password, this.#o.passwordPolicy, { email: account.email });
@@ -75,14 +80,14 @@ export class Accounts {
       throw new GatehouseError('password_policy', {
         detail: passwordRefusal('breached', this.#o.passwordPolicy),
       });
-    return this.#o.hasher.hash(verdict.normalized);
+    return verdict.normalized;
   }
 
   /** Replaces an existing user's password; what was signed in or delegated on the old one ends. */
   async #replacePassword(
     user: UserRecord,
     password: string,
-    by: 'self' | 'admin',
+    by: 'self' | 'admin' | 'reset' | 'invitation',
     meta: RequestMeta | undefined,
   ): Promise<void> {
     const hash = await this.#acceptPassword(password, user);
@@ -226,6 +231,27 @@ export class Accounts {
   async notifyChanged(userId: string): Promise<void> {
     await this.#o.bus.publish({ type: 'user.changed', userId });
     await this.#o.events?.publish({ type: 'AccessChanged', subject: userId });
+  }
+
+  /**
+   * Throws `password_policy` unless `password` is acceptable for the account, without hashing or
+   * storing anything: a flow checks before it uses up the single-use token that allows the change.
+   */
+  async checkPasswordFor(password: string, account: { email: string; kind: IdentityKind }): Promise<void> {
+    await this.#checkPassword(password, account);
+  }
+
+  /**
+   * Sets the password a reset link or an invitation allowed: the same rule book and the same
+   * consequences as any other change (sessions, refresh families and grants end).
+   */
+  async setPasswordByLink(
+    user: UserRecord,
+    password: string,
+    by: 'reset' | 'invitation',
+    meta?: RequestMeta,
+  ): Promise<void> {
+    await this.#replacePassword(user, password, by, meta);
   }
 
   /** Sets a password without knowing the old one (admin API, CLI); ends the user's sessions and grants. */

@@ -1,3 +1,4 @@
+export * from './account-lifecycle/index.ts';
 export { Accounts, type AccountsOptions } from './accounts.ts';
 export {
   type ApiKeyFailure,

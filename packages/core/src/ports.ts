@@ -1,3 +1,4 @@
+import type { AccountTokenStore } from './account-lifecycle/account-tokens.ts';
 import type { ApiKeyStore, ServiceAccountStore } from './api-keys/records.ts';
 import type { MailOutboxStore } from './mail-outbox.ts';
 import type { OAuthArtifactStore } from './oauth-artifacts.ts';
@@ -25,6 +26,8 @@ export interface UserRecord {
   readonly email: string;
   readonly kind: IdentityKind;
   readonly disabled: boolean;
+  /** The owner proved they receive mail at `email` (a link or code sent there, or an invitation). */
+  readonly emailVerified: boolean;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -33,6 +36,13 @@ export interface NewUser {
   id: string;
   email: string;
   kind: IdentityKind;
+  now: number;
+}
+
+export interface NewEmail {
+  id: string;
+  email: string;
+  verified: boolean;
   now: number;
 }
 
@@ -56,6 +66,14 @@ export interface UserRepository {
   list(options: { limit: number; offset: number }): Promise<UserRecord[]>;
   /** Returns false when no such user exists. */
   setDisabled(id: string, disabled: boolean, now: number): Promise<boolean>;
+  /** Returns false when no such user exists. */
+  setEmailVerified(id: string, verified: boolean, now: number): Promise<boolean>;
+  /**
+   * Moves the user to another canonical address, with its verified flag, atomically under the
+   * same rules as `create`: `taken` when the address or a look-alike (same `emailSkeleton`) belongs
+   * to another identity.
+   */
+  changeEmail(change: NewEmail): Promise<'changed' | 'taken' | 'not_found'>;
   /**
    * Deletes a user of kind `user` with everything stored under it (credentials, profile, role
    * bindings, and in the SQL store its sessions, refresh tokens and API keys, by foreign key);
@@ -129,6 +147,16 @@ export type AuditEventType =
   | 'user.deleted'
   | 'user.profile_updated'
   | 'password.changed'
+  | 'password.reset_requested'
+  | 'password.reset'
+  | 'email.verified'
+  | 'email.change_requested'
+  | 'email.changed'
+  | 'email.change_undone'
+  | 'user.signed_up'
+  | 'invitation.sent'
+  | 'invitation.accepted'
+  | 'account_mail.throttled'
   | 'role.upserted'
   | 'role.deleted'
   | 'role.granted'
@@ -220,6 +248,8 @@ export interface InvalidationBus {
 export interface Storage {
   readonly users: UserRepository;
   readonly profiles: UserProfileRepository;
+  /** Single-use tokens of emailed links (verification, reset, email change, invitations). */
+  readonly accountTokens: AccountTokenStore;
   readonly credentials: CredentialRepository;
   /** Bulk insertion of users brought over from another system (`gatehouse users import`). */
   readonly userImports: UserImportStore;

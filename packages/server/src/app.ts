@@ -23,7 +23,10 @@ import { requestIdFrom } from './http/request-meta.ts';
 import { installSecurityHeaders, securityHeaders } from './http/security-headers.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountApplicationRoutes } from './routes/account-applications.ts';
+import { accountEmailRoutes } from './routes/account-email.ts';
+import { accountLinkRoutes } from './routes/account-links.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminAccountLifecycleRoutes } from './routes/admin-account-lifecycle.ts';
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
 import { adminClientRoutes } from './routes/admin-clients.ts';
 import { adminIncidentRoutes } from './routes/admin-incident.ts';
@@ -42,6 +45,8 @@ import { logoutRoutes } from './routes/logout.ts';
 import { oauthRoutes } from './routes/oauth.ts';
 import { oauthInteractionRoutes } from './routes/oauth-interactions.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { passwordResetRoutes } from './routes/password-reset.ts';
+import { signUpRoutes } from './routes/sign-up.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 /** The HTTP edge: Fastify, wired to one Gatehouse node. No domain logic lives here. */
@@ -149,7 +154,12 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   loginRoutes(app, gatehouse, commands);
   logoutRoutes(app, gatehouse, commands);
   accountRoutes(app, gatehouse, commands);
+  signUpRoutes(app, gatehouse, commands);
+  passwordResetRoutes(app, gatehouse, commands);
+  accountLinkRoutes(app, gatehouse, commands);
+  accountEmailRoutes(app, gatehouse, commands);
   adminRoutes(app, gatehouse, commands);
+  adminAccountLifecycleRoutes(app, gatehouse, commands);
   adminUserImportRoutes(app, gatehouse, commands);
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse, commands);

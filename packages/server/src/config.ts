@@ -90,6 +90,17 @@ export const ConfigSchema = Type.Object(
     mailMaxAttempts: Type.Integer({ minimum: 1, maximum: 50 }),
     mailPollIntervalMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
     mailRetentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
+    registration: Type.Union([Type.Literal('closed'), Type.Literal('invite'), Type.Literal('open')]),
+    // Comma-separated lower-case domains; absent: any domain may sign up (when registration is open).
+    registrationDomains: Type.Optional(
+      Type.String({ pattern: '^[a-z0-9.-]+\\.[a-z0-9-]+(,[a-z0-9.-]+\\.[a-z0-9-]+)*$' }),
+    ),
+    passwordResetTtlSeconds: Type.Integer({ minimum: 60, maximum: 86_400 }),
+    emailVerificationTtlSeconds: Type.Integer({ minimum: 300, maximum: 30 * 86_400 }),
+    invitationTtlSeconds: Type.Integer({ minimum: 300, maximum: 90 * 86_400 }),
+    mailLimitPerAddress: Type.Integer({ minimum: 1 }),
+    mailLimitPerIp: Type.Integer({ minimum: 1 }),
+    mailLimitWindowSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
   },
   { additionalProperties: false },
 );
@@ -164,6 +175,14 @@ export const envNames: Record<keyof Config, string> = {
   mailMaxAttempts: 'GATEHOUSE_MAIL_MAX_ATTEMPTS',
   mailPollIntervalMs: 'GATEHOUSE_MAIL_POLL_INTERVAL_MS',
   mailRetentionDays: 'GATEHOUSE_MAIL_RETENTION_DAYS',
+  registration: 'GATEHOUSE_REGISTRATION',
+  registrationDomains: 'GATEHOUSE_REGISTRATION_DOMAINS',
+  passwordResetTtlSeconds: 'GATEHOUSE_PASSWORD_RESET_TTL',
+  emailVerificationTtlSeconds: 'GATEHOUSE_EMAIL_VERIFICATION_TTL',
+  invitationTtlSeconds: 'GATEHOUSE_INVITATION_TTL',
+  mailLimitPerAddress: 'GATEHOUSE_MAIL_LIMIT_ADDRESS',
+  mailLimitPerIp: 'GATEHOUSE_MAIL_LIMIT_IP',
+  mailLimitWindowSeconds: 'GATEHOUSE_MAIL_LIMIT_WINDOW',
 };
 
 /**
@@ -272,6 +291,13 @@ function defaults(raw: Raw): Raw {
     mailMaxAttempts: 8,
     mailPollIntervalMs: 1000,
     mailRetentionDays: 7,
+    registration: 'closed',
+    passwordResetTtlSeconds: 30 * 60,
+    emailVerificationTtlSeconds: 24 * 60 * 60,
+    invitationTtlSeconds: 7 * 24 * 60 * 60,
+    mailLimitPerAddress: 5,
+    mailLimitPerIp: 20,
+    mailLimitWindowSeconds: 15 * 60,
   };
 }
 
@@ -313,6 +339,12 @@ const numericKeys = new Set<keyof Config>([
   'mailMaxAttempts',
   'mailPollIntervalMs',
   'mailRetentionDays',
+  'passwordResetTtlSeconds',
+  'emailVerificationTtlSeconds',
+  'invitationTtlSeconds',
+  'mailLimitPerAddress',
+  'mailLimitPerIp',
+  'mailLimitWindowSeconds',
 ]);
 
 const booleanKeys = new Set<keyof Config>(['smtpAllowPlaintext', 'smtpTlsRejectUnauthorized']);

@@ -1,4 +1,5 @@
 import {
+  type AccountFlows,
   Accounts,
   ApiKeyService,
   AuditTrail,
@@ -20,6 +21,7 @@ import {
   TokenService,
 } from '@gatehouse/core';
 import type { Logger } from 'pino';
+import { wireAccountFlows } from './account-flows.ts';
 import { Argon2Hasher } from './argon2-hasher.ts';
 import { DecisionLog } from './authz/decision-log.ts';
 import { type DecisionPoint, PolicyDecisionPoint, RbacDecisionPoint } from './authz/decision-point.ts';
@@ -52,6 +54,8 @@ export interface Gatehouse {
   /** Device cookies: browsers that signed in before keep their own login limit. */
   readonly devices: DeviceCookies;
   readonly accounts: Accounts;
+  /** Sign-up, email verification, password reset, email change, invitations (docs/accounts.md). */
+  readonly accountFlows: AccountFlows;
   readonly permissions: PermissionResolver;
   readonly audit: AuditTrail;
   readonly hasher: Argon2Hasher;
@@ -320,6 +324,19 @@ export async function createGatehouse(
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     compromisedPasswords: await compromisedPasswordChecks(config, logger),
   });
+  const accountFlows = wireAccountFlows({
+    config,
+    storage,
+    accounts,
+    hasher,
+    sessions,
+    events,
+    mail: mail.queue,
+    audit,
+    clock,
+    codeKey: deriveKey(secret, 'account-codes'),
+    onDeferredError: (error, label) => warnUnlessStoreDown(error, `${label} failed after the response`),
+  });
   const permissions = new PermissionResolver({
     roles: storage.roles,
     bus: storage.bus,
@@ -386,6 +403,7 @@ export async function createGatehouse(
     authenticator,
     devices,
     accounts,
+    accountFlows,
     permissions,
     audit,
     hasher,
@@ -410,6 +428,8 @@ export async function createGatehouse(
     async close() {
       health.stop();
       keyRing.stop();
+      // Work requests left for after their response (emails being enqueued) finishes first.
+      await accountFlows.idle();
       revocations.stop();
       await mail.worker?.stop();
       await apiKeys.stop().catch((error) => logger.warn({ err: error }, 'recording API key use failed'));

@@ -42,6 +42,12 @@ export async function startServer(
             gatehouse.clock.now() - config.mailRetentionDays * 86_400_000,
           ),
       },
+      {
+        name: 'account-tokens',
+        run: async () => {
+          await gatehouse.storage.accountTokens.deleteExpired(gatehouse.clock.now());
+        },
+      },
     ],
     logger,
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { type Clock, systemClock } from '@gatehouse/core';
+import { type Clock, type MailQueue, systemClock } from '@gatehouse/core';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { bootstrap } from '../src/bootstrap.ts';
@@ -34,6 +34,8 @@ export async function createHarness(
     databaseSchema?: string;
     /** Settings applied after validation: values below the production floors, to test mechanisms in seconds. */
     unchecked?: Partial<Config>;
+    /** Where emails go (a `RecordingMailQueue` to assert on what the flows asked to send). */
+    mail?: MailQueue;
   } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
@@ -60,6 +62,7 @@ export async function createHarness(
   const gatehouse = await createGatehouse(config, createLogger(config.logLevel, sink), {
     clock: options.clock ?? systemClock,
     ...(options.databaseSchema === undefined ? {} : { databaseSchema: options.databaseSchema }),
+    ...(options.mail === undefined ? {} : { mail: options.mail }),
   });
   await bootstrap(gatehouse);
   const app = await buildApp(gatehouse);

@@ -50,6 +50,7 @@ function config(overrides: Record<string, unknown> = {}): Config {
 const open = (c: Config) => openStorage(c, { clock: systemClock, onRedisError: () => {} });
 
 const PORTS = [
+  'accountTokens',
   'apiKeys',
   'audit',
   'bus',

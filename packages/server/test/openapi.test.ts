@@ -1,3 +1,4 @@
+import { RecordingMailQueue } from '@gatehouse/testkit';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Type } from '@sinclair/typebox';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -37,12 +38,16 @@ interface Document {
 }
 
 let h: Harness;
+const mail = new RecordingMailQueue();
 let doc: Document;
 let admin: LoggedIn;
 
 beforeAll(async () => {
   // Dynamic registration on, so the admin API's registration tokens answer too.
-  h = await createHarness({ oauthDynamicRegistration: 'initial-access-token' });
+  h = await createHarness(
+    { oauthDynamicRegistration: 'initial-access-token', registration: 'open' },
+    { mail },
+  );
   doc = (await h.app.inject({ method: 'GET', url: '/openapi.json' })).json<Document>();
   admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
 }, 60_000);
@@ -349,6 +354,121 @@ describe('real bodies match the documented responses', () => {
         payload: { subject, resource: { type: 'doc', id: '1' } },
       }),
     );
+  });
+
+  it('the account lifecycle: sign-up, verification, reset, email change, invitations', async () => {
+    const token = (to: string, template: string, key = 'link') =>
+      new URL(
+        mail
+          .to(to)
+          .filter((r) => r.template === template)
+          .at(-1)?.values[key] ?? '',
+      ).searchParams.get('token') ?? '';
+    const post = (url: string, payload: Record<string, unknown>) =>
+      h.app.inject({ method: 'POST', url, payload });
+    const email = 'lifecycle@example.test';
+    const password = strongPassword();
+    expectDocumented('POST', '/signup', await post('/signup', { email, password }), 202);
+    await h.gatehouse.accountFlows.idle();
+    expectDocumented('POST', '/verify-email/resend', await post('/verify-email/resend', { email }), 202);
+    await h.gatehouse.accountFlows.idle();
+    const code = mail.lastTo(email)?.values.code ?? '';
+    expectDocumented(
+      'POST',
+      '/verify-email/code',
+      await post('/verify-email/code', { email, code: '1234567' }),
+      400,
+    );
+    expectDocumented('POST', '/verify-email/code', await post('/verify-email/code', { email, code }));
+    const user = await h.gatehouse.accounts.findUser(email);
+    await h.gatehouse.storage.users.setEmailVerified(user?.id ?? '', false, Date.now());
+    await post('/verify-email/resend', { email });
+    await h.gatehouse.accountFlows.idle();
+    expectDocumented(
+      'POST',
+      '/verify-email',
+      await post('/verify-email', { token: token(email, 'verify-email') }),
+    );
+    expectDocumented('POST', '/verify-email', await post('/verify-email', { token: 'spent' }), 400);
+    expectDocumented('POST', '/forgot-password', await post('/forgot-password', { email }), 202);
+    await h.gatehouse.accountFlows.idle();
+    const newPassword = strongPassword();
+    expectDocumented(
+      'POST',
+      '/reset-password',
+      await post('/reset-password', { token: token(email, 'password-reset'), password: newPassword }),
+    );
+    const session = await login(h.app, email, newPassword);
+    expectDocumented(
+      'POST',
+      '/account/email/verification',
+      await asSession(h.app, session, 'POST', '/account/email/verification'),
+      400,
+    );
+    expectDocumented(
+      'POST',
+      '/account/email',
+      await asSession(h.app, session, 'POST', '/account/email', {
+        current_password: newPassword,
+        new_email: 'lifecycle2@example.test',
+      }),
+      202,
+    );
+    expectDocumented(
+      'POST',
+      '/email-change/confirm',
+      await post('/email-change/confirm', { token: token('lifecycle2@example.test', 'email-change-verify') }),
+    );
+    expectDocumented(
+      'POST',
+      '/email-change/undo',
+      await post('/email-change/undo', { token: token(email, 'email-change-notice', 'undo_link') }),
+    );
+    const invited = await asSession(h.app, admin, 'POST', '/admin/v1/invitations', {
+      email: 'invitee@example.test',
+    });
+    expectDocumented('POST', '/admin/v1/invitations', invited, 201);
+    expectDocumented(
+      'POST',
+      '/invitation',
+      await post('/invitation', {
+        token: token('invitee@example.test', 'invitation'),
+        password: strongPassword(),
+      }),
+    );
+    const unverified = await login(h.app, 'invitee@example.test', ADMIN_PASSWORD).catch(() => undefined);
+    expect(unverified).toBeUndefined();
+    const fresh = await createUser(h, 'unverified@example.test', password);
+    const own = await login(h.app, 'unverified@example.test', password);
+    expectDocumented(
+      'POST',
+      '/account/email/verification',
+      await asSession(h.app, own, 'POST', '/account/email/verification'),
+      202,
+    );
+    expectDocumented(
+      'POST',
+      '/admin/v1/users/{id}/password-reset',
+      await asSession(h.app, admin, 'POST', `/admin/v1/users/${fresh.id}/password-reset`),
+      202,
+    );
+    for (const url of [
+      '/signup',
+      '/forgot-password',
+      '/verify-email/resend',
+      '/verify-email',
+      '/verify-email/code',
+      '/email-change/confirm',
+      '/email-change/undo',
+    ])
+      expectDocumented('GET', url, await h.app.inject({ method: 'GET', url }));
+    expectDocumented(
+      'GET',
+      '/reset-password',
+      await h.app.inject({ method: 'GET', url: '/reset-password' }),
+      400,
+    );
+    expectDocumented('GET', '/invitation', await h.app.inject({ method: 'GET', url: '/invitation' }), 400);
   });
 
   it('the admin API, problems included', async () => {

@@ -12,6 +12,7 @@ import { rs256SigningKeysMigration } from './migrations/0011_rs256_signing_keys.
 import { oauthClientPreviousSecretMigration } from './migrations/0012_oauth_client_previous_secret.ts';
 import { oauthRefreshTokensMigration } from './migrations/0013_oauth_refresh_tokens.ts';
 import { mailOutboxMigration } from './migrations/0014_mail_outbox.ts';
+import { accountLifecycleMigration } from './migrations/0015_account_lifecycle.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -127,6 +128,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0012_oauth_client_previous_secret': oauthClientPreviousSecretMigration(time),
     '0013_oauth_refresh_tokens': oauthRefreshTokensMigration(),
     '0014_mail_outbox': mailOutboxMigration(time),
+    '0015_account_lifecycle': accountLifecycleMigration(time),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { ApiKeyTables } from './schema/api-keys.ts';
 import type { MailOutboxTables } from './schema/mail-outbox.ts';
 import type { OAuthTables } from './schema/oauth.ts';
@@ -21,6 +21,8 @@ export interface UsersTable {
   email_skeleton: ColumnType<string | null, string, string>;
   kind: string;
   disabled: number;
+  /** 0/1, added by 0015 (existing rows 0: nothing had proved them). */
+  email_verified: Generated<number>;
   created_at: number;
   updated_at: number;
 }
@@ -85,6 +87,16 @@ export interface CountersTable {
   reset_at: number;
 }
 
+/** Single-use tokens of emailed links (0015); only the SHA-256 of each token. */
+export interface AccountTokensTable {
+  id_hash: string;
+  purpose: string;
+  user_id: string;
+  email: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database
   extends SigningKeyTables,
     TokenTables,
@@ -100,6 +112,7 @@ export interface Database
   user_roles: UserRolesTable;
   audit_events: AuditEventsTable;
   counters: CountersTable;
+  account_tokens: AccountTokensTable;
 }
 
 export type SqlDialect = 'sqlite' | 'postgres';

@@ -7,6 +7,7 @@ import {
 import type { Kysely } from 'kysely';
 import { openDatabase, pingDatabase, probePostgres, type SqlDatabase } from './database.ts';
 import { migrateToLatest } from './migrations.ts';
+import { SqlAccountTokenStore } from './repositories/account-tokens.ts';
 import { SqlApiKeyStore } from './repositories/api-keys.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
@@ -69,6 +70,7 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     dialect: database.dialect,
     users: new SqlUserRepository(db),
     profiles: new SqlUserProfileRepository(db),
+    accountTokens: new SqlAccountTokenStore(db),
     credentials: new SqlCredentialRepository(db),
     userImports: new SqlUserImportStore(db),
     sessions: new SqlSessionStore(db),

@@ -24,6 +24,7 @@ export const ALL_MIGRATIONS = [
   '0012_oauth_client_previous_secret',
   '0013_oauth_refresh_tokens',
   '0014_mail_outbox',
+  '0015_account_lifecycle',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */
@@ -44,13 +45,14 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys, mail_outbox`.execute(
+    await sql`truncate users, account_tokens, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys, mail_outbox`.execute(
       storage.db,
     );
     return;
   }
   // Children first, so foreign keys never block the delete.
   for (const table of [
+    'account_tokens',
     'refresh_tokens',
     'oauth_artifacts',
     'oauth_clients',

@@ -1,3 +1,4 @@
+export { describeAccountTokenStoreConformance } from './conformance/account-tokens.ts';
 export {
   type ApiKeyStores,
   describeApiKeyStoresConformance,
@@ -34,6 +35,7 @@ export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformanc
 export { describeStorageConformance, type StorageConformanceOptions } from './conformance/storage.ts';
 export { describeUserImportStoreConformance } from './conformance/user-imports.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
+export { MemoryAccountTokenStore } from './memory/account-tokens.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
 export { MemoryOAuthClientStore } from './memory/oauth-clients.ts';

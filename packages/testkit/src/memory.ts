@@ -1,4 +1,5 @@
 import { InProcessRateLimiter, LocalInvalidationBus, type Storage } from '@gatehouse/core';
+import { MemoryAccountTokenStore } from './memory/account-tokens.ts';
 import { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';
 import { MemoryAuditLog } from './memory/audit.ts';
 import { MemoryCounterStore } from './memory/counters.ts';
@@ -16,6 +17,7 @@ import { MemoryUserImportStore } from './memory/user-imports.ts';
 import { MemoryUserProfileRepository } from './memory/user-profiles.ts';
 import { MemoryUserRepository } from './memory/users.ts';
 
+export { MemoryAccountTokenStore } from './memory/account-tokens.ts';
 export { MemoryAuditLog } from './memory/audit.ts';
 export { MemoryCounterStore } from './memory/counters.ts';
 export { MemoryCredentialRepository } from './memory/credentials.ts';
@@ -43,14 +45,17 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
   const roles = new MemoryRoleRepository();
   const apiKeys = new MemoryApiKeyStore();
   const refreshTokens = new MemoryRefreshTokenStore();
+  const accountTokens = new MemoryAccountTokenStore();
   users.onDelete((id) => profiles.forget(id));
   users.onDelete((id) => credentials.forget(id));
   users.onDelete((id) => sessions.deleteByUser(id));
   users.onDelete((id) => roles.forget(id));
   users.onDelete((id) => refreshTokens.forget(id));
+  users.onDelete((id) => accountTokens.forget(id));
   return {
     users,
     profiles,
+    accountTokens,
     credentials,
     userImports: new MemoryUserImportStore({ users, profiles, credentials, roles }),
     sessions,

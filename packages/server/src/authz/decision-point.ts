@@ -91,7 +91,8 @@ export class PolicyDecisionPoint implements DecisionPoint {
         policyVersion: this.policyVersion,
       };
     }
-    return this.#engine().evaluate(request, subject?.state === 'active' ? subject.grants : undefined);
+    if (subject?.state !== 'active') return this.#engine().evaluate(request);
+    return this.#engine().evaluate(withAttributes(request, subject.attributes), subject.grants);
   }
 
   async evaluate(request: AccessRequest, requestId?: string): Promise<PdpDecision> {
@@ -115,4 +116,19 @@ export function decidingRule(decision: Decision): string | undefined {
   const trace = decision.trace;
   const matched = trace.find((t) => t.matched && t.effect === (decision.decision ? 'allow' : 'deny'));
   return matched?.rule ?? trace.find((t) => t.error !== undefined)?.rule;
+}
+
+/**
+ * The subject's properties with what Gatehouse holds about it (`email_verified`) laid over them:
+ * Gatehouse is the authority on these, so a caller cannot claim them for a subject.
+ */
+function withAttributes(
+  request: AccessRequest,
+  attributes: Readonly<Record<string, boolean>> | undefined,
+): AccessRequest {
+  if (attributes === undefined) return request;
+  return {
+    ...request,
+    subject: { ...request.subject, properties: { ...request.subject.properties, ...attributes } },
+  };
 }

@@ -6,7 +6,16 @@ import type { SubjectStatusCache } from './subject-status.ts';
 export type KnownSubject =
   | { readonly state: 'unknown' }
   | { readonly state: 'disabled' }
-  | { readonly state: 'active'; readonly grants: SubjectGrants; readonly permissions: PermissionSet };
+  | {
+      readonly state: 'active';
+      readonly grants: SubjectGrants;
+      readonly permissions: PermissionSet;
+      /** What Gatehouse holds about a user that policies may test: `subject.properties.<name>` in CEL. */
+      readonly attributes?: Readonly<Record<string, boolean>>;
+    };
+
+const VERIFIED = Object.freeze({ email_verified: true });
+const UNVERIFIED = Object.freeze({ email_verified: false });
 
 const UNKNOWN: KnownSubject = Object.freeze({ state: 'unknown' });
 const DISABLED: KnownSubject = Object.freeze({ state: 'disabled' });
@@ -26,7 +35,11 @@ export class DecisionSubjects {
   readonly #identities: SubjectStatusCache;
   readonly #permissions: PermissionResolver;
   readonly #clients: (clientId: string) => Promise<OAuthClientRecord | undefined>;
-  readonly #byAccess = new WeakMap<SubjectAccess, KnownSubject>();
+  /** By whether the address is verified, then by access object: the engine caches per `grants` object. */
+  readonly #byAccess = [
+    new WeakMap<SubjectAccess, KnownSubject>(),
+    new WeakMap<SubjectAccess, KnownSubject>(),
+  ];
   readonly #byClient = new WeakMap<OAuthClientRecord, KnownSubject>();
 
   constructor(options: {
@@ -47,14 +60,20 @@ export class DecisionSubjects {
     if (identity.status === 'disabled') return DISABLED;
     const access = await this.#permissions.accessOf(subject.id);
     // Reused while the resolver's cached access object lives, so the engine's per-object caches hit.
-    let known = this.#byAccess.get(access);
+    const byAccess = this.#byAccess[identity.emailVerified ? 1 : 0]!;
+    let known = byAccess.get(access);
     if (known === undefined) {
+      const other = this.#byAccess[identity.emailVerified ? 0 : 1]!.get(access);
       known = Object.freeze({
         state: 'active',
-        grants: { roles: access.roles, permissions: access.permissions.toArray() },
+        grants:
+          other?.state === 'active'
+            ? other.grants
+            : { roles: access.roles, permissions: access.permissions.toArray() },
         permissions: access.permissions,
+        ...(subject.type === 'user' ? { attributes: identity.emailVerified ? VERIFIED : UNVERIFIED } : {}),
       });
-      this.#byAccess.set(access, known);
+      byAccess.set(access, known);
     }
     return known;
   }

@@ -6,9 +6,12 @@ import {
   type UserRepository,
 } from '@gatehouse/core';
 
-/** A Gatehouse identity as the decision points see it: its kind, or that it is disabled or unknown. */
+/**
+ * A Gatehouse identity as the decision points see it: its kind and whether its address is
+ * verified, or that it is disabled or unknown.
+ */
 export type SubjectStatus =
-  | { readonly status: 'active' | 'disabled'; readonly kind: IdentityKind }
+  | { readonly status: 'active' | 'disabled'; readonly kind: IdentityKind; readonly emailVerified: boolean }
   | { readonly status: 'unknown' };
 
 const UNKNOWN: SubjectStatus = Object.freeze({ status: 'unknown' });
@@ -41,7 +44,11 @@ export class SubjectStatusCache {
     const status: SubjectStatus =
       user === undefined
         ? UNKNOWN
-        : Object.freeze({ status: user.disabled ? 'disabled' : 'active', kind: user.kind });
+        : Object.freeze({
+            status: user.disabled ? 'disabled' : 'active',
+            kind: user.kind,
+            emailVerified: user.emailVerified,
+          });
     this.#cache.set(id, status);
     return status;
   }

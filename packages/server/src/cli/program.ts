@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { RoleRecord } from '@gatehouse/core';
 import { Command, Option } from 'commander';
+import { registerAccountLifecycleCommands } from './account-lifecycle.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
 import { registerUserImportCommand } from './import-users.ts';
@@ -140,6 +141,7 @@ export function buildProgram(): Command {
           email: u.email,
           kind: u.kind,
           disabled: u.disabled,
+          email_verified: u.emailVerified,
           roles: u.roles,
           created_at: iso(u.createdAt),
         })),
@@ -271,6 +273,7 @@ export function buildProgram(): Command {
 
   registerKeyCommands(program, withCommands);
   registerPolicyCommands(program);
+  registerAccountLifecycleCommands(users, withCommands);
   registerApiKeyCommands(program, withCommands);
   registerPoliciesCommands(program, withCommands);
   registerClientCommands(program, withCommands);

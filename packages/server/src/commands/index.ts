@@ -1,5 +1,6 @@
 import { AccessSearch } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
+import { type AccountLifecycleCommands, accountLifecycleCommands } from './account-lifecycle.ts';
 import { accountOverviewCommand } from './account-overview.ts';
 import { changePasswordCommand } from './change-password.ts';
 import { createApiKeyCommand } from './create-api-key.ts';
@@ -41,6 +42,7 @@ import { type UserCommands, userCommands } from './users.ts';
  */
 export interface Commands
   extends UserCommands,
+    AccountLifecycleCommands,
     RoleCommands,
     ProfileCommands,
     TokenCommands,
@@ -109,6 +111,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     revokeApiKey: revokeApiKeyCommand(gatehouse),
     importUsers: importUsersCommand(gatehouse),
     ...userCommands(gatehouse),
+    ...accountLifecycleCommands(gatehouse),
     ...roleCommands(gatehouse),
     ...profileCommands(gatehouse),
     changePassword: changePasswordCommand(gatehouse),

@@ -6,7 +6,14 @@ import { ENGINE_MOUNTS } from './schemas/oauth.ts';
 /** One tag per area; the reference page (GET /docs/api) groups operations by them, in this order. */
 export const API_TAGS = [
   { name: 'auth', description: 'Sign-in, sign-out and token-mode sessions.' },
-  { name: 'account', description: 'The caller’s own identity, sessions, profile and password.' },
+  {
+    name: 'account',
+    description: 'The caller’s own identity, sessions, profile, password and email address.',
+  },
+  {
+    name: 'account-lifecycle',
+    description: 'Sign-up, email verification, forgot/reset password, email-change links, invitations.',
+  },
   { name: 'api-keys', description: 'The caller’s own API keys.' },
   { name: 'tokens', description: 'First-party refresh and revocation (RFC 6749 §5.2 errors).' },
   { name: 'authzen', description: 'OpenID AuthZEN Authorization API 1.0 (PDP).' },

@@ -162,12 +162,13 @@ export function providerConfiguration(
       return {
         accountId: user.id,
         // Everything Gatehouse knows; the engine keeps only what the scopes and `claims` ask for.
-        // Email ownership is not verified by Gatehouse, so it never says it was.
+        // `email_verified` is true only once the owner used a link sent to the address (verification,
+        // reset, invitation or a confirmed change).
         claims: async () => ({
           ...(await settings.findProfile(user.id)),
           sub: user.id,
           email: user.email,
-          email_verified: false,
+          email_verified: user.emailVerified,
         }),
       };
     },

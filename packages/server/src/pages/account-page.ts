@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, SessionRecord, UserProfile, UserRecord } from '@gatehouse/core';
+import { accountEmailSection } from './account-email-section.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -69,6 +70,7 @@ ${input.notice === undefined ? '' : html`<p class="notice" role="status">${input
     <dt>Permissions</dt><dd>${input.permissions.length === 0 ? 'none' : input.permissions.join(', ')}</dd>
   </dl>
 </section>
+${accountEmailSection(input.user, input.csrf)}
 <p><a href="/account/applications">Connected applications</a></p>
 <section aria-labelledby="sessions">
   <h2 id="sessions">Your sessions</h2>

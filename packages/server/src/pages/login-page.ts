@@ -12,6 +12,8 @@ export interface LoginPageInput {
    * client). A separate form, so cancelling never needs the email and password fields.
    */
   cancelAction?: string;
+  /** GATEHOUSE_REGISTRATION=open: the page links to sign-up. */
+  signUpOpen?: boolean;
 }
 
 export function loginPage(input: LoginPageInput): string {
@@ -33,6 +35,7 @@ ${input.error === undefined ? '' : html`<p class="error" role="alert" id="login-
   </label>
   <button type="submit">Sign in</button>
 </form>
+<p><a href="/forgot-password">Forgot your password?</a>${input.signUpOpen === true ? html` · <a href="/signup">Create an account</a>` : ''}</p>
 ${
   input.cancelAction === undefined
     ? ''

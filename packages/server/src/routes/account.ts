@@ -45,6 +45,16 @@ const notices: readonly (readonly [string, string])[] = [
   ['key_revoked', 'The API key was revoked.'],
   ['key_error', 'The API key was not created: give a name and scopes such as notes:read.'],
   ['profile_saved', 'Your profile was saved.'],
+  ['email_sent', 'We sent a link to the new address. The change takes effect once it is used.'],
+  [
+    'email_error',
+    'The email address was not changed: check your current password and the new address, or try again later.',
+  ],
+  ['verification_sent', 'We sent a new verification link to your address.'],
+  [
+    'verification_error',
+    'No link was sent: the address is verified already, or too many were asked for. Try again later.',
+  ],
   ['password_changed', 'Your password was changed. Every other session of yours was signed out.'],
   ['password_current', 'Your password was not changed: the current password is incorrect.'],
   [
@@ -84,6 +94,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
     sub: active.user.id,
     kind: active.user.kind,
     email: active.user.email,
+    email_verified: active.user.emailVerified,
     roles: access.roles,
     permissions: access.permissions.toArray(),
     session: {
@@ -113,6 +124,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
           sub: user.id,
           kind: user.kind,
           email: user.email,
+          email_verified: user.emailVerified,
           roles: access.roles,
           permissions: access.permissions.toArray(),
           token: {

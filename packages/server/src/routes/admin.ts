@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.ts';
-import type { UserWithRoles } from '../commands/users.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { callerUser, requireCaller, requirePermission } from '../http/authenticate.ts';
 import { requestMeta } from '../http/request-meta.ts';
 import { adminSchemas } from '../http/schemas/admin.ts';
+import { adminUserView } from './admin-user-view.ts';
 
 const UserId = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RoleName = Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_.-]{0,63}$' }) });
@@ -61,14 +61,7 @@ export function adminRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
   const session = requireCaller(gatehouse, undefined, { apiKeys: true });
   const can = (permission: string) => ({ preHandler: [session, requirePermission(gatehouse, permission)] });
   const meta = (request: FastifyRequest) => requestMeta(request, callerUser(request)?.id);
-  const userView = (u: UserWithRoles) => ({
-    id: u.id,
-    email: u.email,
-    kind: u.kind,
-    disabled: u.disabled,
-    created_at: iso(u.createdAt),
-    roles: u.roles,
-  });
+  const userView = adminUserView;
 
   app.get<{ Querystring: typeof Page.static }>(
     '/admin/v1/users',

@@ -53,6 +53,7 @@ export function loginRoutes(app: FastifyInstance, gatehouse: Gatehouse, commands
       request,
       reply,
       loginPage({
+        signUpOpen: gatehouse.config.registration === 'open',
         nonce: request.cspNonce,
         csrf,
         returnTo,
@@ -139,6 +140,7 @@ async function renderFailure(
   const body = request.body as Partial<LoginBody> | undefined;
   const returnTo = safeReturnTo(body?.return_to);
   const page = loginPage({
+    signUpOpen: gatehouse.config.registration === 'open',
     nonce: request.cspNonce,
     csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
     returnTo,

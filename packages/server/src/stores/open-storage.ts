@@ -79,6 +79,7 @@ export async function openStorage(config: Config, options: OpenStorageOptions): 
   return {
     users: sql.users,
     profiles: sql.profiles,
+    accountTokens: sql.accountTokens,
     credentials: sql.credentials,
     userImports: sql.userImports,
     roles: sql.roles,

@@ -1,6 +1,7 @@
 import {
   emailSkeleton,
   type IdentityKind,
+  type NewEmail,
   type NewUser,
   type UserRecord,
   type UserRepository,
@@ -28,6 +29,7 @@ export class SqlUserRepository implements UserRepository {
         email_skeleton: emailSkeleton(user.email),
         kind: user.kind,
         disabled: 0,
+        email_verified: 0,
         created_at: user.now,
         updated_at: user.now,
       })
@@ -72,6 +74,52 @@ export class SqlUserRepository implements UserRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  async setEmailVerified(id: string, verified: boolean, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('users')
+      .set({ email_verified: verified ? 1 : 0, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async changeEmail(change: NewEmail): Promise<'changed' | 'taken' | 'not_found'> {
+    // The unique constraints decide, as in `create`; the NOT EXISTS makes the usual case a plain
+    // "no row updated" rather than a violation (which would abort a surrounding PostgreSQL
+    // transaction), and the constraint still settles a race between two changes.
+    const skeleton = emailSkeleton(change.email);
+    try {
+      const result = await this.#db
+        .updateTable('users')
+        .set({
+          email: change.email,
+          email_skeleton: skeleton,
+          email_verified: change.verified ? 1 : 0,
+          updated_at: change.now,
+        })
+        .where('id', '=', change.id)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('users as other')
+                .select('other.id')
+                .where('other.id', '<>', change.id)
+                .where((o) =>
+                  o.or([o('other.email', '=', change.email), o('other.email_skeleton', '=', skeleton)]),
+                ),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n) return 'changed';
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      return 'taken';
+    }
+    return (await this.findById(change.id)) === undefined ? 'not_found' : 'taken';
+  }
+
   async delete(id: string): Promise<boolean> {
     // The foreign keys (ON DELETE CASCADE) take credentials, profile, role bindings, sessions,
     // refresh tokens and API keys with the row, in the same statement.
@@ -90,6 +138,7 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
     email: row.email,
     kind: identityKind(row.kind),
     disabled: Number(row.disabled) !== 0,
+    emailVerified: Number(row.email_verified) !== 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -98,4 +147,10 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
 function identityKind(value: string): IdentityKind {
   if (value === 'user' || value === 'service') return value;
   throw new Error(`users.kind has an unknown value: ${value}`);
+}
+
+/** PostgreSQL's unique_violation, or SQLite's UNIQUE constraint failure. */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

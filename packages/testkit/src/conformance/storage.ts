@@ -1,5 +1,6 @@
 import type { RefreshTokenRecord, Storage } from '@gatehouse/core';
 import { describe, expect, it } from 'vitest';
+import { describeAccountTokenStoreConformance } from './account-tokens.ts';
 import { describeApiKeyStoresConformance, fakeApiKey } from './api-keys.ts';
 import { describeAuditLogConformance } from './audit.ts';
 import { describeInvalidationBusConformance } from './bus.ts';
@@ -52,6 +53,7 @@ export function describeStorageConformance(
   describeUserRepositoryConformance(name, port('users'));
   describeUserProfileRepositoryConformance(name, port('profiles'));
   describeCredentialRepositoryConformance(name, port('credentials'));
+  describeAccountTokenStoreConformance(name, port('accountTokens'));
   describeUserImportStoreConformance(name, async () => {
     const { storage, cleanup } = await make();
     const { userImports, users, credentials, profiles, roles } = storage;
@@ -87,7 +89,7 @@ export function describeStorageConformance(
   describeRateLimiterConformance(name, alone('rateLimiter'));
   describeMailOutboxStoreConformance(name, alone('mailOutbox'));
   describe(`${name}: deleting a user`, () => {
-    it('takes its credentials, role bindings, profile, refresh tokens and API keys with it', async () => {
+    it('takes its credentials, role bindings, profile, refresh tokens, API keys and account tokens with it', async () => {
       const { storage, cleanup } = await make();
       try {
         const now = Date.UTC(2026, 0, 1);
@@ -100,10 +102,20 @@ export function describeStorageConformance(
           await storage.profiles.set(id, { name: id }, now);
           await storage.refreshTokens.insert(refreshToken(id, now));
           await storage.apiKeys.insert(fakeApiKey(id, { id: `key-${id}` }));
+          await storage.accountTokens.insert({
+            idHash: `at-${id}`,
+            purpose: 'verify-email',
+            userId: id,
+            email: `${id}@example.test`,
+            createdAt: now,
+            expiresAt: now + HOUR,
+          });
         }
         expect(await storage.users.delete('gone')).toBe(true);
         expect(await storage.refreshTokens.consume('rt-gone', now)).toEqual({ status: 'invalid' });
         expect(await storage.apiKeys.findById('key-gone')).toBeUndefined();
+        expect(await storage.accountTokens.find('at-gone', 'verify-email', now)).toBeUndefined();
+        expect((await storage.accountTokens.find('at-kept', 'verify-email', now))?.userId).toBe('kept');
         expect((await storage.refreshTokens.consume('rt-kept', now)).status).toBe('consumed');
         expect((await storage.apiKeys.findById('key-kept'))?.ownerId).toBe('kept');
         expect(await storage.credentials.getPasswordHash('gone')).toBeUndefined();

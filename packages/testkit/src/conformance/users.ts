@@ -16,6 +16,7 @@ export function describeUserRepositoryConformance(name: string, make: MakeFixtur
         email: 'ada@example.test',
         kind: 'user',
         disabled: false,
+        emailVerified: false,
         createdAt: NOW,
         updatedAt: NOW,
       };
@@ -162,6 +163,68 @@ export function describeUserRepositoryConformance(name: string, make: MakeFixtur
       expect(
         await store.create({ id: 'u2', email: 'ada@example.test', kind: 'user', now: NOW + 1 }),
       ).toMatchObject({ id: 'u2' });
+    });
+
+    it('marks an email verified and unverified', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });
+      expect(await store.setEmailVerified('u1', true, NOW + 5)).toBe(true);
+      expect(await store.findByEmail('ada@example.test')).toMatchObject({
+        emailVerified: true,
+        updatedAt: NOW + 5,
+      });
+      expect(await store.setEmailVerified('u1', false, NOW + 6)).toBe(true);
+      expect((await store.findById('u1'))?.emailVerified).toBe(false);
+      expect(await store.setEmailVerified('nobody', true, NOW)).toBe(false);
+    });
+
+    it('changes the email: found under the new one, the old one free again', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'ada@example.test', kind: 'user', now: NOW });
+      expect(
+        await store.changeEmail({ id: 'u1', email: 'ada@example.org', verified: true, now: NOW + 1 }),
+      ).toBe('changed');
+      expect(await store.findByEmail('ada@example.org')).toMatchObject({
+        id: 'u1',
+        emailVerified: true,
+        updatedAt: NOW + 1,
+      });
+      expect(await store.findByEmail('ada@example.test')).toBeUndefined();
+      expect(
+        await store.create({ id: 'u2', email: 'ada@example.test', kind: 'user', now: NOW + 2 }),
+      ).toMatchObject({
+        id: 'u2',
+      });
+      expect(
+        await store.changeEmail({ id: 'nobody', email: 'x@example.test', verified: false, now: NOW }),
+      ).toBe('not_found');
+    });
+
+    it('refuses to change an email to a taken address or a look-alike of one', async () => {
+      const { store } = fixture();
+      await store.create({ id: 'u1', email: 'alice@example.test', kind: 'user', now: NOW });
+      await store.create({ id: 'u2', email: 'bob@example.test', kind: 'user', now: NOW });
+      for (const email of ['alice@example.test', '\u0430lice@example.test', 'ali\u200bce@example.test']) {
+        expect(await store.changeEmail({ id: 'u2', email, verified: true, now: NOW + 1 }), email).toBe(
+          'taken',
+        );
+      }
+      expect((await store.findById('u2'))?.email).toBe('bob@example.test');
+      // Its own look-alike is no conflict: the user only holds it.
+      expect(
+        await store.changeEmail({ id: 'u1', email: 'alice@example.test', verified: true, now: NOW + 1 }),
+      ).toBe('changed');
+    });
+
+    it('lets exactly one of 10 concurrent changes to the same address succeed', async () => {
+      const { store } = fixture();
+      const ids = Array.from({ length: 10 }, (_, i) => `u${i}`);
+      for (const id of ids) await store.create({ id, email: `${id}@example.test`, kind: 'user', now: NOW });
+      const results = await Promise.all(
+        ids.map((id) => store.changeEmail({ id, email: 'race@example.test', verified: true, now: NOW + 1 })),
+      );
+      expect(results.filter((result) => result === 'changed')).toHaveLength(1);
+      expect((await store.findByEmail('race@example.test'))?.id).toBe(ids[results.indexOf('changed')]);
     });
   });
 }

@@ -1,4 +1,10 @@
-import { emailSkeleton, type NewUser, type UserRecord, type UserRepository } from '@gatehouse/core';
+import {
+  emailSkeleton,
+  type NewEmail,
+  type NewUser,
+  type UserRecord,
+  type UserRepository,
+} from '@gatehouse/core';
 
 /**
  * In-memory users. The email and its look-alike skeleton are checked and claimed in one synchronous
@@ -25,6 +31,7 @@ export class MemoryUserRepository implements UserRepository {
       email: user.email,
       kind: user.kind,
       disabled: false,
+      emailVerified: false,
       createdAt: user.now,
       updatedAt: user.now,
     };
@@ -65,6 +72,35 @@ export class MemoryUserRepository implements UserRepository {
     this.remove(id);
     for (const cascade of this.#onDelete) await cascade(id);
     return true;
+  }
+
+  async setEmailVerified(id: string, verified: boolean, now: number): Promise<boolean> {
+    const record = this.#byId.get(id);
+    if (!record) return false;
+    this.#byId.set(id, { ...record, emailVerified: verified, updatedAt: now });
+    return true;
+  }
+
+  /** Checks and claims in one synchronous step, as `create` does: atomic. */
+  async changeEmail(change: NewEmail): Promise<'changed' | 'taken' | 'not_found'> {
+    const record = this.#byId.get(change.id);
+    if (!record) return 'not_found';
+    const skeleton = emailSkeleton(change.email);
+    const emailOwner = this.#idByEmail.get(change.email);
+    const skeletonOwner = this.#idBySkeleton.get(skeleton);
+    if ((emailOwner ?? change.id) !== change.id || (skeletonOwner ?? change.id) !== change.id) return 'taken';
+    this.#idByEmail.delete(record.email);
+    if (this.#idBySkeleton.get(emailSkeleton(record.email)) === change.id)
+      this.#idBySkeleton.delete(emailSkeleton(record.email));
+    this.#idByEmail.set(change.email, change.id);
+    this.#idBySkeleton.set(skeleton, change.id);
+    this.#byId.set(change.id, {
+      ...record,
+      email: change.email,
+      emailVerified: change.verified,
+      updatedAt: change.now,
+    });
+    return 'changed';
   }
 
   async setDisabled(id: string, disabled: boolean, now: number): Promise<boolean> {

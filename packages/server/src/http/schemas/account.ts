@@ -11,6 +11,7 @@ const Identity = Type.Object({
   sub: Type.String(),
   kind: Type.String({ description: '`user` or `service`.' }),
   email: Type.String(),
+  email_verified: Type.Boolean({ description: 'The owner proved they receive mail at `email`.' }),
   roles: Type.Array(Type.String()),
   permissions: Type.Array(Type.String()),
 });

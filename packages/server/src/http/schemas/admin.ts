@@ -2,11 +2,12 @@ import { Type } from '@sinclair/typebox';
 import { Profile } from './account.ts';
 import { empty, ISO_DATE, json, problems, SECURITY } from './common.ts';
 
-const UserView = Type.Object({
+export const UserView = Type.Object({
   id: Type.String(),
   email: Type.String(),
   kind: Type.String(),
   disabled: Type.Boolean(),
+  email_verified: Type.Boolean(),
   created_at: ISO_DATE,
   roles: Type.Array(Type.String()),
 });
@@ -64,6 +65,20 @@ export const adminSchemas = {
   setPassword: {
     ...op('Set a user’s password', 'users:write'),
     response: { 204: empty('Set; sessions and grants ended.'), ...write },
+  },
+  sendPasswordReset: {
+    ...op('Email a user a password reset link', 'users:write'),
+    response: { 202: empty('The link is on its way (30 min by default, single use).'), ...write },
+  },
+  invite: {
+    ...op('Invite an address, with roles (whatever GATEHOUSE_REGISTRATION says)', 'users:write'),
+    response: {
+      201: json(
+        Type.Composite([UserView, Type.Object({ invitation_expires_at: ISO_DATE })]),
+        'The invited user (no password yet); the invitation is on its way.',
+      ),
+      ...problems(400, 401, 403, 409),
+    },
   },
   deleteUser: { ...op('Delete a user', 'users:write'), response: { 204: empty('Deleted.'), ...write } },
   profile: {
