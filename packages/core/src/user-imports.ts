@@ -10,6 +10,8 @@ export interface ImportedUser {
   /** Canonical (see `canonicalEmail`). */
   readonly email: string;
   readonly disabled: boolean;
+  /** The source system's word that the owner receives mail at `email`. */
+  readonly emailVerified: boolean;
   readonly passwordHash?: string | undefined;
   /** Empty profiles are not stored. */
   readonly profile?: UserProfile | undefined;

@@ -41,13 +41,15 @@ async function gatehouse(...args: string[]): Promise<{ code: number; stdout: str
   }
 }
 
-async function usersByEmail(pattern: string): Promise<{ email: string; password_hash: string | null }[]> {
+async function usersByEmail(
+  pattern: string,
+): Promise<{ email: string; password_hash: string | null; email_verified: number }[]> {
   const database = await openDatabase({ url: `sqlite:${join(dir, 'gatehouse.db')}` });
   try {
     return await database.db
       .selectFrom('users')
       .leftJoin('credentials', 'credentials.user_id', 'users.id')
-      .select(['users.email', 'credentials.password_hash'])
+      .select(['users.email', 'credentials.password_hash', 'users.email_verified'])
       .where('users.email', 'like', pattern)
       .orderBy('users.email')
       .execute();
@@ -108,6 +110,7 @@ describe('gatehouse users import', () => {
     const stored = await usersByEmail('jl-%');
     expect(stored.map((u) => u.email)).toEqual(['jl-ada@example.test', 'jl-bob@example.test']);
     expect(stored[0]?.password_hash).toBe(BCRYPT);
+    expect(stored.map((u) => Number(u.email_verified))).toEqual([1, 0]);
     expect(stored[1]?.password_hash).toMatch(/^\$pbkdf2-sha256\$i=260000\$c2Vhc2FsdA\$/);
 
     const again = await gatehouse('users', 'import', file, '--json');

@@ -204,6 +204,7 @@ describe('timing attacks and user enumeration (§17)', () => {
         id: randomId(16),
         email: account.email,
         disabled: false,
+        emailVerified: false,
         passwordHash: hashSync(account.password, 6),
         roles: [],
       })),

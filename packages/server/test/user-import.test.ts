@@ -127,6 +127,8 @@ for (const backend of backends) {
       );
       expect(response.statusCode, response.body).toBe(200);
       expect(response.json()).toMatchObject({ imported: SOURCES.length, rejected: 0 });
+      // email_verified as the source said: the account, and what ID tokens and policies read.
+      expect((await h.gatehouse.accounts.requireUser(SOURCES[0].email)).emailVerified).toBe(true);
       for (const source of SOURCES) {
         const before = await storedHash(source.email);
         expect(before).not.toMatch(/^\$argon2id\$v=19\$m=19456/);
@@ -190,7 +192,10 @@ for (const backend of backends) {
         locale: 'en-US',
       });
       expect(await h.gatehouse.accounts.rolesOf(grace.id)).toEqual(['editor']);
-      expect((await h.gatehouse.accounts.requireUser('off@example.test')).disabled).toBe(true);
+      expect(await h.gatehouse.accounts.requireUser('off@example.test')).toMatchObject({
+        disabled: true,
+        emailVerified: false,
+      });
       const [event] = await h.gatehouse.storage.audit.list({ limit: 1, type: 'users.imported' });
       expect(event?.details).toMatchObject({ imported: 3, rejected: 9 });
     });

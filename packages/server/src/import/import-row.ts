@@ -27,11 +27,6 @@ export type RawRow = { line: number; value: unknown } | { line: number; error: s
 export interface ImportRow {
   readonly line: number;
   readonly user: ImportedUser;
-  /**
-   * The source system's word on the address. Carried, not yet stored: the account model gains
-   * `emailVerified` with the verification flow (issue 18 item 2), and the import stores it then.
-   */
-  readonly emailVerified: boolean;
 }
 
 export type RowVerdict =
@@ -124,11 +119,11 @@ export function parseImportRow(raw: RawRow, context: RowContext): RowVerdict {
     ok: true,
     row: {
       line,
-      emailVerified: value.email_verified === true,
       user: {
         id: typeof value.id === 'string' ? value.id : (context.presetIds?.get(line) ?? randomId(16)),
         email,
         disabled: value.disabled === true,
+        emailVerified: value.email_verified === true,
         passwordHash,
         profile,
         roles: [...new Set(roles as string[])],

@@ -35,6 +35,7 @@ export class SqlUserImportStore implements UserImportStore {
               email_skeleton: emailSkeleton(user.email),
               kind: 'user',
               disabled: user.disabled ? 1 : 0,
+              email_verified: user.emailVerified ? 1 : 0,
               created_at: now,
               updated_at: now,
             })),

@@ -8,6 +8,7 @@ const person = (id: string, email: string, extra: Partial<ImportedUser> = {}): I
   id,
   email,
   disabled: false,
+  emailVerified: false,
   roles: [],
   ...extra,
 });
@@ -29,6 +30,7 @@ export function describeUserImportStoreConformance(
             passwordHash: '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234',
             profile: { name: 'Ada Lovelace', address: { country: 'GB' } },
             roles: ['editor'],
+            emailVerified: true,
           }),
           person('u_bob', 'bob@example.test', { disabled: true }),
         ],
@@ -36,11 +38,17 @@ export function describeUserImportStoreConformance(
       );
       expect([...created].sort()).toEqual(['u_ada', 'u_bob']);
       const ada = await store.users.findByEmail('ada@example.test');
-      expect(ada).toMatchObject({ id: 'u_ada', kind: 'user', disabled: false, createdAt: NOW });
+      expect(ada).toMatchObject({
+        id: 'u_ada',
+        kind: 'user',
+        disabled: false,
+        emailVerified: true,
+        createdAt: NOW,
+      });
       expect(await store.credentials.getPasswordHash('u_ada')).toMatch(/^\$2b\$10\$/);
       expect(await store.profiles.get('u_ada')).toEqual({ name: 'Ada Lovelace', address: { country: 'GB' } });
       expect(await store.roles.rolesOf('u_ada')).toEqual(['editor']);
-      expect((await store.users.findById('u_bob'))?.disabled).toBe(true);
+      expect(await store.users.findById('u_bob')).toMatchObject({ disabled: true, emailVerified: false });
       expect(await store.credentials.getPasswordHash('u_bob')).toBeUndefined();
       expect(await store.profiles.get('u_bob')).toEqual({});
     });

@@ -37,6 +37,7 @@ export class MemoryUserImportStore implements UserImportStore {
       if (record === undefined) continue;
       created.add(record.id);
       if (user.disabled) await this.#o.users.setDisabled(record.id, true, now);
+      if (user.emailVerified) await this.#o.users.setEmailVerified(record.id, true, now);
       if (user.passwordHash !== undefined)
         await this.#o.credentials.setPasswordHash(record.id, user.passwordHash, now);
       if (user.profile !== undefined && Object.keys(user.profile).length > 0)
