@@ -18,6 +18,7 @@ const BENCHMARKS = [
   'authzen-http.ts',
   'oauth-token.ts',
   'oauth-flows.ts',
+  'user-import.ts',
 ];
 
 let failed = 0;

@@ -182,6 +182,7 @@ export {
   type TokenServiceOptions,
 } from './token-service.ts';
 export { TtlCache } from './ttl-cache.ts';
+export type * from './user-imports.ts';
 export {
   type AddressClaim,
   CLAIMS_BY_SCOPE,

@@ -9,6 +9,7 @@ import type { RefreshTokenStore } from './refresh-tokens.ts';
 import type { RevocationEntry, RevocationStore } from './revocations.ts';
 import type { SessionRecord } from './session.ts';
 import type { SigningKeyStore } from './signing-keys.ts';
+import type { UserImportStore } from './user-imports.ts';
 import type { UserProfile } from './user-profile.ts';
 
 /**
@@ -140,6 +141,7 @@ export type AuditEventType =
   | 'signing_key.revoked'
   | 'signing_key.rotated'
   | 'user.created'
+  | 'users.imported'
   | 'user.disabled'
   | 'user.enabled'
   | 'user.deleted'
@@ -249,6 +251,8 @@ export interface Storage {
   /** Single-use tokens of emailed links (verification, reset, email change, invitations). */
   readonly accountTokens: AccountTokenStore;
   readonly credentials: CredentialRepository;
+  /** Bulk insertion of users brought over from another system (`gatehouse users import`). */
+  readonly userImports: UserImportStore;
   readonly sessions: SessionStore;
   readonly roles: RoleRepository;
   readonly audit: AuditLog;

@@ -31,6 +31,7 @@ import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
 import { adminClientRoutes } from './routes/admin-clients.ts';
 import { adminIncidentRoutes } from './routes/admin-incident.ts';
 import { adminPolicyRoutes } from './routes/admin-policies.ts';
+import { adminUserImportRoutes } from './routes/admin-user-import.ts';
 import { apiKeyIntrospectionRoutes } from './routes/api-key-introspection.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authzenRoutes } from './routes/authzen.ts';
@@ -159,6 +160,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   accountEmailRoutes(app, gatehouse, commands);
   adminRoutes(app, gatehouse, commands);
   adminAccountLifecycleRoutes(app, gatehouse, commands);
+  adminUserImportRoutes(app, gatehouse, commands);
   introspectionRoutes(app, gatehouse);
   tokenRoutes(app, gatehouse, commands);
   jwksRoutes(app, gatehouse.keyRing);

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomId } from '@gatehouse/core';
+import { hashSync } from '@node-rs/bcrypt';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
@@ -46,6 +48,8 @@ let dataDir: string;
 let agent: Agent;
 const active: Account[] = [];
 const disabled: Account[] = [];
+/** Imported with a bcrypt hash cheaper than argon2id, never signed in (so never upgraded). */
+const imported: Account[] = [];
 let floor = Number.NaN;
 let inconclusive: string | undefined;
 const statuses = new Map<number, number>();
@@ -194,6 +198,18 @@ describe('timing attacks and user enumeration (§17)', () => {
         list.push(account);
       }
     }
+    for (let i = 0; i < ACCOUNTS; i++) imported.push({ email: email('i'), password: password() });
+    await server.gatehouse.storage.userImports.insertBatch(
+      imported.map((account) => ({
+        id: randomId(16),
+        email: account.email,
+        disabled: false,
+        emailVerified: false,
+        passwordHash: hashSync(account.password, 6),
+        roles: [],
+      })),
+      Date.now(),
+    );
     const stored = await server.gatehouse.storage.credentials.getPasswordHash(
       (await accounts.findUser(active[0]!.email))!.id,
     );
@@ -240,6 +256,17 @@ describe('timing attacks and user enumeration (§17)', () => {
         flip += 1;
         return { email: account.email, password: flip % 2 === 0 ? account.password : password() };
       },
+    );
+  });
+
+  it('IMP-01: a wrong password for an imported account (cost-6 bcrypt) costs the same as for a native one', async (ctx) => {
+    const nextActive = cycle(active);
+    const nextImported = cycle(imported);
+    await check(
+      ctx,
+      'IMP-01',
+      () => ({ email: nextActive().email, password: password() }),
+      () => ({ email: nextImported().email, password: password() }),
     );
   });
 

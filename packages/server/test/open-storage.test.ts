@@ -69,6 +69,7 @@ const PORTS = [
   'serviceAccounts',
   'sessions',
   'signingKeys',
+  'userImports',
   'users',
 ];
 

@@ -747,6 +747,29 @@ describe('real bodies match the documented responses: every write', () => {
   });
 });
 
+describe('user import', () => {
+  it('answers a report of every row, and a problem for a body that is not rows', async () => {
+    const rows = [
+      {
+        email: 'imported-doc@example.test',
+        password_hash: '$2b$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK',
+      },
+      { email: 'not an address' },
+    ];
+    expectDocumented(
+      'POST',
+      '/admin/v1/users/import',
+      await asSession(h.app, admin, 'POST', '/admin/v1/users/import', rows),
+    );
+    expectDocumented(
+      'POST',
+      '/admin/v1/users/import',
+      await asSession(h.app, admin, 'POST', '/admin/v1/users/import', { email: 'x@example.test' }),
+      400,
+    );
+  });
+});
+
 describe('the scenarios cover the document', () => {
   it('checked a real body for every documented JSON success answer', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, item]) =>

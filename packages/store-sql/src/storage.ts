@@ -22,6 +22,7 @@ import { SqlRoleRepository } from './repositories/roles.ts';
 import { SqlServiceAccountStore } from './repositories/service-accounts.ts';
 import { SqlSessionStore } from './repositories/sessions.ts';
 import { SqlSigningKeyStore } from './repositories/signing-keys.ts';
+import { SqlUserImportStore } from './repositories/user-imports.ts';
 import { SqlUserProfileRepository } from './repositories/user-profiles.ts';
 import { SqlUserRepository } from './repositories/users.ts';
 import type { Database, SqlDialect } from './schema.ts';
@@ -71,6 +72,7 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     profiles: new SqlUserProfileRepository(db),
     accountTokens: new SqlAccountTokenStore(db),
     credentials: new SqlCredentialRepository(db),
+    userImports: new SqlUserImportStore(db),
     sessions: new SqlSessionStore(db),
     roles: new SqlRoleRepository(db),
     audit: new SqlAuditLog(db),

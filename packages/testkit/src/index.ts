@@ -33,6 +33,7 @@ export {
 } from './conformance/sessions.ts';
 export { describeSigningKeyStoreConformance, fakeSigningKey } from './conformance/signing-keys.ts';
 export { describeStorageConformance, type StorageConformanceOptions } from './conformance/storage.ts';
+export { describeUserImportStoreConformance } from './conformance/user-imports.ts';
 export { describeUserRepositoryConformance } from './conformance/users.ts';
 export { MemoryAccountTokenStore } from './memory/account-tokens.ts';
 export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.ts';

@@ -13,6 +13,7 @@ import { MemoryRevocationStore } from './memory/revocations.ts';
 import { MemoryRoleRepository } from './memory/roles.ts';
 import { MemorySessionStore } from './memory/sessions.ts';
 import { MemorySigningKeyStore } from './memory/signing-keys.ts';
+import { MemoryUserImportStore } from './memory/user-imports.ts';
 import { MemoryUserProfileRepository } from './memory/user-profiles.ts';
 import { MemoryUserRepository } from './memory/users.ts';
 
@@ -56,6 +57,7 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
     profiles,
     accountTokens,
     credentials,
+    userImports: new MemoryUserImportStore({ users, profiles, credentials, roles }),
     sessions,
     roles,
     audit: new MemoryAuditLog(),

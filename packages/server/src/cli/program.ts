@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { registerAccountLifecycleCommands } from './account-lifecycle.ts';
 import { registerApiKeyCommands } from './api-keys.ts';
 import { registerClientCommands } from './clients.ts';
+import { registerUserImportCommand } from './import-users.ts';
 import { registerKeyCommands } from './keys.ts';
 import { CLI_META, withCommands } from './open.ts';
 import { confirmed, ExitCode, fail, print, readStdin } from './output.ts';
@@ -150,6 +151,7 @@ export function buildProgram(): Command {
             .join('\n') || '(no users)',
       );
     });
+  registerUserImportCommand(users);
   for (const [name, disabled] of [
     ['disable', true],
     ['enable', false],

@@ -8,6 +8,7 @@ import { evaluateCommand } from './evaluate.ts';
 import { evaluateBatchCommand } from './evaluate-batch.ts';
 import { explainDecisionCommand } from './explain-decision.ts';
 import { getApiKeyCommand } from './get-api-key.ts';
+import { importUsersCommand } from './import-users.ts';
 import { listApiKeysCommand } from './list-api-keys.ts';
 import { listAuditEventsCommand } from './list-audit-events.ts';
 import { listSessionsCommand } from './list-sessions.ts';
@@ -66,6 +67,7 @@ export interface Commands
   readonly getApiKey: ReturnType<typeof getApiKeyCommand>;
   readonly rotateApiKey: ReturnType<typeof rotateApiKeyCommand>;
   readonly revokeApiKey: ReturnType<typeof revokeApiKeyCommand>;
+  readonly importUsers: ReturnType<typeof importUsersCommand>;
   readonly changePassword: ReturnType<typeof changePasswordCommand>;
   readonly signOut: ReturnType<typeof signOutCommand>;
   readonly listAuditEvents: ReturnType<typeof listAuditEventsCommand>;
@@ -107,6 +109,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     getApiKey: getApiKeyCommand(gatehouse),
     rotateApiKey: rotateApiKeyCommand(gatehouse),
     revokeApiKey: revokeApiKeyCommand(gatehouse),
+    importUsers: importUsersCommand(gatehouse),
     ...userCommands(gatehouse),
     ...accountLifecycleCommands(gatehouse),
     ...roleCommands(gatehouse),

@@ -81,6 +81,7 @@ export async function openStorage(config: Config, options: OpenStorageOptions): 
     profiles: sql.profiles,
     accountTokens: sql.accountTokens,
     credentials: sql.credentials,
+    userImports: sql.userImports,
     roles: sql.roles,
     audit: sql.audit,
     sessions: useRedisSessions && redis ? redis.sessions : sql.sessions,

@@ -18,6 +18,7 @@ import { describeRoleRepositoryConformance } from './roles.ts';
 import type { SessionStoreConformanceOptions } from './sessions.ts';
 import { describeSessionStoreConformance } from './sessions.ts';
 import { describeSigningKeyStoreConformance } from './signing-keys.ts';
+import { describeUserImportStoreConformance } from './user-imports.ts';
 import { describeUserProfileRepositoryConformance } from './user-profiles.ts';
 import { describeUserRepositoryConformance } from './users.ts';
 
@@ -53,6 +54,11 @@ export function describeStorageConformance(
   describeUserProfileRepositoryConformance(name, port('profiles'));
   describeCredentialRepositoryConformance(name, port('credentials'));
   describeAccountTokenStoreConformance(name, port('accountTokens'));
+  describeUserImportStoreConformance(name, async () => {
+    const { storage, cleanup } = await make();
+    const { userImports, users, credentials, profiles, roles } = storage;
+    return { store: { userImports, users, credentials, profiles, roles }, cleanup };
+  });
   describeSessionStoreConformance(name, port('sessions'), options);
   describeRoleRepositoryConformance(name, port('roles'));
   describeAuditLogConformance(name, port('audit'));
