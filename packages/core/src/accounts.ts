@@ -4,6 +4,7 @@ import type { CompromisedPasswordCheck } from './compromised-passwords.ts';
 import { canonicalEmail } from './email.ts';
 import { GatehouseError } from './errors.ts';
 import type { LifecycleEvents } from './lifecycle-events.ts';
+import type { ThrottleRule } from './login-throttle.ts';
 import {
   checkPassword,
   normalizePassword,
@@ -12,6 +13,7 @@ import {
 } from './password-policy.ts';
 import { isValidPermission } from './permissions.ts';
 import type {
+  CounterStore,
   CredentialRepository,
   IdentityKind,
   InvalidationBus,
@@ -27,6 +29,9 @@ import type { SessionRecord } from './session.ts';
 import type { SessionManager } from './session-manager.ts';
 import { parseUserProfile, type UserProfile } from './user-profile.ts';
 
+/** Re-authentication attempts per user: ten per quarter hour, right or wrong. */
+export const defaultReauthenticationRule: ThrottleRule = { limit: 10, windowMs: 15 * 60_000 };
+
 export interface AccountsOptions {
   users: UserRepository;
   profiles: UserProfileRepository;
@@ -40,6 +45,11 @@ export interface AccountsOptions {
   passwordPolicy: PasswordPolicyOptions;
   /** Lists of breached and common passwords a new password must not be on (after the policy's rules). */
   compromisedPasswords?: CompromisedPasswordCheck;
+  /**
+   * Where re-authentications (the current password asked again) are counted, per user: whoever
+   * holds a stolen session must not get unlimited guesses at the password behind it.
+   */
+  reauthentication?: { counters: CounterStore; rule: ThrottleRule };
   /**
    * Where `UserDisabled`, `UserDeleted`, `PasswordChanged` and `AccessChanged` are published for
    * what hangs off identities elsewhere (tokens, grants, API keys, guards' caches). Awaited at
@@ -269,13 +279,36 @@ export class Accounts {
     input: { user: UserRecord; currentPassword: string; newPassword: string },
     meta: RequestMeta & { userAgent: string },
   ): Promise<{ token: string; record: SessionRecord }> {
-    const stored = await this.#o.credentials.getPasswordHash(input.user.id);
-    const ok =
-      stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(input.currentPassword)));
-    if (!ok)
-      throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
+    await this.verifyCurrentPassword(input.user.id, input.currentPassword);
     await this.#replacePassword(input.user, input.newPassword, 'self', meta);
     return this.#o.sessions.start({ userId: input.user.id, ip: meta.ip, userAgent: meta.userAgent });
+  }
+
+  /**
+   * Re-authentication: the signed-in user's current password, asked again before a sensitive change
+   * (password, email address, second factors). Every attempt counts against the user's budget
+   * before the hash is checked (atomically, so parallel guesses cannot slip past it); over it, the
+   * answer is `too_many_requests` whatever the password. A wrong one is `invalid_credentials`.
+   */
+  async verifyCurrentPassword(userId: string, password: string): Promise<void> {
+    const throttle = this.#o.reauthentication;
+    if (throttle !== undefined) {
+      const now = this.#o.clock.now();
+      const { count, resetAt } = await throttle.counters.increment(
+        `reauth:${userId}`,
+        throttle.rule.windowMs,
+        now,
+      );
+      if (count > throttle.rule.limit)
+        throw new GatehouseError('too_many_requests', {
+          detail: 'Too many attempts at the current password. Try again later.',
+          retryAfterSeconds: Math.max(1, Math.ceil((resetAt - now) / 1000)),
+        });
+    }
+    const stored = await this.#o.credentials.getPasswordHash(userId);
+    const ok = stored !== undefined && (await this.#o.hasher.verify(stored, normalizePassword(password)));
+    if (!ok)
+      throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
   }
 
   async upsertRole(

@@ -1,5 +1,5 @@
 export * from './account-lifecycle/index.ts';
-export { Accounts, type AccountsOptions } from './accounts.ts';
+export { Accounts, type AccountsOptions, defaultReauthenticationRule } from './accounts.ts';
 export {
   type ApiKeyFailure,
   type ApiKeyPolicy,

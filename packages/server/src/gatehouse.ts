@@ -6,6 +6,7 @@ import {
   Authenticator,
   type Clock,
   DeviceCookies,
+  defaultReauthenticationRule,
   LifecycleEvents,
   LoginThrottle,
   type MailQueue,
@@ -323,6 +324,7 @@ export async function createGatehouse(
     clock,
     passwordPolicy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
     compromisedPasswords: await compromisedPasswordChecks(config, logger),
+    reauthentication: { counters: storage.counters, rule: defaultReauthenticationRule },
   });
   const accountFlows = wireAccountFlows({
     config,

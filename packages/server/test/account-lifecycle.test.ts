@@ -398,6 +398,108 @@ function describeFlows(name: string, store: { databaseUrl?: string; databaseSche
       expect(await h.gatehouse.accounts.findUser('u1.change@example.test')).toBeDefined();
     });
 
+    it('review: an address given up by an email change stays its owner’s while the undo lives — sign-up cannot take it, a refused undo keeps its link', async () => {
+      const email = 'vera@example.test';
+      const password = strongPassword();
+      await createUser(h, email, password);
+      const session = await login(h.app, email, password);
+      await asSession(h.app, session, 'POST', '/account/email', {
+        current_password: password,
+        new_email: 'attacker@elsewhere.test',
+      });
+      await post('/email-change/confirm', {
+        token: linkToken(mail, 'attacker@elsewhere.test', 'email-change-verify'),
+      });
+      const undoToken = linkToken(mail, email, 'email-change-notice', 'undo_link');
+      // The attacker tries to register the freed address: no account; its owner is told instead.
+      const squat = await post('/signup', { email, password: strongPassword() });
+      expect(squat.statusCode).toBe(202);
+      await settle();
+      expect(await h.gatehouse.accounts.findUser(email)).toBeUndefined();
+      expect(mail.lastTo(email)?.template).toBe('signup-existing-account');
+      // Nor can another account move to it.
+      const otherPassword = strongPassword();
+      await createUser(h, 'mallory@example.test', otherPassword);
+      const mallory = await login(h.app, 'mallory@example.test', otherPassword);
+      await asSession(h.app, mallory, 'POST', '/account/email', {
+        current_password: otherPassword,
+        new_email: email,
+      });
+      const moved = await post('/email-change/confirm', {
+        token: linkToken(mail, email, 'email-change-verify'),
+      });
+      expect(moved.statusCode).toBe(400);
+      // The undo wins, and signs the account out everywhere (OAuth grants and refresh families too).
+      const undone = await post('/email-change/undo', { token: undoToken });
+      expect(undone.statusCode).toBe(200);
+      expect((await h.gatehouse.accounts.findUser(email))?.email).toBe(email);
+      expect((await asSession(h.app, session, 'GET', '/account')).statusCode).toBe(401);
+      const owner = await h.gatehouse.accounts.requireUser(email);
+      const signedOut = await h.gatehouse.storage.audit.list({ limit: 20, subjectId: owner.id });
+      expect(signedOut.map((event) => event.type)).toContain('sessions.revoked_all');
+    });
+
+    it('review: a failed undo (the address was taken meanwhile by other means) keeps its link', async () => {
+      const email = 'keeps.link@example.test';
+      const password = strongPassword();
+      const user = await createUser(h, email, password);
+      const session = await login(h.app, email, password);
+      await asSession(h.app, session, 'POST', '/account/email', {
+        current_password: password,
+        new_email: 'keeps.link.new@example.test',
+      });
+      await post('/email-change/confirm', {
+        token: linkToken(mail, 'keeps.link.new@example.test', 'email-change-verify'),
+      });
+      const undoToken = linkToken(mail, email, 'email-change-notice', 'undo_link');
+      // An administrator creates an account at the old address (the one path the reservation does not guard).
+      const squatter = await createUser(h, email, strongPassword());
+      expect((await post('/email-change/undo', { token: undoToken })).statusCode).toBe(400);
+      await h.gatehouse.accounts.deleteUser(squatter.id);
+      expect((await post('/email-change/undo', { token: undoToken })).statusCode).toBe(200);
+      expect((await h.gatehouse.accounts.findUser(email))?.id).toBe(user.id);
+    });
+
+    it('review: a password reset retires a pending email change; an invitation link dies once the account has a password', async () => {
+      const email = 'pending.change@example.test';
+      const password = strongPassword();
+      await createUser(h, email, password);
+      const session = await login(h.app, email, password);
+      await asSession(h.app, session, 'POST', '/account/email', {
+        current_password: password,
+        new_email: 'hijack@elsewhere.test',
+      });
+      const changeToken = linkToken(mail, 'hijack@elsewhere.test', 'email-change-verify');
+      await post('/forgot-password', { email });
+      await settle();
+      await post('/reset-password', {
+        token: linkToken(mail, email, 'password-reset'),
+        password: strongPassword(),
+      });
+      expect((await post('/email-change/confirm', { token: changeToken })).statusCode).toBe(400);
+      expect((await h.gatehouse.accounts.findUser(email))?.email).toBe(email);
+
+      // Invited, then the owner sets a password through a reset: the invitation link is dead.
+      await asSession(h.app, admin, 'POST', '/admin/v1/invitations', { email: 'erin@example.test' });
+      const invitation = linkToken(mail, 'erin@example.test', 'invitation');
+      const erin = await h.gatehouse.accounts.requireUser('erin@example.test');
+      const chosen = strongPassword();
+      await h.gatehouse.accounts.setPassword(erin.id, chosen);
+      expect((await post('/invitation', { token: invitation, password: strongPassword() })).statusCode).toBe(
+        400,
+      );
+      await login(h.app, 'erin@example.test', chosen);
+
+      // A disabled invitee is not invited again.
+      await asSession(h.app, admin, 'POST', '/admin/v1/invitations', { email: 'carol@example.test' });
+      const carol = await h.gatehouse.accounts.requireUser('carol@example.test');
+      await h.gatehouse.accounts.setDisabled(carol.id, true);
+      const again = await asSession(h.app, admin, 'POST', '/admin/v1/invitations', {
+        email: 'carol@example.test',
+      });
+      expect(again.statusCode).toBe(409);
+    });
+
     it('invitations: the admin API invites with roles; the invitee sets a password, is verified and signs in', async () => {
       await h.gatehouse.accounts.upsertRole({ name: 'editor', permissions: ['notes:write'] });
       const invited = await asSession(h.app, admin, 'POST', '/admin/v1/invitations', {
@@ -518,6 +620,17 @@ describe('registration settings', () => {
       expect(on.statusCode).toBe(202);
       await open.gatehouse.accountFlows.idle();
       expect(mail.lastTo('a@corp.example')?.template).toBe('verify-email');
+      // Review: an account cannot leave the allow-list by changing its address.
+      const password = strongPassword();
+      await createUser(open, 'stays@example.test', password);
+      const session = await login(open.app, 'stays@example.test', password);
+      const away = await asSession(open.app, session, 'POST', '/account/email', {
+        current_password: password,
+        new_email: 'stays@outside.test',
+      });
+      expect(away.statusCode).toBe(400);
+      expect(away.json().detail).toMatch(/allowed domains/);
+      expect(mail.to('stays@outside.test')).toEqual([]);
     } finally {
       await open.close();
     }

@@ -1,3 +1,4 @@
+import { ManualClock } from '@gatehouse/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/bootstrap.ts';
 import { loadConfig } from '../src/config.ts';
@@ -87,5 +88,57 @@ describe('one password policy for every path', () => {
       code: 'password_policy',
       detail: 'The password is too short: at least 15 characters.',
     });
+  });
+});
+
+describe('re-authentication is throttled', () => {
+  it('the current password: ten attempts per user per quarter hour, then refused even when right; email change shares the budget', async () => {
+    const clock = new ManualClock(Date.now());
+    const t = await createHarness({}, { clock });
+    try {
+      const pw = strongPassword();
+      await createUser(t, 'reauth@example.test', pw);
+      const session = await login(t.app, 'reauth@example.test', pw);
+      const change = (current: string) =>
+        asSession(t.app, session, 'POST', '/account/password', {
+          current_password: current,
+          new_password: strongPassword(),
+        });
+      for (let i = 0; i < 9; i++) expect((await change('not the password at all')).statusCode).toBe(401);
+      const emailChange = await asSession(t.app, session, 'POST', '/account/email', {
+        current_password: 'not the password either',
+        new_email: 'elsewhere@example.test',
+      });
+      expect(emailChange.statusCode).toBe(401);
+      // The eleventh attempt is over the budget: refused before the hash is looked at, right or not.
+      const throttled = await change(pw);
+      expect(throttled.statusCode).toBe(429);
+      expect(throttled.headers['retry-after']).toBeDefined();
+      expect(throttled.json()).toMatchObject({ type: 'urn:gatehouse:error:too_many_requests' });
+      // The page's form says so instead of a problem document.
+      const form = await t.app.inject({
+        method: 'POST',
+        url: '/account/password/change',
+        headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          csrf: session.csrf,
+          current_password: pw,
+          new_password: strongPassword(),
+        }).toString(),
+      });
+      expect(form.headers.location).toBe('/account?password_throttled=1#password');
+      // Nothing changed, and sign-in (its own throttle) is not locked by this one.
+      await login(t.app, 'reauth@example.test', pw);
+      clock.advance(15 * 60_000 + 1);
+      const next = strongPassword();
+      const after = await asSession(t.app, session, 'POST', '/account/password', {
+        current_password: pw,
+        new_password: next,
+      });
+      expect(after.statusCode).toBe(200);
+      await login(t.app, 'reauth@example.test', next);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -31,6 +31,8 @@ export interface AccountTokenStore {
   find(idHash: string, purpose: AccountTokenPurpose, now: number): Promise<AccountTokenRecord | undefined>;
   /** Deletes the record and returns it when it exists, has `purpose` and has not expired at `now`. */
   consume(idHash: string, purpose: AccountTokenPurpose, now: number): Promise<AccountTokenRecord | undefined>;
+  /** The user holding a live token of `purpose` for `email` (the newest), or undefined. */
+  holderOf(purpose: AccountTokenPurpose, email: string, now: number): Promise<string | undefined>;
   /** Deletes every token of the user for `purpose`; returns how many. */
   deleteByUser(userId: string, purpose: AccountTokenPurpose): Promise<number>;
   /** Removes expired records; returns how many. */
@@ -138,6 +140,11 @@ export class AccountTokens {
   }
 
   /** Every outstanding token of the user for `purpose` stops working. */
+  /** Who holds a live link of `purpose` for the address (an undo keeps the old address reserved). */
+  holderOf(purpose: AccountTokenPurpose, email: string): Promise<string | undefined> {
+    return this.#store.holderOf(purpose, email, this.#clock.now());
+  }
+
   async revoke(userId: string, purpose: AccountTokenPurpose): Promise<void> {
     await this.#store.deleteByUser(userId, purpose);
   }

@@ -1,7 +1,6 @@
 import type { RequestMeta } from '../audit-trail.ts';
 import { canonicalEmail } from '../email.ts';
 import { GatehouseError } from '../errors.ts';
-import { normalizePassword } from '../password-policy.ts';
 import type { UserRecord } from '../ports.ts';
 import type { SessionManager } from '../session-manager.ts';
 import { type AccountFlowContext, accountLink, isActivePerson, minutes, sendMail } from './context.ts';
@@ -21,26 +20,30 @@ const INVALID_LINK = 'The link is invalid or has expired.';
 export class EmailChange {
   readonly #c: AccountFlowContext;
   readonly #sessions: SessionManager;
+  /** The sign-up domain allow-list: an account cannot move to an address sign-up would refuse. */
+  readonly #domains: readonly string[];
 
-  constructor(context: AccountFlowContext, sessions: SessionManager) {
+  constructor(context: AccountFlowContext, sessions: SessionManager, domains: readonly string[] = []) {
     this.#c = context;
     this.#sessions = sessions;
+    this.#domains = domains;
   }
 
   async request(
     input: { user: UserRecord; currentPassword: string; newEmail: string },
     meta: RequestMeta,
   ): Promise<void> {
-    const stored = await this.#c.credentials.getPasswordHash(input.user.id);
-    const ok =
-      stored !== undefined && (await this.#c.hasher.verify(stored, normalizePassword(input.currentPassword)));
-    if (!ok)
-      throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
+    await this.#c.accounts.verifyCurrentPassword(input.user.id, input.currentPassword);
     const email = canonicalEmail(input.newEmail);
     if (email === undefined)
       throw new GatehouseError('invalid_request', { detail: 'The email address is invalid.' });
     if (email === input.user.email)
       throw new GatehouseError('invalid_request', { detail: 'That is already your address.' });
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    if (this.#domains.length > 0 && !this.#domains.includes(domain))
+      throw new GatehouseError('invalid_request', {
+        detail: 'Accounts here use addresses at the allowed domains only.',
+      });
     await this.#c.throttle.attempt(email, meta.ip);
     const ttlMs = this.#c.lifetimes.changeEmailMs;
     const { token } = await this.#c.tokens.issue({
@@ -65,6 +68,11 @@ export class EmailChange {
     const user = record && (await this.#c.users.findById(record.userId));
     if (record === undefined || !isActivePerson(user))
       throw new GatehouseError('invalid_request', { detail: INVALID_LINK });
+    const holder = await this.#c.tokens.holderOf('undo-email-change', record.email);
+    if (holder !== undefined && holder !== user.id)
+      throw new GatehouseError('invalid_request', {
+        detail: 'That address cannot be used for this account.',
+      });
     const changed = await this.#c.users.changeEmail({
       id: user.id,
       email: record.email,
@@ -102,7 +110,8 @@ export class EmailChange {
    * through the usual page if the password is no longer the owner's.
    */
   async undo(token: string, meta: RequestMeta): Promise<UserRecord> {
-    const record = await this.#c.tokens.redeem(token, 'undo-email-change');
+    // Looked at first and used up only once the address is back: a refused undo keeps its link.
+    const record = await this.#c.tokens.peek(token, 'undo-email-change');
     const user = record && (await this.#c.users.findById(record.userId));
     if (record === undefined || user === undefined || user.kind !== 'user')
       throw new GatehouseError('invalid_request', { detail: INVALID_LINK });
@@ -116,6 +125,7 @@ export class EmailChange {
       throw new GatehouseError('invalid_request', {
         detail: 'That address cannot be used for this account.',
       });
+    await this.#c.tokens.redeem(token, 'undo-email-change');
     for (const purpose of ['change-email', 'verify-email', 'reset-password'] as const)
       await this.#c.tokens.revoke(user.id, purpose);
     await this.#sessions.endAll(user.id);

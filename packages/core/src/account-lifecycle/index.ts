@@ -51,7 +51,7 @@ export function createAccountFlows(
     signUp: new SignUp(context, options.signUp, verification),
     verification,
     reset: new PasswordReset(context, options.events),
-    emailChange: new EmailChange(context, options.sessions),
+    emailChange: new EmailChange(context, options.sessions, options.signUp.domains),
     invitations: new Invitations(context),
     idle: () => context.deferred.idle(),
   };

@@ -35,6 +35,10 @@ export class Invitations {
         existing.kind === 'user' && (await this.#c.credentials.getPasswordHash(existing.id)) === undefined;
       if (!pending)
         throw new GatehouseError('conflict', { detail: 'That email address is already registered.' });
+      if (existing.disabled)
+        throw new GatehouseError('conflict', {
+          detail: 'That account is disabled: enable it before inviting it again.',
+        });
       for (const role of input.roles ?? []) await this.#c.accounts.grantRole(existing.id, role, meta);
       user = existing;
     }
@@ -83,6 +87,8 @@ export class Invitations {
         ? await this.#c.tokens.peek(token, 'invitation')
         : await this.#c.tokens.redeem(token, 'invitation');
     const user = record && (await this.#c.users.findById(record.userId));
-    return isActivePerson(user) && user.email === record?.email ? user : undefined;
+    if (!isActivePerson(user) || user.email !== record?.email) return undefined;
+    // An invitation only ever sets the first password: once the account has one, its link is dead.
+    return (await this.#c.credentials.getPasswordHash(user.id)) === undefined ? user : undefined;
   }
 }

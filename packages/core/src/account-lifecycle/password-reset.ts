@@ -14,14 +14,20 @@ const INVALID_LINK = 'The link is invalid or has expired.';
  * every address and changes nothing; an active account gets a single-use link (30 min by default,
  * only the newest works) after the response. Using it sets the password under the one policy,
  * ends every session, refresh family and grant, and marks the address verified (the link reached
- * it); it never signs anyone in. Any password change kills outstanding links.
+ * it); it never signs anyone in. Any password change kills outstanding reset, email-change and
+ * invitation links.
  */
 export class PasswordReset {
   readonly #c: AccountFlowContext;
 
   constructor(context: AccountFlowContext, events: LifecycleEvents) {
     this.#c = context;
-    events.on('PasswordChanged', (event) => this.#c.tokens.revoke(event.userId, 'reset-password'));
+    // A new password (the owner's reset, an administrator's set) retires every link that could
+    // change the account behind the owner's back: a reset, a pending email change, an invitation.
+    events.on('PasswordChanged', async (event) => {
+      for (const purpose of ['reset-password', 'change-email', 'invitation'] as const)
+        await this.#c.tokens.revoke(event.userId, purpose);
+    });
   }
 
   async request(rawEmail: string, meta: RequestMeta): Promise<void> {

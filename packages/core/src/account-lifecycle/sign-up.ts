@@ -76,10 +76,21 @@ export class SignUp {
     const hash = await this.#c.hasher.hash(normalizePassword(password));
     const existing = await this.#c.users.findByEmail(email);
     const now = this.#c.clock.now();
+    // An address given up by an email change stays its old owner's while the undo link lives.
+    const reserved =
+      existing === undefined && (await this.#c.tokens.holderOf('undo-email-change', email)) !== undefined;
     const user =
-      existing === undefined
+      existing === undefined && !reserved
         ? await this.#c.users.create({ id: randomId(16), email, kind: 'user', now })
         : undefined;
+    if (reserved) {
+      await sendMail(this.#c, email, 'signup-existing-account', {
+        email,
+        sign_in_link: `${this.#c.issuer}/login`,
+        reset_link: `${this.#c.issuer}/forgot-password`,
+      });
+      return;
+    }
     if (user === undefined) {
       // Taken (or a look-alike of a taken address, whose owner we cannot name): tell the owner.
       if (existing !== undefined && existing.kind === 'user')

@@ -1,4 +1,5 @@
 import type { AccountFlows, Accounts, RequestMeta, SignUpInput, UserRecord } from '@gatehouse/core';
+import type { signOutCommand } from './sign-out.ts';
 import type { UserWithRoles } from './users.ts';
 
 /**
@@ -43,6 +44,8 @@ export interface AccountLifecycleCommands {
 export function accountLifecycleCommands(deps: {
   accountFlows: AccountFlows;
   accounts: Accounts;
+  /** The sign-out of one user everywhere (sessions, refresh families, grants, access tokens). */
+  signOut: ReturnType<typeof signOutCommand>;
 }): AccountLifecycleCommands {
   const { signUp, verification, reset, emailChange, invitations } = deps.accountFlows;
   return {
@@ -63,7 +66,9 @@ export function accountLifecycleCommands(deps: {
       await emailChange.confirm(token, meta);
     },
     undoEmailChange: async ({ token, meta }) => {
-      await emailChange.undo(token, meta);
+      // Whoever changed the address may hold more than a session: a password reset's reach.
+      const user = await emailChange.undo(token, meta);
+      await deps.signOut({ target: { user: user.id }, meta });
     },
     checkInvitation: ({ token }) => invitations.peek(token),
     acceptInvitation: async ({ token, password, meta }) => {

@@ -111,7 +111,7 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     revokeApiKey: revokeApiKeyCommand(gatehouse),
     importUsers: importUsersCommand(gatehouse),
     ...userCommands(gatehouse),
-    ...accountLifecycleCommands(gatehouse),
+    ...accountLifecycleCommands({ ...gatehouse, signOut: signOutCommand(gatehouse) }),
     ...roleCommands(gatehouse),
     ...profileCommands(gatehouse),
     changePassword: changePasswordCommand(gatehouse),

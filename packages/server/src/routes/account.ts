@@ -58,6 +58,10 @@ const notices: readonly (readonly [string, string])[] = [
   ['password_changed', 'Your password was changed. Every other session of yours was signed out.'],
   ['password_current', 'Your password was not changed: the current password is incorrect.'],
   [
+    'password_throttled',
+    'Your password was not changed: too many attempts at the current password. Try again in a quarter of an hour.',
+  ],
+  [
     'profile_error',
     'Your profile was not saved: check the formats (website https://…, phone +15551234567, time zone Europe/London).',
   ],
@@ -314,6 +318,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
       } catch (error) {
         if (!(error instanceof GatehouseError)) throw error;
         if (error.code === 'invalid_credentials') return back('password_current');
+        if (error.code === 'too_many_requests') return back('password_throttled');
         const flag =
           error.code === 'password_policy' ? passwordRefusalFlag(error.detail, passwordPolicy) : undefined;
         if (flag === undefined) throw error;

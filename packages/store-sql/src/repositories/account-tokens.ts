@@ -62,6 +62,18 @@ export class SqlAccountTokenStore implements AccountTokenStore {
     return row && toRecord(row);
   }
 
+  async holderOf(purpose: AccountTokenPurpose, email: string, now: number): Promise<string | undefined> {
+    const row = await this.#db
+      .selectFrom('account_tokens')
+      .select('user_id')
+      .where('purpose', '=', purpose)
+      .where('email', '=', email)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
   async deleteByUser(userId: string, purpose: AccountTokenPurpose): Promise<number> {
     const result = await this.#db
       .deleteFrom('account_tokens')

@@ -57,6 +57,19 @@ export function describeAccountTokenStoreConformance(
       expect(await store.find(live.idHash, 'reset-password', NOW + 1000)).toStrictEqual(live);
     });
 
+    it('names the holder of a live token for an address and purpose (the newest), never an expired one', async () => {
+      const { store, users } = fixture();
+      const [first = '', second = ''] = await givenUsers(users, 2, NOW);
+      const email = 'old-address@example.test';
+      await store.insert(token(first, { purpose: 'undo-email-change', email }));
+      await store.insert(token(second, { purpose: 'undo-email-change', email, createdAt: NOW + 5 }));
+      await store.insert(token(first, { purpose: 'change-email', email: 'other@example.test' }));
+      expect(await store.holderOf('undo-email-change', email, NOW)).toBe(second);
+      expect(await store.holderOf('change-email', email, NOW)).toBeUndefined();
+      expect(await store.holderOf('undo-email-change', 'nobody@example.test', NOW)).toBeUndefined();
+      expect(await store.holderOf('undo-email-change', email, NOW + HOUR)).toBeUndefined();
+    });
+
     it("deletes one user's tokens of one purpose only", async () => {
       const { store, users } = fixture();
       const [alice = '', bob = ''] = await givenUsers(users, 2, NOW);

@@ -30,6 +30,14 @@ export class MemoryAccountTokenStore implements AccountTokenStore {
     return { ...record };
   }
 
+  async holderOf(purpose: AccountTokenPurpose, email: string, now: number): Promise<string | undefined> {
+    let newest: AccountTokenRecord | undefined;
+    for (const record of this.#byHash.values())
+      if (record.purpose === purpose && record.email === email && record.expiresAt > now)
+        if (newest === undefined || record.createdAt >= newest.createdAt) newest = record;
+    return newest?.userId;
+  }
+
   async deleteByUser(userId: string, purpose: AccountTokenPurpose): Promise<number> {
     let deleted = 0;
     for (const [hash, record] of this.#byHash)
