@@ -68,6 +68,13 @@ const BCRYPT = '$2b$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK';
 const SIGNER_KEY = 'jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==';
 
 describe('gatehouse users import', () => {
+  it('a file that cannot be read is a usage error (exit 2) that names it', async () => {
+    const missing = join(dir, 'no-such-export.jsonl');
+    const result = await gatehouse('users', 'import', missing);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot read ${missing} (ENOENT)`);
+  });
+
   it('imports a JSON Lines file, writes the rejects file, and a re-run of the same file imports nothing twice', async () => {
     const file = join(dir, 'auth0.jsonl');
     writeFileSync(

@@ -26,6 +26,13 @@ export async function fail(error: unknown): Promise<never> {
     process.stderr.write(`${error.message}\n`);
     process.exit(ExitCode.usage);
   }
+  const fileError = (error as NodeJS.ErrnoException | null)?.code;
+  if (fileError === 'ENOENT' || fileError === 'EACCES' || fileError === 'EISDIR') {
+    // A file named on the command line that cannot be read: the caller's mistake, said plainly.
+    const path = (error as NodeJS.ErrnoException).path ?? 'the file';
+    process.stderr.write(`error: cannot read ${path} (${fileError})\n`);
+    process.exit(ExitCode.usage);
+  }
   if (isGatehouseError(error)) {
     process.stderr.write(`error: ${error.detail ?? error.title}\n`);
     if (error.code === 'not_found') process.exit(ExitCode.notFound);

@@ -147,7 +147,10 @@ export function buildProgram(): Command {
         })),
         () =>
           rows
-            .map((u) => `${u.id}  ${u.email}  ${u.disabled ? 'disabled' : 'active'}  [${u.roles.join(', ')}]`)
+            .map(
+              (u) =>
+                `${u.id}  ${u.email}  ${u.disabled ? 'disabled' : 'active'}  ${u.emailVerified ? 'verified' : 'unverified'}  [${u.roles.join(', ')}]`,
+            )
             .join('\n') || '(no users)',
       );
     });
