@@ -6,6 +6,7 @@ import {
   hashSessionToken,
   isWellFormedSessionToken,
   newSession,
+  type SessionAuthMethod,
   type SessionPolicy,
   type SessionRecord,
 } from './session.ts';
@@ -87,6 +88,7 @@ export class SessionManager {
     ip: string;
     userAgent: string;
     authTime?: number;
+    authMethod?: SessionAuthMethod;
   }): Promise<{ token: string; record: SessionRecord }> {
     const created = newSession({ ...input, now: this.#o.clock.now() }, this.#o.policy);
     await this.#o.store.create(created.record);
