@@ -137,6 +137,11 @@ export interface RoleRepository {
 
 export type AuditEventType =
   | 'login.succeeded'
+  | 'mfa.enrolled'
+  | 'mfa.removed'
+  | 'mfa.reset'
+  | 'mfa.recovery_codes_regenerated'
+  | 'mfa.recovery_code_used'
   | 'login.failed'
   | 'login.throttled'
   | 'logout'
