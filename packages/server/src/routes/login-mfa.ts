@@ -56,7 +56,7 @@ export function loginMfaRoutes(app: FastifyInstance, gatehouse: Gatehouse, comma
         });
         const extra =
           result.recoveryCodesLeft === undefined ? {} : { recovery_codes_left: result.recoveryCodesLeft };
-        return sendSignedIn(gatehouse, request, reply, result, form, body.return_to, extra);
+        return sendSignedIn(gatehouse, reply, result, form, body.return_to, extra);
       } catch (error) {
         if (!form || !isGatehouseError(error)) throw error;
         if (error.code === 'csrf_failed' && request.headers['sec-fetch-site'] === 'cross-site')

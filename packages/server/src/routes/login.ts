@@ -125,13 +125,12 @@ async function login(
       expires_at: new Date(result.expiresAt).toISOString(),
     });
   }
-  return sendSignedIn(gatehouse, request, reply, result, form, request.body.return_to);
+  return sendSignedIn(gatehouse, reply, result, form, request.body.return_to);
 }
 
 /** A finished login (password alone, or with its second step): the cookie, or tokens, and the answer. */
 export function sendSignedIn(
   gatehouse: Gatehouse,
-  request: FastifyRequest,
   reply: FastifyReply,
   result: Exclude<LoginResult, { kind: 'second_factor_required' }>,
   form: boolean,
