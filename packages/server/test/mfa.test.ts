@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { ManualClock, totpCode } from '@gatehouse/core';
-import { RecordingMailQueue } from '@gatehouse/testkit';
+import { MemorySecondFactorStore, RecordingMailQueue } from '@gatehouse/testkit';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_TRANSACTION_TTL_MS } from '../src/commands/login.ts';
 import { SECOND_STEP_LIMIT } from '../src/commands/login-second-step.ts';
+import { rekey } from '../src/keys/rekey.ts';
+import { deriveKey } from '../src/master-secret.ts';
+import { TotpFactors } from '../src/mfa/totp-factors.ts';
+import { totpSealedStore } from '../src/mfa/totp-sealing.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -117,6 +121,21 @@ describe('enrolment (JSON API)', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('TOTP secrets under a rotated master secret', () => {
+  it('rekey re-seals them under the new key, and the factor still verifies', async () => {
+    const store = new MemorySecondFactorStore();
+    const oldKey = deriveKey('old secret that is long enough', 'totp-secrets');
+    const newKey = deriveKey('new secret that is long enough', 'totp-secrets');
+    const before = new TotpFactors({ store, keys: [oldKey], clock, issuerName: 'test' });
+    const { factor, secret } = await before.enrol({ id: 'u1', email: 'u1@example.test' }, 'Phone');
+    expect(await before.confirm('u1', factor.id, totpCode(secret, clock.now()))).toBe(true);
+    const progress = await rekey([totpSealedStore(store, [newKey, oldKey])], { batch: 10 });
+    expect(progress).toEqual([{ store: 'totp-secrets', scanned: 1, rekeyed: 1, current: 0, skipped: 0 }]);
+    const after = new TotpFactors({ store, keys: [newKey], clock, issuerName: 'test' });
+    expect(await after.verify('u1', totpCode(secret, clock.now() + STEP))).toBe(true);
   });
 });
 
