@@ -351,3 +351,72 @@ async function secondStepSession(e: Enrolled): Promise<LoggedIn> {
     sessionId: body.session.id,
   };
 }
+
+describe('the sign-in page’s second step', () => {
+  const loginCookie = (response: { cookies: { name: string; value: string }[] }, previous: string) =>
+    response.cookies.find((c) => c.name === '__Host-gatehouse_login')?.value ?? previous;
+  const csrfOf = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+  const post = (url: string, nonce: string, fields: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: `__Host-gatehouse_login=${nonce}`,
+      },
+      payload: new URLSearchParams(fields).toString(),
+    });
+
+  it('asks for the code in a second script-free form, offers a recovery code, and signs in to return_to', async () => {
+    const { user, password, secret } = await enrolledUser('page-mfa@example.test');
+    const page = await h.app.inject({ method: 'GET', url: '/login' });
+    let nonce = loginCookie(page, '');
+    const second = await post('/login', nonce, {
+      email: user.email,
+      password,
+      csrf: csrfOf(page.body),
+      return_to: '/account/sessions',
+    });
+    expect(second.statusCode).toBe(200);
+    expect(second.headers['content-type']).toContain('text/html');
+    expect(second.headers['content-security-policy']).toContain("script-src 'none'");
+    expect(second.cookies.map((c) => c.name)).not.toContain(SESSION_COOKIE);
+    expect(second.body).not.toContain('<script');
+    expect(second.body).toContain('autocomplete="one-time-code"');
+    expect(second.body).toContain('inputmode="numeric"');
+    expect(second.body).toContain('Use a recovery code');
+    const transaction = /name="transaction" value="([^"]+)"/.exec(second.body)?.[1] ?? '';
+    expect(transaction).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    nonce = loginCookie(second, nonce);
+    const base = { transaction, return_to: '/account/sessions' };
+
+    const withoutCsrf = await post('/login/mfa', nonce, { ...base, code: '123456' });
+    expect(withoutCsrf.statusCode).toBe(403);
+
+    const recovery = await post('/login/mfa', nonce, {
+      ...base,
+      csrf: csrfOf(second.body),
+      switch: 'recovery_code',
+    });
+    expect(recovery.statusCode).toBe(200);
+    expect(recovery.body).toContain('name="recovery_code"');
+    expect(recovery.body).not.toContain('autocomplete="one-time-code"');
+    nonce = loginCookie(recovery, nonce);
+
+    const good = totpCode(secret, clock.now());
+    const wrong = await post('/login/mfa', nonce, {
+      ...base,
+      csrf: csrfOf(recovery.body),
+      code: good === '000000' ? '111111' : '000000',
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('role="alert"');
+    expect(wrong.body).toContain('The code is not valid, or this sign-in has expired.');
+    nonce = loginCookie(wrong, nonce);
+
+    const done = await post('/login/mfa', nonce, { ...base, csrf: csrfOf(wrong.body), code: good });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/account/sessions');
+    expect(done.cookies.map((c) => c.name)).toContain(SESSION_COOKIE);
+  });
+});
