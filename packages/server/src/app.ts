@@ -26,6 +26,7 @@ import { accountApplicationRoutes } from './routes/account-applications.ts';
 import { accountEmailRoutes } from './routes/account-email.ts';
 import { accountLinkRoutes } from './routes/account-links.ts';
 import { accountMfaRoutes } from './routes/account-mfa.ts';
+import { accountMfaFormRoutes } from './routes/account-mfa-forms.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminAccountLifecycleRoutes } from './routes/admin-account-lifecycle.ts';
 import { adminApiKeyRoutes } from './routes/admin-api-keys.ts';
@@ -158,6 +159,7 @@ export async function buildApp(gatehouse: Gatehouse): Promise<FastifyInstance> {
   logoutRoutes(app, gatehouse, commands);
   accountRoutes(app, gatehouse, commands);
   accountMfaRoutes(app, gatehouse, commands);
+  accountMfaFormRoutes(app, gatehouse, commands);
   signUpRoutes(app, gatehouse, commands);
   passwordResetRoutes(app, gatehouse, commands);
   accountLinkRoutes(app, gatehouse, commands);

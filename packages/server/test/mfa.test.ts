@@ -420,3 +420,52 @@ describe('the sign-in page’s second step', () => {
     expect(done.cookies.map((c) => c.name)).toContain(SESSION_COOKIE);
   });
 });
+
+describe('the account page’s two-step verification section', () => {
+  const form = (as: LoggedIn, url: string, fields: Record<string, string>) =>
+    h.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: as.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ csrf: as.csrf, ...fields }).toString(),
+    });
+
+  it('adds an authenticator app with a server-rendered QR code, shows recovery codes once, and removes it with the password', async () => {
+    const password = strongPassword();
+    const user = await createUser(h, 'page-enrol@example.test', password);
+    const session = await login(h.app, user.email, password);
+    const page = () =>
+      h.app.inject({
+        method: 'GET',
+        url: '/account',
+        headers: { cookie: session.cookie, accept: 'text/html' },
+      });
+    expect((await page()).body).toContain('Two-step verification is off');
+
+    const enrolment = await form(session, '/account/mfa/totp/new', { name: 'Work phone' });
+    expect(enrolment.statusCode).toBe(200);
+    expect(enrolment.headers['cache-control']).toBe('no-store');
+    expect(enrolment.body).toMatch(/<figure class="qr"[^>]*><svg/);
+    expect(enrolment.body).not.toMatch(/<script|<img|src=/i);
+    const secret = (/<code id="totp-secret">([^<]+)<\/code>/.exec(enrolment.body)?.[1] ?? '').replaceAll(
+      ' ',
+      '',
+    );
+    const action = /action="(\/account\/mfa\/totp\/[^"]+\/activate)"/.exec(enrolment.body)?.[1] ?? '';
+    const codes = await form(session, action, { code: totpCode(secret, clock.now()) });
+    expect(codes.statusCode).toBe(200);
+    expect(codes.headers['cache-control']).toBe('no-store');
+    expect(codes.body.match(/<li><code>/g)).toHaveLength(10);
+    const listed = (await page()).body;
+    expect(listed).toContain('Work phone');
+    expect(listed).toContain('Recovery codes left: 10');
+    expect(listed).toContain('This is your last second factor');
+
+    const id = /action="\/account\/mfa\/(sf_[^/"]+)\/delete"/.exec(listed)?.[1] ?? '';
+    const wrong = await form(session, `/account/mfa/${id}/delete`, { current_password: 'not the password' });
+    expect(wrong.headers.location).toBe('/account?mfa_password=1#mfa');
+    const removed = await form(session, `/account/mfa/${id}/delete`, { current_password: password });
+    expect(removed.headers.location).toBe('/account?mfa_off=1#mfa');
+    clock.advance(STEP);
+  });
+});

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { ISO_DATE, json, problems, SECURITY } from './common.ts';
+import { empty, ISO_DATE, json, page, problems, SECURITY } from './common.ts';
 
 const mfa = (summary: string) => ({ tags: ['account'], summary, security: SECURITY.session });
+const form = (summary: string) => ({ ...mfa(summary), consumes: ['application/x-www-form-urlencoded'] });
 
 const Factor = Type.Object({
   id: Type.String(),
@@ -70,6 +71,33 @@ export const accountMfaSchemas = {
     ...mfa('Generate new recovery codes (current password required); the old ones stop working'),
     response: {
       200: json(Type.Object({ recovery_codes: RecoveryCodes }), 'The new codes, shown once.'),
+      ...problems(400, 401, 403, 409),
+    },
+  },
+  startForm: {
+    ...form('The account page’s form: start adding an authenticator app (the QR code page)'),
+    response: {
+      200: page('The key as an SVG QR code and text, and the confirmation form.'),
+      ...problems(400, 401, 403),
+    },
+  },
+  confirmForm: {
+    ...form('The account page’s form: confirm an authenticator app with a first code'),
+    response: {
+      200: page('Two-step verification is on: the recovery codes, shown once.'),
+      303: empty('To the account page with a notice (added, or the code was wrong).'),
+      ...problems(400, 401, 403),
+    },
+  },
+  removeForm: {
+    ...form('The account page’s form: remove a second factor (current password)'),
+    response: { 303: empty('To the account page with a notice.'), ...problems(400, 401, 403, 404) },
+  },
+  regenerateForm: {
+    ...form('The account page’s form: new recovery codes (current password)'),
+    response: {
+      200: page('The new recovery codes, shown once.'),
+      303: empty('To the account page with a notice (wrong password).'),
       ...problems(400, 401, 403, 409),
     },
   },
