@@ -5,5 +5,5 @@ import QRCode from 'qrcode';
  * browser): the enrolment page embeds it, the JSON API returns it for clients to show.
  */
 export function qrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, width: 200 });
 }
