@@ -236,13 +236,19 @@ export class SessionManager {
     return count;
   }
 
-  /** Replaces a session with a fresh id (after a privilege change), keeping its auth time. */
+  /** Replaces a session with a fresh id (after a privilege change), keeping how and when it authenticated. */
   async rotate(
     current: SessionRecord,
     ip: string,
     userAgent: string,
   ): Promise<{ token: string; record: SessionRecord }> {
-    const next = await this.start({ userId: current.userId, ip, userAgent, authTime: current.authTime });
+    const next = await this.start({
+      userId: current.userId,
+      ip,
+      userAgent,
+      authTime: current.authTime,
+      authMethod: current.authMethod,
+    });
     await this.end(current.idHash, current);
     return next;
   }
