@@ -156,7 +156,7 @@ describe('signing in with a second factor (JSON)', () => {
     expect((await h.gatehouse.storage.sessions.listByUser(user.id)).length).toBe(before);
   });
 
-  it('a half-authenticated login cannot reach /account, the admin API or API-key creation', async () => {
+  it('a half-authenticated login cannot reach /account, the admin API, API-key creation or token issuance', async () => {
     const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
     const adminSession = await asSession(h.app, admin, 'POST', '/account/mfa/totp', { name: 'Key' });
     const { id, secret } = adminSession.json<{ id: string; secret: string }>();
@@ -185,6 +185,13 @@ describe('signing in with a second factor (JSON)', () => {
       });
       expect([401, 403]).toContain(key.statusCode);
     }
+    // Nor does it pass for a refresh token: no token is issued from it.
+    const refresh = await h.app.inject({
+      method: 'POST',
+      url: '/token/refresh',
+      payload: { refresh_token: transaction },
+    });
+    expect(refresh.statusCode).toBe(400);
     // The admin finishes with a code; then resets their own factors for the other tests.
     const done = await secondStep({ transaction, code: totpCode(secret, clock.now()) });
     expect(done.statusCode).toBe(200);
