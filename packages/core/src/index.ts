@@ -154,13 +154,17 @@ export {
   type RevocationWire,
   toWire,
 } from './revocations.ts';
+export * from './second-factors/index.ts';
 export { constantTimeEqual, hmacSha256, randomId, randomToken, sha256Hex } from './secrets.ts';
 export { SequenceTracker } from './sequence-tracker.ts';
 export {
+  amrOf,
   checkSession,
   hashSessionToken,
   isWellFormedSessionToken,
   newSession,
+  SESSION_AUTH_METHODS,
+  type SessionAuthMethod,
   type SessionCheck,
   type SessionPolicy,
   type SessionRecord,

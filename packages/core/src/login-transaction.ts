@@ -18,8 +18,8 @@ import { randomToken } from './secrets.ts';
  * ```
  *
  * Every transition returns a new value; a transaction past `expiresAt`, already finished, or
- * asked for a factor it does not wait for is refused. Storage (the next issue's second factors)
- * must keep "finish once" atomic: take the record in the same operation that reads it.
+ * asked for a factor it does not wait for is refused. Storage keeps "finish once" atomic:
+ * `LoginTransactionStore.take` removes the record in the same operation that reads it.
  *
  * @example
  * const tx = beginLogin({ userId, requiredFactors: [] }, { clock, ttlMs: 300_000 });

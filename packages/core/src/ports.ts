@@ -7,6 +7,11 @@ import type { PolicyDocumentRepository } from './policy/store.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { RefreshTokenStore } from './refresh-tokens.ts';
 import type { RevocationEntry, RevocationStore } from './revocations.ts';
+import type {
+  LoginTransactionStore,
+  RecoveryCodeStore,
+  SecondFactorStore,
+} from './second-factors/records.ts';
 import type { SessionRecord } from './session.ts';
 import type { SigningKeyStore } from './signing-keys.ts';
 import type { UserImportStore } from './user-imports.ts';
@@ -132,6 +137,11 @@ export interface RoleRepository {
 
 export type AuditEventType =
   | 'login.succeeded'
+  | 'mfa.enrolled'
+  | 'mfa.removed'
+  | 'mfa.reset'
+  | 'mfa.recovery_codes_regenerated'
+  | 'mfa.recovery_code_used'
   | 'login.failed'
   | 'login.throttled'
   | 'logout'
@@ -278,6 +288,10 @@ export interface Storage {
   readonly rateLimiter: RateLimiter;
   /** Outgoing email waiting for the delivery worker (mail-outbox.ts). */
   readonly mailOutbox: MailOutboxStore;
+  /** TOTP factors (secrets sealed), recovery codes (hashed) and pending logins (issue 19). */
+  readonly secondFactors: SecondFactorStore;
+  readonly recoveryCodes: RecoveryCodeStore;
+  readonly loginTransactions: LoginTransactionStore;
   /** Throws when a backing service is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;

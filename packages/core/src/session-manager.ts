@@ -6,6 +6,7 @@ import {
   hashSessionToken,
   isWellFormedSessionToken,
   newSession,
+  type SessionAuthMethod,
   type SessionPolicy,
   type SessionRecord,
 } from './session.ts';
@@ -87,6 +88,7 @@ export class SessionManager {
     ip: string;
     userAgent: string;
     authTime?: number;
+    authMethod?: SessionAuthMethod;
   }): Promise<{ token: string; record: SessionRecord }> {
     const created = newSession({ ...input, now: this.#o.clock.now() }, this.#o.policy);
     await this.#o.store.create(created.record);
@@ -234,13 +236,19 @@ export class SessionManager {
     return count;
   }
 
-  /** Replaces a session with a fresh id (after a privilege change), keeping its auth time. */
+  /** Replaces a session with a fresh id (after a privilege change), keeping how and when it authenticated. */
   async rotate(
     current: SessionRecord,
     ip: string,
     userAgent: string,
   ): Promise<{ token: string; record: SessionRecord }> {
-    const next = await this.start({ userId: current.userId, ip, userAgent, authTime: current.authTime });
+    const next = await this.start({
+      userId: current.userId,
+      ip,
+      userAgent,
+      authTime: current.authTime,
+      authMethod: current.authMethod,
+    });
     await this.end(current.idHash, current);
     return next;
   }

@@ -16,10 +16,25 @@ export interface SessionRecord {
   readonly lastSeenAt: number;
   readonly idleExpiresAt: number;
   readonly absoluteExpiresAt: number;
-  readonly authMethod: 'password';
+  readonly authMethod: SessionAuthMethod;
   readonly authTime: number;
   readonly ip: string;
   readonly userAgent: string;
+}
+
+/** How the session's user authenticated: the password alone, or with a second factor. */
+export type SessionAuthMethod = 'password' | 'password+totp' | 'password+recovery_code';
+export const SESSION_AUTH_METHODS: readonly SessionAuthMethod[] = [
+  'password',
+  'password+totp',
+  'password+recovery_code',
+];
+
+/** RFC 8176 `amr` values for a session's method (`mfa` whenever a second factor was used). */
+export function amrOf(method: SessionAuthMethod): string[] {
+  if (method === 'password+totp') return ['pwd', 'otp', 'mfa'];
+  if (method === 'password+recovery_code') return ['pwd', 'mfa'];
+  return ['pwd'];
 }
 
 export interface SessionPolicy {
@@ -35,6 +50,7 @@ export interface NewSessionInput {
   ip: string;
   userAgent: string;
   authTime?: number;
+  authMethod?: SessionAuthMethod;
 }
 
 export function hashSessionToken(token: string): string {
@@ -59,7 +75,7 @@ export function newSession(
     lastSeenAt: input.now,
     idleExpiresAt: Math.min(input.now + policy.idleTimeoutMs, input.now + policy.absoluteTimeoutMs),
     absoluteExpiresAt: input.now + policy.absoluteTimeoutMs,
-    authMethod: 'password',
+    authMethod: input.authMethod ?? 'password',
     authTime: input.authTime ?? input.now,
     ip: truncate(input.ip, 64),
     userAgent: truncate(input.userAgent, 256),

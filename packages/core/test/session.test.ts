@@ -389,13 +389,14 @@ describe('SessionManager', () => {
     expect(await manager.endByPublicId(userId, a.record.publicId)).toBeUndefined();
   });
 
-  it('rotate issues a new id, keeps the auth time and ends the old one', async () => {
+  it('rotate issues a new id, keeps the auth time and method and ends the old one', async () => {
     const { manager, clock, userId } = await setup();
-    const first = await manager.start({ userId, ...meta });
+    const first = await manager.start({ userId, ...meta, authMethod: 'password+totp' });
     clock.advance(5000);
     const next = await manager.rotate(first.record, '192.0.2.9', 'other agent');
     expect(next.token).not.toBe(first.token);
     expect(next.record.authTime).toBe(T0);
+    expect(next.record.authMethod).toBe('password+totp');
     expect(next.record.createdAt).toBe(T0 + 5000);
     expect(await manager.resolve(first.token)).toBeUndefined();
     expect((await manager.resolve(next.token))?.record.ip).toBe('192.0.2.9');

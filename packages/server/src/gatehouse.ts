@@ -35,6 +35,8 @@ import { type SealedStore, signingKeySealedStore } from './keys/sealed-store.ts'
 import { setUpMail } from './mail/mail-setup.ts';
 import type { MailWorker } from './mail/mail-worker.ts';
 import { deriveKey, deriveKeySet, deriveKeys, resolveMasterSecrets } from './master-secret.ts';
+import { TotpFactors } from './mfa/totp-factors.ts';
+import { totpSealedStore } from './mfa/totp-sealing.ts';
 import { createOAuthServer } from './oauth/create.ts';
 import type { OAuthServer } from './oauth/oauth-server.ts';
 import { compromisedPasswordChecks } from './passwords/compromised-password-checks.ts';
@@ -66,6 +68,8 @@ export interface Gatehouse {
   readonly keyRing: KeyRing;
   /** Everything sealed under the master secret, for `gatehouse secrets rekey` (keys/sealed-store.ts). */
   readonly sealedStores: readonly SealedStore[];
+  /** Users' TOTP factors, secrets sealed under a master-secret key (docs/mfa.md). */
+  readonly totp: TotpFactors;
   readonly tokens: TokenService;
   readonly revocations: RevocationIndex;
   readonly bearer: BearerVerifier;
@@ -217,6 +221,14 @@ export async function createGatehouse(
     override: overrides.mail,
   });
   sealedStores.push(mail.sealedStore);
+  const totpKeys = deriveKeySet(secrets, 'totp-secrets');
+  const totp = new TotpFactors({
+    store: storage.secondFactors,
+    keys: [totpKeys.current, ...totpKeys.previous],
+    clock,
+    issuerName: new URL(config.issuer).host,
+  });
+  sealedStores.push(totpSealedStore(storage.secondFactors, [totpKeys.current, ...totpKeys.previous]));
   const revocations = new RevocationIndex({
     store: storage.revocations,
     bus: storage.bus,
@@ -412,6 +424,7 @@ export async function createGatehouse(
     keys: { csrf: deriveKey(secret, 'csrf'), csrfAccepted: deriveKeys(secrets, 'csrf') },
     keyRing,
     sealedStores,
+    totp,
     tokens,
     revocations,
     bearer,

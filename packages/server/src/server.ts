@@ -48,6 +48,13 @@ export async function startServer(
           await gatehouse.storage.accountTokens.deleteExpired(gatehouse.clock.now());
         },
       },
+      {
+        // Logins abandoned between the password and the second factor (docs/mfa.md).
+        name: 'login-transactions',
+        run: async () => {
+          await gatehouse.storage.loginTransactions.deleteExpired(gatehouse.clock.now());
+        },
+      },
     ],
     logger,
   });

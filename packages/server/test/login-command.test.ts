@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGIN_TRANSACTION_TTL_MS, loginCommand } from '../src/commands/login.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createHarness, type Harness } from './harness.ts';
 
-// The login command over a real node's services, with the one seam the next issue fills:
-// which second factors a user owes.
+// The login command over a real node's services, with its seam forced: which second factors a
+// user owes (the node answers it from the user's confirmed factors; mfa.test.ts covers that).
 let h: Harness;
 const clock = new ManualClock(Date.UTC(2026, 5, 1));
 beforeAll(async () => {

@@ -97,12 +97,13 @@ describe('issue 25 #2: changing GATEHOUSE_SECRET', () => {
         { store: 'signing-keys', scanned: 2, rekeyed: 1, current: 1, skipped: 0 },
         { store: 'rs256-signing-keys', scanned: 2, rekeyed: 2, current: 0, skipped: 0 },
         { store: 'mail-outbox', scanned: 0, rekeyed: 0, current: 0, skipped: 0 },
+        { store: 'totp-secrets', scanned: 0, rekeyed: 0, current: 0, skipped: 0 },
       ]);
       expect(resumed.stderr).toMatch(/signing-keys: 1 scanned/);
       expect((await sealedRows(during)).every((row) => row.keyId === newKeyId)).toBe(true);
       // Idempotent: a further run finds nothing to do.
       const again = await rekey(during.gatehouse.sealedStores, { batch: 10 });
-      expect(again.map((p) => p.rekeyed)).toEqual([0, 0, 0]);
+      expect(again.map((p) => p.rekeyed)).toEqual([0, 0, 0, 0]);
       // The running node reloads the re-encrypted keys and goes on signing with the same kid.
       await during.gatehouse.keyRing.reload();
       expect((await during.gatehouse.keyRing.active()).kid).toBe(kid);

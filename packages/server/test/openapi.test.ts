@@ -1,3 +1,4 @@
+import { totpCode } from '@gatehouse/core';
 import { RecordingMailQueue } from '@gatehouse/testkit';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Type } from '@sinclair/typebox';
@@ -261,6 +262,54 @@ describe('real bodies match the documented responses', () => {
     );
     const leaving = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
     expectDocumented('POST', '/logout', await asSession(h.app, leaving, 'POST', '/logout'));
+  });
+
+  it('second factors: enrolment, the two login steps, recovery codes, removal and the admin reset', async () => {
+    const password = strongPassword();
+    const user = await createUser(h, 'openapi-mfa@example.test', password);
+    const session = await login(h.app, user.email, password);
+    const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', { name: 'Phone' });
+    expectDocumented('POST', '/account/mfa/totp', started, 201);
+    const { id, secret } = started.json<{ id: string; secret: string }>();
+    const confirmed = await asSession(h.app, session, 'POST', `/account/mfa/totp/${id}/confirm`, {
+      code: totpCode(secret, Date.now()),
+    });
+    expectDocumented('POST', '/account/mfa/totp/{id}/confirm', confirmed);
+    expectDocumented('GET', '/account/mfa', await asSession(h.app, session, 'GET', '/account/mfa'));
+    const regenerated = await asSession(h.app, session, 'POST', '/account/mfa/recovery-codes', {
+      current_password: password,
+    });
+    expectDocumented('POST', '/account/mfa/recovery-codes', regenerated);
+    const codes = regenerated.json<{ recovery_codes: string[] }>().recovery_codes;
+    const pending = await h.app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: { email: user.email, password },
+    });
+    expectDocumented('POST', '/login', pending);
+    const transaction = pending.json<{ transaction: string }>().transaction;
+    expectDocumented(
+      'POST',
+      '/login/mfa',
+      await h.app.inject({ method: 'POST', url: '/login/mfa', payload: { transaction, code: 'nope' } }),
+      401,
+    );
+    const done = await h.app.inject({
+      method: 'POST',
+      url: '/login/mfa',
+      payload: { transaction, recovery_code: codes[0] },
+    });
+    expectDocumented('POST', '/login/mfa', done);
+    expectDocumented(
+      'POST',
+      '/account/mfa/{id}/remove',
+      await asSession(h.app, session, 'POST', `/account/mfa/${id}/remove`, { current_password: password }),
+    );
+    expectDocumented(
+      'POST',
+      '/admin/v1/users/{id}/mfa/reset',
+      await asSession(h.app, admin, 'POST', `/admin/v1/users/${user.id}/mfa/reset`),
+    );
   });
 
   it('API keys and their introspection', async () => {

@@ -1,4 +1,4 @@
-import type { SessionRecord, SessionStore } from '@gatehouse/core';
+import { SESSION_AUTH_METHODS, type SessionRecord, type SessionStore } from '@gatehouse/core';
 import type { Redis } from 'ioredis';
 import { integerReply } from './lua.ts';
 import { CREATE, DELETE, DELETE_BY_USER, TOUCH } from './session-scripts.ts';
@@ -118,6 +118,7 @@ function fromHash(idHash: string, hash: unknown): SessionRecord | undefined {
   };
   if (publicId === undefined || userId === undefined || ip === undefined || userAgent === undefined)
     return undefined;
-  if (authMethod !== 'password' || !Object.values(record).every(Number.isSafeInteger)) return undefined;
-  return { idHash, publicId, userId, ...record, authMethod, ip, userAgent };
+  const method = SESSION_AUTH_METHODS.find((known) => known === authMethod);
+  if (method === undefined || !Object.values(record).every(Number.isSafeInteger)) return undefined;
+  return { idHash, publicId, userId, ...record, authMethod: method, ip, userAgent };
 }

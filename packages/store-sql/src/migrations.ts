@@ -13,6 +13,7 @@ import { oauthClientPreviousSecretMigration } from './migrations/0012_oauth_clie
 import { oauthRefreshTokensMigration } from './migrations/0013_oauth_refresh_tokens.ts';
 import { mailOutboxMigration } from './migrations/0014_mail_outbox.ts';
 import { accountLifecycleMigration } from './migrations/0015_account_lifecycle.ts';
+import { secondFactorsMigration } from './migrations/0016_second_factors.ts';
 import type { Database, SqlDialect } from './schema.ts';
 
 /**
@@ -129,6 +130,7 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0013_oauth_refresh_tokens': oauthRefreshTokensMigration(),
     '0014_mail_outbox': mailOutboxMigration(time),
     '0015_account_lifecycle': accountLifecycleMigration(time),
+    '0016_second_factors': secondFactorsMigration(time),
   };
 }
 

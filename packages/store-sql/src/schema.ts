@@ -3,6 +3,7 @@ import type { ApiKeyTables } from './schema/api-keys.ts';
 import type { MailOutboxTables } from './schema/mail-outbox.ts';
 import type { OAuthTables } from './schema/oauth.ts';
 import type { PolicyTables } from './schema/policies.ts';
+import type { SecondFactorTables } from './schema/second-factors.ts';
 import type { SigningKeyTables } from './schema/signing-keys.ts';
 import type { TokenTables } from './schema/tokens.ts';
 
@@ -103,7 +104,8 @@ export interface Database
     ApiKeyTables,
     PolicyTables,
     OAuthTables,
-    MailOutboxTables {
+    MailOutboxTables,
+    SecondFactorTables {
   users: UsersTable;
   user_profiles: UserProfilesTable;
   credentials: CredentialsTable;

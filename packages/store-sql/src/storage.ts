@@ -12,13 +12,16 @@ import { SqlApiKeyStore } from './repositories/api-keys.ts';
 import { SqlAuditLog } from './repositories/audit.ts';
 import { SqlCounterStore } from './repositories/counters.ts';
 import { SqlCredentialRepository } from './repositories/credentials.ts';
+import { SqlLoginTransactionStore } from './repositories/login-transactions.ts';
 import { SqlMailOutboxStore } from './repositories/mail-outbox.ts';
 import { SqlOAuthArtifactStore } from './repositories/oauth-artifacts.ts';
 import { SqlOAuthClientStore } from './repositories/oauth-clients.ts';
 import { SqlPolicyDocumentRepository } from './repositories/policies.ts';
+import { SqlRecoveryCodeStore } from './repositories/recovery-codes.ts';
 import { SqlRefreshTokenStore } from './repositories/refresh-tokens.ts';
 import { SqlRevocationStore } from './repositories/revocations.ts';
 import { SqlRoleRepository } from './repositories/roles.ts';
+import { SqlSecondFactorStore } from './repositories/second-factors.ts';
 import { SqlServiceAccountStore } from './repositories/service-accounts.ts';
 import { SqlSessionStore } from './repositories/sessions.ts';
 import { SqlSigningKeyStore } from './repositories/signing-keys.ts';
@@ -88,6 +91,9 @@ export async function createSqlStorage(options: SqlStorageOptions): Promise<SqlS
     oauthArtifacts: new SqlOAuthArtifactStore(db),
     policies: new SqlPolicyDocumentRepository(db),
     mailOutbox: new SqlMailOutboxStore(db, database.dialect),
+    secondFactors: new SqlSecondFactorStore(db),
+    recoveryCodes: new SqlRecoveryCodeStore(db),
+    loginTransactions: new SqlLoginTransactionStore(db),
     rateLimiter: new InProcessRateLimiter(options.now === undefined ? {} : { now: options.now }),
     migrate: () => migrate(database, options),
     ping: () => pingDatabase(db),

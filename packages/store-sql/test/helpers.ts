@@ -25,6 +25,7 @@ export const ALL_MIGRATIONS = [
   '0013_oauth_refresh_tokens',
   '0014_mail_outbox',
   '0015_account_lifecycle',
+  '0016_second_factors',
 ];
 
 /** Drops a throwaway PostgreSQL schema and everything in it. */
@@ -45,13 +46,16 @@ export function describeSqlConformance(name: string, storage: () => SqlStorage):
 
 export async function emptyTables(storage: SqlStorage): Promise<void> {
   if (storage.dialect === 'postgres') {
-    await sql`truncate users, account_tokens, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys, mail_outbox`.execute(
+    await sql`truncate users, account_tokens, user_profiles, credentials, sessions, roles, user_roles, audit_events, counters, refresh_tokens, revocations, api_keys, service_accounts, policy_documents, oauth_artifacts, oauth_clients, signing_keys, rs256_signing_keys, mail_outbox, second_factors, recovery_codes, login_transactions`.execute(
       storage.db,
     );
     return;
   }
   // Children first, so foreign keys never block the delete.
   for (const table of [
+    'second_factors',
+    'recovery_codes',
+    'login_transactions',
     'account_tokens',
     'refresh_tokens',
     'oauth_artifacts',

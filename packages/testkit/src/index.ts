@@ -40,6 +40,11 @@ export { MemoryApiKeyStore, MemoryServiceAccountStore } from './memory/api-keys.
 export { MemoryOAuthArtifactStore } from './memory/oauth-artifacts.ts';
 export { MemoryOAuthClientStore } from './memory/oauth-clients.ts';
 export { MemoryRefreshTokenStore } from './memory/refresh-tokens.ts';
+export {
+  MemoryLoginTransactionStore,
+  MemoryRecoveryCodeStore,
+  MemorySecondFactorStore,
+} from './memory/second-factors.ts';
 export { MemorySigningKeyStore } from './memory/signing-keys.ts';
 export {
   MemoryAuditLog,

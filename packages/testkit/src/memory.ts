@@ -11,6 +11,11 @@ import { MemoryPolicyDocumentRepository } from './memory/policies.ts';
 import { MemoryRefreshTokenStore } from './memory/refresh-tokens.ts';
 import { MemoryRevocationStore } from './memory/revocations.ts';
 import { MemoryRoleRepository } from './memory/roles.ts';
+import {
+  MemoryLoginTransactionStore,
+  MemoryRecoveryCodeStore,
+  MemorySecondFactorStore,
+} from './memory/second-factors.ts';
 import { MemorySessionStore } from './memory/sessions.ts';
 import { MemorySigningKeyStore } from './memory/signing-keys.ts';
 import { MemoryUserImportStore } from './memory/user-imports.ts';
@@ -52,6 +57,12 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
   users.onDelete((id) => roles.forget(id));
   users.onDelete((id) => refreshTokens.forget(id));
   users.onDelete((id) => accountTokens.forget(id));
+  const secondFactors = new MemorySecondFactorStore();
+  const recoveryCodes = new MemoryRecoveryCodeStore();
+  const loginTransactions = new MemoryLoginTransactionStore();
+  users.onDelete((id) => void secondFactors.deleteByUser(id));
+  users.onDelete((id) => void recoveryCodes.deleteByUser(id));
+  users.onDelete((id) => void loginTransactions.deleteByUser(id));
   return {
     users,
     profiles,
@@ -75,6 +86,9 @@ export function memoryStorage(options: { now?: () => number } = {}): Storage {
     policies: new MemoryPolicyDocumentRepository(),
     rateLimiter: new InProcessRateLimiter(options.now === undefined ? {} : { now: options.now }),
     mailOutbox: new MemoryMailOutboxStore(),
+    secondFactors,
+    recoveryCodes,
+    loginTransactions,
     ping: async () => {},
     close: async () => {},
   };

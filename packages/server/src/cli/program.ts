@@ -172,6 +172,21 @@ export function buildProgram(): Command {
         print(opts.json === true, { id: user.id, disabled }, () => `${name}d ${user.email}`);
       });
   }
+  users
+    .command('reset-mfa <user>')
+    .description('remove every second factor and recovery code of a user (by email or id); they are emailed')
+    .addOption(json)
+    .action(async (who: string, opts: { json?: boolean }) => {
+      const { user, removed } = await withCommands(async (c) => {
+        const u = await c.getUser({ user: who });
+        return { user: u, ...(await c.resetSecondFactors(u.id, CLI_META)) };
+      });
+      print(
+        opts.json === true,
+        { id: user.id, removed },
+        () => `removed ${removed} second factor(s) of ${user.email}`,
+      );
+    });
 
   const roles = program.command('roles').description('manage roles and their permissions');
   roles

@@ -1,3 +1,4 @@
+import type { SecondFactor } from '@gatehouse/core';
 import { AccessSearch } from '../authz/search.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { type AccountLifecycleCommands, accountLifecycleCommands } from './account-lifecycle.ts';
@@ -13,6 +14,7 @@ import { listApiKeysCommand } from './list-api-keys.ts';
 import { listAuditEventsCommand } from './list-audit-events.ts';
 import { listSessionsCommand } from './list-sessions.ts';
 import { loginCommand } from './login.ts';
+import { loginSecondStepCommand } from './login-second-step.ts';
 import { logoutCommand } from './logout.ts';
 import { type ClientCommands, clientCommands } from './oauth-clients.ts';
 import { type GrantCommands, grantCommands } from './oauth-grants.ts';
@@ -27,6 +29,7 @@ import { rotateApiKeyCommand } from './rotate-api-key.ts';
 import { searchActionsCommand } from './search-actions.ts';
 import { searchResourcesCommand } from './search-resources.ts';
 import { searchSubjectsCommand } from './search-subjects.ts';
+import { type SecondFactorCommands, secondFactorCommands } from './second-factors.ts';
 import { type ServiceAccountCommands, serviceAccountCommands } from './service-accounts.ts';
 import { signOutCommand } from './sign-out.ts';
 import { type SigningKeyCommands, signingKeyCommands } from './signing-keys.ts';
@@ -50,8 +53,10 @@ export interface Commands
     ClientCommands,
     GrantCommands,
     PolicyCommands,
-    SigningKeyCommands {
+    SigningKeyCommands,
+    SecondFactorCommands {
   readonly login: ReturnType<typeof loginCommand>;
+  readonly loginSecondStep: ReturnType<typeof loginSecondStepCommand>;
   readonly logout: ReturnType<typeof logoutCommand>;
   readonly accountOverview: ReturnType<typeof accountOverviewCommand>;
   readonly listSessions: ReturnType<typeof listSessionsCommand>;
@@ -76,6 +81,8 @@ export interface Commands
   readonly rekeySecrets: ReturnType<typeof rekeySecretsCommand>;
 }
 
+const SECOND_STEP_FACTORS: readonly SecondFactor[] = ['totp', 'recovery_code'];
+
 export function createCommands(gatehouse: Gatehouse): Commands {
   const search = new AccessSearch({
     pdp: gatehouse.pdp,
@@ -83,17 +90,23 @@ export function createCommands(gatehouse: Gatehouse): Commands {
     users: gatehouse.storage.users,
     permissions: gatehouse.permissions,
   });
+  const loginDeps = {
+    authenticator: gatehouse.authenticator,
+    sessions: gatehouse.sessions,
+    tokens: gatehouse.tokens,
+    devices: gatehouse.devices,
+    audit: gatehouse.audit,
+    clock: gatehouse.clock,
+    storage: gatehouse.storage,
+    // Any confirmed factor: the answer names every kind a user with a factor may use, the same for
+    // everyone, so it tells nothing about which ones they have (docs/mfa.md).
+    secondFactorsFor: async (user: { id: string }) =>
+      (await gatehouse.totp.confirmed(user.id)).length > 0 ? SECOND_STEP_FACTORS : [],
+  };
   return {
-    login: loginCommand({
-      authenticator: gatehouse.authenticator,
-      sessions: gatehouse.sessions,
-      tokens: gatehouse.tokens,
-      devices: gatehouse.devices,
-      audit: gatehouse.audit,
-      clock: gatehouse.clock,
-      // Second factors arrive with issue 19 (TOTP, WebAuthn): until then the password completes a login.
-      secondFactorsFor: () => [],
-    }),
+    login: loginCommand(loginDeps),
+    loginSecondStep: loginSecondStepCommand({ ...loginDeps, totp: gatehouse.totp, mail: gatehouse.mail }),
+    ...secondFactorCommands(gatehouse),
     logout: logoutCommand(gatehouse),
     accountOverview: accountOverviewCommand(gatehouse),
     listSessions: listSessionsCommand(gatehouse),

@@ -6,10 +6,13 @@ import {
   type DeviceCookies,
   finishLogin,
   type LoginOutcome,
+  type LoginTransactionStore,
   type RequestMeta,
   type SecondFactor,
+  type SessionAuthMethod,
   type SessionManager,
   type SessionRecord,
+  sha256Hex,
   type TokenResponse,
   type TokenService,
   type UserRecord,
@@ -33,7 +36,7 @@ export interface LoginInput {
 }
 
 export type LoginResult =
-  /** Password right, a second factor still owed: `completeSecondFactor` continues (issue 19). */
+  /** Password right, a second factor still owed: `loginSecondStep` continues (docs/mfa.md). */
   | {
       readonly kind: 'second_factor_required';
       readonly transactionId: string;
@@ -58,8 +61,10 @@ export interface LoginDeps {
   devices: DeviceCookies;
   audit: AuditTrail;
   clock: Clock;
-  /** The second factors a user must present after the password: none exist yet. */
-  secondFactorsFor: (user: UserRecord) => readonly SecondFactor[];
+  /** Where a half-authenticated login waits for its second factor (only the id's hash is kept). */
+  storage: { readonly loginTransactions: LoginTransactionStore };
+  /** The second factors a user must present after the password (none: the password completes it). */
+  secondFactorsFor: (user: UserRecord) => readonly SecondFactor[] | Promise<readonly SecondFactor[]>;
 }
 
 /**
@@ -76,10 +81,18 @@ export function loginCommand(deps: LoginDeps): (input: LoginInput) => Promise<Lo
       input.deviceCookie,
     );
     const transaction = beginLogin(
-      { userId: user.id, requiredFactors: deps.secondFactorsFor(user) },
+      { userId: user.id, requiredFactors: await deps.secondFactorsFor(user) },
       { clock: deps.clock, ttlMs: LOGIN_TRANSACTION_TTL_MS },
     );
     if (transaction.state === 'factors_pending') {
+      // Stored, never a session: the id alone reaches nothing but `POST /login/mfa`.
+      await deps.storage.loginTransactions.insert({
+        idHash: sha256Hex(transaction.id),
+        userId: transaction.userId,
+        pending: transaction.pending,
+        startedAt: transaction.startedAt,
+        expiresAt: transaction.expiresAt,
+      });
       return {
         kind: 'second_factor_required',
         transactionId: transaction.id,
@@ -91,8 +104,15 @@ export function loginCommand(deps: LoginDeps): (input: LoginInput) => Promise<Lo
   };
 }
 
+/** How the session records a finished login: the password, and the second factor if one was used. */
+export function authMethodOf(outcome: LoginOutcome): SessionAuthMethod {
+  if (outcome.factors.includes('totp')) return 'password+totp';
+  if (outcome.factors.includes('recovery_code')) return 'password+recovery_code';
+  return 'password';
+}
+
 /** A finished login becomes a session, and in token mode the tokens anchored to it. */
-async function establish(
+export async function establish(
   deps: LoginDeps,
   user: UserRecord,
   outcome: LoginOutcome,
@@ -104,13 +124,15 @@ async function establish(
       userId: outcome.userId,
       ip: meta.ip,
       userAgent: meta.userAgent,
+      authTime: outcome.authTime,
+      authMethod: authMethodOf(outcome),
     });
     await deps.audit.record(
       'login.succeeded',
       { ...meta, actorId: user.id },
       {
         subjectId: user.id,
-        details: { session: started.record.publicId, method: 'password', mode: input.mode },
+        details: { session: started.record.publicId, method: authMethodOf(outcome), mode: input.mode },
       },
     );
     return started;

@@ -1,5 +1,7 @@
 import type { ApiKeyRecord, SessionRecord, UserProfile, UserRecord } from '@gatehouse/core';
+import type { SecondFactorsOverview } from '../commands/second-factors.ts';
 import { accountEmailSection } from './account-email-section.ts';
+import { accountMfaSection } from './account-mfa-pages.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
@@ -17,6 +19,8 @@ export interface AccountPageInput {
   /** The password policy's minimum, for the new-password field's hint. */
   passwordMinLength: number;
   notice?: string;
+  /** The "Two-step verification" section (docs/mfa.md). */
+  secondFactors?: SecondFactorsOverview;
 }
 
 const when = (ms: number) => `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
@@ -105,6 +109,7 @@ ${accountEmailSection(input.user, input.csrf)}
     <button type="submit">Create API key</button>
   </form>
 </section>
+${input.secondFactors === undefined ? '' : accountMfaSection(input.secondFactors, input.csrf)}
 ${profileSection(input.profile, input.csrf)}
 ${passwordSection(input.csrf, input.passwordMinLength)}`,
   });

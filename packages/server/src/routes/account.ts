@@ -56,6 +56,14 @@ const notices: readonly (readonly [string, string])[] = [
     'No link was sent: the address is verified already, or too many were asked for. Try again later.',
   ],
   ['password_changed', 'Your password was changed. Every other session of yours was signed out.'],
+  ['mfa_added', 'The authenticator app was added.'],
+  [
+    'mfa_code_error',
+    'That code was not valid: add the authenticator app again and check the time on your device.',
+  ],
+  ['mfa_removed', 'The authenticator app was removed.'],
+  ['mfa_off', 'Your last second factor was removed: your password alone now signs you in.'],
+  ['mfa_password', 'Nothing changed: the current password is incorrect.'],
   ['password_current', 'Your password was not changed: the current password is incorrect.'],
   [
     'password_throttled',
@@ -165,6 +173,7 @@ export function accountRoutes(app: FastifyInstance, gatehouse: Gatehouse, comman
         currentSessionId: active.record.publicId,
         passwordMinLength: passwordPolicy.minLength,
         ...overview,
+        secondFactors: await commands.listSecondFactors(active.user),
         ...(notice === undefined ? {} : { notice }),
       }),
     );

@@ -16,7 +16,7 @@ const InvitationBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** What an operator does for someone else's account: invite them, send them a reset link. */
+/** What an operator does for someone else's account: invite them, send them a reset link, reset their second factors. */
 export function adminAccountLifecycleRoutes(
   app: FastifyInstance,
   gatehouse: Gatehouse,
@@ -51,6 +51,15 @@ export function adminAccountLifecycleRoutes(
     async (request, reply) => {
       await commands.sendPasswordReset({ userId: request.params.id, meta: meta(request) });
       return reply.code(202).send();
+    },
+  );
+
+  app.post<{ Params: typeof UserId.static }>(
+    '/admin/v1/users/:id/mfa/reset',
+    { ...can('users:write'), schema: { ...adminSchemas.resetSecondFactors, params: UserId } },
+    async (request, reply) => {
+      const { removed } = await commands.resetSecondFactors(request.params.id, meta(request));
+      return reply.send({ removed });
     },
   );
 }

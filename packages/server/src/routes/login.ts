@@ -2,6 +2,7 @@ import { GatehouseError, isGatehouseError } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Commands } from '../commands/index.ts';
+import type { LoginResult } from '../commands/login.ts';
 import type { Gatehouse } from '../gatehouse.ts';
 import { checkFetchMetadata, checkLoginCsrf, loginFormToken, sessionCsrfToken } from '../http/csrf.ts';
 import { readDeviceCookie, setDeviceCookie } from '../http/device-cookie.ts';
@@ -12,6 +13,7 @@ import { sendPage } from '../http/security-headers.ts';
 import { readSessionToken, setSessionCookie } from '../http/session-cookie.ts';
 import { interactionCancelPath, interactionUid } from '../oauth/routes.ts';
 import { loginPage } from '../pages/login-page.ts';
+import { loginSecondStepPage } from '../pages/login-second-step-page.ts';
 import { FIRST_PARTY_CLIENT } from './tokens.ts';
 
 const LoginBody = Type.Object({
@@ -38,7 +40,7 @@ function cancelAction(returnTo: string): { cancelAction?: string } {
   return uid === undefined ? {} : { cancelAction: interactionCancelPath(uid) };
 }
 
-function isForm(request: FastifyRequest): boolean {
+export function isForm(request: FastifyRequest): boolean {
   return String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
@@ -104,19 +106,51 @@ async function login(
     previousSessionToken: readSessionToken(request),
   });
   if (result.kind === 'second_factor_required') {
-    // No account has a second factor until issue 19 adds them and the route that takes one.
-    throw new GatehouseError('internal', { cause: new Error('second factors are not served yet') });
+    // No cookie, no session: the transaction id reaches only POST /login/mfa (docs/mfa.md).
+    reply.header('cache-control', 'no-store');
+    if (form) {
+      const returnTo = safeReturnTo(request.body.return_to);
+      const page = loginSecondStepPage({
+        nonce: request.cspNonce,
+        csrf: loginFormToken(request, reply, gatehouse.keys.csrf),
+        returnTo,
+        transaction: result.transactionId,
+      });
+      return sendPage(request, reply, page, 200, await gatehouse.oauth.formTargetsAfterLogin(returnTo));
+    }
+    return reply.send({
+      mfa_required: true,
+      transaction: result.transactionId,
+      factors: result.factors,
+      expires_at: new Date(result.expiresAt).toISOString(),
+    });
   }
+  return sendSignedIn(gatehouse, reply, result, form, request.body.return_to);
+}
+
+/** A finished login (password alone, or with its second step): the cookie, or tokens, and the answer. */
+export function sendSignedIn(
+  gatehouse: Gatehouse,
+  reply: FastifyReply,
+  result: Exclude<LoginResult, { kind: 'second_factor_required' }>,
+  form: boolean,
+  returnTo: string | undefined,
+  extra: Record<string, unknown> = {},
+) {
   if (result.kind === 'tokens') {
-    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(result.tokens);
+    return reply
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .send({ ...result.tokens, ...extra });
   }
   const { user, token, record } = result;
   setSessionCookie(reply, token, record.absoluteExpiresAt, gatehouse.clock.now());
   // This browser is now a known device for the user (token mode sets no cookie: see above).
   setDeviceCookie(reply, result.deviceCookie, gatehouse.config.deviceCookieMaxAgeSeconds);
   reply.header('cache-control', 'no-store');
-  if (form) return reply.code(303).header('location', safeReturnTo(request.body.return_to)).send();
+  if (form) return reply.code(303).header('location', safeReturnTo(returnTo)).send();
   return reply.send({
+    ...extra,
     user: { id: user.id, email: user.email },
     session: {
       id: record.publicId,

@@ -1,4 +1,4 @@
-import { isConcretePermission } from '@gatehouse/core';
+import { amrOf, isConcretePermission } from '@gatehouse/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
@@ -85,7 +85,7 @@ export function oauthInteractionRoutes(app: FastifyInstance, gatehouse: Gatehous
           login: {
             accountId: active.user.id,
             ts: Math.floor(active.record.authTime / 1000),
-            amr: [active.record.authMethod === 'password' ? 'pwd' : active.record.authMethod],
+            amr: amrOf(active.record.authMethod),
           },
         });
       }

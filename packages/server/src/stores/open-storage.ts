@@ -98,6 +98,9 @@ export async function openStorage(config: Config, options: OpenStorageOptions): 
     shortLivedOAuthArtifacts: config.oauthArtifactStore === 'redis' ? redis?.oauthArtifacts : undefined,
     policies: sql.policies,
     mailOutbox: sql.mailOutbox,
+    secondFactors: sql.secondFactors,
+    recoveryCodes: sql.recoveryCodes,
+    loginTransactions: sql.loginTransactions,
     rateLimiter: redis ? redis.rateLimiter : new InProcessRateLimiter({ now: () => options.clock.now() }),
     housekeepingLease: redis
       ? redisHousekeepingLease(redis.lease(owner))

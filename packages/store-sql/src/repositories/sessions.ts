@@ -1,4 +1,4 @@
-import type { SessionRecord, SessionStore } from '@gatehouse/core';
+import { SESSION_AUTH_METHODS, type SessionRecord, type SessionStore } from '@gatehouse/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from '../schema.ts';
 
@@ -80,7 +80,8 @@ function toRow(record: SessionRecord): Selectable<SessionsTable> {
 }
 
 function toRecord(row: Selectable<SessionsTable>): SessionRecord {
-  if (row.auth_method !== 'password')
+  const authMethod = SESSION_AUTH_METHODS.find((method) => method === row.auth_method);
+  if (authMethod === undefined)
     throw new Error(`sessions.auth_method has an unknown value: ${row.auth_method}`);
   return {
     idHash: row.id_hash,
@@ -90,7 +91,7 @@ function toRecord(row: Selectable<SessionsTable>): SessionRecord {
     lastSeenAt: row.last_seen_at,
     idleExpiresAt: row.idle_expires_at,
     absoluteExpiresAt: row.absolute_expires_at,
-    authMethod: row.auth_method,
+    authMethod,
     authTime: row.auth_time,
     ip: row.ip,
     userAgent: row.user_agent,

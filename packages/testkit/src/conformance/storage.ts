@@ -15,6 +15,7 @@ import { describeRateLimiterConformance } from './rate-limiter.ts';
 import { describeRefreshTokenStoreConformance } from './refresh-tokens.ts';
 import { describeRevocationStoreConformance } from './revocations.ts';
 import { describeRoleRepositoryConformance } from './roles.ts';
+import { describeSecondFactorStoresConformance } from './second-factors.ts';
 import type { SessionStoreConformanceOptions } from './sessions.ts';
 import { describeSessionStoreConformance } from './sessions.ts';
 import { describeSigningKeyStoreConformance } from './signing-keys.ts';
@@ -58,6 +59,11 @@ export function describeStorageConformance(
     const { storage, cleanup } = await make();
     const { userImports, users, credentials, profiles, roles } = storage;
     return { store: { userImports, users, credentials, profiles, roles }, cleanup };
+  });
+  describeSecondFactorStoresConformance(name, async () => {
+    const { storage, cleanup } = await make();
+    const { users, secondFactors, recoveryCodes, loginTransactions } = storage;
+    return { store: { users, secondFactors, recoveryCodes, loginTransactions }, cleanup };
   });
   describeSessionStoreConformance(name, port('sessions'), options);
   describeRoleRepositoryConformance(name, port('roles'));

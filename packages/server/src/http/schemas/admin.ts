@@ -66,6 +66,16 @@ export const adminSchemas = {
     ...op('Set a user’s password', 'users:write'),
     response: { 204: empty('Set; sessions and grants ended.'), ...write },
   },
+  resetSecondFactors: {
+    ...op(
+      'Remove every second factor and recovery code of a user (audited, the user is emailed)',
+      'users:write',
+    ),
+    response: {
+      200: json(Type.Object({ removed: Type.Integer({ description: 'Factors removed.' }) }), 'Reset.'),
+      ...write,
+    },
+  },
   sendPasswordReset: {
     ...op('Email a user a password reset link', 'users:write'),
     response: { 202: empty('The link is on its way (30 min by default, single use).'), ...write },

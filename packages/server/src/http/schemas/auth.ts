@@ -15,6 +15,21 @@ const LoginSession = Type.Object({
   csrf_token: Type.String({ description: 'Send as `X-CSRF-Token` on unsafe methods.' }),
 });
 
+const MfaRequired = Type.Object({
+  mfa_required: Type.Literal(true),
+  transaction: Type.String({
+    description: 'The pending login: send it to `POST /login/mfa`. Not a session.',
+  }),
+  factors: Type.Array(Type.String(), {
+    description: 'Always `["totp", "recovery_code"]` today, whatever the user has.',
+  }),
+  expires_at: ISO_DATE,
+});
+
+const RecoveryCodesLeft = Type.Object({
+  recovery_codes_left: Type.Optional(Type.Integer({ description: 'When a recovery code was used.' })),
+});
+
 export const authSchemas = {
   loginPage: {
     tags: ['auth'],
@@ -30,7 +45,29 @@ export const authSchemas = {
     security: SECURITY.none,
     consumes: ['application/json', 'application/x-www-form-urlencoded'],
     response: {
-      200: json(Type.Union([LoginSession, TokenResponse]), 'Signed in.'),
+      200: json(
+        Type.Union([LoginSession, TokenResponse, MfaRequired]),
+        'Signed in, or (`mfa_required`) the password was right and a second factor is owed: no cookie, no session.',
+      ),
+      303: empty('A form post signed in: to `return_to`.'),
+      ...problems(400, 401, 403, 413, 415, 429, 503),
+    },
+  },
+  loginMfa: {
+    tags: ['auth'],
+    summary: 'The second step of a login: a TOTP code or a recovery code',
+    description:
+      'Completes the transaction `POST /login` answered with (`code` or `recovery_code`); it finishes once. The answer is the password login’s. Every refusal is the same 401.',
+    security: SECURITY.none,
+    consumes: ['application/json', 'application/x-www-form-urlencoded'],
+    response: {
+      200: json(
+        Type.Union([
+          Type.Composite([LoginSession, RecoveryCodesLeft]),
+          Type.Composite([TokenResponse, RecoveryCodesLeft]),
+        ]),
+        'Signed in (a form post that switches field gets the page again).',
+      ),
       303: empty('A form post signed in: to `return_to`.'),
       ...problems(400, 401, 403, 413, 415, 429, 503),
     },

@@ -1,0 +1,3 @@
+export * from './records.ts';
+export * from './recovery-codes.ts';
+export * from './totp.ts';
