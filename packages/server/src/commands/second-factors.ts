@@ -2,7 +2,6 @@ import {
   GatehouseError,
   generateRecoveryCodes,
   hashRecoveryCode,
-  normalizePassword,
   type RequestMeta,
   type UserRecord,
 } from '@gatehouse/core';
@@ -67,11 +66,9 @@ export function secondFactorCommands(gatehouse: Gatehouse): SecondFactorCommands
       { to: user.email, template: 'second-factor-changed', values: { email: user.email, change } },
       clock.now(),
     );
-  const reauthenticate = async (user: UserRecord, password: string) => {
-    const stored = await storage.credentials.getPasswordHash(user.id);
-    if (stored === undefined || !(await gatehouse.hasher.verify(stored, normalizePassword(password))))
-      throw new GatehouseError('invalid_credentials', { detail: 'The current password is incorrect.' });
-  };
+  // The one re-authentication, under the user's attempt budget (shared with password and email change).
+  const reauthenticate = (user: UserRecord, password: string) =>
+    gatehouse.accounts.verifyCurrentPassword(user.id, password);
   const newRecoveryCodes = async (user: UserRecord) => {
     const codes = generateRecoveryCodes();
     await storage.recoveryCodes.replace(user.id, codes.map(hashRecoveryCode), clock.now());
