@@ -248,6 +248,13 @@ export async function createGatehouse(
   // A revoked signing key: re-read the ring now rather than at the next 30 s reload, so this node
   // stops signing with it and publishing it (the OAuth engine, subscribed after, follows at once).
   events.on('SigningKeyRevoked', () => keyRing.reload());
+  // A half-finished login (password verified, second factor pending) ends with what ends sessions:
+  // a new password, a sign-out everywhere, a disabled account.
+  const endLoginTransactions = (event: { userId: string }) =>
+    storage.loginTransactions.deleteByUser(event.userId).then(() => undefined);
+  events.on('PasswordChanged', endLoginTransactions);
+  events.on('UserSignedOut', endLoginTransactions);
+  events.on('UserDisabled', endLoginTransactions);
   // How long a revocation entry must live: until every token it could match has expired.
   const revocationLifetimeMs = accessTokenTtlMs + clockSkewMs;
   const sessions = new SessionManager({

@@ -66,6 +66,7 @@ describe.skipIf(!inBrowser)('two-step verification in a real browser', () => {
     await signInWithPassword();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/account');
 
+    await page.getByLabel('Your password').fill(ADMIN_PASSWORD);
     await page.getByRole('button', { name: 'Add an authenticator app' }).click();
     await expect
       .poll(() => page.getByRole('heading', { level: 1 }).textContent())

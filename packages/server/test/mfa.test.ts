@@ -47,7 +47,10 @@ async function enrolledUser(email: string): Promise<Enrolled> {
   const password = strongPassword();
   const user = await createUser(h, email, password);
   const session = await login(h.app, email, password);
-  const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', { name: 'Phone' });
+  const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', {
+    name: 'Phone',
+    current_password: password,
+  });
   expect(started.statusCode).toBe(201);
   const { id, secret } = started.json<{ id: string; secret: string }>();
   const confirmed = await asSession(h.app, session, 'POST', `/account/mfa/totp/${id}/confirm`, {
@@ -80,7 +83,17 @@ describe('enrolment (JSON API)', () => {
     const password = strongPassword();
     const user = await createUser(h, 'enrol@example.test', password);
     const session = await login(h.app, user.email, password);
-    const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', { name: 'Phone' });
+    // A session alone cannot add a factor: the password is asked again.
+    const without = await asSession(h.app, session, 'POST', '/account/mfa/totp', {
+      name: 'Phone',
+      current_password: 'not the password, only a session',
+    });
+    expect(without.statusCode).toBe(401);
+    expect(await h.gatehouse.storage.secondFactors.listByUser(user.id)).toEqual([]);
+    const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', {
+      name: 'Phone',
+      current_password: password,
+    });
     expect(started.headers['cache-control']).toBe('no-store');
     const body = started.json<{ id: string; secret: string; otpauth_uri: string; qr_svg: string }>();
     expect(body.otpauth_uri).toMatch(/^otpauth:\/\/totp\//);
@@ -158,7 +171,10 @@ describe('signing in with a second factor (JSON)', () => {
 
   it('a half-authenticated login cannot reach /account, the admin API, API-key creation or token issuance', async () => {
     const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
-    const adminSession = await asSession(h.app, admin, 'POST', '/account/mfa/totp', { name: 'Key' });
+    const adminSession = await asSession(h.app, admin, 'POST', '/account/mfa/totp', {
+      name: 'Key',
+      current_password: ADMIN_PASSWORD,
+    });
     const { id, secret } = adminSession.json<{ id: string; secret: string }>();
     await asSession(h.app, admin, 'POST', `/account/mfa/totp/${id}/confirm`, {
       code: totpCode(secret, clock.now()),
@@ -219,6 +235,35 @@ describe('signing in with a second factor (JSON)', () => {
     expect((await secondStep({ transaction, code: totpCode(secret, clock.now() + STEP) })).statusCode).toBe(
       401,
     );
+  });
+
+  it('review: a pending second step dies with a new password, a sign-out everywhere and a disabled account', async () => {
+    const { user, password, secret } = await enrolledUser('pending-step@example.test');
+    // The owner changes the password (an administrator's set here): a transaction started before is dead.
+    const beforeChange = await transactionOf(user.email, password);
+    const next = strongPassword();
+    await h.gatehouse.accounts.setPassword(user.id, next);
+    expect(
+      (await secondStep({ transaction: beforeChange, code: totpCode(secret, clock.now()) })).statusCode,
+    ).toBe(401);
+    // An administrator signs the user out everywhere.
+    const beforeSignOut = await transactionOf(user.email, next);
+    const admin = await login(h.app, ADMIN_EMAIL, ADMIN_PASSWORD);
+    expect((await asSession(h.app, admin, 'DELETE', `/admin/v1/users/${user.id}/sessions`)).statusCode).toBe(
+      200,
+    );
+    clock.advance(STEP);
+    expect(
+      (await secondStep({ transaction: beforeSignOut, code: totpCode(secret, clock.now()) })).statusCode,
+    ).toBe(401);
+    // A disabled account.
+    const beforeDisable = await transactionOf(user.email, next);
+    await h.gatehouse.accounts.setDisabled(user.id, true);
+    clock.advance(STEP);
+    expect(
+      (await secondStep({ transaction: beforeDisable, code: totpCode(secret, clock.now()) })).statusCode,
+    ).toBe(401);
+    expect(await h.gatehouse.storage.loginTransactions.find('x'.repeat(64), clock.now())).toBeUndefined();
   });
 
   it('refuses a TOTP code the second time (replay), even in a new login', async () => {
@@ -449,7 +494,10 @@ describe('the account page’s two-step verification section', () => {
       });
     expect((await page()).body).toContain('Two-step verification is off');
 
-    const enrolment = await form(session, '/account/mfa/totp/new', { name: 'Work phone' });
+    const enrolment = await form(session, '/account/mfa/totp/new', {
+      name: 'Work phone',
+      current_password: password,
+    });
     expect(enrolment.statusCode).toBe(200);
     expect(enrolment.headers['cache-control']).toBe('no-store');
     expect(enrolment.body).toMatch(/<figure class="qr"[^>]*><svg/);

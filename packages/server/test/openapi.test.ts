@@ -268,7 +268,10 @@ describe('real bodies match the documented responses', () => {
     const password = strongPassword();
     const user = await createUser(h, 'openapi-mfa@example.test', password);
     const session = await login(h.app, user.email, password);
-    const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', { name: 'Phone' });
+    const started = await asSession(h.app, session, 'POST', '/account/mfa/totp', {
+      name: 'Phone',
+      current_password: password,
+    });
     expectDocumented('POST', '/account/mfa/totp', started, 201);
     const { id, secret } = started.json<{ id: string; secret: string }>();
     const confirmed = await asSession(h.app, session, 'POST', `/account/mfa/totp/${id}/confirm`, {

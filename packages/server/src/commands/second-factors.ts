@@ -25,9 +25,11 @@ export interface SecondFactorsOverview {
 export interface SecondFactorCommands {
   readonly listSecondFactors: (user: UserRecord) => Promise<SecondFactorsOverview>;
   /** A new, unconfirmed TOTP factor: the secret, its URI and QR code (shown once). */
+  /** Needs the current password: a session alone must not be able to add a factor (and take the account). */
   readonly startTotpEnrolment: (
     user: UserRecord,
     name: string,
+    currentPassword: string,
   ) => Promise<{ id: string; secret: string; uri: string; qrSvg: string }>;
   /** The first code activates it; the first active factor brings recovery codes (shown once). */
   readonly confirmTotp: (
@@ -87,12 +89,13 @@ export function secondFactorCommands(gatehouse: Gatehouse): SecondFactorCommands
       return { factors, recoveryCodesLeft: await storage.recoveryCodes.countUnused(user.id) };
     },
 
-    async startTotpEnrolment(user, name) {
+    async startTotpEnrolment(user, name, currentPassword) {
       const trimmed = name.trim();
       if (trimmed.length === 0 || trimmed.length > 64)
         throw new GatehouseError('invalid_request', {
           detail: 'Give the authenticator a name of 1 to 64 characters.',
         });
+      await reauthenticate(user, currentPassword);
       // Abandoned enrolments are replaced rather than piling up.
       for (const factor of await storage.secondFactors.listByUser(user.id))
         if (!factor.confirmed) await storage.secondFactors.delete(factor.id, user.id);

@@ -39,6 +39,7 @@ export function accountMfaSection(overview: SecondFactorsOverview, csrf: string)
   <form class="stack" method="post" action="/account/mfa/totp/new">
     <input type="hidden" name="csrf" value="${csrf}">
     <label>Name of the app or device <input name="name" required maxlength="64" value="Authenticator app"></label>
+    <label>Your password <input name="current_password" type="password" required autocomplete="current-password" maxlength="1024"></label>
     <button type="submit">Add an authenticator app</button>
   </form>
 </section>`;

@@ -11,7 +11,11 @@ import { sendPage } from '../http/security-headers.ts';
 import { recoveryCodesPage, totpEnrolmentPage } from '../pages/account-mfa-pages.ts';
 
 const FactorParams = Type.Object({ id: Type.String({ pattern: '^sf_[A-Za-z0-9_-]{1,64}$' }) });
-const NameForm = Type.Object({ csrf: Type.String({ maxLength: 128 }), name: Type.String({ maxLength: 64 }) });
+const NameForm = Type.Object({
+  csrf: Type.String({ maxLength: 128 }),
+  name: Type.String({ maxLength: 64 }),
+  current_password: Type.String({ maxLength: 4096 }),
+});
 const CodeForm = Type.Object({ csrf: Type.String({ maxLength: 128 }), code: Type.String({ maxLength: 16 }) });
 const PasswordForm = Type.Object({
   csrf: Type.String({ maxLength: 128 }),
@@ -37,7 +41,11 @@ export function accountMfaFormRoutes(app: FastifyInstance, gatehouse: Gatehouse,
     },
     async (request, reply) => {
       const active = request.session!;
-      const started = await commands.startTotpEnrolment(active.user, request.body.name);
+      const started = await commands.startTotpEnrolment(
+        active.user,
+        request.body.name,
+        request.body.current_password,
+      );
       reply.header('cache-control', 'no-store');
       return sendPage(
         request,

@@ -7,7 +7,11 @@ import { requestMeta } from '../http/request-meta.ts';
 import { accountMfaSchemas } from '../http/schemas/account-mfa.ts';
 
 const FactorParams = Type.Object({ id: Type.String({ pattern: '^sf_[A-Za-z0-9_-]{1,64}$' }) });
-const NameBody = Type.Object({ name: Type.String({ maxLength: 64 }), csrf: Type.Optional(Type.String()) });
+const NameBody = Type.Object({
+  name: Type.String({ maxLength: 64 }),
+  current_password: Type.String({ maxLength: 4096 }),
+  csrf: Type.Optional(Type.String()),
+});
 const CodeBody = Type.Object({ code: Type.String({ maxLength: 16 }), csrf: Type.Optional(Type.String()) });
 const PasswordBody = Type.Object({
   current_password: Type.String({ maxLength: 4096 }),
@@ -51,7 +55,11 @@ export function accountMfaRoutes(app: FastifyInstance, gatehouse: Gatehouse, com
       bodyLimit: 4 * 1024,
     },
     async (request, reply) => {
-      const started = await commands.startTotpEnrolment(request.session!.user, request.body.name);
+      const started = await commands.startTotpEnrolment(
+        request.session!.user,
+        request.body.name,
+        request.body.current_password,
+      );
       return reply.code(201).header('cache-control', 'no-store').send({
         id: started.id,
         secret: started.secret,
