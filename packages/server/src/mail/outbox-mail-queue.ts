@@ -1,6 +1,7 @@
 import { type MailOutboxStore, randomId } from '@gatehouse/core';
 import type { SealedStore } from '../keys/sealed-store.ts';
-import { isSealedUnder, openMail, sealMail } from './mail-sealing.ts';
+import { isSealedUnder } from '../keys/sealed-value.ts';
+import { openMail, sealMail } from './mail-sealing.ts';
 import type { MailTemplates } from './mail-templates.ts';
 import type { RenderedMail } from './render-mail.ts';
 import { RenderingMailQueue } from './rendering-mail-queue.ts';
